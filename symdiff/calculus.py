@@ -1,0 +1,126 @@
+"""Derivatives on the SSA graph, without expression swell.
+
+Sits between the front end (which builds the ``Graph``) and codegen. Nothing here
+flattens the user's function: every derivative is itself a named intermediate of
+the same graph, defined by a small expression over earlier intermediates.
+
+Forward mode (``forward``) serves partials of any order. The derivative of the
+intermediate ``z`` with respect to the multi-index ``(x, x, y)`` is one canonical
+symbol ``d3z_dx2dy``, shared by every path that reaches it (so d/dy d/dx and
+d/dx d/dy are the same line, and Leibniz' rule collects itself): the k-th
+derivative of ``exp(u)`` is a k-term recurrence over lower derivatives, not a
+2**k-term tree. Reverse mode (``reverse``) serves gradients: one adjoint per
+intermediate, so a gradient in n inputs costs one sweep, not n.
+
+Local derivatives of each primitive come from ``sympy.diff`` on that primitive's
+(small) defining expression; ``local_partial`` applies the non-smooth conventions
+of PyTorch (|x|'(0) = 0, floor' = 0, max/min split ties evenly).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sympy
+from sympy import Add, Derivative, DiracDelta
+
+from . import naming
+from .graph import Graph
+
+# d/dx f(...) of these is zero almost everywhere; sympy leaves it unevaluated.
+_PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside,
+                       sympy.frac)
+
+
+def _resolve_derivative(d: Derivative):
+    f = d.expr
+    if isinstance(f, _PIECEWISE_CONSTANT):
+        return sympy.S.Zero
+    if isinstance(f, sympy.Mod):           # Mod(a, b) = a - b*floor(a/b)
+        a, b = f.args
+        return sympy.diff(a - b * sympy.floor(a / b), *d.variable_count)
+    raise NotImplementedError(f"no derivative rule for {f.func.__name__}: {f}")
+
+
+def local_partial(expr, u):
+    """∂expr/∂u for one small defining expression, with symdiff's conventions."""
+    d = sympy.diff(expr, u)
+    if d.has(Derivative):
+        d = d.replace(lambda e: isinstance(e, Derivative), _resolve_derivative)
+    if d.has(DiracDelta):                  # derivative of sign/Heaviside: 0 a.e.
+        d = d.replace(lambda e: isinstance(e, DiracDelta), lambda e: sympy.S.Zero)
+    return d
+
+
+class Calculus:
+    """Forward and reverse differentiation on one graph, with its caches."""
+
+    def __init__(self, graph: Graph):
+        self.g = graph
+        self._rank = {p: i for i, p in enumerate(graph.params)}
+
+    # -- forward mode ------------------------------------------------------------
+    def _key(self, s, var):
+        base, alpha = self.g.origin[s]
+        return base, tuple(sorted(alpha + (var,), key=self._rank.__getitem__))
+
+    def _tangent(self, u, var, bit):
+        """d u / d var for an atom u, assuming all intermediates below are done."""
+        if u == var:
+            return sympy.S.One
+        if not (self.g.deps.get(u, 0) & bit) or u not in self.g.defs:
+            return sympy.S.Zero
+        return self.g.dmemo[self._key(u, var)]
+
+    def _d(self, expr, var, bit):
+        if not isinstance(expr, sympy.Basic):
+            return sympy.S.Zero
+        terms = []
+        for u in expr.free_symbols:
+            du = self._tangent(u, var, bit)
+            if du != 0:
+                terms.append(local_partial(expr, u) * du)
+        return Add(*terms)
+
+    def forward(self, exprs, var):
+        """d/d``var`` of each of ``exprs``, adding derivative intermediates as needed."""
+        g = self.g
+        bit = g.bit[var]
+        for s in g.needed(exprs):
+            if not (g.deps[s] & bit):
+                continue
+            key = self._key(s, var)
+            if key in g.dmemo:
+                continue
+            base, wrt = key
+            d = self._d(g.defs[s], var, bit)
+            g.dmemo[key] = g.define(naming.derivative(base.name, tuple(w.name for w in wrt)),
+                                    d, origin=key)
+        return [self._d(e, var, bit) for e in exprs]
+
+    # -- reverse mode ------------------------------------------------------------
+    def reverse(self, out, wrt):
+        """Gradient of the scalar expression ``out`` with respect to the params ``wrt``."""
+        g = self.g
+        mask = 0
+        for v in wrt:
+            mask |= g.bit[v]
+        contrib: dict = defaultdict(list)
+
+        def push(expr, bar):
+            if not isinstance(expr, sympy.Basic):
+                return
+            for u in expr.free_symbols:
+                if g.deps.get(u, 0) & mask:
+                    p = local_partial(expr, u)
+                    if p != 0:
+                        contrib[u].append(bar * p)
+
+        push(out, sympy.S.One)
+        for s in reversed(g.needed([out])):
+            terms = contrib.pop(s, None)
+            if not terms:
+                continue
+            bar = g.define(naming.adjoint(s.name), Add(*terms))
+            push(g.defs[s], bar)
+        return [Add(*contrib.get(v, ())) for v in wrt]

@@ -1,0 +1,246 @@
+"""Code generation: SSA graph -> readable numpy source -> a Python function.
+
+Last stage of the pipeline. The needed definitions of the graph are printed one
+per line, in order, under their own names; common subexpressions inside and
+across them are named ``_c0, _c1, ...``. The source is registered in
+``linecache`` under a unique filename, so tracebacks and ``inspect`` show it, and
+is kept as ``F.source``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy.printing.numpy import NumPyPrinter
+
+from . import naming, runtime
+
+_counter = itertools.count()
+
+# Integer powers up to this are written as products: x*x is faster than x**2 in
+# numpy and exact in both.
+_MAX_UNROLLED_POWER = 4
+
+
+class NumpyCodePrinter(NumPyPrinter):
+    """sympy's NumPyPrinter with symdiff's runtime: fast powers, special functions."""
+
+    _default_settings = {**NumPyPrinter._default_settings, "fully_qualified_modules": True}
+
+    def __init__(self, settings=None):
+        super().__init__(settings or {})
+
+    # -- powers: products and square roots instead of pow ------------------------
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.as_base_exp()
+        if exp.is_Integer and 1 < abs(int(exp)) <= _MAX_UNROLLED_POWER:
+            b = self._print(base) if base.is_Atom else f"({self._print(base)})"
+            prod = "*".join([b] * abs(int(exp)))
+            return prod if exp > 0 else f"1/({prod})"
+        if exp == -1:
+            return f"1/{self._print(base)}" if base.is_Atom else f"1/({self._print(base)})"
+        if exp == sympy.S.Half:
+            return f"numpy.sqrt({self._print(base)})"
+        if exp == -sympy.S.Half:
+            return f"1/numpy.sqrt({self._print(base)})"
+        if exp.is_Rational and exp.q == 2 and exp.p > 0 and exp.p <= 2 * _MAX_UNROLLED_POWER + 1:
+            # x**(3/2) = x*sqrt(x)
+            return self._print(base ** ((exp.p - 1) // 2) * sympy.sqrt(base))
+        return super()._print_Pow(expr, rational=rational)
+
+    # -- non-smooth and piecewise ------------------------------------------------
+    def _print_Piecewise(self, expr):
+        # nested where(): faster than select() and keeps dtype for two branches
+        *pairs, (last_e, last_c) = expr.args
+        out = self._print(last_e) if last_c == sympy.true else "numpy.nan"
+        if last_c != sympy.true:
+            pairs = list(pairs) + [(last_e, last_c)]
+        for e, c in reversed(pairs):
+            out = f"numpy.where({self._print(c)}, {self._print(e)}, {out})"
+        return out
+
+    def _print_Max(self, expr):
+        args = [self._print(a) for a in expr.args]
+        out = args[0]
+        for a in args[1:]:
+            out = f"numpy.maximum({out}, {a})"
+        return out
+
+    def _print_Min(self, expr):
+        args = [self._print(a) for a in expr.args]
+        out = args[0]
+        for a in args[1:]:
+            out = f"numpy.minimum({out}, {a})"
+        return out
+
+    def _print_Heaviside(self, expr):
+        h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
+
+    def _print_Abs(self, expr):
+        return f"numpy.abs({self._print(expr.args[0])})"
+
+    def _print_sign(self, expr):
+        return f"numpy.sign({self._print(expr.args[0])})"
+
+    # -- special functions from symdiff.special (no scipy needed) -----------------
+    def _runtime(self, name, expr):
+        return f"_special.{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_erf(self, expr):
+        return self._runtime("erf", expr)
+
+    def _print_erfc(self, expr):
+        return self._runtime("erfc", expr)
+
+    def _print_gamma(self, expr):
+        return self._runtime("gamma", expr)
+
+    def _print_loggamma(self, expr):
+        return self._runtime("lgamma", expr)
+
+    def _print_polygamma(self, expr):
+        return self._runtime("polygamma", expr)
+
+    def _print_digamma(self, expr):
+        return self._runtime("digamma", expr)
+
+    def _print_Cbrt(self, expr):
+        return f"numpy.cbrt({self._print(expr.args[0])})"
+
+    def _print_hypot(self, expr):
+        return f"numpy.hypot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}/{expr.q}"
+
+
+# ---------------------------------------------------------------------------
+# Output layout: how the flat list of output expressions is returned.
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Layout:
+    """Shape of a function's result.
+
+    ``kind`` is ``"scalar"`` (one expression), ``"array"`` (an ndarray of core shape
+    ``shape`` followed by the broadcast shape of the inputs) or ``"tuple"`` (a tuple
+    of sub-layouts, e.g. one gradient entry per parameter).
+    """
+
+    kind: str
+    shape: tuple = ()
+    items: tuple = ()
+
+    @property
+    def size(self) -> int:
+        if self.kind == "scalar":
+            return 1
+        if self.kind == "array":
+            return int(np.prod(self.shape, dtype=int))
+        return sum(item.size for item in self.items)
+
+
+SCALAR = Layout("scalar")
+
+
+@dataclass
+class Compiled:
+    fn: Any
+    source: str
+    filename: str
+
+
+def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
+             shapes: dict, symbols: dict, doc: str = "", use_cse: bool = True) -> Compiled:
+    """Print the definitions ``outputs`` need and compile them into ``name(*params)``."""
+    printer = NumpyCodePrinter()
+    needed = graph.needed(outputs)
+    defs = [(s, graph.defs[s]) for s in needed]
+    out_exprs = [sympy.sympify(e) for e in outputs]
+
+    lines: list[tuple[str, Any]] = []          # (target name, expr)
+    if use_cse:
+        repl, reduced = sympy.cse([e for _, e in defs] + out_exprs,
+                                  symbols=sympy.numbered_symbols(naming.TEMP_PREFIX, real=True),
+                                  optimizations=[], order="none")
+        reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
+        lines = _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl)
+    else:
+        lines = defs
+
+    fname = naming.sanitize(name)
+    body = []
+    batch = []
+    for p in params:
+        shape = shapes.get(p, ())
+        body.append(f"{p} = _in({p})")
+        if shape:
+            for idx in np.ndindex(*shape):
+                elem = symbols[p][idx]
+                sub = ", ".join(map(str, idx))
+                body.append(f"{elem.name} = {p}[{sub}]")
+            batch.append(f"numpy.shape({p})[{len(shape)}:]")
+        else:
+            batch.append(f"numpy.shape({p})")
+    body.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    for target, expr in lines:
+        body.append(f"{target} = {printer.doprint(expr)}")
+    it = iter(out_exprs)
+    body.append("return " + _emit_layout(layout, it, printer))
+
+    head = f"def {fname}({', '.join(params)}):"
+    docstring = f'    """{fname}({", ".join(params)})' + (f"\n\n    {doc}" if doc else "") + '\n    """'
+    uses_where = any("numpy.where" in b for b in body)
+    if uses_where:
+        # Both sides of a data-dependent branch are evaluated; silence the
+        # warnings of the side that is then discarded.
+        body = ["with numpy.errstate(all='ignore'):"] + ["    " + b for b in body]
+    source = "\n".join([head, docstring] + ["    " + b for b in body]) + "\n"
+
+    filename = naming.GENERATED_FILE.format(name=fname, n=next(_counter))
+    namespace = {"numpy": np, "math": math, "_special": runtime.special(),
+                 "_in": runtime.as_input, "_out": runtime.as_output,
+                 "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes}
+    code = compile(source, filename, "exec")
+    exec(code, namespace)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return Compiled(namespace[fname], source, filename)
+
+
+def _emit_layout(layout: Layout, exprs, printer) -> str:
+    if layout.kind == "scalar":
+        return f"_out({printer.doprint(next(exprs))}, _shape)"
+    if layout.kind == "array":
+        n = layout.size
+        items = ", ".join(printer.doprint(next(exprs)) for _ in range(n))
+        return f"_stack(({items},), {layout.shape!r}, _shape)"
+    parts = [_emit_layout(item, exprs, printer) for item in layout.items]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def _interleave(defs, repl):
+    """Place each common subexpression right after the last definition it reads."""
+    pos = {s: i for i, (s, _) in enumerate(defs)}
+    after: dict = {}
+    slots: dict[int, list] = {}
+    for t, e in repl:
+        a = -1
+        for u in e.free_symbols:
+            a = max(a, pos.get(u, -1), after.get(u, -1))
+        after[t] = a
+        slots.setdefault(a, []).append((t, e))
+    out = list(slots.get(-1, []))
+    for i, d in enumerate(defs):
+        out.append(d)
+        out.extend(slots.get(i, []))
+    return out

@@ -1,0 +1,289 @@
+"""``SymbolicFunction``: what ``@sd.symbolic`` returns, and its derivatives.
+
+A SymbolicFunction is a view on a shared SSA graph: a tuple of output
+expressions and a layout that says how to return them. Its derivatives are
+SymbolicFunctions on the same graph, created on first use and cached, so
+``F.diff("x", order=5)`` reuses the fourth derivative and asking twice compiles
+once.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+import sympy
+
+from . import codegen, naming
+from .calculus import Calculus
+from .codegen import SCALAR, Layout
+from .graph import Traced
+
+_REPR_LIMIT = 120
+
+
+class SymbolicFunction:
+    """A Python function read into sympy: call it, differentiate it, print it.
+
+    >>> import symdiff as sd
+    >>> F = sd.symbolic("x**2*y + sin(y)")
+    >>> F.diff("x")(3.0, 2.0)
+    12.0
+    """
+
+    def __init__(self, traced: Traced, outputs, layout: Layout, name: str,
+                 wrt: tuple = (), fn=None, backend: str = "numpy", calculus=None):
+        self._traced = traced
+        self._outputs = tuple(outputs)
+        self._layout = layout
+        self.name = name
+        self.wrt = wrt
+        self.fn = fn
+        self.backend = backend
+        self._calculus = calculus or Calculus(traced.graph)
+        self._children: dict = {}
+        self._compiled = None
+        self._expr = None
+        sig_params = [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        default=traced.defaults.get(p, inspect.Parameter.empty))
+                      for p in traced.params]
+        self.__signature__ = inspect.Signature(sig_params)
+        if fn is not None:
+            self.__wrapped__ = fn
+            self.__doc__ = fn.__doc__
+        self.__name__ = naming.sanitize(name)
+
+    # what the front end inlines when another function calls this one
+    @property
+    def __symdiff_source__(self):
+        return self.fn
+
+    # -- description -------------------------------------------------------------
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self._traced.params
+
+    @property
+    def symbols(self) -> dict[str, Any]:
+        return dict(self._traced.symbols)
+
+    @property
+    def graph(self):
+        return self._traced.graph
+
+    @property
+    def expr(self):
+        """The flattened sympy expression (a Matrix for vector results)."""
+        if self._expr is None:
+            flat = [self.graph.flatten(e) for e in self._outputs]
+            lay = self._layout
+            if lay.kind == "scalar":
+                self._expr = flat[0]
+            elif lay.kind == "array" and len(lay.shape) == 2:
+                self._expr = sympy.Matrix(lay.shape[0], lay.shape[1], flat)
+            else:
+                self._expr = sympy.Matrix(flat)
+        return self._expr
+
+    @property
+    def outputs(self) -> tuple:
+        """Output expressions in SSA form (over the graph's intermediates)."""
+        return self._outputs
+
+    @property
+    def shapes(self) -> dict:
+        return dict(self._traced.shapes)
+
+    # -- numbers ----------------------------------------------------------------
+    def _compile(self) -> codegen.Compiled:
+        if self._compiled is None:
+            t = self._traced
+            expr_text = _abbreviate(str(self.expr)) if self._small() else "(see the lines below)"
+            self._compiled = codegen.generate(
+                t.graph, list(self._outputs), self._layout, self._code_name(), t.params,
+                t.shapes, t.symbols, doc=f"{self.name} = {expr_text}")
+        return self._compiled
+
+    def _small(self) -> bool:
+        return len(self.graph.needed(self._outputs)) <= 40
+
+    def _code_name(self) -> str:
+        return naming.sanitize(self.name.replace(" ", "_"))
+
+    @property
+    def source(self) -> str:
+        """Generated Python source of the compiled numeric function."""
+        return self._compile().source
+
+    def __call__(self, *args, **kwargs):
+        fn = self._compile().fn
+        if kwargs or len(args) != len(self.params):
+            bound = self.__signature__.bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args
+        return fn(*args)
+
+    # -- derivatives --------------------------------------------------------------
+    def _param_symbols(self, name: str) -> list:
+        t = self._traced
+        if name in t.symbols:
+            s = t.symbols[name]
+            return list(np.asarray(s, dtype=object).ravel()) if isinstance(s, np.ndarray) else [s]
+        for p, s in t.symbols.items():
+            if isinstance(s, np.ndarray):
+                for elem in s.ravel():
+                    if elem.name == name or name.replace(" ", "") == _indexed(p, elem.name, s):
+                        return [elem]
+        raise ValueError(f"unknown variable {name!r}: {self.name} has parameters "
+                         f"({', '.join(t.params)})")
+
+    def _child(self, key, build):
+        if key not in self._children:
+            self._children[key] = build()
+        return self._children[key]
+
+    def _derived(self, outputs, layout, name, wrt) -> "SymbolicFunction":
+        return SymbolicFunction(self._traced, outputs, layout, name, wrt=wrt, fn=self.fn,
+                                backend=self.backend, calculus=self._calculus)
+
+    def _diff1(self, var: str) -> "SymbolicFunction":
+        def build():
+            syms = self._param_symbols(var)
+            wrt = self.wrt + (var,)
+            name = naming.display_derivative(self._traced.name, wrt)
+            if len(syms) == 1 and var in self._traced.symbols and not self._traced.shapes.get(var):
+                outs = self._calculus.forward(list(self._outputs), syms[0])
+                return self._derived(outs, self._layout, name, wrt)
+            # derivative with respect to a shaped parameter: one entry per element
+            cols = [self._calculus.forward(list(self._outputs), s) for s in syms]
+            shape = self._traced.shapes.get(var, ()) if var in self._traced.symbols else ()
+            outs = [cols[j][i] for i in range(len(self._outputs)) for j in range(len(syms))]
+            core = _core_shape(self._layout) + tuple(shape)
+            return self._derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
+        return self._child(("diff", var), build)
+
+    def diff(self, *wrt: str, order: int = 1) -> "SymbolicFunction":
+        """Partial derivative: ``F.diff("x")``, ``F.diff("x", order=3)``, ``F.diff("x", "y")``.
+
+        >>> import symdiff as sd
+        >>> sd.symbolic("x**3*y").diff("x", "x", "y")(2.0, 5.0)
+        12.0
+        """
+        if not wrt:
+            raise TypeError("diff() needs at least one variable name, e.g. F.diff('x')")
+        if not isinstance(order, int) or order < 1:
+            raise ValueError(f"order must be a positive integer, not {order!r}")
+        f = self
+        for _ in range(order):
+            for v in wrt:
+                f = f._diff1(v)
+        return f
+
+    def _scalar_only(self, what: str) -> None:
+        if self._layout.kind != "scalar":
+            raise ValueError(f"{what} needs a scalar-valued function; {self.name} returns "
+                             f"{self._layout.size} values: use .jacobian")
+
+    def _wrt_names(self, wrt) -> tuple[str, ...]:
+        if wrt is None:
+            return self.params
+        names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+        for n in names:
+            self._param_symbols(n)          # raises on unknown names
+        return names
+
+    def gradient(self, wrt=None) -> "SymbolicFunction":
+        """Gradient as a function returning one entry per parameter (reverse mode)."""
+        self._scalar_only("grad")
+        names = self._wrt_names(wrt)
+
+        def build():
+            syms = [s for n in names for s in self._param_symbols(n)]
+            flat = self._calculus.reverse(self._outputs[0], syms)
+            items = tuple(Layout("array", shape=self._traced.shapes[n])
+                          if self._traced.shapes.get(n) and n in self._traced.symbols else SCALAR
+                          for n in names)
+            return self._derived(flat, Layout("tuple", items=items),
+                                 f"grad {self._traced.name}", self.wrt)
+        return self._child(("grad", names), build)
+
+    def hessian_of(self, wrt=None) -> "SymbolicFunction":
+        """Hessian: forward mode over the reverse-mode gradient."""
+        self._scalar_only("hessian")
+        names = self._wrt_names(wrt)
+
+        def build():
+            syms = [s for n in names for s in self._param_symbols(n)]
+            grad = list(self.gradient(names)._outputs)
+            rows = [self._calculus.forward(grad, s) for s in syms]   # rows[j][i] = d g_i / d x_j
+            n = len(syms)
+            flat = [rows[j][i] for i in range(n) for j in range(n)]
+            return self._derived(flat, Layout("array", shape=(n, n)),
+                                 f"hessian {self._traced.name}", self.wrt)
+        return self._child(("hessian", names), build)
+
+    def jacobian_of(self, wrt=None) -> "SymbolicFunction":
+        """Jacobian ``(m, n)``: reverse per output when m < n, else forward per input."""
+        names = self._wrt_names(wrt)
+
+        def build():
+            syms = [s for n in names for s in self._param_symbols(n)]
+            outs = list(self._outputs)
+            m, n = len(outs), len(syms)
+            if m < n:
+                rows = [self._calculus.reverse(o, syms) for o in outs]
+            else:
+                cols = [self._calculus.forward(outs, s) for s in syms]
+                rows = [[cols[j][i] for j in range(n)] for i in range(m)]
+            flat = [rows[i][j] for i in range(m) for j in range(n)]
+            return self._derived(flat, Layout("array", shape=(m, n)),
+                                 f"jacobian {self._traced.name}", self.wrt)
+        return self._child(("jacobian", names), build)
+
+    grad = property(lambda self: self.gradient(), doc="``F.grad(*args)``: tuple of partials.")
+    hessian = property(lambda self: self.hessian_of(), doc="``F.hessian(*args)``: (n, n) array.")
+    jacobian = property(lambda self: self.jacobian_of(), doc="``F.jacobian(*args)``: (m, n) array.")
+
+    # -- printing -------------------------------------------------------------------
+    def latex(self) -> str:
+        return sympy.latex(self.expr)
+
+    def _signature_text(self) -> str:
+        return f"{self.name}({', '.join(self.params)})"
+
+    def __str__(self) -> str:
+        return f"{self._signature_text()} = {self.expr}"
+
+    def __repr__(self) -> str:
+        if not self._small():
+            return f"<symbolic {self._signature_text()}: {len(self.graph.needed(self._outputs))} intermediates>"
+        return f"<symbolic {self._signature_text()} = {_abbreviate(str(self.expr))}>"
+
+    def _repr_latex_(self) -> str:
+        lhs = sympy.latex(sympy.Symbol(self.name)) if "/" not in self.name else _latex_name(self.name)
+        return f"$\\displaystyle {lhs}({', '.join(self.params)}) = {self.latex()}$"
+
+
+def _core_shape(layout: Layout) -> tuple:
+    if layout.kind == "scalar":
+        return ()
+    if layout.kind == "array":
+        return layout.shape
+    return (layout.size,)
+
+
+def _indexed(param: str, elem_name: str, arr) -> str:
+    for idx in np.ndindex(*arr.shape):
+        if arr[idx].name == elem_name:
+            return f"{param}[{','.join(map(str, idx))}]"
+    return ""
+
+
+def _abbreviate(text: str) -> str:
+    return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT - 3] + "..."
+
+
+def _latex_name(name: str) -> str:
+    top, bottom = name.split("/", 1)
+    return f"\\frac{{{top}}}{{{bottom}}}"

@@ -1,0 +1,94 @@
+"""Helpers that generated code calls: input conversion, output broadcasting.
+
+Kept tiny and allocation-free on the common path (inputs already float arrays of
+the broadcast shape), because they run on every call of a compiled function.
+They only use ``numpy.shape``/``numpy.broadcast_to``, so lazy arrays that follow
+numpy's protocols (dask) stay lazy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_FLOAT = np.float64
+
+
+def as_input(x):
+    """Python numbers and int arrays -> float64; float arrays (numpy, dask, ...) as they are."""
+    if type(x) is float:
+        return _FLOAT(x)
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind in "fc":
+        return x
+    return np.asarray(x, dtype=_FLOAT)[()]
+
+
+def broadcast_shapes(*shapes):
+    if len(shapes) == 1:
+        return tuple(shapes[0])
+    return np.broadcast_shapes(*shapes)
+
+
+def as_output(value, shape):
+    """``value`` as float64 of the inputs' broadcast ``shape``: constants included.
+
+    A derivative such as d(3*x)/dx = 3 must still come back with the shape of
+    ``x``; a scalar call gives a numpy float64 scalar.
+    """
+    if np.shape(value) == shape and getattr(value, "dtype", None) == _FLOAT:
+        return value
+    if not shape:
+        return _FLOAT(value)
+    if isinstance(value, (int, float)):
+        return np.full(shape, value, dtype=_FLOAT)
+    out = np.broadcast_to(value, shape)
+    if isinstance(out, np.ndarray):
+        out = out.astype(_FLOAT)        # a writable copy, not a read-only view
+    return out
+
+
+def stack(values, core, shape):
+    """Stack output entries into an array of shape ``core + shape``."""
+    parts = [as_output(v, shape) for v in values]
+    if all(isinstance(p, (np.ndarray, np.generic)) for p in parts):
+        out = np.empty((len(parts),) + tuple(shape), dtype=_FLOAT)
+        for i, p in enumerate(parts):
+            out[i] = p
+    else:
+        out = np.stack(parts)
+    return out.reshape(tuple(core) + tuple(shape))
+
+
+_special_module = None
+
+
+def special():
+    """The runtime's special functions (erf, gamma, ...): ``symdiff.special``."""
+    global _special_module
+    if _special_module is None:
+        try:
+            from . import special as mod
+        except ImportError:          # pragma: no cover - until special.py exists
+            mod = _VectorizedMath()
+        _special_module = mod
+    return _special_module
+
+
+class _VectorizedMath:
+    """Fallback: elementwise ``math`` functions (slow, exact)."""
+
+    erf = staticmethod(np.vectorize(math.erf, otypes=[float]))
+    erfc = staticmethod(np.vectorize(math.erfc, otypes=[float]))
+    gamma = staticmethod(np.vectorize(math.gamma, otypes=[float]))
+    lgamma = staticmethod(np.vectorize(math.lgamma, otypes=[float]))
+
+    @staticmethod
+    def polygamma(n, x):
+        import mpmath
+        return np.vectorize(lambda v: float(mpmath.polygamma(int(n), v)), otypes=[float])(x)
+
+    @staticmethod
+    def digamma(x):
+        return _VectorizedMath.polygamma(0, x)
