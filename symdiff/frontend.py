@@ -1,0 +1,1063 @@
+"""Pass 3 of the pipeline: interpret the user's source into an SSA graph of sympy.
+
+``trace(fn, shapes)`` reads ``fn``'s source (``source.function_source``), runs the
+fence on it (``fence.check``) and then interprets the AST statement by statement on
+symbolic values. Every assignment becomes a named intermediate through
+``Graph.define`` (the function's SSA form); nothing is flattened here.
+
+Values the interpreter handles: sympy expressions and relations, Python numbers
+(constant arithmetic is folded with Python's own semantics), tuples and lists, numpy
+arrays (object arrays of symbols for shaped parameters, numeric arrays for module
+constants), modules, and callables (the user's helpers, lambdas and nested defs,
+inlined by tracing their own source on the same graph).
+
+Control flow: a condition known at trace time picks its branch; a data-dependent one
+runs both branches and merges what they assign with ``sympy.Piecewise``. A branch that
+returns takes the rest of the function as its continuation (the statement runner keeps
+a stack of pending statement lists, so the continuation is shared, not copied). ``for``
+loops over sequences known at trace time are unrolled.
+
+>>> def f(x, y):
+...     z = x * y
+...     return z + 1
+>>> t = trace(f)                      # doctest: +SKIP
+>>> t.graph.flatten(t.outputs[()])    # doctest: +SKIP
+x*y + 1
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import operator
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from . import fence, naming, primitives
+from .errors import SymdiffError, SymdiffSyntaxError
+from .graph import Graph, Traced
+from .source import FunctionSource, NoSource, function_source, unwrap
+
+MAX_INLINE_DEPTH = 40     # nested helper calls; deeper means (probably) unbounded recursion
+
+
+# -- values -----------------------------------------------------------------------
+
+@dataclass
+class _Return:
+    value: Any
+
+
+@dataclass
+class LoopBind:
+    """Pseudo-statement of an unrolled loop: bind ``target`` to one item."""
+    target: ast.AST
+    value: Any
+    node: ast.For
+
+
+@dataclass
+class Undefined:
+    """A name assigned in only one branch of a data-dependent ``if``."""
+    name: str
+    node: ast.If
+
+
+@dataclass
+class Scope:
+    """Local names of one function activation; ``parent`` is the defining scope of a
+    nested def/lambda; the outermost scope carries the function's closure and globals."""
+    locals: dict
+    parent: "Scope | None" = None
+    closure: dict = field(default_factory=dict)
+    globals: dict = field(default_factory=dict)
+
+
+@dataclass
+class LocalFunction:
+    """A nested ``def`` or ``lambda`` met while tracing."""
+    node: ast.FunctionDef | ast.Lambda
+    scope: Scope
+    src: FunctionSource
+    defaults: list
+    kwdefaults: dict
+
+    @property
+    def name(self):
+        return getattr(self.node, "name", "<lambda>")
+
+
+@dataclass
+class ArrayMethod:
+    """``x.sum`` and friends on an array value."""
+    name: str
+    array: np.ndarray
+
+
+_MISSING = object()
+
+
+def _array_sum(a, axis=None):
+    return primitives._np_sum(a, axis)
+
+
+ARRAY_METHODS = {
+    "sum": primitives._np_sum, "mean": primitives._np_mean, "prod": primitives._np_prod,
+    "dot": primitives._dot, "max": lambda a: primitives._max(a), "min": lambda a: primitives._min(a),
+    "ravel": lambda a: a.ravel(), "flatten": lambda a: a.flatten(), "copy": lambda a: a.copy(),
+    "reshape": lambda a, *s: a.reshape(*s), "transpose": lambda a, *ax: a.transpose(*ax),
+    "tolist": lambda a: a.tolist(),
+}
+ARRAY_PROPERTIES = {"shape": lambda a: a.shape, "size": lambda a: a.size,
+                    "ndim": lambda a: a.ndim, "T": lambda a: a.T}
+
+BINOPS = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Pow: operator.pow, ast.MatMult: lambda a, b: primitives._matmul(a, b)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else a @ b,
+}
+UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+# comparison operator -> (Python operator for constants, sympy builder for symbols)
+COMPARE = {
+    ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
+    ast.Gt: (operator.gt, sympy.Gt), ast.GtE: (operator.ge, sympy.Ge),
+    ast.Eq: (operator.eq, sympy.Eq), ast.NotEq: (operator.ne, sympy.Ne),
+}
+
+
+def is_const(v) -> bool:
+    """A value fully known at trace time (no symbols inside)."""
+    if isinstance(v, (bool, int, float, complex, str, range, np.generic)) or v is None:
+        return True
+    if isinstance(v, np.ndarray):
+        return v.dtype != object
+    if isinstance(v, (tuple, list)):
+        return all(is_const(e) for e in v)
+    return False
+
+
+def from_outside(v):
+    """A value read from a module, closure or constant computation, as the tracer sees it."""
+    c = primitives.constant(v)
+    if c is not None:
+        return c
+    if isinstance(v, np.generic):
+        if isinstance(v, np.bool_):
+            return bool(v)
+        if isinstance(v, np.integer):
+            return int(v)
+        if isinstance(v, np.floating):
+            return float(v)
+        return v.item()
+    return v
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, (int, float, sympy.Basic)) and not isinstance(v, bool) or isinstance(v, bool)
+
+
+def _is_boolean(v) -> bool:
+    return isinstance(v, sympy.logic.boolalg.Boolean) and not isinstance(v, sympy.Expr)
+
+
+def _as_condition(v):
+    """A sympy Boolean for a data-dependent truth value."""
+    if _is_boolean(v):
+        return v
+    return sympy.Ne(v, 0)
+
+
+def _callable_name(f) -> str:
+    mod = getattr(f, "__module__", None) or getattr(type(f), "__module__", "")
+    qual = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
+    return f"{mod}.{qual}" if mod and mod != "builtins" else qual
+
+
+# -- the tracing context shared by a function and everything it inlines ------------
+
+class Context:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.depth = 0
+        self._parsed: dict[int, tuple[Any, FunctionSource]] = {}
+
+    def parsed(self, fn) -> FunctionSource:
+        """Source of ``fn``, fenced once (raises ``NoSource``)."""
+        key = id(fn)
+        hit = self._parsed.get(key)
+        if hit is not None and hit[0] is fn:
+            return hit[1]
+        src = function_source(fn)
+        fence.check(src.node, src.filename, src.line)
+        self._parsed[key] = (fn, src)
+        return src
+
+
+def _closure_of(fn) -> dict:
+    code = fn.__code__
+    out = {}
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:          # empty cell
+            pass
+    return out
+
+
+# -- the interpreter -----------------------------------------------------------------
+
+class Tracer(ast.NodeVisitor):
+    """Interprets one function body (one activation) on symbolic values."""
+
+    def __init__(self, ctx: Context, src: FunctionSource, scope: Scope, name: str = "<function>"):
+        self.ctx = ctx
+        self.g = ctx.graph
+        self.src = src
+        self.scope = scope
+        self.name = name
+        self.frames: list[tuple[list, int]] = []
+        self._returns: dict[int, bool] = {}
+
+    # -- errors -------------------------------------------------------------
+    def error(self, node, construct: str, hint: str):
+        lineno = getattr(node, "lineno", 0)
+        raise SymdiffSyntaxError(
+            f"unsupported {construct}: {hint}", filename=self.src.filename, lineno=lineno,
+            col=getattr(node, "col_offset", 0), text=self.src.line(lineno),
+            construct=construct, hint=hint)
+
+    def fail(self, node, message: str):
+        lineno = getattr(node, "lineno", 0)
+        where = f"{self.src.filename}:{lineno}:{getattr(node, 'col_offset', 0) + 1}"
+        text = self.src.line(lineno)
+        line = f"\n    {text.strip()}" if text else ""
+        raise SymdiffError(f"{where}: {message}{line}")
+
+    def generic_visit(self, node):
+        self.error(node, f"{type(node).__name__} construct",
+                   "rewrite it with assignments, if/else and for loops over range(n)")
+
+    # -- running statements ---------------------------------------------------
+    def run(self) -> _Return | None:
+        """Execute pending statements until a ``return``; None when they run out."""
+        while self.frames:
+            seq, i = self.frames[-1]
+            if i >= len(seq):
+                self.frames.pop()
+                continue
+            self.frames[-1] = (seq, i + 1)
+            r = self.visit(seq[i])
+            if r is not None:
+                return r
+        return None
+
+    def run_function(self, node) -> Any:
+        if isinstance(node, ast.Lambda):
+            return self.visit(node.body)
+        self.frames = [(node.body, 0)]
+        r = self.run()
+        if r is None:
+            self.fail(node, f"function {self.name!r} has no return statement on some path; "
+                            "every path must return a number, a tuple/list of numbers or an array")
+        return r.value
+
+    # -- names and values -------------------------------------------------------
+    def lookup(self, name: str, node):
+        s = self.scope
+        root = s
+        while s is not None:
+            if name in s.locals:
+                v = s.locals[name]
+                if isinstance(v, Undefined):
+                    self.fail(node, f"name {name!r} is assigned in only one branch of the "
+                                    f"data-dependent `if` on line {v.node.lineno}; assign it before "
+                                    "the if or in both branches")
+                return v
+            root = s
+            s = s.parent
+        if name in root.closure:
+            return from_outside(root.closure[name])
+        if name in root.globals:
+            return from_outside(root.globals[name])
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        self.fail(node, f"name {name!r} is not defined")
+
+    def define(self, hint: str, value):
+        """Name a computed value in the graph (SSA); arrays and tuples elementwise."""
+        if isinstance(value, sympy.Expr):
+            return self.g.define(hint, value)
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            out = np.empty(value.shape, dtype=object)
+            for idx in np.ndindex(value.shape):
+                out[idx] = self.define(hint, value[idx])
+            return out
+        if isinstance(value, tuple):
+            return tuple(self.define(hint, v) for v in value)
+        if isinstance(value, list):
+            return [self.define(hint, v) for v in value]
+        return value
+
+    def assign(self, target, value, node):
+        if isinstance(target, ast.Name):
+            self.scope.locals[target.id] = self.define(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, np.ndarray) and value.ndim > 0:
+                items = list(value)
+            elif isinstance(value, (tuple, list)):
+                items = list(value)
+            else:
+                self.fail(node, f"cannot unpack a {type(value).__name__} into "
+                                f"{len(target.elts)} names")
+            if len(items) != len(target.elts):
+                self.fail(node, f"cannot unpack {len(items)} values into {len(target.elts)} names")
+            for t, v in zip(target.elts, items):
+                self.assign(t, v, node)
+        elif isinstance(target, ast.Subscript):
+            name = target.value.id
+            container = self.lookup(name, target)
+            index = self.index_value(self.visit(target.slice), target)
+            if isinstance(container, list):
+                container = list(container)
+            elif isinstance(container, np.ndarray):
+                container = container.astype(object)
+            else:
+                self.fail(target, f"cannot assign to an item of a {type(container).__name__}; "
+                                  "use a list or a numpy array")
+            try:
+                container[index] = self.define(name, value)
+            except (IndexError, ValueError, TypeError) as exc:
+                self.fail(target, f"item assignment failed: {exc}")
+            self.scope.locals[name] = container
+        else:
+            self.error(target, "assignment target", "assign to plain names or tuples of names")
+
+    # -- statements ---------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign):
+        value = self.visit(node.value)
+        for t in node.targets:
+            self.assign(t, value, node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign):
+        self.assign(node.target, self.visit(node.value), node)
+
+    def visit_AugAssign(self, node: ast.AugAssign):
+        if isinstance(node.target, ast.Name):
+            old = self.lookup(node.target.id, node.target)
+        else:
+            container = self.lookup(node.target.value.id, node.target)
+            old = self.subscript(container, self.visit(node.target.slice), node.target)
+        value = self.binop(node.op, old, self.visit(node.value), node)
+        self.assign(node.target, value, node)
+
+    def visit_Expr(self, node: ast.Expr):
+        return None                     # docstrings (the fence allows nothing else)
+
+    def visit_Pass(self, node):
+        return None
+
+    def visit_Return(self, node: ast.Return):
+        return _Return(self.visit(node.value))
+
+    def visit_FunctionDef(self, node: ast.FunctionDef):
+        defaults = [self.visit(d) for d in node.args.defaults]
+        kwdefaults = {a.arg: self.visit(d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults)
+                      if d is not None}
+        self.scope.locals[node.name] = LocalFunction(node, self.scope, self.src, defaults, kwdefaults)
+
+    def visit_LoopBind(self, item: LoopBind):
+        self.assign(item.target, item.value, item.node)
+
+    def visit_For(self, node: ast.For):
+        items = self.iterate(self.visit(node.iter), node.iter)
+        seq: list = []
+        for v in items:
+            seq.append(LoopBind(node.target, v, node))
+            seq.extend(node.body)
+        if seq:
+            self.frames.append((seq, 0))
+
+    def iterate(self, value, node) -> list:
+        if isinstance(value, (sympy.Basic,)):
+            self.error(node, "loop over a value that depends on the input",
+                       "loop over range(n), a tuple or a shaped parameter; bounds must be "
+                       "known when the function is read")
+        if isinstance(value, np.ndarray):
+            if value.ndim == 0:
+                self.fail(node, "iteration over a 0-d array")
+            return [from_outside(v) for v in value]
+        if isinstance(value, (range, tuple, list, enumerate, zip, types.GeneratorType)) or \
+                type(value).__name__ in ("reversed", "list_reverseiterator", "tuple_reverseiterator",
+                                         "range_iterator"):
+            return [from_outside(v) if isinstance(v, np.generic) else v for v in value]
+        self.fail(node, f"cannot loop over a {type(value).__name__}; loop over range(n), "
+                        "a tuple/list or a shaped array")
+
+    def _has_return(self, stmts) -> bool:
+        for stmt in stmts:
+            for n in _walk_no_defs(stmt):
+                if isinstance(n, ast.Return):
+                    return True
+        return False
+
+    def visit_If(self, node: ast.If):
+        cond = self.visit(node.test)
+        known = self.truth(cond, node.test)
+        if known is not None:
+            branch = node.body if known else node.orelse
+            if branch:
+                self.frames.append((branch, 0))
+            return None
+        cond = _as_condition(cond)
+        key = id(node)
+        if key not in self._returns:
+            self._returns[key] = self._has_return(node.body) or self._has_return(node.orelse)
+        saved_frames = self.frames
+        before = self.scope.locals
+        if not self._returns[key]:
+            envs = []
+            for branch in (node.body, node.orelse):
+                self.scope.locals = dict(before)
+                self.frames = [(branch, 0)]
+                self.run()
+                envs.append(self.scope.locals)
+            self.scope.locals = self.merge_envs(envs[0], envs[1], cond, node)
+            self.frames = saved_frames
+            return None
+        # a branch returns: each branch continues with the rest of the function
+        results = []
+        for branch in (node.body, node.orelse):
+            self.scope.locals = dict(before)
+            self.frames = list(saved_frames) + [(branch, 0)]
+            r = self.run()
+            if r is None:
+                self.fail(node, f"function {self.name!r} has no return statement on some path "
+                                "through this if; every path must return a value")
+            results.append(r.value)
+        self.frames = []
+        self.scope.locals = before
+        return _Return(self.merge(results[0], results[1], cond, node, hint="ret"))
+
+    # -- merging branches -------------------------------------------------------------
+    def merge_envs(self, env_t: dict, env_e: dict, cond, node) -> dict:
+        out = {}
+        for name in list(env_t) + [n for n in env_e if n not in env_t]:
+            a = env_t.get(name, _MISSING)
+            b = env_e.get(name, _MISSING)
+            if a is b:
+                out[name] = a
+            elif a is _MISSING or b is _MISSING or isinstance(a, Undefined) or isinstance(b, Undefined):
+                out[name] = Undefined(name, node)
+            else:
+                out[name] = self.merge(a, b, cond, node, hint=name)
+        return out
+
+    def merge(self, a, b, cond, node, hint: str | None = None):
+        """``a if cond else b`` for two traced values of the same structure."""
+        if a is b:
+            return a
+        if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and type(a) is type(b):
+            if len(a) != len(b):
+                self.fail(node, f"the branches give sequences of different lengths ({len(a)} and {len(b)})")
+            return type(a)(self.merge(u, v, cond, node, hint) for u, v in zip(a, b))
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            a_, b_ = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+            if a_.shape != b_.shape:
+                self.fail(node, f"the branches give arrays of different shapes ({a_.shape} and {b_.shape})")
+            out = np.empty(a_.shape, dtype=object)
+            for idx in np.ndindex(a_.shape):
+                out[idx] = self.merge(a_[idx], b_[idx], cond, node, hint)
+            return out
+        if not (_is_scalar(a) and _is_scalar(b)):
+            if a is None and b is None:
+                return None
+            self.fail(node, f"a name holds different non-numeric values ({type(a).__name__} and "
+                            f"{type(b).__name__}) after a data-dependent if; keep it the same in both branches")
+        try:
+            if a == b and type(a) is type(b):
+                return a
+        except TypeError:
+            pass
+        if _is_boolean(a) or _is_boolean(b) or isinstance(a, bool) and isinstance(b, bool):
+            ca = a if not isinstance(a, bool) else sympy.true if a else sympy.false
+            cb = b if not isinstance(b, bool) else sympy.true if b else sympy.false
+            return sympy.Or(sympy.And(cond, _as_condition(ca)), sympy.And(sympy.Not(cond), _as_condition(cb)))
+        value = sympy.Piecewise((a, cond), (b, True))
+        return self.g.define(hint, value) if hint else value
+
+    # -- truth ----------------------------------------------------------------------------
+    def truth(self, v, node) -> bool | None:
+        """True/False when known at trace time, None when it depends on the input."""
+        if isinstance(v, (bool, int, float, np.generic, str, tuple, list, range)) or v is None:
+            return bool(v)
+        if isinstance(v, sympy.logic.boolalg.BooleanAtom):
+            return bool(v)
+        if isinstance(v, sympy.Basic):
+            if isinstance(v, sympy.Number):
+                return bool(v != 0)
+            return None
+        if isinstance(v, np.ndarray):
+            self.fail(node, "the truth value of an array is ambiguous; use np.where or index an element")
+        return bool(v)
+
+    # -- expressions ----------------------------------------------------------------
+    def visit_Constant(self, node: ast.Constant):
+        if isinstance(node.value, complex):
+            self.error(node, "complex number", "symdiff works on real numbers")
+        return node.value
+
+    def visit_Name(self, node: ast.Name):
+        return self.lookup(node.id, node)
+
+    def visit_Attribute(self, node: ast.Attribute):
+        base = self.visit(node.value)
+        attr = node.attr
+        if isinstance(base, np.ndarray) and base.dtype == object:
+            if attr in ARRAY_PROPERTIES:
+                return ARRAY_PROPERTIES[attr](base)
+            if attr in ARRAY_METHODS:
+                return ArrayMethod(attr, base)
+            self.error(node, f"array attribute .{attr}",
+                       f"use one of {', '.join(sorted(ARRAY_PROPERTIES) + sorted(ARRAY_METHODS))}")
+        if isinstance(base, sympy.Basic):
+            self.error(node, f"attribute .{attr} of a value that depends on the input",
+                       "use math/numpy functions on it instead of methods")
+        if isinstance(base, (LocalFunction,)):
+            self.fail(node, f"cannot read attribute .{attr} of a nested function")
+        try:
+            value = getattr(base, attr)
+        except AttributeError as exc:
+            self.fail(node, str(exc))
+        if isinstance(base, np.ndarray) and attr in ARRAY_METHODS and callable(value):
+            return ArrayMethod(attr, base)
+        return from_outside(value)
+
+    def binop(self, op, a, b, node):
+        fn = BINOPS[type(op)]
+        try:
+            return fn(a, b)
+        except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
+            self.fail(node, f"cannot compute {type(op).__name__} of {type(a).__name__} and "
+                            f"{type(b).__name__}: {exc}")
+
+    def visit_BinOp(self, node: ast.BinOp):
+        return self.binop(node.op, self.visit(node.left), self.visit(node.right), node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp):
+        v = self.visit(node.operand)
+        if isinstance(node.op, ast.Not):
+            known = self.truth(v, node)
+            return (not known) if known is not None else sympy.Not(_as_condition(v))
+        try:
+            return UNARYOPS[type(node.op)](v)
+        except TypeError as exc:
+            self.fail(node, str(exc))
+
+    def visit_BoolOp(self, node: ast.BoolOp):
+        is_and = isinstance(node.op, ast.And)
+        parts = []
+        last = None
+        for e in node.values:
+            v = self.visit(e)
+            known = self.truth(v, e)
+            if known is None:
+                parts.append(_as_condition(v))
+                continue
+            if known is not is_and:          # decides the whole expression
+                if not parts:
+                    return v
+                return sympy.false if is_and else sympy.true
+            last = v
+        if not parts:
+            return last
+        return sympy.And(*parts) if is_and else sympy.Or(*parts)
+
+    def compare(self, op, a, b, node):
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if not isinstance(b, (tuple, list, range, np.ndarray)):
+                self.fail(node, "`in` needs a tuple, list or range on the right")
+            items = list(b.ravel()) if isinstance(b, np.ndarray) else list(b)
+            if is_const(a) and is_const(items):
+                r = a in items
+            else:
+                r = sympy.Or(*[self.compare(ast.Eq(), a, e, node) for e in items])
+            return (not r if isinstance(r, bool) else sympy.Not(r)) if isinstance(op, ast.NotIn) else r
+        py, sym = COMPARE[type(op)]
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return np.frompyfunc(lambda u, v: self.compare(op, u, v, node), 2, 1)(a, b)
+        if is_const(a) and is_const(b):
+            return py(a, b)
+        try:
+            return sym(a, b)
+        except TypeError as exc:
+            self.fail(node, f"cannot compare {a} and {b}: {exc}")
+
+    def visit_Compare(self, node: ast.Compare):
+        left = self.visit(node.left)
+        parts = []
+        result = True
+        for op, comp in zip(node.ops, node.comparators):
+            right = self.visit(comp)
+            r = self.compare(op, left, right, node)
+            if isinstance(r, np.ndarray):
+                if len(node.ops) > 1:
+                    self.fail(node, "chained comparisons of arrays are not supported")
+                return r
+            known = self.truth(r, node) if not isinstance(r, np.ndarray) else None
+            if known is False:
+                return False
+            if known is None:
+                parts.append(r)
+            left = right
+        if not parts:
+            return result
+        return sympy.And(*parts) if len(parts) > 1 else parts[0]
+
+    def visit_IfExp(self, node: ast.IfExp):
+        cond = self.visit(node.test)
+        known = self.truth(cond, node.test)
+        if known is not None:
+            return self.visit(node.body if known else node.orelse)
+        a, b = self.visit(node.body), self.visit(node.orelse)
+        return self.merge(a, b, _as_condition(cond), node)
+
+    def visit_Tuple(self, node: ast.Tuple):
+        return tuple(self.visit(e) for e in node.elts)
+
+    def visit_List(self, node: ast.List):
+        return [self.visit(e) for e in node.elts]
+
+    def visit_Slice(self, node: ast.Slice):
+        parts = [None if p is None else self.index_value(self.visit(p), p)
+                 for p in (node.lower, node.upper, node.step)]
+        return slice(*parts)
+
+    def index_value(self, idx, node):
+        if isinstance(idx, tuple):
+            return tuple(self.index_value(i, node) for i in idx)
+        if isinstance(idx, (slice, type(None))) or idx is Ellipsis:
+            return idx
+        if isinstance(idx, bool):
+            return idx
+        if isinstance(idx, (int, np.integer)):
+            return int(idx)
+        if isinstance(idx, sympy.Integer):
+            return int(idx)
+        if isinstance(idx, sympy.Basic):
+            self.error(node, "index that depends on the input",
+                       "index with constants or loop variables over range(n)")
+        self.fail(node, f"cannot index with a {type(idx).__name__}")
+
+    def subscript(self, base, idx, node):
+        idx = self.index_value(idx, node)
+        if isinstance(base, sympy.Basic):
+            self.error(node, "indexing of a scalar that depends on the input",
+                       "declare the parameter's shape, e.g. shapes={'x': (3,)}")
+        try:
+            v = base[idx]
+        except (IndexError, TypeError, KeyError) as exc:
+            self.fail(node, f"indexing failed: {exc}")
+        return from_outside(v) if isinstance(v, np.generic) else v
+
+    def visit_Subscript(self, node: ast.Subscript):
+        return self.subscript(self.visit(node.value), self.visit(node.slice), node.slice)
+
+    def visit_Lambda(self, node: ast.Lambda):
+        defaults = [self.visit(d) for d in node.args.defaults]
+        kwdefaults = {a.arg: self.visit(d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults)
+                      if d is not None}
+        return LocalFunction(node, self.scope, self.src, defaults, kwdefaults)
+
+    def comprehension(self, node) -> list:
+        saved = self.scope
+        self.scope = Scope(dict(saved.locals), saved.parent, saved.closure, saved.globals)
+        out: list = []
+        try:
+            self._generate(node, 0, out)
+        finally:
+            self.scope = saved
+        return out
+
+    def _generate(self, node, k: int, out: list):
+        if k == len(node.generators):
+            out.append(self.visit(node.elt))
+            return
+        gen = node.generators[k]
+        for v in self.iterate(self.visit(gen.iter), gen.iter):
+            self.assign(gen.target, v, gen.target)
+            ok = True
+            for cond in gen.ifs:
+                known = self.truth(self.visit(cond), cond)
+                if known is None:
+                    self.error(cond, "comprehension filter that depends on the input",
+                               "use a conditional expression `a if c else 0` inside the comprehension")
+                if not known:
+                    ok = False
+                    break
+            if ok:
+                self._generate(node, k + 1, out)
+
+    def visit_ListComp(self, node: ast.ListComp):
+        return self.comprehension(node)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp):
+        return self.comprehension(node)
+
+    # -- calls ------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call):
+        func = self.visit(node.func)
+        args = [self.visit(a) for a in node.args]
+        kwargs = {k.arg: self.visit(k.value) for k in node.keywords}
+        return self.call(func, args, kwargs, node)
+
+    def call(self, func, args, kwargs, node):
+        if isinstance(func, LocalFunction):
+            return self.inline(func.node, func.src, Scope({}, func.scope), func.defaults,
+                               func.kwdefaults, args, kwargs, node, func.name)
+        if isinstance(func, ArrayMethod):
+            if is_const(func.array) and is_const(args):
+                return from_outside(getattr(func.array, func.name)(*args, **kwargs))
+            return self._apply(ARRAY_METHODS[func.name], [func.array] + args, kwargs, node, f".{func.name}()")
+        builder = primitives.lookup(func)
+        if builder is not None:
+            if is_const(args) and is_const(list(kwargs.values())):
+                try:
+                    return from_outside(func(*args, **kwargs))
+                except Exception as exc:  # the user's own function would raise the same
+                    self.fail(node, f"{_callable_name(func)}{tuple(args)} raised {type(exc).__name__}: {exc}")
+            return self._apply(builder, args, kwargs, node, _callable_name(func))
+        if primitives.structural(func) is not None:
+            if any(isinstance(a, sympy.Basic) for a in list(args) + list(kwargs.values())):
+                if func is range:
+                    self.error(node, "loop bound that depends on the input",
+                               "loop bound depends on the input; bounds must be known when the "
+                               "function is read (use constants, len(x) or a shape)")
+                self.error(node, f"{_callable_name(func)}() of a value that depends on the input",
+                           "its arguments must be known when the function is read")
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                self.fail(node, f"{_callable_name(func)}() raised {type(exc).__name__}: {exc}")
+        target = unwrap(func)
+        if isinstance(target, types.FunctionType):
+            return self.inline_python(target, args, kwargs, node)
+        if isinstance(getattr(func, "__symdiff_source__", None), str):
+            return self.inline_expression(func.__symdiff_source__, args, kwargs, node)
+        shown = ast.unparse(node.func)
+        self.error(node, f"call to {shown} ({_callable_name(func)})",
+                   f"symdiff supports {primitives.supported_names()}")
+
+    def _apply(self, builder, args, kwargs, node, name):
+        try:
+            return builder(*args, **kwargs)
+        except SymdiffError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
+            self.fail(node, f"{name}: {exc}")
+
+    def inline_python(self, fn, args, kwargs, node):
+        try:
+            src = self.ctx.parsed(fn)
+        except NoSource:
+            return call_without_source(fn, args, kwargs, where=lambda m: self.fail(node, m))
+        scope = Scope({}, None, _closure_of(fn), fn.__globals__)
+        defaults = [from_outside(d) for d in (fn.__defaults__ or ())]
+        kwdefaults = {k: from_outside(v) for k, v in (fn.__kwdefaults__ or {}).items()}
+        return self.inline(src.node, src, scope, defaults, kwdefaults, args, kwargs, node, fn.__name__)
+
+    def inline_expression(self, text, args, kwargs, node):
+        tree, names = parse_expression(text)
+        if len(args) > len(names):
+            self.fail(node, f"too many arguments for expression {text!r} (parameters {names})")
+        bound = dict(zip(names, args))
+        bound.update(kwargs)
+        missing = [n for n in names if n not in bound]
+        if missing:
+            self.fail(node, f"missing arguments {missing} for expression {text!r}")
+        src = FunctionSource(tree, "<expression>", [text])
+        scope = Scope(bound, None, {}, dict(primitives.EXPRESSION_NAMESPACE))
+        return Tracer(self.ctx, src, scope, text).visit(tree.body)
+
+    def inline(self, fnode, src, scope, defaults, kwdefaults, args, kwargs, node, name):
+        tracer = Tracer(self.ctx, src, scope, name)
+        bound = self.bind(fnode.args, defaults, kwdefaults, args, kwargs, node, name)
+        for pname, v in bound.items():
+            scope.locals[pname] = tracer.define(pname, v)
+        self.ctx.depth += 1
+        try:
+            if self.ctx.depth > MAX_INLINE_DEPTH:
+                self.fail(node, f"calls nested deeper than {MAX_INLINE_DEPTH} levels while inlining "
+                                f"{name!r}; recursion is only supported when it stops after a few "
+                                "levels decided by constants")
+            return tracer.run_function(fnode)
+        except RecursionError:
+            self.fail(node, f"recursion too deep while inlining {name!r}")
+        finally:
+            self.ctx.depth -= 1
+
+    def bind(self, a: ast.arguments, defaults, kwdefaults, args, kwargs, node, name) -> dict:
+        positional = [x.arg for x in a.posonlyargs + a.args]
+        n_pos_only = len(a.posonlyargs)
+        bound: dict = {}
+        if len(args) > len(positional):
+            self.fail(node, f"{name}() takes {len(positional)} positional arguments but {len(args)} were given")
+        for pname, v in zip(positional, args):
+            bound[pname] = v
+        kwnames = [x.arg for x in a.kwonlyargs]
+        for k, v in kwargs.items():
+            if k in bound or (k in positional[:n_pos_only]):
+                self.fail(node, f"{name}() got multiple values for argument {k!r}")
+            if k not in positional and k not in kwnames:
+                self.fail(node, f"{name}() got an unexpected keyword argument {k!r}")
+            bound[k] = v
+        first_default = len(positional) - len(defaults)
+        for i, pname in enumerate(positional):
+            if pname not in bound:
+                if i >= first_default:
+                    bound[pname] = defaults[i - first_default]
+                else:
+                    self.fail(node, f"{name}() missing required argument {pname!r}")
+        for pname in kwnames:
+            if pname not in bound:
+                if pname in kwdefaults:
+                    bound[pname] = kwdefaults[pname]
+                else:
+                    self.fail(node, f"{name}() missing required keyword argument {pname!r}")
+        return bound
+
+
+def _walk_no_defs(node):
+    """``ast.walk`` that does not enter nested functions or lambdas."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for c in ast.iter_child_nodes(n):
+            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                stack.append(c)
+
+
+# -- functions without source ------------------------------------------------------
+
+class _ModuleShim:
+    """``math``/``numpy`` stand-in whose functions build sympy expressions."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        return _shim_value(getattr(self._module, name))
+
+
+def _shim_value(v):
+    c = primitives.constant(v)
+    if c is not None:
+        return c
+    builder = primitives.lookup(v)
+    if builder is None:
+        return v
+
+    def shim(*args, **kwargs):
+        if is_const(list(args)) and is_const(list(kwargs.values())):
+            return v(*args, **kwargs)
+        return builder(*args, **kwargs)
+
+    shim.__name__ = getattr(v, "__name__", "shim")
+    return shim
+
+
+_NO_SOURCE_HINT = "cannot branch on data without source; define the function in a file or notebook cell"
+
+
+def call_without_source(fn, args, kwargs, where=None):
+    """Run ``fn`` itself on symbolic arguments with math/numpy rebound to sympy."""
+    import math
+    namespace = dict(fn.__globals__)
+    for k, v in list(namespace.items()):
+        if v is math or v is np:
+            namespace[k] = _ModuleShim(v)
+        elif isinstance(v, types.ModuleType):
+            continue
+        else:
+            try:
+                namespace[k] = _shim_value(v)
+            except TypeError:
+                pass
+    for name in ("abs", "min", "max", "pow", "sum", "float"):
+        if name not in namespace:
+            namespace[name] = _shim_value(getattr(builtins, name))
+    clone = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    try:
+        return clone(*args, **kwargs)
+    except TypeError as exc:
+        text = str(exc)
+        if "truth value" in text or "cannot determine" in text.lower():
+            msg = f"{fn.__name__}: {_NO_SOURCE_HINT}"
+            if where is not None:
+                where(msg)
+            raise SymdiffError(msg) from None
+        raise SymdiffError(f"{fn.__name__} (no source available) failed on symbolic input: {exc}") from None
+
+
+# -- entry points -------------------------------------------------------------------
+
+def _make_symbols(g: Graph, params, shapes) -> dict:
+    symbols = {}
+    for p in params:
+        if p in shapes:
+            shape = tuple(int(n) for n in shapes[p])
+            g.reserve(p)
+            arr = np.empty(shape, dtype=object)
+            for idx in np.ndindex(shape):
+                arr[idx] = g.param(naming.element(p, idx))
+            symbols[p] = arr
+        else:
+            symbols[p] = g.param(p)
+    return symbols
+
+
+def _scalar_output(v, complain):
+    if isinstance(v, bool) or _is_boolean(v):
+        complain(f"returns a condition ({v}), not a number")
+    if isinstance(v, (int, float, np.number)):
+        return sympy.sympify(from_outside(v) if isinstance(v, np.generic) else v)
+    if isinstance(v, sympy.Expr):
+        return v
+    complain(f"returns a {type(v).__name__}, not a number")
+
+
+def _outputs(value, complain):
+    if isinstance(value, np.ndarray):
+        out = np.empty(value.shape, dtype=object)
+        for idx in np.ndindex(value.shape):
+            out[idx] = _scalar_output(value[idx], complain)
+        return out, True
+    if isinstance(value, (tuple, list)):
+        if not value:
+            complain("returns an empty sequence")
+        out = np.empty((len(value),), dtype=object)
+        for i, v in enumerate(value):
+            out[i] = _scalar_output(v, complain)
+        return out, True
+    if value is None:
+        complain("returns None; return a number, a tuple/list of numbers or an array")
+    out = np.empty((), dtype=object)
+    out[()] = _scalar_output(value, complain)
+    return out, False
+
+
+def trace(fn, shapes: dict | None = None) -> Traced:
+    """Read ``fn``'s source into an SSA ``Graph``; see the module docstring.
+
+    >>> def f(x, y=2.0):
+    ...     return x * y
+    >>> t = trace(f)                      # doctest: +SKIP
+    >>> t.params, t.defaults              # doctest: +SKIP
+    (('x', 'y'), {'y': 2.0})
+    """
+    shapes = {k: tuple(v) for k, v in (shapes or {}).items()}
+    original = unwrap(fn)
+    if not isinstance(original, types.FunctionType):
+        raise TypeError(f"symdiff needs a plain Python function, got {type(fn).__name__}")
+    sig = inspect.signature(original)
+    params, defaults = [], {}
+    for p in sig.parameters.values():
+        params.append(p.name)
+        if p.default is not inspect.Parameter.empty:
+            defaults[p.name] = p.default
+    unknown = set(shapes) - set(params)
+    if unknown:
+        raise ValueError(f"shapes given for unknown parameters {sorted(unknown)}; "
+                         f"{original.__name__} has parameters {params}")
+    g = Graph()
+    ctx = Context(g)
+    filename = original.__code__.co_filename
+    try:
+        src = ctx.parsed(original)
+    except NoSource:
+        src = None
+    if src is None:
+        kinds = {p.kind for p in sig.parameters.values()}
+        if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
+            raise SymdiffError(f"{original.__name__}: *args/**kwargs parameters are not supported")
+        symbols = _make_symbols(g, params, shapes)
+        value = call_without_source(original, [symbols[p] for p in params], {})
+
+        def complain(msg):
+            raise SymdiffError(f"{filename}: {original.__name__} {msg}")
+    else:
+        symbols = _make_symbols(g, params, shapes)
+        scope = Scope(dict(symbols), None, _closure_of(original), original.__globals__)
+        tracer = Tracer(ctx, src, scope, original.__name__)
+        try:
+            value = tracer.run_function(src.node)
+        except RecursionError:
+            raise SymdiffError(f"{filename}: {original.__name__} is nested too deeply to trace") from None
+        node = src.node
+
+        def complain(msg):
+            tracer.fail(node, f"{original.__name__} {msg}")
+    outputs, vector = _outputs(value, complain)
+    return Traced(g, name=original.__name__, params=tuple(params), symbols=symbols,
+                  outputs=outputs, vector=vector, shapes=shapes, defaults=defaults,
+                  filename=filename)
+
+
+def parse_expression(text: str):
+    """Parse and fence an expression string; return (tree, parameter names sorted)."""
+    if not isinstance(text, str):
+        raise TypeError("expected an expression string")
+    stripped = text.lstrip()
+    lead = len(text) - len(stripped)
+    stripped = stripped.rstrip()
+    try:
+        tree = ast.parse(stripped, "<expression>", mode="eval")
+    except SyntaxError as exc:
+        col = (exc.offset or 1) - 1 + lead
+        raise SymdiffSyntaxError(
+            f"invalid expression: {exc.msg}", filename="<expression>", lineno=1, col=col,
+            text=text, construct="expression syntax",
+            hint="write a Python expression such as 'x**2*y + sin(y)'") from None
+    if lead:
+        from .source import shift_positions
+        shift_positions(tree, 0, lead)
+    fence.check(tree, "<expression>", lambda n: text)
+    bound = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Lambda):
+            bound.update(x.arg for x in n.args.posonlyargs + n.args.args + n.args.kwonlyargs)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            bound.add(n.id)
+    names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Load) and n.id not in primitives.EXPRESSION_NAMESPACE
+                    and n.id not in bound})
+    return tree, names
+
+
+def trace_expression(text: str) -> Traced:
+    """Trace an expression string; its parameters are its free names, alphabetically.
+
+    >>> t = trace_expression("x**2*y + sin(y)")
+    >>> t.params
+    ('x', 'y')
+    """
+    tree, names = parse_expression(text)
+    g = Graph()
+    symbols = _make_symbols(g, names, {})
+    src = FunctionSource(tree, "<expression>", [text])
+    scope = Scope(dict(symbols), None, {}, dict(primitives.EXPRESSION_NAMESPACE))
+    tracer = Tracer(Context(g), src, scope, "<expression>")
+    value = tracer.visit(tree.body)
+
+    def complain(msg):
+        tracer.fail(tree.body, f"the expression {msg}")
+    outputs, vector = _outputs(value, complain)
+    return Traced(g, name="<expression>", params=tuple(names), symbols=symbols,
+                  outputs=outputs, vector=vector, filename="<expression>")

@@ -1,0 +1,389 @@
+"""Tables from Python callables and constants to their sympy counterparts.
+
+Where this sits in the pipeline: the front end (``frontend.py``) resolves the callee
+of every call in the user's source to a Python object (``math.sin``, ``numpy.sin``
+under any alias, the builtin ``abs``, ...) and looks it up here *by identity*, so
+``import numpy as onp`` and ``from math import sin as s`` work without any name
+matching. Each entry is one line: the Python object and a builder that makes the
+sympy expression from the traced argument values.
+
+Builders receive interpreter values: sympy expressions, Python numbers, tuples/lists
+and numpy arrays (object arrays of sympy expressions for shaped values). When every
+argument is a plain constant the front end calls the original Python function instead
+(constant folding with Python's own semantics), so builders only see symbolic input.
+
+>>> import math, sympy
+>>> x = sympy.Symbol("x", real=True)
+>>> lookup(math.sin)(x)
+sin(x)
+>>> constant(math.pi)
+pi
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from functools import reduce
+from typing import Any, Callable
+
+import numpy as np
+import sympy
+from sympy.codegen import cfunctions as cf
+
+
+# -- a real cube root -------------------------------------------------------------
+
+class cbrt(sympy.Function):
+    """The real cube root: ``cbrt(-8) == -2``, derivative ``1/(3*cbrt(x)**2)``.
+
+    ``sympy.cbrt`` is the principal (complex) root and ``cfunctions.Cbrt`` neither
+    evaluates nor prints for numpy, hence this small function.
+
+    >>> cbrt(-8)
+    -2
+    >>> x = sympy.Symbol("x", real=True)
+    >>> sympy.diff(cbrt(x), x)
+    1/(3*cbrt(x)**2)
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number:
+            return sympy.real_root(arg, 3)
+        return None
+
+    def fdiff(self, argindex=1):
+        return 1 / (3 * cbrt(self.args[0]) ** 2)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec):
+        a = self.args[0]._eval_evalf(prec)
+        if a is None or not a.is_Number:
+            return None
+        return sympy.real_root(a, 3)._eval_evalf(prec)
+
+    def _eval_rewrite_as_Pow(self, arg, **kwargs):
+        return sympy.sign(arg) * sympy.Abs(arg) ** sympy.Rational(1, 3)
+
+    def _latex(self, printer):
+        return r"\sqrt[3]{%s}" % printer._print(self.args[0])
+
+    def _numpycode(self, printer):
+        return "%s(%s)" % (printer._module_format("numpy.cbrt"), printer._print(self.args[0]))
+
+    def _mpmathcode(self, printer):
+        a = printer._print(self.args[0])
+        m = printer._module_format
+        return "(%s(%s)*%s(%s(%s)))" % (m("mpmath.sign"), a, m("mpmath.cbrt"), m("mpmath.fabs"), a)
+
+    def _pythoncode(self, printer):
+        a = printer._print(self.args[0])
+        return "math.copysign(abs(%s)**(1/3), %s)" % (a, a)
+
+    _lambdacode = _pythoncode
+
+
+# -- helpers ----------------------------------------------------------------------
+
+def _is_array(v) -> bool:
+    return isinstance(v, np.ndarray)
+
+
+def elementwise(build: Callable) -> Callable:
+    """Apply a scalar builder elementwise when any argument is an array (numpy rules)."""
+
+    def apply(*args):
+        if any(_is_array(a) for a in args):
+            return np.frompyfunc(build, len(args), 1)(*args)
+        return build(*args)
+
+    apply.__name__ = getattr(build, "__name__", "elementwise")
+    return apply
+
+
+def _items(args) -> list:
+    """``max(a, b, c)`` or ``max((a, b, c))`` or ``max(array)``: the items."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, np.ndarray)):
+        seq = args[0]
+        return list(seq.ravel()) if _is_array(seq) else list(seq)
+    return list(args)
+
+
+def _nonempty(name, items):
+    if not items:
+        raise ValueError(f"{name}() of an empty sequence")
+    return items
+
+
+def _max(*args):
+    return sympy.Max(*_nonempty("max", _items(args)))
+
+
+def _min(*args):
+    return sympy.Min(*_nonempty("min", _items(args)))
+
+
+def _add_all(items, start=0):
+    """Sum without building a chain of nested additions (O(n), not O(n^2))."""
+    items = list(items)
+    if any(_is_array(v) or isinstance(v, (tuple, list)) for v in items):
+        return reduce(lambda a, b: a + b, items, start)
+    return sympy.Add(sympy.sympify(start), *items)
+
+
+def _sum(iterable, start=0):
+    seq = list(iterable.ravel()) if _is_array(iterable) and iterable.ndim == 1 else list(iterable)
+    return _add_all(seq, start)
+
+
+def _np_sum(a, axis=None):
+    a = np.asarray(a, dtype=object) if not _is_array(a) else a
+    if axis is None:
+        return _add_all(a.ravel())
+    return np.apply_along_axis(lambda v: _add_all(v), axis, a)
+
+
+def _np_mean(a, axis=None):
+    a = np.asarray(a, dtype=object) if not _is_array(a) else a
+    n = a.size if axis is None else a.shape[axis]
+    return _np_sum(a, axis) / n if axis is None else _np_sum(a, axis) / n
+
+
+def _np_prod(a, axis=None):
+    a = np.asarray(a, dtype=object) if not _is_array(a) else a
+    if axis is None:
+        return sympy.Mul(*a.ravel())
+    return np.apply_along_axis(lambda v: sympy.Mul(*v), axis, a)
+
+
+def _dot(a, b):
+    if _is_array(a) and _is_array(b) and a.ndim == 1 and b.ndim == 1:
+        if a.shape != b.shape:
+            raise ValueError(f"shapes {a.shape} and {b.shape} not aligned")
+        return _add_all([u * v for u, v in zip(a, b)])
+    if not _is_array(a) or not _is_array(b):
+        return a * b
+    return np.dot(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+
+
+def _matmul(a, b):
+    return _dot(a, b)
+
+
+def _log(x, base=None):
+    if base is None:
+        return sympy.log(x)
+    return sympy.log(x) / sympy.log(base)
+
+
+def _where(c, a, b):
+    if c is True or c is sympy.true or (isinstance(c, (bool, np.bool_)) and c):
+        return a
+    if c is False or c is sympy.false or (isinstance(c, (bool, np.bool_)) and not c):
+        return b
+    return sympy.Piecewise((a, c), (b, True))
+
+
+def _clip(x, lo, hi):
+    if lo is None:
+        return sympy.Min(x, hi)
+    if hi is None:
+        return sympy.Max(x, lo)
+    return sympy.Min(sympy.Max(x, lo), hi)
+
+
+def _hypot(*args):
+    if len(args) == 2:
+        return cf.hypot(*args)
+    return sympy.sqrt(sympy.Add(*[a ** 2 for a in args]))
+
+
+def _float(x=0.0):
+    return x
+
+
+def _int(x=0):
+    raise TypeError("int() of a value that depends on the input; "
+                    "int() is only allowed on values known when the function is read")
+
+
+def _len(x):
+    return len(x)
+
+
+def _pow(a, b, mod=None):
+    if mod is not None:
+        raise TypeError("pow() with a modulus is not supported on symbolic values")
+    return a ** b
+
+
+def _heaviside(x, h0):
+    return sympy.Heaviside(x, h0)
+
+
+def _sign(x):
+    return sympy.sign(x)
+
+
+def _abs(x):
+    return sympy.Abs(x)
+
+
+def _square(x):
+    return x ** 2
+
+
+def _exp2(x):
+    return sympy.Integer(2) ** x
+
+
+def _tuple(seq=()):
+    return tuple(seq.ravel()) if _is_array(seq) and seq.ndim == 1 else tuple(seq)
+
+
+def _list(seq=()):
+    return list(_tuple(seq))
+
+
+def _array(obj, dtype=None):
+    arr = np.empty(np.shape(np.asarray(obj, dtype=object)), dtype=object)
+    arr[...] = np.asarray(obj, dtype=object) if not _is_array(obj) else obj
+    return arr
+
+
+def _any(seq):
+    return sympy.Or(*_items((seq,)))
+
+
+def _all(seq):
+    return sympy.And(*_items((seq,)))
+
+
+def _transpose(a):
+    return np.transpose(a)
+
+
+E = elementwise
+_TABLE_ENTRIES: list[tuple[Any, Callable]] = [
+    # trigonometric and hyperbolic
+    (math.sin, E(sympy.sin)), (np.sin, E(sympy.sin)),
+    (math.cos, E(sympy.cos)), (np.cos, E(sympy.cos)),
+    (math.tan, E(sympy.tan)), (np.tan, E(sympy.tan)),
+    (math.asin, E(sympy.asin)), (np.arcsin, E(sympy.asin)),
+    (math.acos, E(sympy.acos)), (np.arccos, E(sympy.acos)),
+    (math.atan, E(sympy.atan)), (np.arctan, E(sympy.atan)),
+    (math.atan2, E(sympy.atan2)), (np.arctan2, E(sympy.atan2)),
+    (math.sinh, E(sympy.sinh)), (np.sinh, E(sympy.sinh)),
+    (math.cosh, E(sympy.cosh)), (np.cosh, E(sympy.cosh)),
+    (math.tanh, E(sympy.tanh)), (np.tanh, E(sympy.tanh)),
+    (math.asinh, E(sympy.asinh)), (np.arcsinh, E(sympy.asinh)),
+    (math.acosh, E(sympy.acosh)), (np.arccosh, E(sympy.acosh)),
+    (math.atanh, E(sympy.atanh)), (np.arctanh, E(sympy.atanh)),
+    (math.radians, E(lambda x: x * sympy.pi / 180)), (np.radians, E(lambda x: x * sympy.pi / 180)),
+    (np.deg2rad, E(lambda x: x * sympy.pi / 180)),
+    (math.degrees, E(lambda x: x * 180 / sympy.pi)), (np.degrees, E(lambda x: x * 180 / sympy.pi)),
+    (np.rad2deg, E(lambda x: x * 180 / sympy.pi)),
+    # exponentials and logarithms (cfunctions keep expm1/log1p/log2/log10 accurate)
+    (math.exp, E(sympy.exp)), (np.exp, E(sympy.exp)),
+    (math.expm1, E(cf.expm1)), (np.expm1, E(cf.expm1)),
+    (np.exp2, E(_exp2)),
+    (math.log, _log), (np.log, E(sympy.log)),
+    (math.log1p, E(cf.log1p)), (np.log1p, E(cf.log1p)),
+    (math.log2, E(cf.log2)), (np.log2, E(cf.log2)),
+    (math.log10, E(cf.log10)), (np.log10, E(cf.log10)),
+    (math.sqrt, E(sympy.sqrt)), (np.sqrt, E(sympy.sqrt)),
+    (np.cbrt, E(cbrt)),
+    (math.hypot, _hypot), (np.hypot, E(cf.hypot)),
+    (math.pow, _pow), (builtins.pow, _pow), (np.power, E(_pow)),
+    (np.square, E(_square)),
+    # special functions
+    (math.erf, E(sympy.erf)), (math.erfc, E(sympy.erfc)),
+    (math.gamma, E(sympy.gamma)), (math.lgamma, E(sympy.loggamma)),
+    # non-smooth
+    (math.floor, E(sympy.floor)), (np.floor, E(sympy.floor)),
+    (math.ceil, E(sympy.ceiling)), (np.ceil, E(sympy.ceiling)),
+    (math.fabs, E(_abs)), (np.fabs, E(_abs)), (np.abs, E(_abs)), (builtins.abs, E(_abs)),
+    (np.sign, E(_sign)), (np.heaviside, E(_heaviside)),
+    (np.maximum, E(lambda a, b: sympy.Max(a, b))), (np.fmax, E(lambda a, b: sympy.Max(a, b))),
+    (np.minimum, E(lambda a, b: sympy.Min(a, b))), (np.fmin, E(lambda a, b: sympy.Min(a, b))),
+    (np.clip, E(_clip)),
+    (np.where, E(_where)),
+    (builtins.max, _max), (builtins.min, _min),
+    (np.max, lambda a: _max(a)), (np.min, lambda a: _min(a)),
+    (np.amax, lambda a: _max(a)), (np.amin, lambda a: _min(a)),
+    # reductions and linear algebra
+    (builtins.sum, _sum), (np.sum, _np_sum), (np.mean, _np_mean), (np.prod, _np_prod),
+    (np.dot, _dot), (np.matmul, _matmul), (np.inner, _dot), (np.transpose, _transpose),
+    (builtins.any, _any), (builtins.all, _all),
+    # conversions and structure
+    (builtins.float, _float), (builtins.int, _int), (builtins.len, _len),
+    (builtins.tuple, _tuple), (builtins.list, _list),
+    (np.array, _array), (np.asarray, _array),
+    (np.negative, E(lambda x: -x)), (np.positive, E(lambda x: +x)),
+    (np.add, E(lambda a, b: a + b)), (np.subtract, E(lambda a, b: a - b)),
+    (np.multiply, E(lambda a, b: a * b)), (np.divide, E(lambda a, b: a / b)),
+    (np.true_divide, E(lambda a, b: a / b)), (np.reciprocal, E(lambda x: 1 / x)),
+]
+for _name in ("cbrt", "exp2"):          # Python 3.11+
+    if hasattr(math, _name):
+        _TABLE_ENTRIES.append((getattr(math, _name), E(cbrt if _name == "cbrt" else _exp2)))
+
+#: id(python callable) -> (callable, sympy builder); the callable is kept so ids stay valid
+CALLABLES: dict[int, tuple[Any, Callable]] = {id(f): (f, b) for f, b in _TABLE_ENTRIES}
+
+#: Callables that only restructure constant-length data; called as-is on any values.
+STRUCTURAL: dict[int, Any] = {id(f): f for f in (
+    builtins.range, builtins.enumerate, builtins.zip, builtins.reversed,
+    np.zeros, np.ones, np.arange, np.linspace, np.eye, np.shape, np.ndim, np.size,
+    np.zeros_like, np.ones_like)}
+
+#: id(python constant) -> sympy constant; identity, so a literal 3.14159... stays a float
+_CONSTANT_ENTRIES = [
+    (math.pi, sympy.pi), (math.e, sympy.E), (math.tau, 2 * sympy.pi), (math.inf, sympy.oo),
+    (np.pi, sympy.pi), (np.e, sympy.E), (np.inf, sympy.oo),
+]
+CONSTANTS: dict[int, tuple[Any, Any]] = {id(v): (v, s) for v, s in _CONSTANT_ENTRIES}
+
+#: Names usable in an expression string (``sd.symbolic("x**2 + sin(y)")``).
+EXPRESSION_NAMESPACE: dict[str, Any] = {
+    **{n: getattr(math, n) for n in (
+        "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+        "asinh", "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10",
+        "sqrt", "hypot", "erf", "erfc", "gamma", "lgamma", "floor", "ceil", "fabs",
+        "pi", "e", "tau", "inf", "radians", "degrees") if hasattr(math, n)},
+    "cbrt": np.cbrt, "exp2": np.exp2, "ln": math.log, "ceiling": math.ceil,
+    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "arctan2": np.arctan2,
+    "arcsinh": np.arcsinh, "arccosh": np.arccosh, "arctanh": np.arctanh,
+    "loggamma": math.lgamma, "sign": np.sign, "Heaviside": np.heaviside,
+    "abs": builtins.abs, "Abs": builtins.abs, "Max": builtins.max, "Min": builtins.min,
+    "max": builtins.max, "min": builtins.min, "pow": builtins.pow, "E": math.e,
+}
+
+
+def lookup(obj: Any) -> Callable | None:
+    """The sympy builder for the Python callable ``obj``, or None."""
+    entry = CALLABLES.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
+
+
+def structural(obj: Any) -> Any | None:
+    entry = STRUCTURAL.get(id(obj))
+    return entry if entry is obj else None
+
+
+def constant(obj: Any) -> Any | None:
+    """The sympy constant for ``math.pi``, ``numpy.e``, ... (by identity), or None."""
+    entry = CONSTANTS.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
+
+
+def supported_names() -> str:
+    """A short list for error messages."""
+    return ("math.* and numpy.* elementary functions (sin, exp, log, sqrt, hypot, erf, ...), "
+            "numpy sum/mean/dot/where/maximum/minimum/clip, builtins abs/min/max/pow/sum/len/float, "
+            "and plain Python functions with source")
