@@ -156,9 +156,13 @@ def _sinpi(x):
 
 
 def _cotpi(x):
-    """cot(pi*x), with exact reduction x - rint(x) in [-1/2, 1/2]."""
+    """cot(pi*x), with exact reduction r = x - rint(x) in [-1/2, 1/2].
+    For |r| > 1/4 use cot(pi r) = sign(r) tan(pi (1/2 - |r|)) (1/2 - |r| is
+    exact): 1/tan(pi r) would lose relative accuracy near the zero r = 1/2."""
     r = x - np.rint(x)
-    return 1.0 / np.tan(np.pi * r)
+    ar = np.abs(r)
+    return np.where(ar > 0.25, np.copysign(np.tan(np.pi * (0.5 - ar)), r),
+                    1.0 / np.tan(np.pi * r))
 
 
 # ---------------------------------------------------------------------------
