@@ -1,0 +1,149 @@
+"""Grad mode: whether new operations are recorded on the tape.
+
+Sits under ``symdiff.tape.tensor``: every primitive application asks
+``_state.enabled`` before it builds a graph node.  As in PyTorch, the mode is
+thread-local, and ``no_grad``/``enable_grad``/``set_grad_enabled`` are classes
+that work as context managers and as decorators, restoring the previous mode
+on exit (also when the body raises).  Grad mode only decides what is recorded:
+a graph built earlier still back-propagates inside ``no_grad``.
+"""
+
+import functools
+import inspect
+import threading
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+class _GradState(threading.local):
+    # A class attribute is the per-thread default: each new thread starts with
+    # grad mode on, exactly like torch.
+    enabled = True
+
+
+_state = _GradState()
+
+
+def is_grad_enabled():
+    """Return True if operations are currently recorded.
+
+    >>> from symdiff import tape
+    >>> tape.is_grad_enabled()
+    True
+    """
+    return _state.enabled
+
+
+def _set(mode):
+    _state.enabled = bool(mode)
+
+
+class _DecoratorContextManager:
+    """Base: a context manager that can also decorate functions and generators."""
+
+    def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def gen_wrapper(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        with self.clone():
+                            request = yield response
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    try:
+                        with self.clone():
+                            response = gen.send(request)
+                    except StopIteration as e:
+                        return e.value
+            return gen_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+        return wrapper
+
+    def clone(self):
+        return self.__class__()
+
+
+class no_grad(_DecoratorContextManager):
+    """Context manager / decorator that stops recording operations.
+
+    >>> from symdiff import tape
+    >>> x = tape.tensor(1.0, requires_grad=True)
+    >>> with tape.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __enter__(self):
+        self.prev = _state.enabled
+        _state.enabled = False
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+        return False
+
+
+class enable_grad(_DecoratorContextManager):
+    """Context manager / decorator that turns recording back on (e.g. inside no_grad).
+
+    >>> from symdiff import tape
+    >>> x = tape.tensor(1.0, requires_grad=True)
+    >>> with tape.no_grad():
+    ...     with tape.enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
+
+    def __enter__(self):
+        self.prev = _state.enabled
+        _state.enabled = True
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+        return False
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Set grad mode on or off: as a plain call, a context manager or a decorator.
+
+    Like torch, the mode is switched in the constructor, so the plain call
+    ``tape.set_grad_enabled(False)`` takes effect immediately; used with
+    ``with``, the previous mode is restored on exit.
+
+    >>> from symdiff import tape
+    >>> with tape.set_grad_enabled(False):
+    ...     tape.is_grad_enabled()
+    False
+    >>> tape.is_grad_enabled()
+    True
+    """
+
+    def __init__(self, mode):
+        self.prev = _state.enabled
+        self.mode = bool(mode)
+        _state.enabled = self.mode
+
+    def __call__(self, func):
+        # As a decorator the mode applies only inside the function.
+        _state.enabled = self.prev
+        return super().__call__(func)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+        return False
+
+    def clone(self):
+        return self.__class__(self.mode)

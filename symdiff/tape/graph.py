@@ -1,0 +1,279 @@
+"""The backward graph and the engine that walks it.
+
+Sits between ``rules`` (which makes one ``Node`` subclass per primitive, named
+like torch's: ``MulBackward0``...) and ``tensor`` (which creates nodes when a
+primitive is applied to tensors that require grad).  ``run_backward`` is the
+engine behind ``Tensor.backward`` and ``tape.grad``: an iterative DFS counts
+dependencies, Kahn's algorithm orders the nodes (no recursion, so graphs of
+100k nodes are fine), and each node's vector-Jacobian products are looked up in
+its class's rule table.  With ``create_graph=True`` the rules run on tensors
+(numpy functions dispatch back to the tape), so gradients are differentiable.
+"""
+
+import numpy as np
+
+from . import grad_mode
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the "
+    "graph are freed when you call .backward() or autograd.grad(). Specify "
+    "retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward.")
+
+_Tensor = None  # set by tensor.py (avoids an import cycle)
+
+
+class Node:
+    """A recorded operation: torch's ``grad_fn`` objects.
+
+    ``args`` are the operation's inputs as given (tensors and constants),
+    ``datas`` the same with tensors replaced by their arrays at forward time,
+    ``ans`` the forward result array.  Subclasses (one per primitive) carry
+    ``fwd``, ``vjps`` (one function ``vjp(g, ans, *datas)`` per differentiable
+    input) and ``saves`` (whether backward needs saved values, which decides if
+    a second backward without ``retain_graph`` raises, as in torch).
+    """
+
+    __slots__ = ("args", "datas", "ans", "next_functions", "_freed", "_hooks",
+                 "_retained", "__weakref__")
+    fwd = None
+    vjps = ()
+    saves = True
+
+    def __init__(self, args, datas, ans, next_functions):
+        self.args = args
+        self.datas = datas
+        self.ans = ans
+        self.next_functions = next_functions
+        self._freed = False
+        self._hooks = None
+        self._retained = None
+
+    def name(self):
+        """torch's name of this backward node, e.g. ``"MulBackward0"``."""
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        # torch nodes are callable on gradients; handy for teaching.
+        g = grads[0]
+        g = g._value if isinstance(g, _Tensor) else g
+        outs = []
+        for i, (child, _) in enumerate(self.next_functions):
+            outs.append(None if child is None else _wrap(_unbroadcast(
+                self.vjps[i](g, self.ans, *self.datas), np.shape(self.datas[i]))))
+        return tuple(outs)
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf tensor: adds the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self, (), (), None, ())
+        self.variable = variable
+
+
+def primitive(name, fwd, *vjps, saves=True):
+    """Make the Node subclass for one primitive (its class name is torch's name)."""
+    return type(name, (Node,), {"__slots__": (), "fwd": staticmethod(fwd),
+                                "vjps": vjps, "saves": saves})
+
+
+class Indexed:
+    """vjps of a variadic primitive (cat, stack): ``vjps[i]`` passes ``i`` along."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __getitem__(self, i):
+        fn = self.fn
+        return lambda g, ans, *args: fn(i, g, ans, *args)
+
+
+def _unbroadcast(g, shape):
+    """Sum a broadcast gradient back down to an input's ``shape``."""
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    extra = len(gshape) - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+        gshape = gshape[extra:]
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and gshape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if np.shape(g) != shape:  # e.g. a scalar gradient for an array input
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def _wrap(value):
+    return _Tensor._from_value(value)
+
+
+def _edge(t):
+    """The node a gradient for tensor ``t`` flows into, or None."""
+    if t.grad_fn is not None:
+        return t.grad_fn
+    if t._requires_grad:
+        return t._accumulator()
+    return None
+
+
+def _call_hooks(hooks, g, create_graph):
+    for hook in hooks:
+        tg = g if create_graph else _wrap(g)
+        r = hook(tg)
+        if r is not None:
+            g = r if create_graph else (r._value if isinstance(r, _Tensor) else r)
+    return g
+
+
+def _accumulate_leaf(var, g, create_graph):
+    old = var._grad
+    if create_graph:
+        if not isinstance(g, _Tensor):
+            g = _wrap(g)
+        var._grad = g if old is None else old + g
+        return
+    if isinstance(g, _Tensor):
+        g = g._value
+    dtype = var._value.dtype
+    if old is None:
+        # A private copy: rules may hand the same array to several inputs.
+        var._grad = _wrap(np.array(g, dtype=dtype))
+    elif (not old._requires_grad and type(old._value) is np.ndarray
+          and old._value.flags.writeable and np.shape(g) == old._value.shape):
+        old._value += g  # torch accumulates in place: ``g = x.grad`` stays valid
+    else:
+        var._grad = _wrap(np.asarray(old._value + g, dtype=dtype))
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
+    """Back-propagate ``root_grads`` from ``roots``.
+
+    Without ``inputs`` the gradients are accumulated into the leaves' ``.grad``
+    (``Tensor.backward``); with ``inputs`` nothing is accumulated and the
+    gradients reaching those tensors are returned (``tape.grad``), None where
+    an input was not reached.
+    """
+    grads = {}
+    root_nodes = []
+    for i, (t, g) in enumerate(zip(roots, root_grads)):
+        node = _edge(t)
+        if node is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad "
+                               "and does not have a grad_fn")
+        if create_graph:
+            if not isinstance(g, _Tensor):
+                g = _wrap(g)
+        elif isinstance(g, _Tensor):
+            g = g._value
+        if node in grads:
+            grads[node] = grads[node] + g
+        else:
+            grads[node] = g
+            root_nodes.append(node)
+
+    # Dependency counts by an iterative DFS over next_functions.
+    deps = {}
+    stack = list(root_nodes)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is not None:
+                if child in deps:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+
+    # Kahn's algorithm: a node runs once every consumer has sent its gradient.
+    order = []
+    ready = [n for n in root_nodes if n not in deps]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is not None:
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+
+    targets = None
+    needed = None
+    if inputs is not None:
+        targets = {}
+        for t in inputs:
+            targets[_edge(t)] = None
+        # Only nodes from which some input is reachable need to run.
+        needed = set()
+        for node in reversed(order):
+            if node in targets or any(c in needed for c, _ in node.next_functions
+                                      if c is not None):
+                needed.add(node)
+
+    prev_mode = grad_mode._state.enabled
+    grad_mode._state.enabled = bool(create_graph)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for node in order:
+                if needed is not None and node not in needed:
+                    continue
+                g = grads.pop(node, None)
+                if g is None:
+                    continue
+                if type(node) is AccumulateGrad:
+                    var = node.variable
+                    if var._hooks:
+                        g = _call_hooks(var._hooks, g, create_graph)
+                    if targets is not None:
+                        if node in targets:
+                            targets[node] = g
+                    else:
+                        _accumulate_leaf(var, g, create_graph)
+                    continue
+                if node._hooks:
+                    g = _call_hooks(node._hooks, g, create_graph)
+                if node._retained is not None:
+                    t = node._retained()
+                    if t is not None:
+                        _accumulate_leaf(t, g, create_graph)
+                if targets is not None and node in targets:
+                    targets[node] = g
+                if node._freed and node.saves:
+                    raise RuntimeError(FREED_MESSAGE)
+                if create_graph:
+                    args = node.args
+                    ans = _Tensor._apply_node(type(node), args, len(node.next_functions))
+                else:
+                    args = node.datas
+                    ans = node.ans
+                vjps = node.vjps
+                for i, (child, _) in enumerate(node.next_functions):
+                    if child is None or (needed is not None and child not in needed):
+                        continue
+                    gi = vjps[i](g, ans, *args)
+                    shape = np.shape(args[i])
+                    if np.shape(gi) != shape:
+                        gi = _unbroadcast(gi, shape)
+                    if child in grads:
+                        grads[child] = grads[child] + gi
+                    else:
+                        grads[child] = gi
+                if not retain_graph:
+                    node._freed = True
+    finally:
+        grad_mode._state.enabled = prev_mode
+    if targets is not None:
+        return [targets[_edge(t)] for t in inputs]
+    return None

@@ -1,0 +1,151 @@
+"""``tape.math`` and ``tape.numpy``: the ``math`` and ``numpy`` APIs on tensors.
+
+Sits on top of ``functions``.  ``sd.check`` runs a user's own function on the
+tape by rebinding ``math``/``numpy`` in a copy of its globals to these two
+module objects.  ``math.sin(t)`` cannot be intercepted, so ``tape.math.sin``
+dispatches: a tensor argument goes through the tape, plain numbers go to the
+real ``math`` function (module constants stay floats).  ``tape.numpy`` mostly
+forwards to numpy (whose functions already dispatch to tensors through
+``__array_ufunc__``/``__array_function__``) and overrides the few that would
+otherwise convert a tensor to a plain array (``array``, ``asarray``...).
+"""
+
+import builtins
+import math as _math
+import types
+
+import numpy as _np
+
+from . import functions as F
+from .tensor import Tensor, _value_of
+
+
+def _has_tensor(args):
+    for a in args:
+        if isinstance(a, Tensor):
+            return True
+        if isinstance(a, (list, tuple)) and _has_tensor(a):
+            return True
+    return False
+
+
+def _dispatch(name, tape_fn, plain_fn):
+    def fn(*args):
+        if _has_tensor(args):
+            return tape_fn(*args)
+        return plain_fn(*args)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"math.{name} on tape tensors (plain numbers go to math.{name})."
+    return fn
+
+
+# ---------------------------------------------------------------- tape.math
+def _log(x, base=None):
+    if base is None:
+        return F.log(x)
+    return F.log(x) / F.log(base)
+
+
+def _hypot(*coords):
+    return F.sqrt(builtins.sum(F.square(c) if isinstance(c, Tensor) else c * c for c in coords))
+
+
+def _fsum(values):
+    return builtins.sum(values)
+
+
+def _prod(values, start=1):
+    out = start
+    for v in values:
+        out = out * v
+    return out
+
+
+_MATH_TABLE = {
+    "sin": F.sin, "cos": F.cos, "tan": F.tan, "asin": F.asin, "acos": F.acos,
+    "atan": F.atan, "atan2": F.atan2, "sinh": F.sinh, "cosh": F.cosh, "tanh": F.tanh,
+    "asinh": F.asinh, "acosh": F.acosh, "atanh": F.atanh, "exp": F.exp, "expm1": F.expm1,
+    "exp2": F.exp2, "log": _log, "log1p": F.log1p, "log2": F.log2, "log10": F.log10,
+    "sqrt": F.sqrt, "cbrt": F.cbrt, "pow": F.pow, "hypot": _hypot, "erf": F.erf,
+    "erfc": F.erfc, "gamma": F.gamma, "lgamma": F.lgamma, "floor": F.floor, "ceil": F.ceil,
+    "trunc": F.trunc, "fabs": F.abs, "fsum": _fsum, "prod": _prod,
+    "degrees": lambda x: x * (180.0 / _math.pi), "radians": lambda x: x * (_math.pi / 180.0),
+    "isfinite": lambda x: bool(_np.isfinite(_value_of(x))),
+    "isnan": lambda x: bool(_np.isnan(_value_of(x))),
+    "isinf": lambda x: bool(_np.isinf(_value_of(x))),
+    "copysign": lambda x, y: F.abs(x) * (-1.0 if _np.signbit(_value_of(y)) else 1.0),
+}
+
+
+def _make_math():
+    mod = types.ModuleType("symdiff.tape.math", "The math module's API on tape tensors.")
+    for name, fn in _MATH_TABLE.items():
+        plain = getattr(_math, name, None)
+        if plain is None:  # e.g. math.exp2/cbrt on older Pythons: tape-only
+            plain = fn
+        setattr(mod, name, _dispatch(name, fn, plain))
+    for const in ("pi", "e", "tau", "inf", "nan"):
+        setattr(mod, const, getattr(_math, const))
+    # Everything else (factorial, comb, isclose...) is the real math function.
+    mod.__getattr__ = lambda name: getattr(_math, name)
+    return mod
+
+
+# ---------------------------------------------------------------- tape.numpy
+def _array(obj, dtype=None, copy=True, **kwargs):
+    if isinstance(obj, Tensor):
+        return obj
+    if isinstance(obj, (list, tuple)) and _has_tensor(obj):
+        return F.stack([_array(o) for o in obj])
+    return _np.array(obj, dtype=dtype, **kwargs)
+
+
+def _asarray(obj, dtype=None, **kwargs):
+    if isinstance(obj, Tensor):
+        return obj
+    if isinstance(obj, (list, tuple)) and _has_tensor(obj):
+        return F.stack([_asarray(o) for o in obj])
+    return _np.asarray(obj, dtype=dtype, **kwargs)
+
+
+def _float(x):
+    return float(_value_of(x)) if not isinstance(x, Tensor) else x
+
+
+_NUMPY_TABLE = {
+    "sin": F.sin, "cos": F.cos, "tan": F.tan, "arcsin": F.asin, "arccos": F.acos,
+    "arctan": F.atan, "arctan2": F.atan2, "sinh": F.sinh, "cosh": F.cosh, "tanh": F.tanh,
+    "arcsinh": F.asinh, "arccosh": F.acosh, "arctanh": F.atanh, "exp": F.exp,
+    "expm1": F.expm1, "exp2": F.exp2, "log": F.log, "log1p": F.log1p, "log2": F.log2,
+    "log10": F.log10, "sqrt": F.sqrt, "cbrt": F.cbrt, "square": F.square,
+    "power": F.pow, "float_power": F.pow, "hypot": F.hypot, "abs": F.abs, "absolute": F.abs,
+    "fabs": F.abs, "sign": F.sign, "floor": F.floor, "ceil": F.ceil, "trunc": F.trunc,
+    "rint": F.round, "round": F.round, "around": F.round, "maximum": F.maximum,
+    "minimum": F.minimum, "fmax": F.fmax, "fmin": F.fmin, "clip": F.clip, "where": F.where,
+    "sum": F.sum, "mean": F.mean, "prod": F.prod, "max": F.amax, "min": F.amin,
+    "amax": F.amax, "amin": F.amin, "dot": F.dot, "matmul": F.matmul, "inner": F.inner,
+    "outer": F.outer, "reshape": F.reshape, "transpose": F.transpose, "ravel": F.ravel,
+    "concatenate": F.concatenate, "stack": F.stack, "squeeze": F.squeeze,
+    "expand_dims": F.expand_dims, "broadcast_to": F.broadcast_to,
+    "add": F.add, "subtract": F.sub, "multiply": F.mul, "divide": F.div,
+    "true_divide": F.div, "negative": F.neg, "reciprocal": F.reciprocal,
+}
+
+
+def _make_numpy():
+    mod = types.ModuleType("symdiff.tape.numpy", "numpy's API on tape tensors.")
+    for name, fn in _NUMPY_TABLE.items():
+        setattr(mod, name, _dispatch(name, fn, getattr(_np, name)))
+    mod.array = _array
+    mod.asarray = _asarray
+    mod.asanyarray = _asarray
+    for const in ("pi", "e", "inf", "nan", "newaxis", "float64", "float32", "int64",
+                  "linalg", "ndarray"):
+        setattr(mod, const, getattr(_np, const))
+    mod.__getattr__ = lambda name: getattr(_np, name)
+    return mod
+
+
+math = _make_math()
+numpy = _make_numpy()
