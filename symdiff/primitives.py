@@ -336,8 +336,10 @@ for _name in ("cbrt", "exp2"):          # Python 3.11+
 #: id(python callable) -> (callable, sympy builder); the callable is kept so ids stay valid
 CALLABLES: dict[int, tuple[Any, Callable]] = {id(f): (f, b) for f, b in _TABLE_ENTRIES}
 
-#: Callables that only restructure constant-length data; called as-is on any values.
+#: Callables that only restructure constant-length data or need constant arguments
+#: (factorial, ...); called as-is, after checking no argument depends on the input.
 STRUCTURAL: dict[int, Any] = {id(f): f for f in (
+    math.factorial, math.comb, math.perm, math.gcd, math.isqrt, builtins.round,
     builtins.range, builtins.enumerate, builtins.zip, builtins.reversed,
     np.zeros, np.ones, np.arange, np.linspace, np.eye, np.shape, np.ndim, np.size,
     np.zeros_like, np.ones_like)}

@@ -1,0 +1,453 @@
+"""Front end: Python source -> SSA graph of sympy expressions (symdiff.frontend)."""
+
+import importlib.util
+import math
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symdiff import SymdiffError, SymdiffSyntaxError
+from symdiff.frontend import trace, trace_expression
+from symdiff.primitives import cbrt
+from tests import functions as corpus
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def evaluate(traced, args, prec=30):
+    """Flatten every output and evaluate it exactly enough at ``args``."""
+    subs = {}
+    args = list(args) + [traced.defaults[n] for n in traced.params[len(args):]]
+    for name, value in zip(traced.params, args):
+        sym = traced.symbols[name]
+        if isinstance(sym, np.ndarray):
+            value = np.asarray(value, dtype=float)
+            for idx in np.ndindex(sym.shape):
+                subs[sym[idx]] = sympy.Float(float(value[idx]), prec)
+        else:
+            subs[sym] = sympy.Float(float(value), prec)
+    out = np.empty(traced.outputs.shape, dtype=float)
+    for idx in np.ndindex(traced.outputs.shape):
+        flat = traced.graph.flatten(traced.outputs[idx])
+        val = sympy.sympify(flat).xreplace(subs).evalf(prec)
+        out[idx] = float(val)
+    return out
+
+
+def python_value(fn, args):
+    shapes = getattr(fn, "shapes", {})
+    names = list(trace_params(fn))
+    call = [np.array(a, dtype=float) if n in shapes else a for n, a in zip(names, args)]
+    return np.asarray(fn(*call), dtype=float)
+
+
+def trace_params(fn):
+    import inspect
+    return inspect.signature(fn).parameters
+
+
+def load_module(tmp_path, name, source):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod, str(path)
+
+
+# -- the corpus --------------------------------------------------------------------
+
+CASES = [(fn, p) for fn in corpus.FUNCTIONS for p in fn.points]
+
+
+def test_corpus_is_large_enough():
+    assert len(corpus.FUNCTIONS) >= 30
+    assert corpus.SHAPES["rosenbrock"] == {"x": (4,)}
+
+
+@pytest.mark.parametrize("fn,point", CASES, ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CASES)])
+def test_corpus_values_match_python(fn, point):
+    traced = trace(fn, shapes=fn.shapes)
+    got = evaluate(traced, point)
+    want = python_value(fn, point)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+
+
+def test_traced_fields():
+    t = trace(corpus.keyword_defaults)
+    assert t.name == "keyword_defaults"
+    assert t.params == ("x", "y", "scale")
+    assert t.defaults == {"y": 2.0, "scale": 3.0}
+    assert t.filename == corpus.__file__
+    assert t.outputs.shape == () and not t.vector
+    assert all(s.is_real for s in t.symbols.values())
+
+
+def test_vector_and_array_outputs():
+    t = trace(corpus.vector_valued)
+    assert t.vector and t.outputs.shape == (3,)
+    t = trace(corpus.elementwise_array_out, shapes={"x": (3,)})
+    assert t.vector and t.outputs.shape == (3,)
+    t = trace(corpus.shaped_matrix, shapes={"A": (2, 2)})
+    assert t.symbols["A"].shape == (2, 2)
+    assert [str(s) for s in t.symbols["A"].ravel()] == ["A_0_0", "A_0_1", "A_1_0", "A_1_1"]
+
+
+# -- SSA structure and scale --------------------------------------------------------
+
+def loop67(x, y):
+    for _ in range(67):
+        y = y * x + math.sin(y)
+    return y
+
+
+def rosen(x):
+    s = 0.0
+    for i in range(len(x) - 1):
+        s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
+    return s
+
+
+def test_loop_keeps_ssa_form():
+    t0 = time.perf_counter()
+    t = trace(loop67)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 1.0
+    assert 67 <= len(t.graph.defs) <= 4 * 67
+    # each definition is small: no flattened tree anywhere
+    assert max(sympy.count_ops(d) for d in t.graph.defs.values()) < 10
+    assert sympy.count_ops(t.outputs[()]) < 10
+
+
+def test_rosenbrock_3000_traces_fast():
+    t0 = time.perf_counter()
+    t = trace(rosen, shapes={"x": (3000,)})
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 8.0
+    assert len(t.graph.params) == 3000
+    assert len(t.graph.defs) >= 2999
+    x = np.linspace(-1, 1, 6)
+    small = trace(rosen, shapes={"x": (6,)})
+    assert float(evaluate(small, [x])) == pytest.approx(rosen(x), rel=1e-12)
+
+
+def test_branch_sequence_does_not_blow_up():
+    def many_ifs(x):
+        y = x
+        for k in range(40):
+            if y > k:
+                y = y - 1
+            else:
+                y = y * 1.01
+        return y
+
+    t0 = time.perf_counter()
+    t = trace(many_ifs)
+    assert time.perf_counter() - t0 < 2.0
+    assert len(t.graph.defs) < 40 * 12
+
+
+def test_early_returns_chain_is_linear():
+    def clamp_chain(x):
+        for k in range(30):
+            if x > 100 - k:
+                return x * k
+        return x
+
+    t = trace(clamp_chain)
+    assert len(t.graph.defs) < 30 * 8
+    assert float(evaluate(t, [99.5])) == clamp_chain(99.5)
+    assert float(evaluate(t, [3.0])) == clamp_chain(3.0)
+
+
+def test_piecewise_from_data_dependent_if():
+    def f(x):
+        if x > 0:
+            z = x
+        else:
+            z = -x
+        return z
+
+    t = trace(f)
+    flat = t.graph.flatten(t.outputs[()])
+    assert flat.has(sympy.Piecewise)
+    x = t.symbols["x"]
+    assert sympy.simplify(flat - sympy.Piecewise((x, x > 0), (-x, True))) == 0
+
+
+def test_constant_condition_is_decided_at_trace_time():
+    t = trace(corpus.constant_branch)
+    assert not t.graph.flatten(t.outputs[()]).has(sympy.Piecewise)
+
+
+# -- primitives ----------------------------------------------------------------------
+
+def test_cbrt_is_the_real_cube_root():
+    x = sympy.Symbol("x", real=True)
+    assert cbrt(-8) == -2
+    assert sympy.diff(cbrt(x), x) == 1 / (3 * cbrt(x) ** 2)
+    assert float(cbrt(sympy.Float(-27.0)).evalf()) == pytest.approx(-3.0)
+    f = sympy.lambdify(x, cbrt(x), "numpy")
+    assert f(-8.0) == pytest.approx(-2.0)
+
+
+def test_log_with_base_and_where_clip():
+    def f(x, y):
+        return math.log(x, 2) + np.where(x > y, x, y) + np.clip(x, 0, 1)
+
+    t = trace(f)
+    x, y = t.symbols["x"], t.symbols["y"]
+    flat = t.graph.flatten(t.outputs[()])
+    assert flat.has(sympy.Piecewise) and flat.has(sympy.Min) and flat.has(sympy.Max)
+    assert float(evaluate(t, [0.4, 0.2])) == pytest.approx(f(0.4, 0.2), rel=1e-12)
+
+
+def test_math_pi_is_exact():
+    def f(x):
+        return math.pi * x + np.pi
+
+    t = trace(f)
+    assert t.graph.flatten(t.outputs[()]).has(sympy.pi)
+
+
+# -- sources: lambdas, exec, objects presenting a source ------------------------------
+
+def test_lambda_bound_to_name_among_others():
+    a = lambda x: x + 1; b = lambda y: y * 3  # noqa: E702,E731
+    ta, tb = trace(a), trace(b)
+    assert ta.params == ("x",) and tb.params == ("y",)
+    assert str(tb.outputs[()]) == "3*y"
+
+
+def test_object_with_symdiff_source():
+    class Wrapped:
+        def __init__(self, fn):
+            self.__symdiff_source__ = fn
+
+    def helper(u):
+        return u ** 2
+
+    w = Wrapped(helper)
+
+    def f(x):
+        return w(x) + 1
+
+    assert trace(w).name == "helper"
+    assert str(trace(f).graph.flatten(trace(f).outputs[()])) == "x**2 + 1"
+
+
+def test_no_source_fallback_calls_on_symbols():
+    ns = {}
+    exec("import math\nimport numpy as npx\ndef f(x, y):\n    return math.sin(x) * npx.exp(y) + max(x, y)\n", ns)
+    t = trace(ns["f"])
+    x, y = t.symbols["x"], t.symbols["y"]
+    assert t.outputs[()] == sympy.sin(x) * sympy.exp(y) + sympy.Max(x, y)
+
+
+def test_no_source_branch_fails_clearly():
+    ns = {}
+    exec("def f(x):\n    if x > 0:\n        return x\n    return -x\n", ns)
+    with pytest.raises(SymdiffError, match="cannot branch on data without source"):
+        trace(ns["f"])
+
+
+def test_trace_expression():
+    t = trace_expression("x**2*y + sin(y)")
+    assert t.params == ("x", "y")
+    x, y = t.symbols["x"], t.symbols["y"]
+    assert t.outputs[()] == x ** 2 * y + sympy.sin(y)
+    t = trace_expression("  b*Abs(a) + Max(a, b) + log(a, 2) + pi")
+    assert t.params == ("a", "b")
+    with pytest.raises(SymdiffSyntaxError) as err:
+        trace_expression("x ^ 2")
+    assert err.value.construct == "operator ^" and err.value.offset == 1
+    with pytest.raises(SymdiffSyntaxError) as err:
+        trace_expression("x + * 2")
+    assert err.value.lineno == 1 and err.value.offset == 5
+
+
+def test_expression_never_evaluates_python():
+    with pytest.raises(SymdiffSyntaxError):
+        trace_expression("__import__('os').system('true')")
+
+
+# -- runtime errors with places ------------------------------------------------------
+
+def test_loop_bound_depending_on_data(tmp_path):
+    mod, path = load_module(tmp_path, "m_loopbound", """
+        def f(x, n):
+            s = 0
+            for i in range(n):
+                s = s + x
+            return s
+        """)
+    with pytest.raises(SymdiffSyntaxError) as err:
+        trace(mod.f)
+    e = err.value
+    assert (e.filename, e.lineno, e.offset) == (path, 4, 14)
+    assert "loop bound depends on the input" in str(e)
+    assert e.text.strip() == "for i in range(n):"
+
+
+def test_name_defined_in_one_branch(tmp_path):
+    mod, path = load_module(tmp_path, "m_onebranch", """
+        def f(x):
+            if x > 0:
+                z = x
+            return z
+        """)
+    with pytest.raises(SymdiffError, match="only one branch") as err:
+        trace(mod.f)
+    assert f"{path}:5:12" in str(err.value)
+
+
+def test_unsupported_call_names_function(tmp_path):
+    mod, path = load_module(tmp_path, "m_badcall", """
+        import random
+        def f(x):
+            return x * random.random()
+        """)
+    with pytest.raises(SymdiffSyntaxError) as err:
+        trace(mod.f)
+    e = err.value
+    assert (e.lineno, e.offset) == (4, 16)
+    assert "random.random" in str(e) and "symdiff supports" in str(e)
+
+
+def test_missing_return_and_non_number(tmp_path):
+    mod, path = load_module(tmp_path, "m_noreturn", """
+        def f(x):
+            y = x
+        def g(x):
+            return x > 0
+        def h(x):
+            if x > 0:
+                return x
+        """)
+    with pytest.raises(SymdiffError, match="no return"):
+        trace(mod.f)
+    with pytest.raises(SymdiffError, match="not a number"):
+        trace(mod.g)
+    with pytest.raises(SymdiffError, match="no return"):
+        trace(mod.h)
+
+
+def test_recursion_limit(tmp_path):
+    mod, path = load_module(tmp_path, "m_recursion", """
+        def fact(x, n):
+            if n == 0:
+                return 1
+            return x * fact(x, n - 1)
+        def forever(x):
+            return forever(x) + 1
+        """)
+    t = trace(lambda x: mod.fact(x, 5))
+    assert t.graph.flatten(t.outputs[()]) == t.symbols["x"] ** 5
+    with pytest.raises(SymdiffError, match="nested deeper"):
+        trace(mod.forever)
+
+
+def test_data_dependent_index(tmp_path):
+    mod, path = load_module(tmp_path, "m_index", """
+        def f(x, k):
+            return x[k]
+        """)
+    with pytest.raises(SymdiffSyntaxError) as err:
+        trace(mod.f, shapes={"x": (3,)})
+    assert err.value.construct == "index that depends on the input"
+    assert (err.value.lineno, err.value.offset) == (3, 14)
+
+
+def test_shapes_for_unknown_parameter():
+    with pytest.raises(ValueError, match="unknown parameters"):
+        trace(corpus.polynomial, shapes={"z": (2,)})
+
+
+# -- hypothesis: random expression trees as Python source ------------------------------
+
+UNARY = ["math.sin({})", "math.cos({})", "math.exp(-({})**2)", "math.atan({})",
+         "np.tanh({})", "abs({})", "-({})", "math.sqrt(1 + ({})**2)", "np.log1p(({})**2)"]
+BINARY = ["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (1.5 + ({})**2)",
+          "max({}, {})", "min({}, {})", "math.hypot({}, {})"]
+LEAVES = ["x", "y", "z", "0.5", "2", "1.25"]
+
+
+@st.composite
+def expressions(draw, depth=4, leaves=tuple(LEAVES)):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(leaves))
+    if draw(st.booleans()):
+        return draw(st.sampled_from(UNARY)).format(draw(expressions(depth - 1, leaves)))
+    return draw(st.sampled_from(BINARY)).format(draw(expressions(depth - 1, leaves)),
+                                                draw(expressions(depth - 1, leaves)))
+
+
+@st.composite
+def programs(draw):
+    """A function body: a few assignments, maybe a data-dependent branch, a return."""
+    lines = []
+    names = ["x", "y", "z"]
+    for k in range(draw(st.integers(1, 3))):
+        expr = draw(expressions(4, tuple(LEAVES + names[3:])))
+        lines.append(f"t{k} = {expr}")
+        names.append(f"t{k}")
+    if draw(st.booleans()):
+        lines.append(f"if {draw(st.sampled_from(names))} > {draw(st.sampled_from(names))}:")
+        lines.append(f"    t0 = {draw(expressions(2, tuple(names)))} * t0")
+        lines.append("else:")
+        lines.append(f"    t0 = t0 + {draw(expressions(2, tuple(names)))}")
+    lines.append(f"return {' + '.join(names[3:])}")
+    return lines
+
+
+_counter = [0]
+
+
+def _compile_function(tmp_dir, body_lines):
+    _counter[0] += 1
+    name = f"hyp_mod_{_counter[0]}"
+    src = "import math\nimport numpy as np\n\ndef f(x, y, z):\n" + "".join(f"    {l}\n" for l in body_lines)
+    path = tmp_dir / f"{name}.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.f
+
+
+@pytest.fixture(scope="module")
+def hyp_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("hyp")
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=programs(), point=st.tuples(*[st.sampled_from([-1.3, -0.4, 0.35, 0.9, 1.7])] * 3))
+def test_random_programs_match_python(hyp_dir, body, point):
+    fn = _compile_function(hyp_dir, body)
+    want = fn(*point)
+    t = trace(fn)
+    got = float(evaluate(t, point))
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(expr=expressions(depth=3))
+def test_random_expression_strings(expr):
+    text = expr.replace("math.", "").replace("np.", "")
+    t = trace_expression(text)
+    assert set(t.params) <= {"x", "y", "z"}
+    ns = {"math": math, "np": np}
+    env = {"x": 0.3, "y": -0.7, "z": 1.1}
+    want = eval(compile(expr, "<test>", "eval"), ns, dict(env))  # the test's own string
+    got = float(evaluate(t, [env[p] for p in t.params])) if t.params else float(t.outputs[()])
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
