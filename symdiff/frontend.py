@@ -750,6 +750,8 @@ class Tracer(ast.NodeVisitor):
             return self.inline_python(target, args, kwargs, node)
         if isinstance(getattr(func, "__symdiff_source__", None), str):
             return self.inline_expression(func.__symdiff_source__, args, kwargs, node)
+        if hasattr(func, "__symdiff_source__") and hasattr(func, "expr") and hasattr(func, "symbols"):
+            return self.inline_symbolic(func, args, kwargs, node)
         shown = ast.unparse(node.func)
         self.error(node, f"call to {shown} ({_callable_name(func)})",
                    f"symdiff supports {primitives.supported_names()}")
@@ -771,6 +773,28 @@ class Tracer(ast.NodeVisitor):
         defaults = [from_outside(d) for d in (fn.__defaults__ or ())]
         kwdefaults = {k: from_outside(v) for k, v in (fn.__kwdefaults__ or {}).items()}
         return self.inline(src.node, src, scope, defaults, kwdefaults, args, kwargs, node, fn.__name__)
+
+    def inline_symbolic(self, func, args, kwargs, node):
+        """A SymbolicFunction without Python source (made from a string): substitute."""
+        params = list(func.params)
+        if len(args) > len(params):
+            self.fail(node, f"too many arguments for {func.__name__} (parameters {params})")
+        bound = dict(zip(params, args))
+        bound.update(kwargs)
+        if set(bound) != set(params):
+            self.fail(node, f"{func.__name__} needs arguments {params}")
+        expr = func.expr
+        subs = {}
+        for p in params:
+            sym, val = func.symbols[p], bound[p]
+            if isinstance(sym, np.ndarray):
+                for idx in np.ndindex(sym.shape):
+                    subs[sym[idx]] = np.asarray(val, dtype=object)[idx]
+            else:
+                subs[sym] = sympy.sympify(val)
+        if isinstance(expr, sympy.MatrixBase):
+            return tuple(e.xreplace(subs) for e in expr)
+        return expr.xreplace(subs)
 
     def inline_expression(self, text, args, kwargs, node):
         tree, names = parse_expression(text)

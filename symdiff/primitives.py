@@ -321,7 +321,7 @@ _TABLE_ENTRIES: list[tuple[Any, Callable]] = [
     (np.dot, _dot), (np.matmul, _matmul), (np.inner, _dot), (np.transpose, _transpose),
     (builtins.any, _any), (builtins.all, _all),
     # conversions and structure
-    (builtins.float, _float), (builtins.int, _int), (builtins.len, _len),
+    (builtins.float, _float), (np.float64, _float), (builtins.int, _int), (builtins.len, _len),
     (builtins.tuple, _tuple), (builtins.list, _list),
     (np.array, _array), (np.asarray, _array),
     (np.negative, E(lambda x: -x)), (np.positive, E(lambda x: +x)),

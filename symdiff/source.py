@@ -53,7 +53,7 @@ def unwrap(fn):
     while seen < 20:
         seen += 1
         inner = getattr(fn, "__symdiff_source__", None)
-        if inner is not None and inner is not fn and not isinstance(fn, types.FunctionType):
+        if callable(inner) and inner is not fn and not isinstance(fn, types.FunctionType):
             fn = inner
             continue
         break
