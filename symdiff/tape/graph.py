@@ -181,24 +181,20 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             root_nodes.append(node)
 
     # Dependency counts by an iterative DFS over next_functions.
-    deps = {}
+    deps = dict.fromkeys(root_nodes, 0)
     stack = list(root_nodes)
-    seen = set(stack)
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
+        for child, _ in stack.pop().next_functions:
             if child is not None:
                 if child in deps:
                     deps[child] += 1
                 else:
                     deps[child] = 1
-                if child not in seen:
-                    seen.add(child)
                     stack.append(child)
 
     # Kahn's algorithm: a node runs once every consumer has sent its gradient.
     order = []
-    ready = [n for n in root_nodes if n not in deps]
+    ready = [n for n in root_nodes if deps[n] == 0]
     while ready:
         node = ready.pop()
         order.append(node)
@@ -263,8 +259,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     if child is None or (needed is not None and child not in needed):
                         continue
                     gi = vjps[i](g, ans, *args)
-                    shape = np.shape(args[i])
-                    if np.shape(gi) != shape:
+                    shape = args[i].shape
+                    if gi.shape != shape:
                         gi = _unbroadcast(gi, shape)
                     if child in grads:
                         grads[child] = grads[child] + gi

@@ -15,6 +15,7 @@ floor/ceil/sign/round/trunc have zero gradient.
 """
 
 import math
+import operator
 
 import numpy as np
 
@@ -235,14 +236,14 @@ def _inverse_perm(axes):
 
 # ---------------------------------------------------------------- the table
 # name                                  forward                       vjp per input
-AddBackward0 = primitive("AddBackward0", np.add, lambda g, a, x, y: g, lambda g, a, x, y: g, saves=False)
-SubBackward0 = primitive("SubBackward0", np.subtract, lambda g, a, x, y: g, lambda g, a, x, y: -g, saves=False)
+AddBackward0 = primitive("AddBackward0", operator.add, lambda g, a, x, y: g, lambda g, a, x, y: g, saves=False)
+SubBackward0 = primitive("SubBackward0", operator.sub, lambda g, a, x, y: g, lambda g, a, x, y: -g, saves=False)
 RsubBackward1 = primitive("RsubBackward1", lambda x, c: c - x, lambda g, a, x, c: -g, saves=False)
-MulBackward0 = primitive("MulBackward0", np.multiply, lambda g, a, x, y: g * y, lambda g, a, x, y: g * x)
-DivBackward0 = primitive("DivBackward0", np.true_divide, lambda g, a, x, y: g / y, lambda g, a, x, y: -g * x / (y * y))
-NegBackward0 = primitive("NegBackward0", np.negative, lambda g, a, x: -g, saves=False)
-PowBackward0 = primitive("PowBackward0", np.power, lambda g, a, x, p: _pow_dx(g, x, p))
-PowBackward1 = primitive("PowBackward1", np.power, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else g * np.where(y == 0, 0.0, y * x ** (y - 1)),
+MulBackward0 = primitive("MulBackward0", operator.mul, lambda g, a, x, y: g * y, lambda g, a, x, y: g * x)
+DivBackward0 = primitive("DivBackward0", operator.truediv, lambda g, a, x, y: g / y, lambda g, a, x, y: -g * x / (y * y))
+NegBackward0 = primitive("NegBackward0", operator.neg, lambda g, a, x: -g, saves=False)
+PowBackward0 = primitive("PowBackward0", operator.pow, lambda g, a, x, p: _pow_dx(g, x, p))
+PowBackward1 = primitive("PowBackward1", operator.pow, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else g * np.where(y == 0, 0.0, y * x ** (y - 1)),
                          lambda g, a, x, y: g * np.where((x == 0) & (y >= 0), 0.0, a * np.log(x)))
 PowBackward2 = primitive("PowBackward2", lambda x, c: np.power(c, x), lambda g, a, x, c: g * np.where((c == 0) & (x >= 0), 0.0, a * np.log(c)))
 ReciprocalBackward0 = primitive("ReciprocalBackward0", np.reciprocal, lambda g, a, x: -g * a * a)

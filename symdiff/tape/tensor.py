@@ -65,6 +65,23 @@ def _unary(cls, x, *params):
     return t
 
 
+def _unary0(cls, x):
+    """``_unary`` without parameters, inlined: the hot path of sin, exp, ..."""
+    xv = x._value
+    out = cls.fwd(xv)
+    t = _new(Tensor)
+    t._value = out
+    t._grad = t._acc = t._hooks = None
+    if x._requires_grad and _state.enabled:
+        fn = x.grad_fn
+        t.grad_fn = cls((x,), (xv,), out, ((fn if fn is not None else x._accumulator(), 0),))
+        t._requires_grad = True
+    else:
+        t.grad_fn = None
+        t._requires_grad = False
+    return t
+
+
 def _binary(cls, x, y):
     """Apply a two-input primitive; either input may be a constant."""
     if isinstance(x, Tensor):
@@ -80,11 +97,25 @@ def _binary(cls, x, y):
         yv = y
         yr = False
     out = cls.fwd(xv, yv)
-    t = _make(out)
+    t = _new(Tensor)
+    t._value = out
+    t._grad = t._acc = t._hooks = None
     if (xr or yr) and _state.enabled:
-        t.grad_fn = cls((x, y), (xv, yv), out,
-                        (_edge(x) if xr else _NO_EDGE, _edge(y) if yr else _NO_EDGE))
+        if xr:
+            fn = x.grad_fn
+            ex = (fn if fn is not None else x._accumulator(), 0)
+        else:
+            ex = _NO_EDGE
+        if yr:
+            fn = y.grad_fn
+            ey = (fn if fn is not None else y._accumulator(), 0)
+        else:
+            ey = _NO_EDGE
+        t.grad_fn = cls((x, y), (xv, yv), out, (ex, ey))
         t._requires_grad = True
+    else:
+        t.grad_fn = None
+        t._requires_grad = False
     return t
 
 
@@ -477,7 +508,7 @@ class Tensor:
         return matmul(other, self)
 
     def __neg__(self):
-        return _unary(R.NegBackward0, self)
+        return _unary0(R.NegBackward0, self)
 
     def __pos__(self):
         return self
