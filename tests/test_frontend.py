@@ -451,3 +451,90 @@ def test_random_expression_strings(expr):
     want = eval(compile(expr, "<test>", "eval"), ns, dict(env))  # the test's own string
     got = float(evaluate(t, [env[p] for p in t.params])) if t.params else float(t.outputs[()])
     assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+# -- more constructs ----------------------------------------------------------------
+
+def test_same_parameters_lambdas_on_one_line():
+    a = lambda x: x + 1; b = lambda x: x * 3  # noqa: E702,E731
+    assert str(trace(a).outputs[()]) == "x + 1"
+    assert str(trace(b).outputs[()]) == "3*x"
+
+
+def test_array_methods_and_transpose():
+    M = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    def f(A, v):
+        w = A.T.dot(v) + M @ v
+        return w.sum() + A.mean() + v.dot(v) + np.prod(v) + A.ravel()[3]
+
+    t = trace(f, shapes={"A": (2, 2), "v": (2,)})
+    A = np.array([[0.3, -0.2], [1.1, 0.5]])
+    v = np.array([0.7, -1.3])
+    assert float(evaluate(t, [A, v])) == pytest.approx(f(A, v), rel=1e-12)
+
+
+def test_symbolic_function_from_string_is_substituted():
+    inner = trace_expression("a*b + sin(a)")
+
+    class FromString:                      # what a SymbolicFunction made from a string shows
+        __symdiff_source__ = None
+        __name__ = "inner"
+        params = inner.params
+        symbols = inner.symbols
+        expr = inner.outputs[()]
+
+    g = FromString()
+
+    def f(x):
+        return g(x, 2.0) + 1
+
+    t = trace(f)
+    x = t.symbols["x"]
+    assert t.graph.flatten(t.outputs[()]) == 2.0 * x + sympy.sin(x) + 1
+
+
+def test_no_source_with_shapes():
+    ns = {}
+    exec("import numpy as onp\ndef f(v):\n    return onp.sum(onp.sin(v)) + v[0]\n", ns)
+    t = trace(ns["f"], shapes={"v": (3,)})
+    v = t.symbols["v"]
+    assert t.outputs[()] == sympy.sin(v[0]) + sympy.sin(v[1]) + sympy.sin(v[2]) + v[0]
+
+
+def test_boolean_name_merged_across_branches():
+    def f(x, y):
+        flag = x > 1
+        if y > 0:
+            flag = x > 2
+        if flag:
+            return x * y
+        return x + y
+
+    t = trace(f)
+    for p in [(1.5, 1.0), (2.5, 1.0), (1.5, -1.0), (0.5, -1.0)]:
+        assert float(evaluate(t, p)) == pytest.approx(f(*p), rel=1e-12)
+
+
+def test_ifexp_with_tuples_and_in_operator():
+    def f(x, y):
+        a, b = (x, y) if x > y else (y, x)
+        k = 2 if 3 in (1, 2, 3) else 5
+        return a * k - b
+
+    t = trace(f)
+    for p in [(1.0, 2.0), (3.0, -1.0)]:
+        assert float(evaluate(t, p)) == pytest.approx(f(*p), rel=1e-12)
+
+
+def test_helper_defaults_and_keywords():
+    def helper(u, v=2.0, *, w=1.0):
+        return u * v + w
+
+    def f(x):
+        return helper(x) + helper(x, w=3.0) + helper(v=x, u=1.0)
+
+    t = trace(f)
+    assert float(evaluate(t, [0.7])) == pytest.approx(f(0.7), rel=1e-12)
+    with pytest.raises(SymdiffError, match="unexpected keyword"):
+        trace(lambda x: helper(x, q=1))
