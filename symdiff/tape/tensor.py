@@ -554,6 +554,12 @@ class Tensor:
     def __or__(self, other):
         return _make(self._value | _value_of(other))
 
+    def __rand__(self, other):
+        return _make(_value_of(other) & self._value)
+
+    def __ror__(self, other):
+        return _make(_value_of(other) | self._value)
+
     # ------------------------------------------------------------ in-place
     def _inplace(self, op, other):
         other = _value_of(other)
