@@ -102,10 +102,6 @@ class ArrayMethod:
 _MISSING = object()
 
 
-def _array_sum(a, axis=None):
-    return primitives._np_sum(a, axis)
-
-
 ARRAY_METHODS = {
     "sum": primitives._np_sum, "mean": primitives._np_mean, "prod": primitives._np_prod,
     "dot": primitives._dot, "max": lambda a: primitives._max(a), "min": lambda a: primitives._min(a),
@@ -160,7 +156,7 @@ def from_outside(v):
 
 
 def _is_scalar(v) -> bool:
-    return isinstance(v, (int, float, sympy.Basic)) and not isinstance(v, bool) or isinstance(v, bool)
+    return isinstance(v, (int, float, sympy.Basic))     # bool is an int
 
 
 def _is_boolean(v) -> bool:
@@ -977,6 +973,28 @@ def _outputs(value, complain):
     return out, False
 
 
+def _deep_recursion(fn):
+    """Long source expressions (``a + b + ... `` with hundreds of terms) nest deeply."""
+    import functools
+    import sys
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        old = sys.getrecursionlimit()
+        if old < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if old < RECURSION_LIMIT:
+                sys.setrecursionlimit(old)
+    return wrapper
+
+
+RECURSION_LIMIT = 12000
+
+
+@_deep_recursion
 def trace(fn, shapes: dict | None = None) -> Traced:
     """Read ``fn``'s source into an SSA ``Graph``; see the module docstring.
 
@@ -1065,6 +1083,7 @@ def parse_expression(text: str):
     return tree, names
 
 
+@_deep_recursion
 def trace_expression(text: str) -> Traced:
     """Trace an expression string; its parameters are its free names, alphabetically.
 

@@ -538,3 +538,10 @@ def test_helper_defaults_and_keywords():
     assert float(evaluate(t, [0.7])) == pytest.approx(f(0.7), rel=1e-12)
     with pytest.raises(SymdiffError, match="unexpected keyword"):
         trace(lambda x: helper(x, q=1))
+
+
+def test_long_source_expression_does_not_hit_recursion_limit(tmp_path):
+    body = " + ".join(f"x**{k % 4}*{k}" for k in range(1200))
+    mod, _ = load_module(tmp_path, "m_long_expr", f"def f(x):\n    return {body}\n")
+    t = trace(mod.f)
+    assert float(evaluate(t, [0.5])) == pytest.approx(mod.f(0.5), rel=1e-12)
