@@ -293,7 +293,7 @@ ClampBackward1 = primitive("ClampBackward1", lambda x, lo, hi: np.clip(x, lo, hi
 WhereBackward0 = primitive("WhereBackward0", lambda x, y, c: np.where(c, x, y), lambda g, a, x, y, c: np.where(c, g, 0.0), lambda g, a, x, y, c: np.where(c, 0.0, g))
 SumBackward0 = primitive("SumBackward0", lambda x: np.sum(x), lambda g, a, x: np.broadcast_to(g, x.shape), saves=False)
 SumBackward1 = primitive("SumBackward1", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), lambda g, a, x, axis, keepdims: _expand_reduced(g, x.shape, axis, keepdims), saves=False)
-MeanBackward0 = primitive("MeanBackward0", lambda x: np.mean(x), lambda g, a, x: np.broadcast_to(g / x.size, x.shape), saves=False)
+MeanBackward0 = primitive("MeanBackward0", lambda x: np.mean(x), lambda g, a, x: np.broadcast_to(g / np.size(x), x.shape), saves=False)
 MeanBackward1 = primitive("MeanBackward1", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims), lambda g, a, x, axis, keepdims: _expand_reduced(g / _count(x.shape, axis), x.shape, axis, keepdims), saves=False)
 ProdBackward0 = primitive("ProdBackward0", lambda x: np.prod(x), lambda g, a, x: np.broadcast_to(g, x.shape) * (a / x))
 MaxBackward1 = primitive("MaxBackward1", lambda x: np.max(x), lambda g, a, x: _amax_grad(g, a, x, None, False))

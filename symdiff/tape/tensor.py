@@ -620,7 +620,9 @@ class Tensor:
     def __setitem__(self, index, value):
         if self._requires_grad and _state.enabled:
             if self.grad_fn is None:
-                raise RuntimeError(LEAF_INPLACE_MESSAGE)
+                # torch indexes first (a view), then writes into the view.
+                raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                   "used in an in-place operation.")
             raise NotImplementedError(
                 "tape: item assignment into a tensor that is part of a graph is not "
                 "supported; build the result with tape.where or tape.cat instead")
