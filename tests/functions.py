@@ -14,8 +14,11 @@ import numpy
 import numpy as np
 import numpy as onp
 
-from tests import _helpers_mod
-from tests._helpers_mod import scaled_sin, softplus
+try:                        # importable as tests.functions and as functions (pytest rootdir)
+    from tests import _helpers_mod
+except ImportError:
+    import _helpers_mod
+scaled_sin, softplus = _helpers_mod.scaled_sin, _helpers_mod.softplus
 
 FUNCTIONS = []
 

@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 from symdiff import SymdiffError, SymdiffSyntaxError
 from symdiff.frontend import trace, trace_expression
 from symdiff.primitives import cbrt
-from tests import functions as corpus
+try:
+    from tests import functions as corpus
+except ImportError:             # plain `pytest`: the tests directory itself is on sys.path
+    import functions as corpus
 
 
 # -- helpers ---------------------------------------------------------------------
