@@ -4,10 +4,20 @@ Pipeline: source -> fence (subset check) -> frontend (SSA graph of sympy
 expressions) -> calculus (derivatives on the graph) -> codegen (numpy functions).
 Beside it: ``symdiff.tape``, an independent reverse-mode engine with PyTorch's
 autograd semantics, and ``sd.check``, which compares the two and finite differences.
+
+>>> import symdiff as sd
+>>> F = sd.symbolic("x**2*y + sin(y)")
+>>> float(F.diff("x")(3.0, 2.0))
+12.0
 """
 
-from .errors import SymdiffError, SymdiffSyntaxError
+from .api import derivative, grad, hessian, jacobian, symbolic
+from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
+from .function import SymbolicFunction
 
 __version__ = "0.1.0"
 
-__all__ = ["SymdiffError", "SymdiffSyntaxError", "__version__"]
+__all__ = [
+    "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction",
+    "SymdiffError", "SymdiffSyntaxError", "NotDifferentiableError", "__version__",
+]

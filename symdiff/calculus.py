@@ -42,9 +42,19 @@ def _resolve_derivative(d: Derivative):
     raise NotImplementedError(f"no derivative rule for {f.func.__name__}: {f}")
 
 
-def local_partial(expr, u):
-    """∂expr/∂u for one small defining expression, with symdiff's conventions."""
+def local_partial(expr, u, name=None):
+    """∂expr/∂u for one small defining expression, with symdiff's conventions.
+
+    ``name`` is the intermediate that ``expr`` defines, if any: derivatives that
+    contain the primitive itself (exp' = exp, (u**p)' = p*u**p/u) refer to it by
+    name, so higher derivatives recur over named values instead of growing.
+    """
+    if name is not None and isinstance(expr, sympy.Pow) and expr.base == u \
+            and not (expr.exp.is_Integer and expr.exp > 0) and not expr.exp.has(u):
+        return -name * name if expr.exp == -1 else expr.exp * name / u
     d = sympy.diff(expr, u)
+    if name is not None and isinstance(expr, sympy.exp):
+        d = d.xreplace({expr: name})
     if d.has(Derivative):
         d = d.replace(lambda e: isinstance(e, Derivative), _resolve_derivative)
     if d.has(DiracDelta):                  # derivative of sign/Heaviside: 0 a.e.
@@ -72,14 +82,14 @@ class Calculus:
             return sympy.S.Zero
         return self.g.dmemo[self._key(u, var)]
 
-    def _d(self, expr, var, bit):
+    def _d(self, expr, var, bit, name=None):
         if not isinstance(expr, sympy.Basic):
             return sympy.S.Zero
         terms = []
         for u in expr.free_symbols:
             du = self._tangent(u, var, bit)
             if du != 0:
-                terms.append(local_partial(expr, u) * du)
+                terms.append(local_partial(expr, u, name) * du)
         return Add(*terms)
 
     def forward(self, exprs, var):
@@ -93,7 +103,7 @@ class Calculus:
             if key in g.dmemo:
                 continue
             base, wrt = key
-            d = self._d(g.defs[s], var, bit)
+            d = self._d(g.defs[s], var, bit, name=s)
             g.dmemo[key] = g.define(naming.derivative(base.name, tuple(w.name for w in wrt)),
                                     d, origin=key)
         return [self._d(e, var, bit) for e in exprs]
@@ -107,12 +117,12 @@ class Calculus:
             mask |= g.bit[v]
         contrib: dict = defaultdict(list)
 
-        def push(expr, bar):
+        def push(expr, bar, name=None):
             if not isinstance(expr, sympy.Basic):
                 return
             for u in expr.free_symbols:
                 if g.deps.get(u, 0) & mask:
-                    p = local_partial(expr, u)
+                    p = local_partial(expr, u, name)
                     if p != 0:
                         contrib[u].append(bar * p)
 
@@ -122,5 +132,5 @@ class Calculus:
             if not terms:
                 continue
             bar = g.define(naming.adjoint(s.name), Add(*terms))
-            push(g.defs[s], bar)
+            push(g.defs[s], bar, s)
         return [Add(*contrib.get(v, ())) for v in wrt]

@@ -26,6 +26,8 @@ _counter = itertools.count()
 # Integer powers up to this are written as products: x*x is faster than x**2 in
 # numpy and exact in both.
 _MAX_UNROLLED_POWER = 4
+# Longest sum printed as one chain of `+` (deeper chains are grouped in parentheses).
+_CHUNK = 64
 
 
 class NumpyCodePrinter(NumPyPrinter):
@@ -53,6 +55,17 @@ class NumpyCodePrinter(NumPyPrinter):
             # x**(3/2) = x*sqrt(x)
             return self._print(base ** ((exp.p - 1) // 2) * sympy.sqrt(base))
         return super()._print_Pow(expr, rational=rational)
+
+    # -- long sums: Python's compiler recurses once per binary operator ----------
+    def _print_Add(self, expr, order=None):
+        if len(expr.args) <= _CHUNK:
+            return super()._print_Add(expr, order=order)
+        terms = list(expr.args)
+        while len(terms) > _CHUNK:
+            terms = [sympy.Add(*terms[i:i + _CHUNK], evaluate=False)
+                     for i in range(0, len(terms), _CHUNK)]
+        return " + ".join(f"({super(NumpyCodePrinter, self)._print_Add(t)})"
+                          if isinstance(t, sympy.Add) else self._print(t) for t in terms)
 
     # -- non-smooth and piecewise ------------------------------------------------
     def _print_Piecewise(self, expr):

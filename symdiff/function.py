@@ -28,7 +28,7 @@ class SymbolicFunction:
 
     >>> import symdiff as sd
     >>> F = sd.symbolic("x**2*y + sin(y)")
-    >>> F.diff("x")(3.0, 2.0)
+    >>> float(F.diff("x")(3.0, 2.0))
     12.0
     """
 
@@ -167,7 +167,7 @@ class SymbolicFunction:
         """Partial derivative: ``F.diff("x")``, ``F.diff("x", order=3)``, ``F.diff("x", "y")``.
 
         >>> import symdiff as sd
-        >>> sd.symbolic("x**3*y").diff("x", "x", "y")(2.0, 5.0)
+        >>> float(sd.symbolic("x**3*y").diff("x", "x", "y")(2.0, 5.0))
         12.0
         """
         if not wrt:

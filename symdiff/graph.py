@@ -63,6 +63,9 @@ class Graph:
         """
         if not isinstance(expr, sympy.Expr) or expr.is_Atom:
             return expr
+        expr = self._split(expr, hint)
+        if expr.is_Atom:
+            return expr
         sym = sympy.Symbol(self.names.fresh(hint), real=True)
         self.defs[sym] = expr
         self.index[sym] = len(self.index)
@@ -72,6 +75,58 @@ class Graph:
         self.deps[sym] = d
         self.origin[sym] = origin if origin is not None else (sym, ())
         return sym
+
+    def _split(self, expr, hint):
+        """Give every function application inside ``expr`` its own definition.
+
+        ``r = exp(sin(x))*log(y)`` becomes ``sin = sin(x); exp = exp(sin);
+        log = log(y); r = exp*log``. Sums, products and integer powers of
+        named values stay inline. Then each definition is one primitive over
+        named values, so its derivative is one small expression over named
+        derivatives: the tenth derivative is a recurrence over the ninth, not a
+        tree that grows with every order.
+        """
+        if expr.is_Atom or not expr.args:
+            return expr
+        if isinstance(expr, sympy.Add):
+            args = [self._operand(self._split(a, hint), hint) for a in expr.args]
+        elif isinstance(expr, sympy.Mul):
+            args = [self._operand(self._split(a, hint), hint) for a in expr.args]
+            # products of more than two values: name the partial products, so
+            # the n-th derivative is Leibniz' n+1 terms over named derivatives
+            coeff = [a for a in args if a.is_Number]
+            factors = [a for a in args if not a.is_Number]
+            if len(factors) > 2:
+                acc = factors[0]
+                for f in factors[1:-1]:
+                    acc = self.define("prod", acc * f)
+                args = coeff + [acc, factors[-1]]
+                return sympy.Mul(*args)
+        elif isinstance(expr, sympy.Piecewise):
+            return sympy.Piecewise(*[(self._operand(self._split(e, hint), hint, always=True), c)
+                                     for e, c in expr.args])
+        elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
+            args = [self._operand(self._split(expr.base, hint), hint, always=True), expr.exp]
+        elif all(isinstance(a, sympy.Expr) for a in expr.args):
+            args = [self._operand(self._split(a, hint), hint, always=True) for a in expr.args]
+        else:
+            return expr
+        return expr if all(a is b for a, b in zip(args, expr.args)) else expr.func(*args)
+
+    def _operand(self, arg, hint, always=False):
+        """``arg`` as an operand: inline if it is cheap to repeat, else a named value."""
+        if arg.is_Atom or not isinstance(arg, sympy.Expr):
+            return arg
+        if isinstance(arg, (sympy.Add, sympy.Mul)):
+            if not always or (isinstance(arg, sympy.Mul) and len(arg.args) == 2
+                              and arg.args[0].is_Number and arg.args[1].is_Atom):
+                return arg                  # -x, 2*x, or a sum inside a sum
+        elif isinstance(arg, sympy.Pow) and arg.base.is_Atom and arg.exp.is_Integer \
+                and arg.exp > 0:
+            return arg                      # x**2
+        what = "arg" if always and isinstance(arg, (sympy.Add, sympy.Mul, sympy.Pow)) \
+            else type(arg).__name__.lower()
+        return self.define(what, arg)
 
     def dependence(self, expr: Any) -> int:
         """Bitset of the parameters ``expr`` depends on."""
