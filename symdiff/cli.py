@@ -1,0 +1,374 @@
+"""The ``symdiff`` command line (also ``python -m symdiff``).
+
+Sits on top of the public API only: it turns ``EXPR`` or ``path/to/file.py:FUNC``
+into a ``SymbolicFunction`` with ``sd.symbolic`` and prints what ``diff``, ``grad``,
+``hessian`` and ``sd.check`` give::
+
+    symdiff diff "x**2 + 2*x + 3" --wrt x --order 2 --at x=1
+    symdiff grad "x**2*y + sin(y)" --at x=1,y=2 --source
+    symdiff hessian examples/newton.py:rosenbrock --at x=1,y=1
+    symdiff check examples/black_scholes.py:call_price --at S=100,K=95,T=0.5,r=0.01,sigma=0.2
+
+Every error the user can cause (bad expression, unknown variable, missing file or
+function, unsupported syntax, missing value in ``--at``) is one line on stderr and
+exit code 2; ``check`` exits 1 when the three engines disagree. Set
+``SYMDIFF_DEBUG=1`` to see the traceback of an unexpected error.
+
+>>> main(["diff", "x**3", "--wrt", "x", "--at", "x=2"])      # doctest: +NORMALIZE_WHITESPACE
+f(x) = x**3
+df/dx(x) = 3*x**2
+df/dx at x=2: 12.0
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+
+import numpy as np
+import sympy
+
+__all__ = ["main", "CliError"]
+
+PROG = "symdiff"
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+# -- argument parsing ------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors printed as one line (exit code 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_TARGET_HELP = ('an expression such as "x**2*y + sin(y)" (parameters: its free names, '
+                'alphabetically) or path/to/file.py:FUNC (the file is imported as a module, '
+                'its directory on sys.path)')
+_AT_HELP = "point to evaluate at, e.g. x=1,y=2 (repeatable)"
+
+_EPILOGS = {
+    "diff": """examples:
+  symdiff diff "x**2 + 2*x + 3" --wrt x --order 2 --at x=1
+  symdiff diff "x**2*y + sin(y)" --wrt x --wrt y --latex
+  symdiff diff examples/black_scholes.py:call_price --wrt S --order 2 --at S=100,K=95,T=0.5,r=0.01,sigma=0.2
+  symdiff diff "exp(-x**2)" --wrt x --source""",
+    "grad": """examples:
+  symdiff grad "x**2*y + sin(y)" --at x=1,y=2
+  symdiff grad examples/newton.py:rosenbrock --source""",
+    "hessian": """examples:
+  symdiff hessian "x**2*y + sin(y)" --at x=1,y=2
+  symdiff hessian examples/newton.py:rosenbrock --at x=1,y=1 --latex""",
+    "check": """examples:
+  symdiff check examples/black_scholes.py:call_price --at S=100,K=95,T=0.5,r=0.01,sigma=0.2
+  symdiff check examples/newton.py:rosenbrock --at x=0.5,y=2 --order 2
+
+exit code: 0 when symbolic, tape and finite differences agree, 1 when they do not,
+2 on a usage error.""",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Differentiate a Python function or an expression by reading its source: "
+                    "exact derivatives of any order, their values, LaTeX and generated numpy code.",
+        epilog="""examples:
+  symdiff diff "x**2 + 2*x + 3" --wrt x --order 2 --at x=1
+  symdiff grad "x**2*y + sin(y)" --at x=1,y=2
+  symdiff hessian examples/newton.py:rosenbrock --at x=1,y=1
+  symdiff check examples/black_scholes.py:call_price --at S=100,K=95,T=0.5,r=0.01,sigma=0.2
+
+Run "symdiff COMMAND --help" for the options of each command.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def command(name, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=_EPILOGS[name],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("target", metavar="EXPR_OR_FILE:FUNC", help=_TARGET_HELP)
+        p.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...", help=_AT_HELP)
+        return p
+
+    p = command("diff", "partial derivative of any order: its expression, value, LaTeX, code")
+    p.add_argument("--wrt", action="append", default=[], metavar="NAME",
+                   help="variable to differentiate by (repeat for a mixed partial; "
+                        "default: the only parameter)")
+    p.add_argument("--order", type=int, default=1, metavar="N",
+                   help="differentiate N times by the --wrt variables (default 1)")
+    _display_options(p)
+
+    p = command("grad", "gradient: one partial derivative per parameter")
+    _display_options(p)
+    p = command("hessian", "Hessian: the matrix of second partial derivatives")
+    _display_options(p)
+
+    p = command("check", "compare symbolic, tape and finite-difference derivatives (sd.check)")
+    p.add_argument("--order", type=int, default=1, metavar="N",
+                   help="check all partial derivatives up to order N (default 1)")
+    return parser
+
+
+def _display_options(p):
+    p.add_argument("--latex", action="store_true", help="also print the LaTeX of the result")
+    p.add_argument("--source", action="store_true",
+                   help="also print the generated numpy source of the result")
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+# -- loading the target --------------------------------------------------------------------
+
+def load_target(target: str):
+    """``SymbolicFunction`` for an expression string or ``path/to/file.py:FUNC``."""
+    import symdiff as sd
+    path, sep, func = target.rpartition(":")
+    if sep and path.endswith(".py"):
+        fn = _load_function(path, func)
+        return sd.symbolic(fn)
+    if target.endswith(".py"):
+        raise CliError(f"name the function to differentiate: {target}:FUNCTION")
+    return sd.symbolic(target)
+
+
+def _load_function(path: str, func: str):
+    if not func.isidentifier():
+        raise CliError(f"not a function name: {func!r} (write {path}:FUNCTION)")
+    if not os.path.isfile(path):
+        raise CliError(f"file not found: {path}")
+    module = _import_file(path)
+    if not hasattr(module, func):
+        names = sorted(n for n, v in vars(module).items()
+                       if callable(v) and not n.startswith("_")
+                       and getattr(v, "__module__", None) == module.__name__)
+        hint = f"; functions there: {', '.join(names)}" if names else ""
+        raise CliError(f"no function {func!r} in {path}{hint}")
+    obj = getattr(module, func)
+    if not callable(obj):
+        raise CliError(f"{func!r} in {path} is a {type(obj).__name__}, not a function")
+    return obj
+
+
+def _import_file(path: str):
+    """Import ``path`` as a module, its directory first on ``sys.path`` while it loads
+    (so it can import its sibling modules)."""
+    path = os.path.abspath(path)
+    directory = os.path.dirname(path)
+    name = os.path.splitext(os.path.basename(path))[0]
+    if not name.isidentifier():
+        name = "_symdiff_cli_target"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CliError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(name)
+    sys.modules[name] = module
+    sys.path.insert(0, directory)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:
+        if previous is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = previous
+        from .errors import SymdiffSyntaxError
+        if isinstance(err, SymdiffSyntaxError):
+            raise
+        if isinstance(err, SyntaxError):
+            raise CliError(f"{err.filename}:{err.lineno}:{err.offset}: {err.msg}") from None
+        raise CliError(f"importing {path} failed: {type(err).__name__}: {err}") from None
+    finally:
+        try:
+            sys.path.remove(directory)
+        except ValueError:
+            pass
+    return module
+
+
+# -- the point --------------------------------------------------------------------------------
+
+def parse_at(items: list[str]) -> dict[str, float]:
+    """``["x=1,y=2", "z=3"]`` -> ``{"x": 1.0, "y": 2.0, "z": 3.0}``."""
+    point: dict[str, float] = {}
+    for item in items:
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            name, eq, value = part.partition("=")
+            name, value = name.strip(), value.strip()
+            if not eq or not name.isidentifier() or not value:
+                raise CliError(f"bad --at entry {part!r}: write NAME=NUMBER, e.g. --at x=1,y=2")
+            try:
+                point[name] = float(value)
+            except ValueError:
+                raise CliError(f"bad value in --at {part!r}: {value!r} is not a number") from None
+    return point
+
+
+def point_args(F, point: dict[str, float]) -> list[float]:
+    """Positional arguments of ``F`` at ``point`` (parameters with defaults may be omitted)."""
+    unknown = [n for n in point if n not in F.params]
+    if unknown:
+        raise CliError(f"unknown variable {unknown[0]!r} in --at: {F.name} has parameters "
+                       f"({', '.join(F.params)})")
+    args = []
+    for p in F.params:
+        if p in point:
+            args.append(point[p])
+            continue
+        default = F.__signature__.parameters[p].default
+        if default is F.__signature__.empty:
+            raise CliError(f"missing value for {p!r} in --at: {F.name} has parameters "
+                           f"({', '.join(F.params)})")
+        args.append(default)
+    return args
+
+
+def _point_text(F, args) -> str:
+    return ", ".join(f"{p}={_fmt(a)}" for p, a in zip(F.params, args))
+
+
+def _fmt(value) -> str:
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        v = arr.item()
+        return repr(float(v)) if isinstance(v, (int, float, np.floating, np.integer)) else str(v)
+    return np.array2string(arr, separator=", ")
+
+
+# -- commands -------------------------------------------------------------------------------
+
+def _cmd_diff(args, out) -> int:
+    F = load_target(args.target)
+    wrt = [w.strip() for item in args.wrt for w in item.split(",") if w.strip()]
+    if not wrt:
+        if len(F.params) != 1:
+            raise CliError(f"say which variable with --wrt: {F.name} has parameters "
+                           f"({', '.join(F.params)})")
+        wrt = [F.params[0]]
+    for w in wrt:
+        if w not in F.params:
+            raise CliError(f"unknown variable {w!r} in --wrt: {F.name} has parameters "
+                           f"({', '.join(F.params)})")
+    if args.order < 1:
+        raise CliError(f"--order must be a positive integer, not {args.order}")
+    D = F.diff(*wrt, order=args.order)
+    print(str(F), file=out)
+    print(str(D), file=out)
+    if args.at:
+        xs = point_args(F, parse_at(args.at))
+        print(f"{D.name} at {_point_text(F, xs)}: {_fmt(D(*xs))}", file=out)
+    _display(D, args, out)
+    return 0
+
+
+def _cmd_grad(args, out) -> int:
+    F = load_target(args.target)
+    G = F.grad
+    print(str(F), file=out)
+    print(f"{G.name}({', '.join(F.params)}):", file=out)
+    expr = G.expr
+    entries = list(expr) if isinstance(expr, sympy.MatrixBase) else [expr]
+    names = [F.diff(p).name for p in F.params]
+    for name, e in zip(names, entries):
+        print(f"  {name} = {e}", file=out)
+    if args.at:
+        xs = point_args(F, parse_at(args.at))
+        print(f"at {_point_text(F, xs)}:", file=out)
+        for name, v in zip(names, G(*xs)):
+            print(f"  {name} = {_fmt(v)}", file=out)
+    _display(G, args, out)
+    return 0
+
+
+def _cmd_hessian(args, out) -> int:
+    F = load_target(args.target)
+    H = F.hessian
+    print(str(F), file=out)
+    print(f"{H.name}({', '.join(F.params)}) =", file=out)
+    M = H.expr
+    for i in range(M.rows):
+        print("  [" + ", ".join(str(M[i, j]) for j in range(M.cols)) + "]", file=out)
+    if args.at:
+        xs = point_args(F, parse_at(args.at))
+        value = np.asarray(H(*xs), dtype=float)
+        print(f"at {_point_text(F, xs)}:", file=out)
+        for row in value:
+            print("  [" + ", ".join(_fmt(v) for v in row) + "]", file=out)
+    _display(H, args, out)
+    return 0
+
+
+def _cmd_check(args, out) -> int:
+    import symdiff as sd
+    check = getattr(sd, "check", None)
+    if check is None:
+        raise CliError("sd.check is not available in this version of symdiff")
+    F = load_target(args.target)
+    if not args.at:
+        raise CliError(f"give the point with --at, e.g. --at "
+                       f"{','.join(f'{p}=1' for p in F.params)}")
+    if args.order < 1:
+        raise CliError(f"--order must be a positive integer, not {args.order}")
+    xs = point_args(F, parse_at(args.at))
+    report = check(F, *xs, order=args.order)
+    print(str(report), file=out)
+    return 0 if report.ok else 1
+
+
+def _display(G, args, out) -> None:
+    if args.latex:
+        print(f"LaTeX: {G.latex()}", file=out)
+    if args.source:
+        print(G.source.rstrip("\n"), file=out)
+
+
+_COMMANDS = {"diff": _cmd_diff, "grad": _cmd_grad, "hessian": _cmd_hessian, "check": _cmd_check}
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    from .errors import SymdiffError, SymdiffSyntaxError
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    err_prefix = f"{PROG} {args.command}: error:"
+    try:
+        return _COMMANDS[args.command](args, sys.stdout)
+    except CliError as err:
+        print(f"{err_prefix} {err}", file=sys.stderr)
+    except SymdiffSyntaxError as err:
+        print(f"{err.filename}:{err.lineno}:{err.offset}: {_one_line(err.msg_only)}", file=sys.stderr)
+    except (SymdiffError, ValueError, TypeError, NameError, AttributeError, KeyError,
+            ArithmeticError) as err:
+        if os.environ.get("SYMDIFF_DEBUG"):
+            raise
+        print(f"{err_prefix} {_one_line(str(err)) or type(err).__name__}", file=sys.stderr)
+    except RecursionError:
+        print(f"{err_prefix} the expression is too deeply nested", file=sys.stderr)
+    except Exception as err:        # a bug in symdiff: still one line, traceback on request
+        if os.environ.get("SYMDIFF_DEBUG"):
+            raise
+        print(f"{err_prefix} internal error {type(err).__name__}: {_one_line(str(err))} "
+              f"(set SYMDIFF_DEBUG=1 for the traceback)", file=sys.stderr)
+    return 2
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":       # pragma: no cover
+    sys.exit(main())
