@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 
 from . import naming, runtime
 
@@ -30,13 +31,10 @@ _MAX_UNROLLED_POWER = 4
 _CHUNK = 64
 
 
-class NumpyCodePrinter(NumPyPrinter):
-    """sympy's NumPyPrinter with symdiff's runtime: fast powers, special functions."""
+class _Common:
+    """What both printers share: fast powers, long sums, symdiff's special functions."""
 
-    _default_settings = {**NumPyPrinter._default_settings, "fully_qualified_modules": True}
-
-    def __init__(self, settings=None):
-        super().__init__(settings or {})
+    _sqrt = "numpy.sqrt"
 
     # -- powers: products and square roots instead of pow ------------------------
     def _print_Pow(self, expr, rational=False):
@@ -48,9 +46,9 @@ class NumpyCodePrinter(NumPyPrinter):
         if exp == -1:
             return f"1/{self._print(base)}" if base.is_Atom else f"1/({self._print(base)})"
         if exp == sympy.S.Half:
-            return f"numpy.sqrt({self._print(base)})"
+            return f"{self._sqrt}({self._print(base)})"
         if exp == -sympy.S.Half:
-            return f"1/numpy.sqrt({self._print(base)})"
+            return f"1/{self._sqrt}({self._print(base)})"
         if exp.is_Rational and exp.q == 2 and exp.p > 0 and exp.p <= 2 * _MAX_UNROLLED_POWER + 1:
             # x**(3/2) = x*sqrt(x)
             return self._print(base ** ((exp.p - 1) // 2) * sympy.sqrt(base))
@@ -60,12 +58,45 @@ class NumpyCodePrinter(NumPyPrinter):
     def _print_Add(self, expr, order=None):
         if len(expr.args) <= _CHUNK:
             return super()._print_Add(expr, order=order)
-        terms = list(expr.args)
+        terms = [self._print(a) for a in expr.args]
         while len(terms) > _CHUNK:
-            terms = [sympy.Add(*terms[i:i + _CHUNK], evaluate=False)
+            terms = ["(" + " + ".join(terms[i:i + _CHUNK]) + ")"
                      for i in range(0, len(terms), _CHUNK)]
-        return " + ".join(f"({super(NumpyCodePrinter, self)._print_Add(t)})"
-                          if isinstance(t, sympy.Add) else self._print(t) for t in terms)
+        return " + ".join(terms)
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    # -- special functions from symdiff.special (no scipy needed) -----------------
+    def _runtime(self, name, expr):
+        return f"_special.{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_erf(self, expr):
+        return self._runtime("erf", expr)
+
+    def _print_erfc(self, expr):
+        return self._runtime("erfc", expr)
+
+    def _print_gamma(self, expr):
+        return self._runtime("gamma", expr)
+
+    def _print_loggamma(self, expr):
+        return self._runtime("lgamma", expr)
+
+    def _print_polygamma(self, expr):
+        return self._runtime("polygamma", expr)
+
+    def _print_digamma(self, expr):
+        return self._runtime("digamma", expr)
+
+
+class NumpyCodePrinter(_Common, NumPyPrinter):
+    """sympy's NumPyPrinter with symdiff's runtime: fast powers, special functions."""
+
+    _default_settings = {**NumPyPrinter._default_settings, "fully_qualified_modules": True}
+
+    def __init__(self, settings=None):
+        super().__init__(settings or {})
 
     # -- non-smooth and piecewise ------------------------------------------------
     def _print_Piecewise(self, expr):
@@ -102,36 +133,11 @@ class NumpyCodePrinter(NumPyPrinter):
     def _print_sign(self, expr):
         return f"numpy.sign({self._print(expr.args[0])})"
 
-    # -- special functions from symdiff.special (no scipy needed) -----------------
-    def _runtime(self, name, expr):
-        return f"_special.{name}({', '.join(self._print(a) for a in expr.args)})"
-
-    def _print_erf(self, expr):
-        return self._runtime("erf", expr)
-
-    def _print_erfc(self, expr):
-        return self._runtime("erfc", expr)
-
-    def _print_gamma(self, expr):
-        return self._runtime("gamma", expr)
-
-    def _print_loggamma(self, expr):
-        return self._runtime("lgamma", expr)
-
-    def _print_polygamma(self, expr):
-        return self._runtime("polygamma", expr)
-
-    def _print_digamma(self, expr):
-        return self._runtime("digamma", expr)
-
     def _print_Cbrt(self, expr):
         return f"numpy.cbrt({self._print(expr.args[0])})"
 
     def _print_hypot(self, expr):
         return f"numpy.hypot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
-
-    def _print_Float(self, expr):
-        return repr(float(expr))
 
     def _print_Rational(self, expr):
         return f"{expr.p}/{expr.q}"
@@ -166,6 +172,37 @@ class Layout:
 SCALAR = Layout("scalar")
 
 
+class MathCodePrinter(_Common, PythonCodePrinter):
+    """Printer for Python floats: ``math`` functions, conditional expressions.
+
+    Used for the scalar path of generated functions: on Python floats, plain
+    ``math`` calls cost a fraction of numpy's per-call overhead, and a
+    conditional expression evaluates only the branch it takes.
+    """
+
+    _default_settings = {**PythonCodePrinter._default_settings, "fully_qualified_modules": True}
+    _sqrt = "math.sqrt"
+
+    def __init__(self, settings=None):
+        super().__init__(settings or {})
+
+    def _print_Rational(self, expr):
+        return f"({expr.p}/{expr.q})"
+
+    def _print_Heaviside(self, expr):
+        h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        return f"_heaviside({self._print(expr.args[0])}, {self._print(h0)})"
+
+    def _print_sign(self, expr):
+        return f"_sign({self._print(expr.args[0])})"
+
+    def _print_Cbrt(self, expr):
+        return f"_cbrt({self._print(expr.args[0])})"
+
+    def _print_hypot(self, expr):
+        return f"math.hypot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+
 @dataclass
 class Compiled:
     fn: Any
@@ -173,61 +210,113 @@ class Compiled:
     filename: str
 
 
+def _lines(graph, outputs, use_cse):
+    """``(target, expr)`` assignments and the output expressions, CSE applied.
+
+    Pieces that ``Graph._split`` named only to keep derivatives small, and that
+    are read once, are printed inline at their use: ``y_1 = math.sin(y) + x*y``
+    is what the user wrote and one store and load cheaper.
+    """
+    needed = graph.needed(outputs)
+    uses: dict = {}
+    for s in needed:
+        for u in graph.defs[s].free_symbols:
+            uses[u] = uses.get(u, 0) + 1
+    for e in outputs:
+        if isinstance(e, sympy.Basic):
+            for u in e.free_symbols:
+                uses[u] = uses.get(u, 0) + 2     # outputs keep their names
+    inline: dict = {}
+    defs = []
+    for s in needed:
+        e = graph.defs[s]
+        sub = {u: inline[u] for u in e.free_symbols if u in inline}
+        if sub:
+            e = e.xreplace(sub)
+        if uses.get(s, 0) == 1 and graph.inlinable(s):
+            inline[s] = e
+        else:
+            defs.append((s, e))
+    out_exprs = [sympy.sympify(e) for e in outputs]
+    if not use_cse:
+        return defs, out_exprs
+    repl, reduced = sympy.cse([e for _, e in defs] + out_exprs,
+                              symbols=sympy.numbered_symbols(naming.TEMP_PREFIX, real=True),
+                              optimizations=[], order="none")
+    reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
+    return _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl), out_exprs
+
+
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              shapes: dict, symbols: dict, doc: str = "", use_cse: bool = True) -> Compiled:
-    """Print the definitions ``outputs`` need and compile them into ``name(*params)``."""
-    printer = NumpyCodePrinter()
-    needed = graph.needed(outputs)
-    defs = [(s, graph.defs[s]) for s in needed]
-    out_exprs = [sympy.sympify(e) for e in outputs]
+    """Print the definitions ``outputs`` need and compile them into ``name(*params)``.
 
-    lines: list[tuple[str, Any]] = []          # (target name, expr)
-    if use_cse:
-        repl, reduced = sympy.cse([e for _, e in defs] + out_exprs,
-                                  symbols=sympy.numbered_symbols(naming.TEMP_PREFIX, real=True),
-                                  optimizations=[], order="none")
-        reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
-        lines = _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl)
-    else:
-        lines = defs
-
+    The function has two paths over the same lines: Python numbers go through
+    ``math`` (fast, one branch evaluated); anything else, or a math domain
+    error on the fast path, goes through numpy with broadcasting.
+    """
+    lines, out_exprs = _lines(graph, outputs, use_cse)
     fname = naming.sanitize(name)
-    body = []
+    npp = NumpyCodePrinter()
+
+    body: list[str] = []
+    if not any(shapes.get(p) for p in params) and params:
+        mp = MathCodePrinter()
+        check = " and ".join(f"{p}.__class__ in _PYNUM" for p in params)
+        body.append(f"if {check}:")
+        body.append("    # Python numbers: math functions, only the branch taken is evaluated")
+        body.append("    try:")
+        body += [f"        {t} = {mp.doprint(e)}" for t, e in lines]
+        body.append("        return " + _emit_scalar_layout(layout, iter(out_exprs), mp))
+        body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
+        body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
+
     batch = []
+    arr: list[str] = []
     for p in params:
         shape = shapes.get(p, ())
-        body.append(f"{p} = _in({p})")
+        arr.append(f"{p} = _in({p})")
         if shape:
             for idx in np.ndindex(*shape):
                 elem = symbols[p][idx]
                 sub = ", ".join(map(str, idx))
-                body.append(f"{elem.name} = {p}[{sub}]")
+                arr.append(f"{elem.name} = {p}[{sub}]")
             batch.append(f"numpy.shape({p})[{len(shape)}:]")
         else:
             batch.append(f"numpy.shape({p})")
-    body.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
-    for target, expr in lines:
-        body.append(f"{target} = {printer.doprint(expr)}")
-    it = iter(out_exprs)
-    body.append("return " + _emit_layout(layout, it, printer))
+    arr.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    arr += [f"{t} = {npp.doprint(e)}" for t, e in lines]
+    arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
+    if any("numpy.where" in b for b in arr):
+        # Both sides of a data-dependent branch are evaluated; silence the
+        # warnings of the side that is then discarded.
+        arr = ["with numpy.errstate(all='ignore'):"] + ["    " + b for b in arr]
+    body += arr
 
     head = f"def {fname}({', '.join(params)}):"
     docstring = f'    """{fname}({", ".join(params)})' + (f"\n\n    {doc}" if doc else "") + '\n    """'
-    uses_where = any("numpy.where" in b for b in body)
-    if uses_where:
-        # Both sides of a data-dependent branch are evaluated; silence the
-        # warnings of the side that is then discarded.
-        body = ["with numpy.errstate(all='ignore'):"] + ["    " + b for b in body]
     source = "\n".join([head, docstring] + ["    " + b for b in body]) + "\n"
 
     filename = naming.GENERATED_FILE.format(name=fname, n=next(_counter))
     namespace = {"numpy": np, "math": math, "_special": runtime.special(),
                  "_in": runtime.as_input, "_out": runtime.as_output,
-                 "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes}
+                 "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
+                 "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
+                 "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")
     exec(code, namespace)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return Compiled(namespace[fname], source, filename)
+
+
+def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
+    if layout.kind == "scalar":
+        return f"_F({printer.doprint(next(exprs))})"
+    if layout.kind == "array":
+        items = ", ".join(printer.doprint(next(exprs)) for _ in range(layout.size))
+        return f"numpy.array(({items},), dtype=_F).reshape({layout.shape!r})"
+    parts = [_emit_scalar_layout(item, exprs, printer) for item in layout.items]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def _emit_layout(layout: Layout, exprs, printer) -> str:

@@ -44,6 +44,8 @@ class SymbolicFunction:
         self._calculus = calculus or Calculus(traced.graph)
         self._children: dict = {}
         self._compiled = None
+        self._fn = None
+        self._nparams = len(traced.params)
         self._expr = None
         sig_params = [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                         default=traced.defaults.get(p, inspect.Parameter.empty))
@@ -117,8 +119,10 @@ class SymbolicFunction:
         return self._compile().source
 
     def __call__(self, *args, **kwargs):
-        fn = self._compile().fn
-        if kwargs or len(args) != len(self.params):
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = self._compile().fn
+        if kwargs or len(args) != self._nparams:
             bound = self.__signature__.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args

@@ -37,6 +37,7 @@ class Graph:
         self._flat: dict[sympy.Symbol, sympy.Expr] = {}
         # caches used by calculus: (base, multi-index) -> expr
         self.dmemo: dict[tuple, sympy.Expr] = {}
+        self.pieces: set[sympy.Symbol] = set()       # defs made by _split, not by the user
 
     # -- building ---------------------------------------------------------------
     def param(self, name: str) -> sympy.Symbol:
@@ -99,7 +100,7 @@ class Graph:
             if len(factors) > 2:
                 acc = factors[0]
                 for f in factors[1:-1]:
-                    acc = self.define("prod", acc * f)
+                    acc = self._piece("prod", acc * f)
                 args = coeff + [acc, factors[-1]]
                 return sympy.Mul(*args)
         elif isinstance(expr, sympy.Piecewise):
@@ -126,7 +127,17 @@ class Graph:
             return arg                      # x**2
         what = "arg" if always and isinstance(arg, (sympy.Add, sympy.Mul, sympy.Pow)) \
             else type(arg).__name__.lower()
-        return self.define(what, arg)
+        return self._piece(what, arg)
+
+    def _piece(self, what, expr):
+        sym = self.define(what, expr)
+        if sym in self.defs:
+            self.pieces.add(sym)
+        return sym
+
+    def inlinable(self, sym) -> bool:
+        """A piece made by ``_split`` (or a derivative of one): may be printed inline."""
+        return sym in self.pieces or self.origin.get(sym, (None,))[0] in self.pieces
 
     def dependence(self, expr: Any) -> int:
         """Bitset of the parameters ``expr`` depends on."""

@@ -61,6 +61,23 @@ def stack(values, core, shape):
     return out.reshape(tuple(core) + tuple(shape))
 
 
+# Inputs that take the scalar (math) path of generated functions.
+PYTHON_NUMBERS = frozenset({float, int, np.float64})
+
+
+def sign(x):
+    return 0.0 if x == 0 else math.copysign(1.0, x)
+
+
+def heaviside(x, h0):
+    return h0 if x == 0 else (1.0 if x > 0 else 0.0)
+
+
+def cbrt(x):
+    """Real cube root, exact for perfect cubes up to rounding (as numpy.cbrt)."""
+    return float(np.cbrt(x))
+
+
 _special_module = None
 
 
