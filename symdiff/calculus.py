@@ -62,6 +62,20 @@ def local_partial(expr, u, name=None):
     return d
 
 
+def _sum(terms):
+    """Sum of derivative terms; branches of the same condition are merged.
+
+    Through an ``if`` the adjoint of a value arrives once per branch:
+    ``Piecewise((1, c), (0, True)) + Piecewise((0, c), (1, True))`` is 1.
+    """
+    total = Add(*terms)
+    if sum(1 for t in terms if t.has(sympy.Piecewise)) > 1:
+        folded = sympy.piecewise_fold(total)
+        if sympy.count_ops(folded) <= sympy.count_ops(total):
+            return folded
+    return total
+
+
 class Calculus:
     """Forward and reverse differentiation on one graph, with its caches."""
 
@@ -90,7 +104,7 @@ class Calculus:
             du = self._tangent(u, var, bit)
             if du != 0:
                 terms.append(local_partial(expr, u, name) * du)
-        return Add(*terms)
+        return _sum(terms)
 
     def forward(self, exprs, var):
         """d/d``var`` of each of ``exprs``, adding derivative intermediates as needed."""
@@ -131,6 +145,6 @@ class Calculus:
             terms = contrib.pop(s, None)
             if not terms:
                 continue
-            bar = g.define(naming.adjoint(s.name), Add(*terms))
+            bar = g.define(naming.adjoint(s.name), _sum(terms))
             push(g.defs[s], bar, s)
-        return [Add(*contrib.get(v, ())) for v in wrt]
+        return [_sum(contrib.get(v, ())) for v in wrt]

@@ -248,7 +248,8 @@ def _lines(graph, outputs, use_cse):
 
 
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
-             shapes: dict, symbols: dict, doc: str = "", use_cse: bool = True) -> Compiled:
+             shapes: dict, symbols: dict, doc: str = "", use_cse: bool = True,
+             backend: str = "numpy") -> Compiled:
     """Print the definitions ``outputs`` need and compile them into ``name(*params)``.
 
     The function has two paths over the same lines: Python numbers go through
@@ -257,6 +258,11 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     """
     lines, out_exprs = _lines(graph, outputs, use_cse)
     fname = naming.sanitize(name)
+    if backend != "numpy":
+        from . import backends
+        return backends.generate(backend, lines=lines, out_exprs=out_exprs, layout=layout,
+                                 name=fname, params=params, shapes=shapes, symbols=symbols,
+                                 doc=doc)
     npp = NumpyCodePrinter()
 
     body: list[str] = []

@@ -104,7 +104,7 @@ class SymbolicFunction:
             expr_text = _abbreviate(str(self.expr)) if self._small() else "(see the lines below)"
             self._compiled = codegen.generate(
                 t.graph, list(self._outputs), self._layout, self._code_name(), t.params,
-                t.shapes, t.symbols, doc=f"{self.name} = {expr_text}")
+                t.shapes, t.symbols, doc=f"{self.name} = {expr_text}", backend=self.backend)
         return self._compiled
 
     def _small(self) -> bool:
