@@ -12,6 +12,7 @@ autograd semantics, and ``sd.check``, which compares the two and finite differen
 """
 
 from .api import derivative, grad, hessian, jacobian, symbolic
+from .check import CheckReport, check
 from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
 from .function import SymbolicFunction
 
@@ -20,4 +21,5 @@ __version__ = "0.1.0"
 __all__ = [
     "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction",
     "SymdiffError", "SymdiffSyntaxError", "NotDifferentiableError", "__version__",
+    "check", "CheckReport",
 ]
