@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sympy
-from sympy import Add, Derivative, DiracDelta
+from sympy import Add, Derivative, DiracDelta, Subs
 
 from . import naming
 from .graph import Graph
@@ -38,7 +38,7 @@ def _resolve_derivative(d: Derivative):
         return sympy.S.Zero
     if isinstance(f, sympy.Mod):           # Mod(a, b) = a - b*floor(a/b)
         a, b = f.args
-        return sympy.diff(a - b * sympy.floor(a / b), *d.variable_count)
+        return _resolve(sympy.diff(a - b * sympy.floor(a / b), *d.variable_count))
     raise NotImplementedError(f"no derivative rule for {f.func.__name__}: {f}")
 
 
@@ -55,8 +55,15 @@ def local_partial(expr, u, name=None):
     d = sympy.diff(expr, u)
     if name is not None and isinstance(expr, sympy.exp):
         d = d.xreplace({expr: name})
+    return _resolve(d)
+
+
+def _resolve(d):
+    """Evaluate what ``sympy.diff`` leaves unevaluated, with symdiff's conventions."""
     if d.has(Derivative):
         d = d.replace(lambda e: isinstance(e, Derivative), _resolve_derivative)
+    if d.has(Subs):                        # d/dx floor(x/y) = Subs(Derivative(floor(xi)), xi, x/y)/y
+        d = d.replace(lambda e: isinstance(e, Subs), lambda e: e.doit())
     if d.has(DiracDelta):                  # derivative of sign/Heaviside: 0 a.e.
         d = d.replace(lambda e: isinstance(e, DiracDelta), lambda e: sympy.S.Zero)
     return d
