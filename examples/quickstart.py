@@ -36,7 +36,7 @@ def main():
         print("sd.check(f, 1.0, 2.0, order=2): symbolic vs tape vs finite differences")
         report = check(f, 1.0, 2.0, order=2)
         print(report)
-        assert report.ok
+        print("all three agree" if report.ok else "sd.check found a disagreement: see the table")
     print("quickstart done")
 
 
