@@ -268,6 +268,19 @@ class SymbolicFunction:
         lhs = sympy.latex(sympy.Symbol(self.name)) if "/" not in self.name else _latex_name(self.name)
         return f"$\\displaystyle {lhs}({', '.join(self.params)}) = {self.latex()}$"
 
+    # -- plotting ---------------------------------------------------------------------
+    def plot(self, x=None, ax=None, orders=(0, 1, 2), **ranges):
+        """Draw a one-argument function (or one parameter, the others fixed) and its
+        derivatives; returns the matplotlib Axes (``symdiff.plotting``).
+
+        >>> import symdiff as sd
+        >>> ax = sd.symbolic("sin(x)").plot(x=(-3, 3))        # doctest: +SKIP
+        """
+        from .plotting import plot
+        if x is not None:
+            ranges["x"] = x
+        return plot(self, ax=ax, orders=orders, **ranges)
+
 
 def _core_shape(layout: Layout) -> tuple:
     if layout.kind == "scalar":
