@@ -523,8 +523,14 @@ class Tensor:
         return _make(np.floor_divide(_value_of(other), self._value))
 
     def __mod__(self, other):
-        # torch's remainder: gradient 1 w.r.t. self.
-        return self - _make(self._value - np.mod(self._value, _value_of(other)))
+        # torch's remainder: x - floor(x / y) * y, gradient 1 w.r.t. x and
+        # -floor(x / y) w.r.t. y (the quotient is a constant).
+        q = _make(np.floor_divide(self._value, _value_of(other)))
+        return self - q * other
+
+    def __rmod__(self, other):
+        q = _make(np.floor_divide(_value_of(other), self._value))
+        return other - q * self
 
     # comparisons never record: they return bool tensors usable in ``if``.
     def __lt__(self, other):
