@@ -237,7 +237,20 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
             vec.append(float(v[cidx]) if cidx is not None else float(np.broadcast_to(v, bshape)[idx]))
         points.append(np.array(vec))
 
-    def to_args(vec, as_python=True):
+    kw_only = set()
+    if plain is not None:
+        try:
+            kw_only = {n for n, q in inspect.signature(plain).parameters.items()
+                       if q.kind is inspect.Parameter.KEYWORD_ONLY}
+        except (TypeError, ValueError):
+            pass
+
+    def call_user(func, arglist):
+        pos = [a for p, a in zip(F.params, arglist) if p not in kw_only]
+        kw = {p: a for p, a in zip(F.params, arglist) if p in kw_only}
+        return func(*pos, **kw)
+
+    def to_args(vec):
         out, k = [], 0
         for p in F.params:
             if shp.get(p):
@@ -278,8 +291,8 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
         tape_vals, tape_err = {}, None
         if tape_fn is not None:
             try:
-                per_point = [_tape_derivatives(tape_fn, to_args(x), F.params, coords, order, m)
-                             for x in points]
+                per_point = [_tape_derivatives(lambda *a: call_user(tape_fn, a), to_args(x),
+                                               F.params, coords, order, m) for x in points]
                 tape_vals = {s: np.array([pp[s] for pp in per_point]) for s in seqs}
             except Exception as exc:
                 tape_err = f"tape raised {type(exc).__name__}: {exc}"
@@ -290,7 +303,7 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
                 return np.asarray(F(*to_args(vec)), dtype=float).ravel()
         else:
             def call(vec):
-                return _flat_float(plain(*to_args(vec)))
+                return _flat_float(call_user(plain, to_args(vec)))
         f_eval = _safe(call, m)
         fd_vals = {s: np.empty((len(points), m)) for s in seqs}
         fd_errs = {s: np.empty((len(points), m)) for s in seqs}
@@ -551,7 +564,8 @@ def _tape_derivatives(tape_fn, args, params, coords, order, m):
     from . import tape
     Tensor = tape.Tensor
     leaves = [tape.tensor(np.asarray(a, dtype=float), requires_grad=True) for a in args]
-    outs = _flat_tensors(tape_fn(*leaves))
+    with _value_semantics():
+        outs = _flat_tensors(tape_fn(*leaves))
     if len(outs) != m:
         raise ValueError(f"the function returned {len(outs)} values on the tape, "
                          f"{m} symbolically")
@@ -582,6 +596,30 @@ def _tape_derivatives(tape_fn, args, params, coords, order, m):
                 res.setdefault(seq, np.zeros(m))[o] = value(t)
             level = nxt
     return res
+
+
+_INPLACE = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__ifloordiv__",
+            "__imod__", "__imatmul__")
+
+
+class _value_semantics:
+    """While the user's code runs, ``z += y`` means ``z = z + y``, as for Python floats.
+
+    Tensors update in place (and a leaf refuses to), so ``z = x; z += y`` would change
+    ``x`` or raise; the user wrote the code for numbers, so the in-place operators of
+    ``Tensor`` are hidden during the run and Python falls back to ``z = z + y``.
+    """
+
+    def __enter__(self):
+        from .tape import Tensor
+        self.saved = {n: Tensor.__dict__[n] for n in _INPLACE if n in Tensor.__dict__}
+        for n in self.saved:
+            delattr(Tensor, n)
+
+    def __exit__(self, *exc):
+        from .tape import Tensor
+        for n, v in self.saved.items():
+            setattr(Tensor, n, v)
 
 
 def _flat_tensors(v) -> list:
