@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
+from .backends import require as _require_backend
 from .codegen import SCALAR, Layout
 from .function import SymbolicFunction
-
-BACKENDS = ("numpy",)
 
 
 def _from_traced(traced, fn, backend) -> SymbolicFunction:
@@ -37,8 +37,7 @@ def symbolic(fn=None, *, shapes=None, backend="numpy"):
     >>> sd.symbolic("x**2*y + sin(y)").params
     ('x', 'y')
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+    _require_backend(backend)     # unknown name: ValueError; package missing: ImportError
     if fn is None:
         return lambda f: symbolic(f, shapes=shapes, backend=backend)
     from . import frontend

@@ -1,0 +1,404 @@
+"""Backends other than numpy: ``numba`` (fused loops), ``jax``, ``torch``, ``cupy``.
+
+Where this sits: the last stage of the pipeline, beside ``codegen``. ``codegen``
+turns the graph into CSE'd ``(target, expr)`` lines and output expressions and,
+for ``backend != "numpy"``, hands them to :func:`generate` here.
+
+* ``numba``: for functions of scalar parameters (elementwise functions) the lines
+  are printed once as scalar ``math`` code inside one loop over the points, which
+  ``numba.njit`` compiles on the first call: every output is written in a single
+  pass, with no temporary arrays (what JAX's jit gets from XLA fusion). Inputs are
+  broadcast first; the results have exactly the numpy backend's layout. Functions
+  with shaped parameters get the numpy code.
+* ``jax`` / ``torch`` / ``cupy``: the numpy backend's array code, with ``numpy``
+  bound to ``jax.numpy`` (and ``jax.jit`` applied), a small torch shim, or
+  ``cupy`` (lambdify's "modules" idea). Results are that library's arrays.
+
+The package behind a backend is imported only when a function is compiled; a
+missing one is reported by :func:`require` when ``sd.symbolic(backend=...)`` runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import linecache
+import math
+import types
+
+import numpy as np
+import sympy
+
+from . import codegen, naming, runtime
+from .errors import SymdiffError
+
+BACKENDS = ("numpy", "numba", "jax", "torch", "cupy")
+
+# backend -> (module to import, install hint)
+_PACKAGES = {
+    "numba": ("numba", "pip install 'symdiff[numba]'"),
+    "jax": ("jax", "pip install 'symdiff[jax]'"),
+    "torch": ("torch", "pip install 'symdiff[compare]' (torch==2.13.0)"),
+    "cupy": ("cupy", "pip install cupy-cuda12x (needs an NVIDIA GPU)"),
+}
+
+
+class BackendError(SymdiffError):
+    """A function that a backend cannot compile (e.g. polygamma under numba)."""
+
+
+def require(backend: str) -> None:
+    """Raise ``ValueError`` for an unknown backend, ``ImportError`` if its package is missing.
+
+    >>> require("numpy")
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+    if backend in _PACKAGES:
+        module, hint = _PACKAGES[backend]
+        if importlib.util.find_spec(module) is None:
+            raise ImportError(f"backend {backend!r} needs {module}: {hint}")
+
+
+def generate(backend: str, *, lines, out_exprs, layout, name, params, shapes, symbols,
+             doc="") -> codegen.Compiled:
+    """Compile the CSE'd ``lines`` into ``name(*params)`` for ``backend`` (see module doc)."""
+    require(backend)
+    spec = _Spec(lines, list(out_exprs), layout, name, tuple(params), shapes, symbols, doc)
+    if backend == "numba":
+        if not params or any(shapes.get(p) for p in params):
+            return _compile(_array_source(spec, errstate=True, note="numba backend: "
+                                          "shaped (or no) parameters use numpy code"),
+                            spec, _numpy_namespace())
+        return _numba(spec)
+    namespace = {"jax": _jax_namespace, "torch": _torch_namespace,
+                 "cupy": _cupy_namespace}[backend]()
+    compiled = _compile(_array_source(spec, errstate=False), spec, namespace)
+    if backend == "jax":
+        import jax
+        compiled.fn = jax.jit(compiled.fn)
+    return compiled
+
+
+class _Spec(types.SimpleNamespace):
+    def __init__(self, lines, out_exprs, layout, name, params, shapes, symbols, doc):
+        super().__init__(lines=lines, out_exprs=out_exprs, layout=layout, name=name,
+                         params=params, shapes=shapes, symbols=symbols, doc=doc)
+
+
+def _docstring(spec) -> str:
+    head = f'    """{spec.name}({", ".join(spec.params)})'
+    return head + (f"\n\n    {spec.doc}" if spec.doc else "") + '\n    """'
+
+
+def _compile(source: str, spec, namespace: dict, entry=None) -> codegen.Compiled:
+    filename = naming.GENERATED_FILE.format(name=spec.name, n=next(codegen._counter))
+    exec(compile(source, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return codegen.Compiled(namespace[entry or spec.name], source, filename)
+
+
+# ---------------------------------------------------------------------------
+# Array code (numpy source with another module bound to ``numpy``)
+# ---------------------------------------------------------------------------
+
+def _array_source(spec, errstate: bool, note: str = "") -> str:
+    """The numpy backend's array path (no scalar fast path), as source text."""
+    npp = codegen.NumpyCodePrinter()
+    body: list[str] = [f"# {note}"] if note else []
+    batch = []
+    for p in spec.params:
+        shape = spec.shapes.get(p, ())
+        body.append(f"{p} = _in({p})")
+        if shape:
+            for idx in np.ndindex(*shape):
+                body.append(f"{spec.symbols[p][idx].name} = {p}[{', '.join(map(str, idx))}]")
+            batch.append(f"numpy.shape({p})[{len(shape)}:]")
+        else:
+            batch.append(f"numpy.shape({p})")
+    body.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    code = [f"{t} = {npp.doprint(e)}" for t, e in spec.lines]
+    code.append("return " + codegen._emit_layout(spec.layout, iter(spec.out_exprs), npp))
+    if errstate and any("numpy.where" in c for c in code):
+        code = ["with numpy.errstate(all='ignore'):"] + ["    " + c for c in code]
+    body += code
+    head = f"def {spec.name}({', '.join(spec.params)}):"
+    return "\n".join([head, _docstring(spec)] + ["    " + b for b in body]) + "\n"
+
+
+def _numpy_namespace() -> dict:
+    return {"numpy": np, "math": math, "_special": runtime.special(),
+            "_in": runtime.as_input, "_out": runtime.as_output, "_stack": runtime.stack,
+            "_broadcast_shapes": runtime.broadcast_shapes}
+
+
+# -- jax ------------------------------------------------------------------------------
+
+def _jax_namespace() -> dict:
+    import jax.numpy as jnp
+    import jax.scipy.special as jsp
+
+    def float_dtype():
+        # float64 when the user enabled jax_enable_x64, else jax's default float32
+        return jnp.result_type(float)
+
+    def as_input(x):
+        return jnp.asarray(x, dtype=float_dtype())
+
+    def as_output(value, shape):
+        return jnp.broadcast_to(jnp.asarray(value, dtype=float_dtype()), shape)
+
+    def stack(values, core, shape):
+        return jnp.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
+
+    special = types.SimpleNamespace(erf=jsp.erf, erfc=jsp.erfc, gamma=jsp.gamma,
+                                    lgamma=jsp.gammaln, digamma=jsp.digamma,
+                                    polygamma=lambda n, x: jsp.polygamma(int(n), x))
+    return {"numpy": jnp, "math": math, "_special": special, "_in": as_input,
+            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes}
+
+
+# -- torch ----------------------------------------------------------------------------
+
+class _TorchNumpy:
+    """``numpy.<name>`` for torch: the same name (or its torch spelling), with Python
+    numbers turned into float64 tensors, since torch functions want tensors."""
+
+    _RENAMED = {"power": "pow", "mod": "remainder", "conjugate": "conj", "amax": "amax",
+                "arctan2": "atan2"}
+
+    def __init__(self, torch):
+        self._torch = torch
+        self.euler_gamma = 0.5772156649015329
+        self.logical_and = _Reducing(self._call(torch.logical_and))
+        self.logical_or = _Reducing(self._call(torch.logical_or))
+
+    def tensor(self, x):
+        t = self._torch
+        if isinstance(x, t.Tensor):
+            return x
+        if isinstance(x, (bool, np.bool_)):
+            return t.as_tensor(bool(x))
+        return t.as_tensor(x, dtype=t.float64)
+
+    def _call(self, fn):
+        def call(*args):
+            return fn(*[self.tensor(a) for a in args])
+        call.__name__ = getattr(fn, "__name__", "torch_function")
+        return call
+
+    def __getattr__(self, name):
+        obj = getattr(self._torch, self._RENAMED.get(name, name))
+        return self._call(obj) if callable(obj) else obj
+
+    def shape(self, x):
+        return tuple(x.shape) if isinstance(x, self._torch.Tensor) else np.shape(x)
+
+    def cbrt(self, x):
+        x = self.tensor(x)
+        return self._torch.sign(x) * self._torch.abs(x) ** (1.0 / 3.0)
+
+
+class _Reducing:
+    """``numpy.logical_and.reduce((a, b, c))``, as sympy prints ``And``."""
+
+    def __init__(self, fn):
+        self._fn = fn
+
+    def __call__(self, *args):
+        return self._fn(*args)
+
+    def reduce(self, args):
+        out = args[0]
+        for a in args[1:]:
+            out = self._fn(out, a)
+        return out
+
+
+def _torch_namespace() -> dict:
+    import torch
+    tnp = _TorchNumpy(torch)
+
+    def as_input(x):
+        return torch.as_tensor(x, dtype=torch.float64)
+
+    def as_output(value, shape):
+        t = tnp.tensor(value).to(torch.float64)
+        if tuple(t.shape) == tuple(shape):
+            return t
+        return torch.broadcast_to(t, shape).clone()
+
+    def stack(values, core, shape):
+        return torch.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
+
+    sp = torch.special
+
+    def gamma(x):
+        x = tnp.tensor(x)
+        # |gamma| from lgamma; gamma < 0 on (-1, 0), (-3, -2), ...: floor(x) odd
+        sign = torch.where((x > 0) | (torch.remainder(torch.floor(x), 2) == 0), 1.0, -1.0)
+        return sign * torch.exp(torch.lgamma(x))
+
+    special = types.SimpleNamespace(
+        erf=tnp._call(sp.erf), erfc=tnp._call(sp.erfc), gamma=gamma,
+        lgamma=tnp._call(sp.gammaln), digamma=tnp._call(sp.digamma),
+        polygamma=lambda n, x: sp.polygamma(int(n), tnp.tensor(x)))
+    return {"numpy": tnp, "math": math, "_special": special, "_in": as_input,
+            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes}
+
+
+# -- cupy -----------------------------------------------------------------------------
+
+def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
+    cp = importlib.import_module("cupy")
+    csp = importlib.import_module("cupyx.scipy.special")
+
+    def as_input(x):
+        return cp.asarray(x, dtype=cp.float64)
+
+    def as_output(value, shape):
+        out = cp.broadcast_to(cp.asarray(value, dtype=cp.float64), shape)
+        return out if out.flags.c_contiguous else out.copy()
+
+    def stack(values, core, shape):
+        return cp.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
+
+    special = types.SimpleNamespace(erf=csp.erf, erfc=csp.erfc, gamma=csp.gamma,
+                                    lgamma=csp.gammaln, digamma=csp.digamma,
+                                    polygamma=lambda n, x: csp.polygamma(int(n), x))
+    return {"numpy": cp, "math": math, "_special": special, "_in": as_input,
+            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes}
+
+
+# ---------------------------------------------------------------------------
+# numba: one fused loop over the points
+# ---------------------------------------------------------------------------
+
+class _NumbaPrinter(codegen.MathCodePrinter):
+    """Scalar ``math`` code that numba compiles: special functions from ``math``."""
+
+    def _print_erf(self, expr):
+        return f"math.erf({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr):
+        return f"math.erfc({self._print(expr.args[0])})"
+
+    def _print_gamma(self, expr):
+        return f"math.gamma({self._print(expr.args[0])})"
+
+    def _print_loggamma(self, expr):
+        return f"math.lgamma({self._print(expr.args[0])})"
+
+    def _print_polygamma(self, expr):
+        raise BackendError("backend 'numba' has no polygamma/digamma (derivatives of gamma "
+                           "and lgamma): use backend='numpy' for this function")
+
+    _print_digamma = _print_polygamma
+
+    def _print_Piecewise(self, expr):
+        # a conditional expression; nan where no branch applies (as the numpy code)
+        *pairs, (last_e, last_c) = expr.args
+        out = self._print(last_e) if last_c == sympy.true else "math.nan"
+        if last_c != sympy.true:
+            pairs = list(pairs) + [(last_e, last_c)]
+        for e, c in reversed(pairs):
+            out = f"(({self._print(e)}) if ({self._print(c)}) else ({out}))"
+        return out
+
+
+# Arrays with at least this many points use the multi-threaded loop.
+PARALLEL_MIN = 100_000
+
+
+def _numba(spec) -> codegen.Compiled:
+    mp = _NumbaPrinter()
+    args = [f"_a{i}" for i in range(len(spec.params))]
+    loop = f"_{spec.name}_loop"
+    nout = len(spec.out_exprs)
+    code = [f"{t} = {mp.doprint(e)}" for t, e in spec.lines]
+    code += [f"_res[{k}, _i] = {mp.doprint(e)}" for k, e in enumerate(spec.out_exprs)]
+    wrapper = [
+        f"def {spec.name}({', '.join(spec.params)}):",
+        _docstring(spec),
+        f"    ({', '.join(args)},), _shape = _flatten({', '.join(spec.params)})",
+        f"    _res = numpy.empty(({nout}, {args[0]}.shape[0]))",
+        f"    (_parallel if _res.shape[1] >= _PARALLEL_MIN else _serial)({', '.join(args + ['_res'])})",
+        "    return " + _numba_layout(spec.layout, iter(range(nout))),
+    ]
+    kernel = [
+        f"def {loop}({', '.join(args + ['_res'])}):",
+        "    # compiled by numba.njit on the first call: one pass over the points writes",
+        "    # every output, no temporary arrays",
+        "    for _i in prange(_res.shape[1]):",
+    ]
+    kernel += [f"        {p} = {a}[_i]" for p, a in zip(spec.params, args)]
+    kernel += ["        " + c for c in code]
+    source = "\n".join(wrapper) + "\n\n\n" + "\n".join(kernel) + "\n"
+    nb = _numba_helpers()
+    namespace = {"numpy": np, "math": math, "prange": nb["prange"], "_flatten": _flatten,
+                 "_PARALLEL_MIN": PARALLEL_MIN, "_sign": nb["sign"],
+                 "_heaviside": nb["heaviside"], "_cbrt": nb["cbrt"]}
+    compiled = _compile(source, spec, namespace)
+    py_loop = namespace[loop]
+    numba = nb["numba"]
+    # lazily compiled on first call (per argument layout); error_model="numpy": x/0 -> inf
+    namespace["_serial"] = numba.njit(error_model="numpy")(py_loop)
+    namespace["_parallel"] = numba.njit(error_model="numpy", parallel=True)(py_loop)
+    return compiled
+
+
+def _numba_layout(layout, k) -> str:
+    if layout.kind == "scalar":
+        return f"_res[{next(k)}].reshape(_shape)[()]"
+    if layout.kind == "array":
+        first = next(k)
+        for _ in range(layout.size - 1):
+            next(k)
+        return f"_res[{first}:{first + layout.size}].reshape({layout.shape!r} + _shape)"
+    parts = [_numba_layout(item, k) for item in layout.items]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def _flatten(*args):
+    """Broadcast the inputs to one shape and give them as 1-D float64 arrays.
+
+    Inputs of the full shape are raveled (a view when contiguous); single values
+    become stride-0 views (no copy); only partial broadcasts are copied.
+    """
+    arrs = []
+    for a in args:
+        a = np.asarray(a)
+        if a.dtype.kind == "c":
+            raise TypeError("backend 'numba' computes in float64: complex inputs need "
+                            "backend='numpy'")
+        arrs.append(a if a.dtype == np.float64 else a.astype(np.float64))
+    shape = np.broadcast_shapes(*(a.shape for a in arrs))
+    n = math.prod(shape)
+    flat = []
+    for a in arrs:
+        if a.shape == shape:
+            flat.append(a.reshape(-1))
+        elif a.size == 1:
+            flat.append(np.lib.stride_tricks.as_strided(a.reshape(1), (n,), (0,)))
+        else:
+            flat.append(np.broadcast_to(a, shape).reshape(-1))
+    return tuple(flat), shape
+
+
+_NUMBA = None
+
+
+def _numba_helpers() -> dict:
+    """numba and the jitted scalar helpers the kernels call (built once)."""
+    global _NUMBA
+    if _NUMBA is None:
+        import numba
+
+        jit = numba.njit(error_model="numpy", inline="always")
+        _NUMBA = {
+            "numba": numba, "prange": numba.prange,
+            "sign": jit(lambda x: 0.0 if x == 0 else math.copysign(1.0, x)),
+            "heaviside": jit(lambda x, h0: h0 if x == 0 else (1.0 if x > 0 else 0.0)),
+            "cbrt": jit(lambda x: np.cbrt(x)),
+        }
+    return _NUMBA
