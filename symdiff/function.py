@@ -209,7 +209,7 @@ class SymbolicFunction:
                           if self._traced.shapes.get(n) and n in self._traced.symbols else SCALAR
                           for n in names)
             return self._derived(flat, Layout("tuple", items=items),
-                                 f"grad {self._traced.name}", self.wrt)
+                                 f"grad {self.name}", self.wrt)
         return self._child(("grad", names), build)
 
     def hessian_of(self, wrt=None) -> "SymbolicFunction":
@@ -224,7 +224,7 @@ class SymbolicFunction:
             n = len(syms)
             flat = [rows[j][i] for i in range(n) for j in range(n)]
             return self._derived(flat, Layout("array", shape=(n, n)),
-                                 f"hessian {self._traced.name}", self.wrt)
+                                 f"hessian {self.name}", self.wrt)
         return self._child(("hessian", names), build)
 
     def jacobian_of(self, wrt=None) -> "SymbolicFunction":
@@ -242,7 +242,7 @@ class SymbolicFunction:
                 rows = [[cols[j][i] for j in range(n)] for i in range(m)]
             flat = [rows[i][j] for i in range(m) for j in range(n)]
             return self._derived(flat, Layout("array", shape=(m, n)),
-                                 f"jacobian {self._traced.name}", self.wrt)
+                                 f"jacobian {self.name}", self.wrt)
         return self._child(("jacobian", names), build)
 
     grad = property(lambda self: self.gradient(), doc="``F.grad(*args)``: tuple of partials.")
@@ -265,8 +265,9 @@ class SymbolicFunction:
         return f"<symbolic {self._signature_text()} = {_abbreviate(str(self.expr))}>"
 
     def _repr_latex_(self) -> str:
-        lhs = sympy.latex(sympy.Symbol(self.name)) if "/" not in self.name else _latex_name(self.name)
-        return f"$\\displaystyle {lhs}({', '.join(self.params)}) = {self.latex()}$"
+        lhs = _latex_lhs(self.name, self._traced.name, self.wrt)
+        args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
+        return f"$\\displaystyle {lhs}({args}) = {self.latex()}$"
 
     # -- plotting ---------------------------------------------------------------------
     def plot(self, x=None, ax=None, orders=(0, 1, 2), **ranges):
@@ -301,6 +302,21 @@ def _abbreviate(text: str) -> str:
     return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT - 3] + "..."
 
 
-def _latex_name(name: str) -> str:
-    top, bottom = name.split("/", 1)
+def _latex_lhs(name: str, base: str, wrt: tuple) -> str:
+    """LaTeX of a display name: ``f``, ``\\frac{\\partial^{2} f}{\\partial x \\partial y}``,
+    ``\\nabla f``, ``\\mathbf{H}_{f}``, ``\\mathbf{J}_{f}``."""
+    f = sympy.latex(sympy.Symbol(base))
+    kind, _, rest = name.partition(" ")
+    prefix = {"grad": "\\nabla ", "hessian": "\\mathbf{H}_", "jacobian": "\\mathbf{J}_"}.get(kind)
+    if prefix and rest:
+        return f"{prefix}{{{_latex_lhs(rest, base, wrt)}}}"
+    if not wrt or name != naming.display_derivative(base, wrt):
+        return sympy.latex(sympy.Symbol(name))
+    counts: dict[str, int] = {}
+    for v in wrt:
+        counts[v] = counts.get(v, 0) + 1
+    order = len(wrt)
+    top = f"\\partial^{{{order}}} {f}" if order > 1 else f"\\partial {f}"
+    bottom = " ".join(f"\\partial {sympy.latex(sympy.Symbol(v))}" + (f"^{{{n}}}" if n > 1 else "")
+                      for v, n in counts.items())
     return f"\\frac{{{top}}}{{{bottom}}}"
