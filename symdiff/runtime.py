@@ -22,6 +22,8 @@ def as_input(x):
     dtype = getattr(x, "dtype", None)
     if dtype is not None and dtype.kind in "fc":
         return x
+    if dtype is not None and not isinstance(x, (np.ndarray, np.generic)) and hasattr(x, "astype"):
+        return x.astype(_FLOAT)         # int dask arrays etc.: convert lazily, not np.asarray
     return np.asarray(x, dtype=_FLOAT)[()]
 
 
