@@ -35,6 +35,11 @@ class _Common:
     """What both printers share: fast powers, long sums, symdiff's special functions."""
 
     _sqrt = "numpy.sqrt"
+    inlined: dict = {}
+
+    def _print_Symbol(self, expr):
+        text = self.inlined.get(expr)
+        return text if text is not None else super()._print_Symbol(expr)
 
     # -- powers: products and square roots instead of pow ------------------------
     def _print_Pow(self, expr, rational=False):
@@ -93,7 +98,10 @@ class _Common:
 class NumpyCodePrinter(_Common, NumPyPrinter):
     """sympy's NumPyPrinter with symdiff's runtime: fast powers, special functions."""
 
-    _default_settings = {**NumPyPrinter._default_settings, "fully_qualified_modules": True}
+    # order="none": printing sums in sympy's canonical order sorts every Add,
+    # which was the main cost of printing large graphs
+    _default_settings = {**NumPyPrinter._default_settings, "fully_qualified_modules": True,
+                         "order": "none"}
 
     def __init__(self, settings=None):
         super().__init__(settings or {})
@@ -180,7 +188,8 @@ class MathCodePrinter(_Common, PythonCodePrinter):
     conditional expression evaluates only the branch it takes.
     """
 
-    _default_settings = {**PythonCodePrinter._default_settings, "fully_qualified_modules": True}
+    _default_settings = {**PythonCodePrinter._default_settings, "fully_qualified_modules": True,
+                         "order": "none"}
     _sqrt = "math.sqrt"
 
     def __init__(self, settings=None):
@@ -211,40 +220,45 @@ class Compiled:
 
 
 def _lines(graph, outputs, use_cse):
-    """``(target, expr)`` assignments and the output expressions, CSE applied.
-
-    Pieces that ``Graph._split`` named only to keep derivatives small, and that
-    are read once, are printed inline at their use: ``y_1 = math.sin(y) + x*y``
-    is what the user wrote and one store and load cheaper.
-    """
-    needed = graph.needed(outputs)
-    uses: dict = {}
-    for s in needed:
-        for u in graph.defs[s].free_symbols:
-            uses[u] = uses.get(u, 0) + 1
-    for e in outputs:
-        if isinstance(e, sympy.Basic):
-            for u in e.free_symbols:
-                uses[u] = uses.get(u, 0) + 2     # outputs keep their names
-    inline: dict = {}
-    defs = []
-    for s in needed:
-        e = graph.defs[s]
-        sub = {u: inline[u] for u in e.free_symbols if u in inline}
-        if sub:
-            e = e.xreplace(sub)
-        if uses.get(s, 0) == 1 and graph.inlinable(s):
-            inline[s] = e
-        else:
-            defs.append((s, e))
+    """``(target, expr)`` assignments and the output expressions, CSE applied."""
+    defs = [(s, graph.defs[s]) for s in graph.needed(outputs)]
     out_exprs = [sympy.sympify(e) for e in outputs]
     if not use_cse:
         return defs, out_exprs
-    repl, reduced = sympy.cse([e for _, e in defs] + out_exprs,
-                              symbols=sympy.numbered_symbols(naming.TEMP_PREFIX, real=True),
-                              optimizations=[], order="none")
+    repl, reduced = tree_cse([e for _, e in defs] + out_exprs)
     reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
     return _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl), out_exprs
+
+
+def _inline_targets(graph, lines, out_exprs) -> set:
+    """Pieces that ``Graph._split`` named only to keep derivatives small, read once.
+
+    They are printed at their use: ``y_1 = x*y + math.sin(y)`` is what the
+    user wrote, and one store and load cheaper than a line of its own.
+    """
+    uses: dict = {}
+    for _, e in lines:
+        for u in e.free_symbols:
+            uses[u] = uses.get(u, 0) + 1
+    for e in out_exprs:
+        for u in e.free_symbols:
+            uses[u] = uses.get(u, 0) + 2         # outputs keep their names
+    return {t for t, _ in lines if uses.get(t, 0) == 1 and graph.inlinable(t)}
+
+
+def _print_lines(printer, lines, inline, indent):
+    """Print assignments; inlined targets are remembered and printed at their use."""
+    out = []
+    printer.inlined = {}
+    for t, e in lines:
+        text = printer.doprint(e)
+        if t in inline:
+            call = isinstance(e, (sympy.Function, sympy.Max, sympy.Min)) \
+                and not isinstance(e, sympy.Piecewise)
+            printer.inlined[t] = text if call or e.is_Atom else f"({text})"
+        else:
+            out.append(f"{indent}{t} = {text}")
+    return out
 
 
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
@@ -264,6 +278,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                                  name=fname, params=params, shapes=shapes, symbols=symbols,
                                  doc=doc)
     npp = NumpyCodePrinter()
+    inline = _inline_targets(graph, lines, out_exprs)
 
     body: list[str] = []
     if not any(shapes.get(p) for p in params) and params:
@@ -272,7 +287,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         body.append(f"if {check}:")
         body.append("    # Python numbers: math functions, only the branch taken is evaluated")
         body.append("    try:")
-        body += [f"        {t} = {mp.doprint(e)}" for t, e in lines]
+        body += _print_lines(mp, lines, inline, " " * 8)
         body.append("        return " + _emit_scalar_layout(layout, iter(out_exprs), mp))
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
@@ -291,7 +306,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         else:
             batch.append(f"numpy.shape({p})")
     arr.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
-    arr += [f"{t} = {npp.doprint(e)}" for t, e in lines]
+    arr += _print_lines(npp, lines, inline, "")
     arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
     if any("numpy.where" in b for b in arr):
         # Both sides of a data-dependent branch are evaluated; silence the
@@ -334,6 +349,55 @@ def _emit_layout(layout: Layout, exprs, printer) -> str:
         return f"_stack(({items},), {layout.shape!r}, _shape)"
     parts = [_emit_layout(item, exprs, printer) for item in layout.items]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def _trivial(e) -> bool:
+    """Cheaper to repeat than to name: -x, 2*x, x**2."""
+    if isinstance(e, sympy.Mul) and len(e.args) == 2 and e.args[0].is_Number:
+        return e.args[1].is_Atom
+    if isinstance(e, sympy.Pow) and e.base.is_Atom and e.exp.is_Integer:
+        return 0 < e.exp <= 2
+    return False
+
+
+def tree_cse(exprs):
+    """Name every non-trivial subexpression that occurs more than once.
+
+    Linear in the size of the expressions, unlike ``sympy.cse``, whose search
+    for common subsets of sums and products is quadratic and took most of the
+    compile time on graphs with thousands of lines. The SSA graph already
+    shares everything the user's code shares; this only catches what
+    differentiation repeats (``cos(x*y)`` in two partials, say).
+    """
+    counts: dict = {}
+    stack = [e for e in exprs if isinstance(e, sympy.Basic)]
+    while stack:
+        e = stack.pop()
+        if e.is_Atom:
+            continue
+        c = counts.get(e, 0)
+        counts[e] = c + 1
+        if c == 0:
+            stack.extend(e.args)
+    temps = sympy.numbered_symbols(naming.TEMP_PREFIX, real=True)
+    repl: list = []
+    memo: dict = {}
+
+    def rebuild(e):
+        if not isinstance(e, sympy.Basic) or e.is_Atom:
+            return e
+        if e in memo:
+            return memo[e]
+        args = [rebuild(a) for a in e.args]
+        new = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+        if counts.get(e, 0) > 1 and not _trivial(e) and isinstance(e, sympy.Expr):
+            t = next(temps)
+            repl.append((t, new))
+            new = t
+        memo[e] = new
+        return new
+
+    return repl, [rebuild(e) for e in exprs]
 
 
 def _interleave(defs, repl):
