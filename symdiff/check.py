@@ -786,10 +786,16 @@ def _finite_difference(f, x, seq, switch):
         counts[j] = counts.get(j, 0) + 1
     n = len(seq)
     base = {j: EPS ** (1.0 / (n + 2)) * 8.0 * max(1.0, abs(x[j])) for j in counts}
+    # variables far below 1 (a wavelength of 5e-7 m) also get steps relative to |x|
+    tiny = {j: EPS ** (1.0 / (n + 2)) * 8.0 * (abs(x[j]) if 0 < abs(x[j]) < 1e-2 else max(1.0, abs(x[j])))
+            for j in counts}
     side0 = switch.side(x)
     best = fallback = None
-    for factor in (1.0, 0.1, 0.01, 1e-3, 10.0):
-        h0 = {j: b * factor for j, b in base.items()}
+    cands = [(base, f) for f in (1.0, 0.1, 0.01, 1e-3, 10.0)]
+    if tiny != base:
+        cands = [(tiny, f) for f in (1.0, 0.1, 10.0)] + cands
+    for steps, factor in cands:
+        h0 = {j: b * factor for j, b in steps.items()}
         levels = []
         crossed = False
         for lev in range(3):
@@ -813,6 +819,6 @@ def _finite_difference(f, x, seq, switch):
                 best = cand
             if np.all(err <= 1e-7 * scale):
                 break
-        elif factor == 1e-3:
+        elif factor == 1e-3 and steps is base:
             fallback = cand
     return best if best is not None else fallback
