@@ -44,19 +44,22 @@ class _Common:
     # -- powers: products and square roots instead of pow ------------------------
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.as_base_exp()
+        b = self._print(base) if base.is_Atom else f"({self._print(base)})"
+        # Every form below is parenthesised: the caller placed a power, which
+        # binds tighter than the product or quotient printed for it.
         if exp.is_Integer and 1 < abs(int(exp)) <= _MAX_UNROLLED_POWER:
-            b = self._print(base) if base.is_Atom else f"({self._print(base)})"
             prod = "*".join([b] * abs(int(exp)))
-            return prod if exp > 0 else f"1/({prod})"
+            return f"({prod})" if exp > 0 else f"(1/({prod}))"
         if exp == -1:
-            return f"1/{self._print(base)}" if base.is_Atom else f"1/({self._print(base)})"
+            return f"(1/{b})"
         if exp == sympy.S.Half:
             return f"{self._sqrt}({self._print(base)})"
         if exp == -sympy.S.Half:
-            return f"1/{self._sqrt}({self._print(base)})"
-        if exp.is_Rational and exp.q == 2 and exp.p > 0 and exp.p <= 2 * _MAX_UNROLLED_POWER + 1:
-            # x**(3/2) = x*sqrt(x)
-            return self._print(base ** ((exp.p - 1) // 2) * sympy.sqrt(base))
+            return f"(1/{self._sqrt}({self._print(base)}))"
+        if exp.is_Rational and exp.q == 2 and 0 < exp.p <= 2 * _MAX_UNROLLED_POWER + 1:
+            # x**(3/2) = x*sqrt(x): one multiplication instead of a pow
+            k = (exp.p - 1) // 2
+            return f"({'*'.join([b] * k)}*{self._sqrt}({self._print(base)}))"
         return super()._print_Pow(expr, rational=rational)
 
     # -- long sums: Python's compiler recurses once per binary operator ----------

@@ -35,21 +35,9 @@ EXACT_MAX_OPS = 300
 CASES = [(fn, k) for fn in corpus.FUNCTIONS for k in range(len(fn.points))]
 IDS = [f"{i}-{fn.__name__.strip('<>')}-p{k}" for i, (fn, k) in enumerate(CASES)]
 
-# Known bugs outside the tests' reach (codegen.py belongs to the lead); strict, so
-# each turns into a failure the moment it is fixed and the mark can go.
-CODEGEN_DIV = ("codegen bug: y/x**2 is printed `y/x*x` (an unrolled integer power in a "
-               "product's denominator is not parenthesised)")
-CODEGEN_POW = ("codegen bug: x**(3/2) recurses forever in _Common._print_Pow "
-               "(sympy folds x*sqrt(x) back into x**(3/2))")
-KNOWN = {
-    ("second", "other_module"): CODEGEN_DIV,
-    ("second", "math_functions"): CODEGEN_POW,
-    ("second", "numpy_functions"): CODEGEN_POW,
-    ("third", "other_module"): CODEGEN_DIV,
-    ("third", "keyword_defaults"): CODEGEN_DIV,
-    ("third", "math_functions"): CODEGEN_POW,
-    ("grad", "numpy_functions"): CODEGEN_DIV,       # d cbrt(x)/dx = (1/3)/cbrt(x)*cbrt(x)
-}
+# Known bugs, as strict xfails keyed by (test, function name): each turns into a
+# failure the moment it is fixed, so the mark cannot outlive the bug.
+KNOWN: dict = {}
 
 
 def cases(test, selected=None):
