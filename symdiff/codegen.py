@@ -284,12 +284,21 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     inline = _inline_targets(graph, lines, out_exprs)
 
     body: list[str] = []
-    if not any(shapes.get(p) for p in params) and params:
+    if params:
         mp = MathCodePrinter()
-        check = " and ".join(f"{p}.__class__ in _PYNUM" for p in params)
-        body.append(f"if {check}:")
-        body.append("    # Python numbers: math functions, only the branch taken is evaluated")
+        checks, unpack = [], []
+        for p in params:
+            shape = shapes.get(p, ())
+            if not shape:
+                checks.append(f"{p}.__class__ in _PYNUM")
+                continue
+            checks.append(f"_is_point({p}, {shape!r})")
+            names = [symbols[p][idx].name for idx in np.ndindex(*shape)]
+            unpack.append(f"        {', '.join(names)}{',' if len(names) == 1 else ''} = _floats({p})")
+        body.append(f"if {' and '.join(checks)}:")
+        body.append("    # one point in Python floats: math functions, only the branch taken is evaluated")
         body.append("    try:")
+        body += unpack
         body += _print_lines(mp, lines, inline, " " * 8)
         body.append("        return " + _emit_scalar_layout(layout, iter(out_exprs), mp))
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
@@ -326,6 +335,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                  "_in": runtime.as_input, "_out": runtime.as_output,
                  "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
                  "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
+                 "_is_point": runtime.is_point, "_floats": runtime.floats,
                  "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")
     exec(code, namespace)

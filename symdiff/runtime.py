@@ -67,6 +67,16 @@ def stack(values, core, shape):
 PYTHON_NUMBERS = frozenset({float, int, np.float64})
 
 
+def is_point(x, core) -> bool:
+    """An input of exactly the parameter's shape (no batch axes): the float path applies."""
+    return isinstance(x, (np.ndarray, list, tuple)) and np.shape(x) == core
+
+
+def floats(x) -> list:
+    """The elements of one shaped input as Python floats, in C order."""
+    return np.asarray(x, dtype=_FLOAT).ravel().tolist()
+
+
 def sign(x):
     return 0.0 if x == 0 else math.copysign(1.0, x)
 
