@@ -14,12 +14,13 @@ autograd semantics, and ``sd.check``, which compares the two and finite differen
 from .api import derivative, grad, hessian, jacobian, symbolic
 from .check import CheckReport, check
 from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
+from .export import export
 from .function import SymbolicFunction
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction",
+    "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction", "export",
     "SymdiffError", "SymdiffSyntaxError", "NotDifferentiableError", "__version__",
     "check", "CheckReport",
 ]

@@ -282,6 +282,19 @@ class SymbolicFunction:
             ranges["x"] = x
         return plot(self, ax=ax, orders=orders, **ranges)
 
+    # -- export ------------------------------------------------------------------
+    def export(self, path):
+        """Write this function as a standalone module needing only numpy (``symdiff.export``).
+
+        >>> import symdiff as sd, tempfile, pathlib, runpy
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = sd.symbolic("x**2*y").grad.export(pathlib.Path(d) / "grad_f.py")
+        ...     float(runpy.run_path(str(p))["grad__expression"](3.0, 2.0)[1])
+        9.0
+        """
+        from .export import export
+        return export([self], path)
+
 
 def _core_shape(layout: Layout) -> tuple:
     if layout.kind == "scalar":
