@@ -1,0 +1,205 @@
+"""Unit tests of ``sd.check`` (three engines, tolerances, flags, report) and
+``symdiff.testing`` / ``symdiff.pytest_plugin``."""
+
+import math
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+from symdiff.pytest_plugin import DerivativeChecker
+from symdiff.testing import assert_derivatives_match
+
+
+def f(x, y):
+    return x ** 2 * y + math.sin(y)
+
+
+def test_ok_report_rows_and_table():
+    r = sd.check(f, 1.5, 0.5, order=2)
+    assert r.ok
+    assert [row.name for row in r.rows] == ["f", "df/dx", "df/dy", "d2f/dx2", "d2f/dxdy", "d2f/dy2"]
+    row = r["d2f/dxdy"]
+    assert row.symbolic == 3.0 and row.tape == pytest.approx(3.0) and row.finite_diff == pytest.approx(3.0)
+    assert row.status == "ok" and row.max_abs_err < 1e-8
+    text = str(r)
+    for col in ("derivative", "symbolic", "tape", "finite diff", "max abs err", "max rel err", "status"):
+        assert col in text
+    assert "OK" in text and "x=1.5, y=0.5" in text
+
+
+def test_symbolic_function_input_and_engines_agree():
+    F = sd.symbolic(f)
+    r = sd.check(F, 0.3, -2.0)
+    assert r.ok
+    assert r["df/dy"].tape == pytest.approx(0.3 ** 2 + math.cos(-2.0))
+
+
+def test_wrong_symbolic_derivative_is_caught():
+    F = sd.symbolic(f)
+    wrong = sd.symbolic(lambda x, y: x * y)          # should be 2*x*y
+    original = F.diff
+    F.diff = lambda *names, **kw: wrong if names == ("x",) else original(*names, **kw)
+    r = sd.check(F, 1.5, 0.5)
+    assert not r.ok
+    row = r["df/dx"]
+    assert row.status == "FAIL"
+    assert "symbolic disagrees with tape and finite differences" in row.message
+    assert "FAIL" in str(r) and row in r.failures
+
+
+def test_nan_in_one_engine_only_fails_clearly():
+    F = sd.symbolic(f)
+    nan = sd.symbolic(lambda x, y: math.sqrt(-1 - x * x))
+    original = F.diff
+    F.diff = lambda *names, **kw: nan if names == ("y",) else original(*names, **kw)
+    r = sd.check(F, 1.0, 2.0)
+    assert not r.ok
+    assert "symbolic gives nan where tape and finite differences give" in r["df/dy"].message
+
+
+def test_nan_everywhere_is_consistent():
+    def g(x):
+        return math.sqrt(x)
+    r = sd.check(g, -1.0)
+    assert r.ok
+    assert math.isnan(r["dg/dx"].symbolic) and math.isnan(r["dg/dx"].finite_diff)
+
+
+def test_exact_zero_gradient():
+    def g(x, y):
+        return (x - 3.0) ** 2 + y ** 4
+    r = sd.check(g, 3.0, 0.0, order=2)
+    assert r.ok, str(r)
+    assert r["dg/dx"].symbolic == 0.0 and r["d2g/dy2"].symbolic == 0.0
+
+
+def test_huge_values():
+    def g(x, y):
+        return 1e7 * x ** 3 + x * y * 1e7
+    r = sd.check(g, 1e3, 2e4, order=2)
+    assert r.ok, str(r)
+    assert r["dg/dx"].symbolic == pytest.approx(3e13 + 2e11)
+
+
+def test_small_scale_variable():
+    def g(lam):
+        return 1.0 / lam ** 5
+    assert sd.check(g, 5e-7, order=2).ok
+
+
+def test_abs_at_zero_is_nondifferentiable_not_failure():
+    def g(x):
+        return abs(x)
+    r = sd.check(g, 0.0, order=2)
+    assert r.ok
+    assert r["dg/dx"].status == "nondifferentiable"
+    assert r["dg/dx"] in r.nondifferentiable
+    assert "nondifferentiable" in str(r)
+    assert sd.check(g, 0.5)["dg/dx"].status == "ok"
+
+
+def test_piecewise_boundary_and_max_tie():
+    def g(x):
+        if x > 1:
+            return 2 * x
+        return x * x + 0.5
+    r = sd.check(g, 1.0)
+    assert r.ok and r["dg/dx"].status == "nondifferentiable"
+
+    def h(x, y):
+        return max(x, y) * 2
+    r = sd.check(h, 0.7, 0.7)
+    assert r.ok and r["dh/dx"].status == "nondifferentiable"
+    assert sd.check(h, 0.7, 0.2)["dh/dx"].status == "ok"
+
+
+def test_near_kink_uses_steps_that_do_not_cross_it():
+    def g(x):
+        return abs(x) * x
+    r = sd.check(g, 1e-6, order=2)
+    assert r.ok, str(r)
+    assert r["d2g/dx2"].status == "ok"
+
+
+def test_array_points_broadcast():
+    def g(x, y):
+        return np.exp(-x) * np.cos(y) if x > 0 else x * y
+    xs = np.linspace(-1.0, 1.0, 7)
+    r = sd.check(g, xs, 0.3, order=2)
+    assert r.shape == (7,)
+    assert r.ok, str(r)
+    assert r["dg/dx"].symbolic.shape == (7,)
+    # x = 0 exactly: the branch switches there
+    assert r["dg/dx"].nondifferentiable[3] and r["dg/dx"].status == "ok"
+    assert "7 points" in str(r)
+
+
+def test_high_order_one_variable():
+    def g(x):
+        return math.exp(math.sin(x))
+    r = sd.check(g, 0.4, order=4)
+    assert r.ok, str(r)
+    assert [row.name for row in r.rows][-1] == "d4g/dx4"
+
+
+def test_shaped_parameter_and_defaults():
+    def g(v, t, scale=2.0):
+        return scale * (v[0] * v[1] ** 2 + t * v[2])
+    r = sd.check(g, np.array([0.5, -1.0, 2.0]), 1.5, order=2, shapes={"v": (3,)})
+    assert r.ok, str(r)
+    assert r["dg/dv[1]"].symbolic == pytest.approx(2.0 * 2 * 0.5 * -1.0)
+    assert "d2g/dv[0]dv[1]" in [row.name for row in r.rows]
+    with pytest.raises(ValueError, match="shape"):
+        sd.check(g, np.zeros(2), 1.0, shapes={"v": (3,)})
+
+
+def test_vector_valued_outputs_named():
+    def g(x, y):
+        return x * y, x + y ** 2
+    r = sd.check(g, 0.5, 2.0)
+    assert r.ok
+    assert "dg[1]/dy" in [row.name for row in r.rows]
+    assert r["dg[1]/dy"].symbolic == 4.0
+
+
+def test_tape_runs_user_code_with_aliases_helpers_and_augmented_assignment():
+    import numpy as onp
+
+    def helper(u):
+        return onp.tanh(u) + math.log1p(u * u)
+
+    def g(x, y):
+        z = x
+        z += y               # Python value semantics, not an in-place tensor update
+        return helper(z) * x
+
+    r = sd.check(g, 0.3, 0.2, order=2)
+    assert r.ok, str(r)
+    assert r["dg/dx"].tape == pytest.approx(r["dg/dx"].symbolic)
+
+
+def test_expression_string_has_no_tape_column():
+    r = sd.check("x**2*y", 1.0, 2.0)
+    assert r.ok and r.rows[1].tape is None
+    assert "n/a" in str(r)
+
+
+def test_assert_derivatives_match():
+    assert assert_derivatives_match(f, 0.1, 0.2, order=2).ok
+    F = sd.symbolic(f)
+    F.diff = lambda *names, **kw: sd.symbolic(lambda x, y: 0 * x + 1.0)
+    with pytest.raises(AssertionError, match="derivatives disagree") as info:
+        assert_derivatives_match(F, 0.1, 0.2)
+    assert "max rel err" in str(info.value)
+
+
+def test_plugin_checker():
+    checker = DerivativeChecker(default_order=2)
+    report = checker(f, 0.3, 0.4)
+    assert report.order == 2 and checker.reports == [report]
+
+
+def test_bad_order():
+    with pytest.raises(ValueError):
+        sd.check(f, 1.0, 2.0, order=-1)
