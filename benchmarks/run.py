@@ -96,6 +96,7 @@ class Row:
     median: float | None = None         # seconds per call
     oneoff: float | None = None         # seconds, compile/first call
     note: str = ""
+    fn: object = None                   # callable still to be timed (see Table.measure)
 
 
 @dataclass
@@ -111,6 +112,21 @@ class Table:
         self.rows.append(row)
         return row
 
+    def measure(self, s: "Settings") -> None:
+        """Time every row added with ``fn=`` and not yet timed, round-robin: each
+        repeat takes one sample of every row in turn, so a change of machine load
+        during the run falls on all of them alike and the ratios stay fair."""
+        pending = [r for r in self.rows if r.fn is not None and r.median is None]
+        for r, t in zip(pending, bench_many([r.fn for r in pending], s)):
+            r.median = t
+            r.fn = None
+
+    def find(self, case, engine):
+        for r in self.rows:
+            if r.case == case and r.engine == engine:
+                return r
+        return None
+
     def base_time(self, case):
         for r in self.rows:
             if r.case == case and r.engine == self.baseline and r.median is not None:
@@ -118,6 +134,8 @@ class Table:
         return None
 
     def ratio(self, row):
+        if row is None:
+            return None
         base = self.base_time(row.case)
         if base is None or row.median is None:
             return None
@@ -187,24 +205,29 @@ def fmt_time(t):
 # -- timing ------------------------------------------------------------------------------
 
 def bench(fn, s: Settings) -> float:
-    """Median seconds per call: one warm-up, then ``s.repeat`` samples; each sample
-    loops the call enough times to last ``s.min_sample`` (for µs-scale calls)."""
-    t0 = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t0
-    number = 1
-    if first < s.min_sample:
+    """Median seconds per call of ``fn`` (see ``bench_many``)."""
+    return bench_many([fn], s)[0]
+
+
+def bench_many(fns, s: Settings) -> list[float]:
+    """Median seconds per call of each of ``fns``: one warm-up call each, then
+    ``s.repeat`` rounds taking one sample of every function in turn; a sample loops
+    the call enough times to last ``s.min_sample`` (for µs-scale calls)."""
+    numbers = []
+    for fn in fns:
+        fn()                                            # warm-up
         t0 = time.perf_counter()
         fn()
         one = max(time.perf_counter() - t0, 1e-7)
-        number = max(1, int(s.min_sample / one))
-    samples = []
+        numbers.append(max(1, int(s.min_sample / one)) if one < s.min_sample else 1)
+    samples = [[] for _ in fns]
     for _ in range(max(1, s.repeat)):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+        for fn, number, out in zip(fns, numbers, samples):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out.append((time.perf_counter() - t0) / number)
+    return [statistics.median(x) for x in samples]
 
 
 def timed(fn):
@@ -367,12 +390,13 @@ def sd_job(fn, op, s, **kw):
     return job
 
 
-def cold_row(table, case, engine, res, eval_time=None, note=""):
-    """A row from a fresh-process compile result (or its error)."""
+def cold_row(table, case, engine, res, fn=None, note=""):
+    """A row from a fresh-process compile result (or its error); ``fn`` times the
+    evaluation in this process, else the fresh process's evaluation time is shown."""
     if "error" in res:
         return table.add(case, engine, note=join(f"FAILED: {res['error']}", note))
-    return table.add(case, engine, median=res.get("eval", eval_time), oneoff=res["compile"],
-                     note=note)
+    return table.add(case, engine, median=None if fn else res.get("eval"),
+                     oneoff=res["compile"], fn=fn, note=note)
 
 
 # -- 1. elementwise ----------------------------------------------------------------------------
@@ -397,26 +421,22 @@ def run_elementwise(s: Settings, targets: list) -> Table:
         case = W.ELEMENTWISE_LABELS[name]
         args = W.elementwise_inputs(name, s.n_elem)
         ref = hand(*args)
-        table.add(case, "hand numpy", median=bench(lambda: hand(*args), s))
+        table.add(case, "hand numpy", fn=lambda: hand(*args))
         if name == "bs_call":
             from symdiff.special import erf as sd_erf
             hand2 = W.make_grad_bs_call(sd_erf)
-            table.add(case, "hand numpy (symdiff erf)", median=bench(lambda: hand2(*args), s),
+            table.add(case, "hand numpy (symdiff erf)", fn=lambda: hand2(*args),
                       note=agree(hand2(*args), ref))
         # symdiff, numpy backend
         res = fresh_median(sd_job(name, "grad", s, input="elementwise"), s)
         G = sd.symbolic(fn).grad
-        cold_row(table, case, "symdiff numpy", res, eval_time=bench(lambda: G(*args), s),
+        cold_row(table, case, "symdiff numpy", res, fn=lambda: G(*args),
                  note=agree(G(*args), ref))
-        ratio = table.ratio(table.rows[-1])
-        targets.append(Target("1", f"{case}: numpy backend ≤ 1.2x hand numpy",
-                              "—" if ratio is None else f"{ratio:.2f}x",
-                              None if ratio is None else ratio <= 1.2))
         if numba_note is None:
             try:
                 Gn = sd.symbolic(fn, backend="numba").grad
                 _, t_first = timed(lambda: Gn(*args))
-                table.add(case, "symdiff numba", median=bench(lambda: Gn(*args), s),
+                table.add(case, "symdiff numba", fn=lambda: Gn(*args),
                           oneoff=t_first, note=agree(Gn(*args), ref))
                 if s.peers and name == "elem_a":
                     table.notes.append("symdiff numba: sd.symbolic(fn, backend='numba').grad")
@@ -424,13 +444,23 @@ def run_elementwise(s: Settings, targets: list) -> Table:
                 table.add(case, "symdiff numba", note=f"FAILED: {type(exc).__name__}: {exc}"[:160])
         else:
             table.add(case, "symdiff numba", note=f"no fused backend ({numba_note})"[:120])
-        if not s.peers:
-            continue
-        _elementwise_peers(table, s, name, case, args, ref, targets)
+        if s.peers:
+            _elementwise_peers(table, s, name, case, args, ref)
+        table.measure(s)
+        ratio = table.ratio(table.find(case, "symdiff numpy"))
+        targets.append(Target("1", f"{case}: numpy backend ≤ 1.2x hand numpy",
+                              "—" if ratio is None else f"{ratio:.2f}x",
+                              None if ratio is None else ratio <= 1.2))
+        fused = getattr(table.find(case, "symdiff numba"), "median", None)
+        jax_time = getattr(table.find(case, "JAX jit(vmap(grad))"), "median", None)
+        targets.append(Target("1", f"{case}: fused backend ≤ JAX jit",
+                              "—" if fused is None or jax_time is None
+                              else f"{fused / jax_time:.2f}x JAX",
+                              None if fused is None or jax_time is None else fused <= jax_time))
     return table
 
 
-def _elementwise_peers(table, s, name, case, args, ref, targets):
+def _elementwise_peers(table, s, name, case, args, ref):
     # naive sympy
     try:
         P = peers.load_sympy()
@@ -443,12 +473,11 @@ def _elementwise_peers(table, s, name, case, args, ref, targets):
                                peers.lambdify_modules(), cse=True)
         sp.core.cache.clear_cache()
         f, t_make = timed(make)
-        table.add(case, "naive sympy", median=bench(lambda: f(*args), s), oneoff=t_make,
+        table.add(case, "naive sympy", fn=lambda: f(*args), oneoff=t_make,
                   note=agree(f(*args), ref))
     except Unavailable as exc:
         table.add(case, "naive sympy", note=str(exc))
     # JAX
-    jax_time = None
     try:
         J = peers.load_jax()
         jax, jnp = J.jax, J.jnp
@@ -457,17 +486,11 @@ def _elementwise_peers(table, s, name, case, args, ref, targets):
         g = jax.jit(jax.vmap(jax.grad(fj, argnums=tuple(range(k)))))
         jargs = [jnp.asarray(a) for a in args]
         _, t_first = timed(lambda: jax.block_until_ready(g(*jargs)))
-        jax_time = bench(lambda: jax.block_until_ready(g(*jargs)), s)
-        table.add(case, "JAX jit(vmap(grad))", median=jax_time, oneoff=t_first,
+        table.add(case, "JAX jit(vmap(grad))", fn=lambda: jax.block_until_ready(g(*jargs)),
+                  oneoff=t_first,
                   note=agree(tuple(np.asarray(v) for v in g(*jargs)), ref))
     except Unavailable as exc:
         table.add(case, "JAX jit(vmap(grad))", note=str(exc))
-    mine = [r for r in table.rows if r.case == case and r.engine == "symdiff numba"]
-    fused = mine[0].median if mine else None
-    targets.append(Target("1", f"{case}: fused backend ≤ JAX jit",
-                          "—" if fused is None or jax_time is None
-                          else f"{fused / jax_time:.2f}x JAX",
-                          None if fused is None or jax_time is None else fused <= jax_time))
     # torch eager
     try:
         T = peers.load_torch(threads=1)
@@ -478,7 +501,7 @@ def _elementwise_peers(table, s, name, case, args, ref, targets):
         def torch_grad():
             leaves = [a.detach().requires_grad_() for a in targs]
             return torch.autograd.grad(ft(*leaves).sum(), leaves)
-        table.add(case, "torch eager (1 thread)", median=bench(torch_grad, s),
+        table.add(case, "torch eager (1 thread)", fn=torch_grad,
                   note=agree(tuple(v.numpy() for v in torch_grad()), ref))
     except Unavailable as exc:
         table.add(case, "torch eager (1 thread)", note=str(exc))
@@ -487,7 +510,7 @@ def _elementwise_peers(table, s, name, case, args, ref, targets):
         A = peers.load_autograd()
         fa = W.build(name, A.ns)
         ga = A.autograd.elementwise_grad(fa, tuple(range(len(args))))
-        table.add(case, "HIPS autograd elementwise_grad", median=bench(lambda: ga(*args), s),
+        table.add(case, "HIPS autograd elementwise_grad", fn=lambda: ga(*args),
                   note=agree(ga(*args), ref))
     except Unavailable as exc:
         table.add(case, "HIPS autograd elementwise_grad", note=str(exc))
@@ -512,10 +535,11 @@ def run_high_order(s: Settings, targets: list) -> Table:
     else:
         D = sd.symbolic(W.high).diff("x", order=k)
         ref = D(xs)
-        cold_row(table, case, "symdiff numpy", res, eval_time=bench(lambda: D(xs), s))
+        cold_row(table, case, "symdiff numpy", res, fn=lambda: D(xs))
     sd_row = table.rows[-1]
     if s.peers:
         _high_peers(table, s, k, xs, ref, case)
+    table.measure(s)
     targets.append(Target("2", f"order {k}: source → compiled ≤ 0.5 s",
                           fmt_time(sd_row.oneoff), None if sd_row.oneoff is None
                           else sd_row.oneoff <= 0.5))
@@ -556,7 +580,7 @@ def _high_peers(table, s, k, xs, ref, case):
             return jet.jet(f, (x,), (series,))[1][k - 1]
         g = jax.jit(jet_k)
         _, t_first = timed(lambda: g(x).block_until_ready())
-        table.add(case, "JAX jet", median=bench(lambda: g(x).block_until_ready(), s),
+        table.add(case, "JAX jet", fn=lambda: g(x).block_until_ready(),
                   oneoff=t_first, note="" if ref is None else agree(np.asarray(g(x)), ref))
         n = s.jax_nested_order
         if n:
@@ -566,7 +590,7 @@ def _high_peers(table, s, k, xs, ref, case):
             gh = jax.jit(jax.vmap(h))
             _, t_first = timed(lambda: gh(x).block_until_ready())
             table.add(f"order {n}", "JAX nested grad (jit, vmap)",
-                      median=bench(lambda: gh(x).block_until_ready(), s), oneoff=t_first,
+                      fn=lambda: gh(x).block_until_ready(), oneoff=t_first,
                       note=f"order {n} only: nesting compiles slowly (issue: 30 s at order 8)")
     except Unavailable as exc:
         table.add(case, "JAX jet", note=str(exc))
@@ -599,11 +623,11 @@ def run_loop(s: Settings, targets: list) -> Table:
     table = Table("loop", "d/dx of `y = x; for _ in range(67): y = y*x + sin(y)` at a "
                   "Python float", "plain Python forward")
     x0 = W.LOOP_POINT
-    table.add("201 ops", "plain Python forward", median=bench(lambda: W.loop67(x0), s))
+    table.add("201 ops", "plain Python forward", fn=lambda: W.loop67(x0))
     res = fresh_median(sd_job("loop67", "diff", s, wrt="x", order=1, input="loop"), s)
     D = sd.symbolic(W.loop67).diff("x")
     ref = D(x0)
-    cold_row(table, "201 ops", "symdiff numpy", res, eval_time=bench(lambda: D(x0), s),
+    cold_row(table, "201 ops", "symdiff numpy", res, fn=lambda: D(x0),
              note=f"returns {type(ref).__name__}")
     sd_row = table.rows[-1]
     # does anything survive between two sd.symbolic calls in one process?
@@ -619,7 +643,7 @@ def run_loop(s: Settings, targets: list) -> Table:
             J = peers.load_jax()
             g = J.jax.jit(J.jax.grad(W.build("loop67", J.ns)))
             _, t_first = timed(lambda: g(x0).block_until_ready())
-            table.add("201 ops", "JAX jit(grad)", median=bench(lambda: g(x0).block_until_ready(), s),
+            table.add("201 ops", "JAX jit(grad)", fn=lambda: g(x0).block_until_ready(),
                       oneoff=t_first, note=agree(float(g(x0)), tape_ref))
         except Unavailable as exc:
             table.add("201 ops", "JAX jit(grad)", note=str(exc))
@@ -636,6 +660,7 @@ def run_loop(s: Settings, targets: list) -> Table:
                        f"(the warm-up itself took {fmt_time(res.get('warmup'))}). "
                        "naive sympy: the loop flattened into one expression, diff + "
                        "lambdify(cse=True), in a fresh process with a timeout.")
+    table.measure(s)
     targets.append(Target("3", "67-step loop compiles < 0.1 s", fmt_time(sd_row.oneoff),
                           None if sd_row.oneoff is None else sd_row.oneoff < 0.1))
     ratio = table.ratio(sd_row)
@@ -664,14 +689,14 @@ def run_rosenbrock_nd(s: Settings, targets: list) -> Table:
     case = f"n = {n}"
     p = W.rosen_nd_point(n)
     ref = W.grad_rosen_nd(p)
-    table.add(case, "hand numpy", median=bench(lambda: W.grad_rosen_nd(p), s),
+    table.add(case, "hand numpy", fn=lambda: W.grad_rosen_nd(p),
               note="vectorised slices")
     res = fresh_median(sd_job("rosen_nd", "grad", s, shapes={"x": [n]}, input="rosen", n=n), s)
     if "error" in res:
         cold_row(table, case, "symdiff numpy", res)
     else:
         G = sd.symbolic(W.rosen_nd, shapes={"x": (n,)}).grad
-        cold_row(table, case, "symdiff numpy", res, eval_time=bench(lambda: G(p), s),
+        cold_row(table, case, "symdiff numpy", res, fn=lambda: G(p),
                  note=agree(G(p)[0], ref))
     sd_row = table.rows[-1]
     if s.peers:
@@ -684,7 +709,7 @@ def run_rosenbrock_nd(s: Settings, targets: list) -> Table:
             g = J.jax.jit(J.jax.grad(f))
             jp = jnp.asarray(p)
             _, t_first = timed(lambda: g(jp).block_until_ready())
-            table.add(case, "JAX jit(grad)", median=bench(lambda: g(jp).block_until_ready(), s),
+            table.add(case, "JAX jit(grad)", fn=lambda: g(jp).block_until_ready(),
                       oneoff=t_first, note=join("vectorised source", agree(np.asarray(g(jp)), ref)))
         except Unavailable as exc:
             table.add(case, "JAX jit(grad)", note=str(exc))
@@ -698,6 +723,7 @@ def run_rosenbrock_nd(s: Settings, targets: list) -> Table:
                 table.add(c, "naive sympy", median=r["eval"], oneoff=r["diff"] + r["lambdify"],
                           note=join(f"term-wise diff {fmt_time(r['diff'])} + lambdify "
                                     f"{fmt_time(r['lambdify'])}", r["note"]))
+    table.measure(s)
     for big in s.rosen_big:
         res = fresh(sd_job("rosen_nd", "grad", s, shapes={"x": [big]}, input="rosen", n=big,
                            eval_n=big), s.timeout)
@@ -737,7 +763,7 @@ def run_tape(s: Settings, targets: list) -> Table:
             continue
         value = fn()
         ref = value if ref is None else ref
-        table.add(case, name, median=bench(fn, s), note=agree(value, ref))
+        table.add(case, name, fn=fn, note=agree(value, ref))
     if s.peers:
         def mini():
             v = peers.MiniValue(0.5)
@@ -746,7 +772,7 @@ def run_tape(s: Settings, targets: list) -> Table:
                 y = y * v + y.sin()
             y.backward()
             return v.grad
-        table.add(case, "minimal Python tape (reference)", median=bench(mini, s),
+        table.add(case, "minimal Python tape (reference)", fn=mini,
                   note=join("micrograd-style, benchmarks/peers.py", agree(mini(), ref)))
     scalar_row = table.rows[0]
     n = s.n_tape_array
@@ -759,7 +785,7 @@ def run_tape(s: Settings, targets: list) -> Table:
         W.array_graph(tape, x).backward()
         return x.grad.numpy()
     ref = tape_array()
-    table.add(case, "symdiff.tape", median=bench(tape_array, s))
+    table.add(case, "symdiff.tape", fn=tape_array)
     array_row = table.rows[-1]
     if s.peers:
         try:
@@ -771,17 +797,18 @@ def run_tape(s: Settings, targets: list) -> Table:
                 x = xt.detach().requires_grad_()
                 W.array_graph(torch, x).backward()
                 return x.grad
-            table.add(case, "torch eager (1 thread)", median=bench(torch_array, s),
+            table.add(case, "torch eager (1 thread)", fn=torch_array,
                       note=agree(torch_array().numpy(), ref))
         except Unavailable as exc:
             table.add(case, "torch eager (1 thread)", note=str(exc))
         try:
             A = peers.load_autograd()
             ga = A.autograd.grad(lambda x: W.array_graph(A.anp, x))
-            table.add(case, "HIPS autograd", median=bench(lambda: ga(xs), s),
+            table.add(case, "HIPS autograd", fn=lambda: ga(xs),
                       note=agree(ga(xs), ref))
         except Unavailable as exc:
             table.add(case, "HIPS autograd", note=str(exc))
+    table.measure(s)
     r1, r2 = table.ratio(scalar_row), table.ratio(array_row)
     targets.append(Target("5", "scalar 201-op graph: tape ≥ 2x faster than torch eager",
                           "—" if r1 is None else f"{r1:.2f}x torch",
@@ -811,6 +838,9 @@ def machine() -> list[str]:
     vers = peers.versions()
     return [f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
             f"machine: {platform.machine()}, {os.cpu_count()} CPUs (nproc), {cpu}",
+            f"load average at start (1/5/15 min): "
+            + " / ".join(f"{v:.2f}" for v in os.getloadavg())
+            + " (other processes share these CPUs; ratios are measured round-robin)",
             f"python {platform.python_version()}; "
             + ", ".join(f"{k} {v}" for k, v in vers.items())]
 
@@ -858,7 +888,8 @@ def main(argv=None):
         if s.mode == "quick":
             print("(--quick: smaller sizes, so the target checks below are only indicative)")
         print("\n".join(target_lines(targets, args.markdown)))
-    print(f"total benchmark time: {time.perf_counter() - t_start:.1f} s")
+    print(f"total benchmark time: {time.perf_counter() - t_start:.1f} s; load average at end: "
+          + " / ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
 
 
