@@ -318,6 +318,11 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         else:
             batch.append(f"numpy.shape({p})")
     arr.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    if params and not any(shapes.get(p) for p in params):
+        # Long arrays go through in cache-sized blocks: a chain of numpy
+        # operations on 4096 elements keeps its temporaries in cache.
+        arr.append(f"if _blockable(_shape, {', '.join(params)}):")
+        arr.append(f"    return _blocked({fname}, _shape, {', '.join(params)})")
     arr += _print_lines(npp, lines, inline, "")
     arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
     if any("numpy.where" in b for b in arr):
@@ -335,6 +340,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                  "_in": runtime.as_input, "_out": runtime.as_output,
                  "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
                  "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
+                 "_blockable": runtime.blockable, "_blocked": runtime.blocked,
                  "_is_point": runtime.is_point, "_floats": runtime.floats,
                  "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")

@@ -1102,5 +1102,5 @@ def trace_expression(text: str) -> Traced:
     def complain(msg):
         tracer.fail(tree.body, f"the expression {msg}")
     outputs, vector = _outputs(value, complain)
-    return Traced(g, name="<expression>", params=tuple(names), symbols=symbols,
+    return Traced(g, name="f", params=tuple(names), symbols=symbols,
                   outputs=outputs, vector=vector, filename="<expression>")

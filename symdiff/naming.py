@@ -9,10 +9,13 @@ given to user values.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 
-RESERVED = frozenset({"numpy", "math", "np", "builtins", "True", "False", "None"})
+# Generated code calls builtins (abs, min, max on Python floats) and modules by
+# these names: no intermediate may shadow them.
+RESERVED = frozenset({"numpy", "math", "np"} | set(dir(builtins)))
 _NOT_IDENT = re.compile(r"\W")
 
 

@@ -190,11 +190,20 @@ def _where(c, a, b):
 
 
 def _clip(x, lo, hi):
-    if lo is None:
-        return sympy.Min(x, hi)
-    if hi is None:
-        return sympy.Max(x, lo)
-    return sympy.Min(sympy.Max(x, lo), hi)
+    # As torch.clamp: the gradient passes where lo <= x <= hi, bounds included
+    # (Min/Max would give 1/2 at the bounds).
+    if lo is not None and hi is not None:
+        lo_c, hi_c = sympy.sympify(lo), sympy.sympify(hi)
+        if lo_c.is_Number and hi_c.is_Number and lo_c > hi_c:
+            return hi                         # numpy.clip: min(max(x, lo), hi)
+    pairs = []
+    if lo is not None:
+        pairs.append((lo, sympy.StrictLessThan(x, lo)))
+    if hi is not None:
+        pairs.append((hi, sympy.StrictGreaterThan(x, hi)))
+    if not pairs:
+        return x
+    return sympy.Piecewise(*pairs, (x, True))
 
 
 def _hypot(*args):
