@@ -82,9 +82,20 @@ def _partial(e, u):
         for i, a in enumerate(e.args):
             da = _partial(a, u)
             if da != 0:
-                terms.append(e.fdiff(i + 1) * da)
+                terms.append(_extremum_partial(e, i) * da
+                             if isinstance(e, (sympy.Max, sympy.Min)) and len(e.args) > 2
+                             else e.fdiff(i + 1) * da)
         return _resolve(Add(*terms))
     return _resolve(sympy.diff(e, u))
+
+
+def _extremum_partial(e, i):
+    """d Max(a_1..a_n)/d a_i with ties split evenly (1/k among k equal maxima, like
+    torch.amax). sympy's fdiff gives Heaviside(a_i - Max(others)) = 1/2 for every
+    argument of a 3-way tie, so the partials would sum to 3/2."""
+    def hit(a):
+        return sympy.Heaviside(a - e if isinstance(e, sympy.Max) else e - a, 1)
+    return hit(e.args[i]) / Add(*[hit(a) for a in e.args])
 
 
 def _partial_add(e, u):
