@@ -28,7 +28,8 @@ def export(functions, path) -> pathlib.Path:
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = sd.export([F, F.grad], pathlib.Path(d) / "f_mod.py")
     ...     mod = runpy.run_path(str(p))
-    >>> float(mod["grad__expression"](3.0, 2.0)[0])
+    >>> grad_name = mod["__all__"][1]               # the names, in the order given
+    >>> float(mod[grad_name](3.0, 2.0)[0])
     12.0
     """
     from .function import SymbolicFunction

@@ -289,7 +289,8 @@ class SymbolicFunction:
         >>> import symdiff as sd, tempfile, pathlib, runpy
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = sd.symbolic("x**2*y").grad.export(pathlib.Path(d) / "grad_f.py")
-        ...     float(runpy.run_path(str(p))["grad__expression"](3.0, 2.0)[1])
+        ...     mod = runpy.run_path(str(p))
+        >>> float(mod[mod["__all__"][0]](3.0, 2.0)[1])
         9.0
         """
         from .export import export
