@@ -117,6 +117,7 @@ def _array_source(spec, errstate: bool, note: str = "") -> str:
         else:
             batch.append(f"numpy.shape({p})")
     body.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    body.append("_like = None")
     code = [f"{t} = {npp.doprint(e)}" for t, e in spec.lines]
     code.append("return " + codegen._emit_layout(spec.layout, iter(spec.out_exprs), npp))
     if errstate and any("numpy.where" in c for c in code):
@@ -145,10 +146,10 @@ def _jax_namespace() -> dict:
     def as_input(x):
         return jnp.asarray(x, dtype=float_dtype())
 
-    def as_output(value, shape):
+    def as_output(value, shape, like=None):
         return jnp.broadcast_to(jnp.asarray(value, dtype=float_dtype()), shape)
 
-    def stack(values, core, shape):
+    def stack(values, core, shape, like=None):
         return jnp.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
 
     special = types.SimpleNamespace(erf=jsp.erf, erfc=jsp.erfc, gamma=jsp.gamma,
@@ -222,13 +223,13 @@ def _torch_namespace() -> dict:
     def as_input(x):
         return torch.as_tensor(x, dtype=torch.float64)
 
-    def as_output(value, shape):
+    def as_output(value, shape, like=None):
         t = tnp.tensor(value).to(torch.float64)
         if tuple(t.shape) == tuple(shape):
             return t
         return torch.broadcast_to(t, shape).clone()
 
-    def stack(values, core, shape):
+    def stack(values, core, shape, like=None):
         return torch.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
 
     sp = torch.special
@@ -256,11 +257,11 @@ def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
     def as_input(x):
         return cp.asarray(x, dtype=cp.float64)
 
-    def as_output(value, shape):
+    def as_output(value, shape, like=None):
         out = cp.broadcast_to(cp.asarray(value, dtype=cp.float64), shape)
         return out if out.flags.c_contiguous else out.copy()
 
-    def stack(values, core, shape):
+    def stack(values, core, shape, like=None):
         return cp.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
 
     special = types.SimpleNamespace(erf=csp.erf, erfc=csp.erfc, gamma=csp.gamma,

@@ -323,6 +323,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         # operations on 4096 elements keeps its temporaries in cache.
         arr.append(f"if _blockable(_shape, {', '.join(params)}):")
         arr.append(f"    return _blocked({fname}, _shape, {', '.join(params)})")
+    arr.append(f"_like = _lazy_like({', '.join(params)})")
     arr += _print_lines(npp, lines, inline, "")
     arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
     if any("numpy.where" in b for b in arr):
@@ -340,7 +341,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                  "_in": runtime.as_input, "_out": runtime.as_output,
                  "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
                  "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
-                 "_blockable": runtime.blockable, "_blocked": runtime.blocked,
+                 "_lazy_like": runtime.lazy_like, "_blockable": runtime.blockable, "_blocked": runtime.blocked,
                  "_is_point": runtime.is_point, "_floats": runtime.floats,
                  "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")
@@ -361,11 +362,11 @@ def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
 
 def _emit_layout(layout: Layout, exprs, printer) -> str:
     if layout.kind == "scalar":
-        return f"_out({printer.doprint(next(exprs))}, _shape)"
+        return f"_out({printer.doprint(next(exprs))}, _shape, _like)"
     if layout.kind == "array":
         n = layout.size
         items = ", ".join(printer.doprint(next(exprs)) for _ in range(n))
-        return f"_stack(({items},), {layout.shape!r}, _shape)"
+        return f"_stack(({items},), {layout.shape!r}, _shape, _like)"
     parts = [_emit_layout(item, exprs, printer) for item in layout.items]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 

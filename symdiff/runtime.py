@@ -33,16 +33,30 @@ def broadcast_shapes(*shapes):
     return np.broadcast_shapes(*shapes)
 
 
-def as_output(value, shape):
+def lazy_like(*args):
+    """The first input that is not a numpy array or number (a dask array, say), or None.
+
+    Constant outputs are broadcast against it, so they are of the same kind.
+    """
+    for a in args:
+        if not isinstance(a, (np.ndarray, np.generic, float, int)):
+            return a
+    return None
+
+
+def as_output(value, shape, like=None):
     """``value`` as float64 of the inputs' broadcast ``shape``: constants included.
 
     A derivative such as d(3*x)/dx = 3 must still come back with the shape of
-    ``x``; a scalar call gives a numpy float64 scalar.
+    ``x``; a scalar call gives a numpy float64 scalar. With ``like`` (a lazy
+    input), a constant becomes a lazy array too instead of a numpy one.
     """
     if np.shape(value) == shape and getattr(value, "dtype", None) == _FLOAT:
         return value
     if not shape:
         return _FLOAT(value)
+    if like is not None:
+        return np.broadcast_to(np.zeros_like(like, dtype=_FLOAT), shape) + value
     if isinstance(value, (int, float)):
         return np.full(shape, value, dtype=_FLOAT)
     out = np.broadcast_to(value, shape)
@@ -51,9 +65,9 @@ def as_output(value, shape):
     return out
 
 
-def stack(values, core, shape):
+def stack(values, core, shape, like=None):
     """Stack output entries into an array of shape ``core + shape``."""
-    parts = [as_output(v, shape) for v in values]
+    parts = [as_output(v, shape, like) for v in values]
     if all(isinstance(p, (np.ndarray, np.generic)) for p in parts):
         out = np.empty((len(parts),) + tuple(shape), dtype=_FLOAT)
         for i, p in enumerate(parts):
