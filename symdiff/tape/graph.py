@@ -36,10 +36,11 @@ class Node:
     """
 
     __slots__ = ("args", "datas", "ans", "next_functions", "_freed", "_hooks",
-                 "_retained", "__weakref__")
+                 "_retained", "_sv", "_out_vc", "__weakref__")
     fwd = None
     vjps = ()
     saves = True
+    uses_ans = True
 
     def __init__(self, args, datas, ans, next_functions):
         self.args = args
@@ -49,6 +50,12 @@ class Node:
         self._freed = False
         self._hooks = None
         self._retained = None
+        # Version counters (torch's ``_version``): ``_sv`` holds the versions of
+        # the inputs that had a counter when this node was recorded, ``_out_vc``
+        # the counter and version of the output buffer ``ans`` once someone can
+        # write into it.  Both stay None unless in-place operations are used.
+        self._sv = None
+        self._out_vc = None
 
     def name(self):
         """torch's name of this backward node, e.g. ``"MulBackward0"``."""
@@ -78,10 +85,72 @@ class AccumulateGrad(Node):
         self.variable = variable
 
 
+def _reads_arg(fn, pos):
+    """Whether function ``fn`` reads its positional parameter ``pos`` (True when unsure)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_argcount <= pos or code.co_flags & 0x0C:
+        return True
+    name = code.co_varnames[pos]
+    if name in code.co_cellvars:
+        return True
+    import dis
+    for ins in dis.get_instructions(code):
+        if ins.opname.startswith("LOAD_FAST"):
+            val = ins.argval
+            if val == name or (isinstance(val, tuple) and name in val):
+                return True
+    return False
+
+
 def primitive(name, fwd, *vjps, saves=True):
-    """Make the Node subclass for one primitive (its class name is torch's name)."""
+    """Make the Node subclass for one primitive (its class name is torch's name).
+
+    ``uses_ans`` records whether some vjp reads the forward result: only then
+    does an in-place change of that result invalidate the node (torch's
+    version-counter error)."""
+    uses_ans = saves and any(_reads_arg(v, 1) for v in vjps)
     return type(name, (Node,), {"__slots__": (), "fwd": staticmethod(fwd),
-                                "vjps": vjps, "saves": saves})
+                                "vjps": vjps, "saves": saves, "uses_ans": uses_ans})
+
+
+# Set to True the first time any tensor is modified in place; until then
+# backward skips the version checks entirely.
+_mutated = [False]
+
+MODIFIED_MESSAGE = (
+    "one of the variables needed for gradient computation has been modified by an "
+    "inplace operation: {what} is at version {now}; expected version {saved} instead. "
+    "Hint: enable anomaly detection to find the operation that failed to compute its "
+    "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+_TORCH_TYPES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+                "int32": "Int", "bool": "Bool", "complex128": "ComplexDouble",
+                "complex64": "ComplexFloat"}
+
+
+def _modified(value, fn, now, saved):
+    """torch's error for a saved value that was modified in place."""
+    dtype = np.result_type(value).name
+    what = (f"[torch.{_TORCH_TYPES.get(dtype, dtype)}Tensor "
+            f"[{', '.join(map(str, np.shape(value)))}]]")
+    if fn is not None:
+        op = type(fn).__name__
+        op = op[:-len("Backward0")] if op.endswith("Backward0") else op
+        what += f", which is output 0 of {op},"
+    raise RuntimeError(MODIFIED_MESSAGE.format(what=what, now=now, saved=saved))
+
+
+def _check_versions(node):
+    """Raise torch's error if a value this node saved was modified in place since."""
+    sv = node._sv
+    for i, a in enumerate(node.args):
+        if isinstance(a, _Tensor) and a._vc is not None:
+            saved = 0 if sv is None or sv[i] is None else sv[i]
+            if a._vc[0] != saved:
+                _modified(a._value, a.grad_fn, a._vc[0], saved)
+    out = node._out_vc
+    if out is not None and node.uses_ans and out[0][0] != out[1]:
+        _modified(node.ans, node, out[0][0], out[1])
 
 
 class Indexed:
@@ -218,6 +287,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                                       if c is not None):
                 needed.add(node)
 
+    check = _mutated[0]
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = bool(create_graph)
     try:
@@ -248,6 +318,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     targets[node] = g
                 if node._freed and node.saves:
                     raise RuntimeError(FREED_MESSAGE)
+                if check and node.saves:
+                    _check_versions(node)
                 if create_graph:
                     args = node.args
                     ans = _Tensor._apply_node(type(node), args, len(node.next_functions))

@@ -46,6 +46,7 @@ def _make(value):
     t._grad = None
     t._acc = None
     t._hooks = None
+    t._vc = None
     return t
 
 
@@ -60,8 +61,13 @@ def _unary(cls, x, *params):
     out = cls.fwd(xv, *params)
     t = _make(out)
     if x._requires_grad and _state.enabled:
-        t.grad_fn = cls((x,) + params, (xv,) + params, out, (_edge(x),))
+        t.grad_fn = node = cls((x,) + params, (xv,) + params, out, (_edge(x),))
         t._requires_grad = True
+        if x._vc is not None:
+            node._sv = (x._vc[0],) + (None,) * len(params)
+    if type(out) is np.ndarray and out.base is not None and type(xv) is np.ndarray:
+        # A view of x's memory (slicing, reshape, transpose...): one version counter.
+        t._vc = _counter(x)
     return t
 
 
@@ -71,11 +77,13 @@ def _unary0(cls, x):
     out = cls.fwd(xv)
     t = _new(Tensor)
     t._value = out
-    t._grad = t._acc = t._hooks = None
+    t._grad = t._acc = t._hooks = t._vc = None
     if x._requires_grad and _state.enabled:
         fn = x.grad_fn
-        t.grad_fn = cls((x,), (xv,), out, ((fn if fn is not None else x._accumulator(), 0),))
+        t.grad_fn = node = cls((x,), (xv,), out, ((fn if fn is not None else x._accumulator(), 0),))
         t._requires_grad = True
+        if x._vc is not None:
+            node._sv = (x._vc[0],)
     else:
         t.grad_fn = None
         t._requires_grad = False
@@ -87,19 +95,23 @@ def _binary(cls, x, y):
     if isinstance(x, Tensor):
         xv = x._value
         xr = x._requires_grad
+        xvc = x._vc
     else:
         xv = x
         xr = False
+        xvc = None
     if isinstance(y, Tensor):
         yv = y._value
         yr = y._requires_grad
+        yvc = y._vc
     else:
         yv = y
         yr = False
+        yvc = None
     out = cls.fwd(xv, yv)
     t = _new(Tensor)
     t._value = out
-    t._grad = t._acc = t._hooks = None
+    t._grad = t._acc = t._hooks = t._vc = None
     if (xr or yr) and _state.enabled:
         if xr:
             fn = x.grad_fn
@@ -111,8 +123,10 @@ def _binary(cls, x, y):
             ey = (fn if fn is not None else y._accumulator(), 0)
         else:
             ey = _NO_EDGE
-        t.grad_fn = cls((x, y), (xv, yv), out, (ex, ey))
+        t.grad_fn = node = cls((x, y), (xv, yv), out, (ex, ey))
         t._requires_grad = True
+        if xvc is not None or yvc is not None:
+            _capture(node, (x, y))
     else:
         t.grad_fn = None
         t._requires_grad = False
@@ -134,9 +148,75 @@ def _apply(cls, args, nin):
             else:
                 edges.append(_NO_EDGE)
         if req:
-            t.grad_fn = cls(args, datas, out, tuple(edges))
+            t.grad_fn = node = cls(args, datas, out, tuple(edges))
             t._requires_grad = True
+            _capture(node, args)
     return t
+
+
+def _capture(node, args):
+    """Remember the versions of the inputs that have a version counter."""
+    sv = tuple(a._vc[0] if isinstance(a, Tensor) and a._vc is not None else None for a in args)
+    if any(v is not None for v in sv):
+        node._sv = sv
+
+
+def _counter(t):
+    """``t``'s version counter (a one-element list shared by views), made on demand.
+
+    A tensor without a counter is at version 0.  ``t.grad_fn`` produced ``t``
+    (its ``ans`` is t's value): the node remembers the counter, so that backward
+    raises torch's error if a rule that reads ``ans`` finds it modified.
+    """
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    fn = t.grad_fn
+    if fn is not None and fn._out_vc is None:
+        fn._out_vc = (vc, vc[0])
+    return vc
+
+
+def _bump(t):
+    """Record an in-place modification of ``t``'s memory (torch's version counter)."""
+    vc = _counter(t)
+    vc[0] += 1
+    graph._mutated[0] = True
+
+
+VIEW_INPLACE_MESSAGE = (
+    "tape: an in-place operation that records a gradient on a view of another tensor's "
+    "memory (a slice, reshape or transpose) is not supported, because the base tensor's "
+    "graph would not be updated; call .clone() on the view first")
+
+
+def _snapshot(t):
+    """A new tensor object standing for ``t`` before an in-place change."""
+    old = _make(t._value)
+    old.grad_fn = t.grad_fn
+    old._requires_grad = t._requires_grad
+    return old
+
+
+def _rebase(t, node):
+    """Make ``node`` the grad_fn of ``t`` after an in-place operation (``t`` keeps its
+    identity); retain_grad moves to the new version, as in torch."""
+    fn = t.grad_fn
+    if fn is not None and fn._retained is not None and fn._retained() is t:
+        node._retained = fn._retained
+        fn._retained = None
+    t.grad_fn = node
+    t._requires_grad = True
+
+
+def _check_inplace_result(v, rv):
+    if np.shape(rv) != v.shape:
+        raise RuntimeError(f"output with shape {list(v.shape)} doesn't match the broadcast "
+                           f"shape {list(np.shape(rv))}")
+    rdt = np.result_type(rv)
+    if not np.can_cast(rdt, v.dtype, "same_kind"):
+        raise RuntimeError(f"result type {rdt.name} can't be cast to the desired output "
+                           f"type {v.dtype.name}")
 
 
 def _value_of(x):
@@ -219,7 +299,8 @@ class Tensor:
     tensor(4.)
     """
 
-    __slots__ = ("_value", "_requires_grad", "grad_fn", "_grad", "_acc", "_hooks", "__weakref__")
+    __slots__ = ("_value", "_requires_grad", "grad_fn", "_grad", "_acc", "_hooks", "_vc",
+                 "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data=(), requires_grad=False):
@@ -231,6 +312,7 @@ class Tensor:
         self._grad = None
         self._acc = None
         self._hooks = None
+        self._vc = None
         if requires_grad:
             self._requires_grad = True
 
@@ -279,6 +361,12 @@ class Tensor:
         """Set ``requires_grad`` in place (leaves only) and return self."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def _version(self):
+        """How many times this tensor's memory was modified in place (torch's ``_version``)."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
 
     @property
     def is_leaf(self):
@@ -336,8 +424,10 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
-        """A tensor sharing this one's memory, cut off from the graph."""
-        return _make(self._materialize())
+        """A tensor sharing this one's memory (and version counter), cut off from the graph."""
+        t = _make(self._materialize())
+        t._vc = _counter(self)
+        return t
 
     def detach_(self):
         if self.grad_fn is not None:
@@ -568,16 +658,36 @@ class Tensor:
 
     # ------------------------------------------------------------ in-place
     def _inplace(self, op, other):
-        other = _value_of(other)
-        if self._requires_grad and _state.enabled:
-            if self.grad_fn is None:
+        """``self op= other`` in place.  When a gradient is recorded (self is a
+        non-leaf, or ``other`` requires grad) the operation is recorded out of
+        place on a snapshot of ``self`` and on ``other``, the result is written
+        into ``self``'s memory, and ``self`` becomes that result (torch: same
+        object, new grad_fn, version counter bumped)."""
+        if _state.enabled and (self._requires_grad
+                               or (isinstance(other, Tensor) and other._requires_grad)):
+            if self._requires_grad and self.grad_fn is None:
                 raise RuntimeError(LEAF_INPLACE_MESSAGE)
-            # Non-leaf: record out of place and rebase this tensor on the result.
-            res = op(self, other)
-            self._value, self.grad_fn = res._value, res.grad_fn
+            v = self._materialize()
+            if v.base is not None:
+                raise RuntimeError(VIEW_INPLACE_MESSAGE)
+            old = _snapshot(self)
+            res = op(old, other)
+            rv = res._value
+            _check_inplace_result(v, rv)
+            node = res.grad_fn
+            if node.saves and any(d is v for d in node.datas):
+                # The node keeps self's old value: give it a private copy.
+                keep = v.copy()
+                old._value = keep
+                node.datas = tuple(keep if d is v else d for d in node.datas)
+            _bump(self)
+            v[...] = rv
+            _rebase(self, node)
             return self
+        other = _value_of(other)
         v = self._materialize()
         res = op(v, other)
+        _bump(self)
         if np.shape(res) == v.shape and v.flags.writeable:
             v[...] = res
         else:
@@ -596,17 +706,23 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace(operator.truediv, other)
 
+    def __ipow__(self, other):
+        return self._inplace(operator.pow, other)
+
     def add_(self, other, alpha=1):
-        return self._inplace(operator.add, other if alpha == 1 else _value_of(other) * alpha)
+        return self._inplace(operator.add, other if alpha == 1 else other * alpha)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(operator.sub, other if alpha == 1 else _value_of(other) * alpha)
+        return self._inplace(operator.sub, other if alpha == 1 else other * alpha)
 
     def mul_(self, other):
         return self._inplace(operator.mul, other)
 
     def div_(self, other):
         return self._inplace(operator.truediv, other)
+
+    def pow_(self, exponent):
+        return self._inplace(operator.pow, exponent)
 
     def zero_(self):
         return self.fill_(0)
@@ -615,12 +731,14 @@ class Tensor:
         if self._requires_grad and _state.enabled and self.grad_fn is None:
             raise RuntimeError(LEAF_INPLACE_MESSAGE)
         self._materialize()[...] = _value_of(value)
+        _bump(self)
         return self
 
     def copy_(self, src):
         if self._requires_grad and _state.enabled and self.grad_fn is None:
             raise RuntimeError(LEAF_INPLACE_MESSAGE)
         self._materialize()[...] = _value_of(src)
+        _bump(self)
         return self
 
     def __setitem__(self, index, value):
@@ -633,6 +751,7 @@ class Tensor:
                 "tape: item assignment into a tensor that is part of a graph is not "
                 "supported; build the result with tape.where or tape.cat instead")
         self._materialize()[_index_value(index)] = _value_of(value)
+        _bump(self)
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
