@@ -108,7 +108,7 @@ def tensor_repr(t):
     if values.dtype not in _SILENT_DTYPES:
         suffixes.append(f"dtype={values.dtype.name}")
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     return prefix + ", ".join([body] + suffixes) + ")"

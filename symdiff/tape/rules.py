@@ -331,6 +331,37 @@ BinaryCrossEntropyWithLogitsBackward0 = primitive("BinaryCrossEntropyWithLogitsB
 NllLossBackward0 = primitive("NllLossBackward0", _nll, lambda g, a, lp, t, r: -_index_grad(np.broadcast_to(_reduce_grad(g, np.shape(t), r), np.shape(t)), lp.shape, _nll_index(lp, t)))
 
 
+def _keep_mask(shape, index):
+    """1.0 where an assignment ``x[index] = v`` left ``x`` alone, 0.0 where it wrote."""
+    m = np.ones(shape)
+    m[index] = 0.0
+    return m
+
+
+def _write_node(name, torch_name=None):
+    """The node of an in-place write (``x[index] = v``, ``fill_``, ``copy_``): the
+    written part's gradient goes to ``v``, the rest to ``x``'s old history."""
+    cls = primitive(name, _assign,
+                    lambda g, a, x, v, index: g * _keep_mask(np.shape(x), index),
+                    lambda g, a, x, v, index: g[index], saves=False)
+    if torch_name is not None:
+        cls.name = lambda self: torch_name
+    return cls
+
+
+def _assign(x, v, index):
+    out = np.array(x, copy=True)
+    out[index] = v
+    return out
+
+
+CopySlices = _write_node("CopySlices", "torch::autograd::CopySlices")
+CopyBackwards = _write_node("CopyBackwards", "torch::autograd::CopyBackwards")
+FillBackward2 = _write_node("FillBackward2")
+FillBackward3 = _write_node("FillBackward3")
+ZeroBackward0 = _write_node("ZeroBackward0")
+
+
 def _digamma_t(x):
     """digamma that stays on the tape when ``x`` is a tensor (for create_graph)."""
     Tensor = _tensor_cls()

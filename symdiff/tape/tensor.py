@@ -725,33 +725,48 @@ class Tensor:
         return self._inplace(operator.pow, exponent)
 
     def zero_(self):
-        return self.fill_(0)
+        return self._write(Ellipsis, 0.0, R.ZeroBackward0, LEAF_INPLACE_MESSAGE)
 
     def fill_(self, value):
-        if self._requires_grad and _state.enabled and self.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE_MESSAGE)
-        self._materialize()[...] = _value_of(value)
-        _bump(self)
-        return self
+        return self._write(Ellipsis, value, R.FillBackward3 if isinstance(value, Tensor)
+                           else R.FillBackward2, LEAF_INPLACE_MESSAGE)
 
     def copy_(self, src):
-        if self._requires_grad and _state.enabled and self.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE_MESSAGE)
-        self._materialize()[...] = _value_of(src)
-        _bump(self)
-        return self
+        return self._write(Ellipsis, src, R.CopyBackwards, LEAF_INPLACE_MESSAGE)
 
     def __setitem__(self, index, value):
-        if self._requires_grad and _state.enabled:
-            if self.grad_fn is None:
-                # torch indexes first (a view), then writes into the view.
-                raise RuntimeError("a view of a leaf Variable that requires grad is being "
-                                   "used in an in-place operation.")
-            raise NotImplementedError(
-                "tape: item assignment into a tensor that is part of a graph is not "
-                "supported; build the result with tape.where or tape.cat instead")
-        self._materialize()[_index_value(index)] = _value_of(value)
+        # torch indexes first (a view), then writes into the view.
+        self._write(_index_value(index), value, R.CopySlices,
+                    "a view of a leaf Variable that requires grad is being used in an "
+                    "in-place operation.")
+
+    def _write(self, index, value, cls, leaf_message):
+        """``self[index] = value`` in place; recorded as ``cls`` (CopySlices...)
+        when self is in the graph or value requires grad: the gradient of the
+        written part goes to ``value``, the rest to self's previous history."""
+        vr = isinstance(value, Tensor) and value._requires_grad
+        v = self._materialize()
+        if _state.enabled and (self._requires_grad or vr):
+            if self._requires_grad and self.grad_fn is None:
+                raise RuntimeError(leaf_message)
+            if v.base is not None:
+                raise RuntimeError(VIEW_INPLACE_MESSAGE)
+            old = _snapshot(self)
+            vv = _value_of(value)
+            edges = (_edge(old) if old._requires_grad else _NO_EDGE,
+                     _edge(value) if vr else _NO_EDGE)
+            if cls is R.FillBackward3 and np.ndim(vv) != 0:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got "
+                                   f"tensor with {np.ndim(vv)} dimensions.")
+            _bump(self)
+            v[index] = vv
+            node = cls((old, value, index), (v, vv, index), v, edges)
+            _capture(node, (old, value, index))
+            _rebase(self, node)
+            return self
         _bump(self)
+        v[index] = _value_of(value)
+        return self
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
