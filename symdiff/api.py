@@ -22,7 +22,11 @@ def _from_traced(traced, fn, backend) -> SymbolicFunction:
         layout = Layout("array", shape=out.shape)
     else:
         layout = Layout("tuple", items=(SCALAR,) * out.size)
-    return SymbolicFunction(traced, list(out.ravel()), layout, traced.name, fn=fn, backend=backend)
+    # The returned expressions become named intermediates too, so that they are
+    # split into primitives like every assignment (a long return expression
+    # would otherwise be differentiated as one growing tree).
+    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
+    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
 
 
 def symbolic(fn=None, *, shapes=None, backend="numpy"):

@@ -153,6 +153,26 @@ def _sum(terms):
     return total
 
 
+def _gate(adjoint):
+    """The adjoint itself if it is a Piecewise that is 0 on some branch, else None."""
+    if isinstance(adjoint, sympy.Piecewise) and any(v == 0 for v, _ in adjoint.args):
+        return adjoint
+    return None
+
+
+def _times(a, b):
+    """``a*b``, where a branch selector (a Piecewise that is 0 on some branch) selects.
+
+    A value computed only for one branch of an ``if`` may be nan or inf where
+    that branch is not taken (``sqrt(x)`` for x < 0); its derivative reaches
+    the result through a selector that is 0 there, and 0*nan is nan. Folding
+    the product into the Piecewise gives ``where(c, b, 0)``, which is 0.
+    """
+    if _gate(a) is not None or _gate(b) is not None:
+        return sympy.piecewise_fold(a * b)
+    return a * b
+
+
 class Calculus:
     """Forward and reverse differentiation on one graph, with its caches."""
 
@@ -180,7 +200,7 @@ class Calculus:
         for u in expr.free_symbols:
             du = self._tangent(u, var, bit)
             if du != 0:
-                terms.append(local_partial(expr, u, name) * du)
+                terms.append(_times(local_partial(expr, u, name), du))
         return _sum(terms)
 
     def forward(self, exprs, var):
@@ -211,11 +231,13 @@ class Calculus:
         def push(expr, bar, name=None):
             if not isinstance(expr, sympy.Basic):
                 return
+            gate = _gate(g.defs.get(bar, bar))
             for u in expr.free_symbols:
                 if g.deps.get(u, 0) & mask:
                     p = local_partial(expr, u, name)
                     if p != 0:
-                        contrib[u].append(bar * p)
+                        contrib[u].append(_times(bar, p) if gate is None
+                                          else sympy.piecewise_fold(gate * p))
 
         push(out, sympy.S.One)
         for s in reversed(g.needed([out])):

@@ -134,6 +134,21 @@ class NumpyCodePrinter(_Common, NumPyPrinter):
             out = f"numpy.minimum({out}, {a})"
         return out
 
+    def _logical(self, fn, expr):
+        # pairwise, so that conditions of different shapes broadcast
+        # (sympy's logical_and.reduce((a, b)) needs equal shapes)
+        args = [self._print(a) for a in expr.args]
+        out = args[0]
+        for a in args[1:]:
+            out = f"numpy.{fn}({out}, {a})"
+        return out
+
+    def _print_And(self, expr):
+        return self._logical("logical_and", expr)
+
+    def _print_Or(self, expr):
+        return self._logical("logical_or", expr)
+
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
         return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"

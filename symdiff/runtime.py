@@ -51,10 +51,10 @@ def as_output(value, shape, like=None):
     ``x``; a scalar call gives a numpy float64 scalar. With ``like`` (a lazy
     input), a constant becomes a lazy array too instead of a numpy one.
     """
+    if not shape:
+        return _FLOAT(value) if like is None else value + np.zeros_like(like, dtype=_FLOAT)
     if np.shape(value) == shape and getattr(value, "dtype", None) == _FLOAT:
         return value
-    if not shape:
-        return _FLOAT(value)
     if like is not None:
         return np.broadcast_to(np.zeros_like(like, dtype=_FLOAT), shape) + value
     if isinstance(value, (int, float)):
