@@ -23,6 +23,8 @@ def _make_grads(outputs, grad_outputs):
             if out._requires_grad and np.size(out._value) != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones_like(np.asarray(out._value))
+            if not g.shape:
+                g = g[()]  # a numpy scalar: much faster than a 0-d array in the rules
         else:
             gshape = np.shape(g._value if isinstance(g, Tensor) else g)
             if gshape != out.shape:

@@ -38,6 +38,7 @@ class Node:
     __slots__ = ("args", "datas", "ans", "next_functions", "_freed", "_hooks",
                  "_retained", "_sv", "_out_vc", "__weakref__")
     fwd = None
+    sfwd = None  # optional math-module forward for float64 scalars (same libm result)
     vjps = ()
     saves = True
     uses_ans = True
@@ -203,7 +204,9 @@ def _call_hooks(hooks, g, create_graph):
     return g
 
 
-def _accumulate_leaf(var, g, create_graph):
+def _accumulate_leaf(var, g, create_graph, steal=False):
+    """Add ``g`` into ``var.grad``; ``steal``: ``g`` is the engine's own buffer,
+    so a first gradient takes it without a copy."""
     old = var._grad
     if create_graph:
         if not isinstance(g, _Tensor):
@@ -214,13 +217,106 @@ def _accumulate_leaf(var, g, create_graph):
         g = g._value
     dtype = var._value.dtype
     if old is None:
-        # A private copy: rules may hand the same array to several inputs.
-        var._grad = _wrap(np.array(g, dtype=dtype))
+        if steal and type(g) is _ndarray and g.dtype == dtype:
+            var._grad = _wrap(g)
+        else:
+            # A private copy: rules may hand the same array to several inputs.
+            var._grad = _wrap(np.array(g, dtype=dtype))
     elif (not old._requires_grad and type(old._value) is np.ndarray
           and old._value.flags.writeable and np.shape(g) == old._value.shape):
         old._value += g  # torch accumulates in place: ``g = x.grad`` stays valid
     else:
         var._grad = _wrap(np.asarray(old._value + g, dtype=dtype))
+
+
+_ndarray = np.ndarray
+
+
+def _run_fast(root_nodes, deps, grads, retain_graph, check):
+    """The engine loop of ``Tensor.backward`` without ``create_graph``: Kahn's
+    algorithm merged with the gradient computation (a node runs once every
+    consumer has sent its gradient).  Gradient buffers that the engine made
+    itself (fresh results of a rule, or sums) are "owned": further
+    contributions are added into them in place, and a leaf takes an owned
+    buffer as its ``.grad`` without copying."""
+    owned = set()
+    ready = [n for n in root_nodes if deps[n] == 0]
+    pop = ready.pop
+    push = ready.append
+    prev_mode = grad_mode._state.enabled
+    grad_mode._state.enabled = False
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            while ready:
+                node = pop()
+                g = grads.pop(node, None)
+                nf = node.next_functions
+                if g is None:
+                    for child, _ in nf:
+                        if child is not None:
+                            d = deps[child] - 1
+                            deps[child] = d
+                            if d == 0:
+                                push(child)
+                    continue
+                if type(node) is AccumulateGrad:
+                    var = node.variable
+                    if var._hooks:
+                        g = _call_hooks(var._hooks, g, False)
+                        _accumulate_leaf(var, g, False)
+                    else:
+                        _accumulate_leaf(var, g, False, node in owned)
+                    continue
+                if node._hooks:
+                    g = _call_hooks(node._hooks, g, False)
+                if node._retained is not None:
+                    t = node._retained()
+                    if t is not None:
+                        _accumulate_leaf(t, g, False)
+                if node.saves:
+                    if node._freed:
+                        raise RuntimeError(FREED_MESSAGE)
+                    if check:
+                        _check_versions(node)
+                args = node.datas
+                ans = node.ans
+                vjps = node.vjps
+                i = -1
+                for child, _ in nf:
+                    i += 1
+                    if child is None:
+                        continue
+                    gi = vjps[i](g, ans, *args)
+                    fresh = False
+                    if type(gi) is _ndarray:
+                        shape = args[i].shape
+                        if gi.shape != shape:
+                            gi = _unbroadcast(gi, shape)
+                        elif (gi.base is None and gi is not g and gi is not ans
+                              and not any(gi is d for d in args)):
+                            fresh = True  # a new array made by the rule: ours
+                    prev = grads.get(child)
+                    if prev is None:
+                        grads[child] = gi
+                        if fresh:
+                            owned.add(child)
+                    elif child in owned and np.result_type(prev, gi) == prev.dtype:
+                        np.add(prev, gi, out=prev)
+                    else:
+                        total = prev + gi
+                        grads[child] = total
+                        if type(total) is _ndarray:
+                            owned.add(child)
+                        else:
+                            owned.discard(child)
+                    d = deps[child] - 1
+                    deps[child] = d
+                    if d == 0:
+                        push(child)
+                if not retain_graph:
+                    node._freed = True
+    finally:
+        grad_mode._state.enabled = prev_mode
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
@@ -261,6 +357,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     deps[child] = 1
                     stack.append(child)
 
+    check = _mutated[0]
+    if inputs is None and not create_graph:
+        _run_fast(root_nodes, deps, grads, retain_graph, check)
+        return None
+
     # Kahn's algorithm: a node runs once every consumer has sent its gradient.
     order = []
     ready = [n for n in root_nodes if deps[n] == 0]
@@ -287,7 +388,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                                       if c is not None):
                 needed.add(node)
 
-    check = _mutated[0]
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = bool(create_graph)
     try:

@@ -26,6 +26,8 @@ from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
 _new = object.__new__
+_ndarray = np.ndarray
+_float64 = np.float64
 
 LEAF_INPLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 NONLEAF_GRAD_WARNING = (
@@ -74,13 +76,29 @@ def _unary(cls, x, *params):
 def _unary0(cls, x):
     """``_unary`` without parameters, inlined: the hot path of sin, exp, ..."""
     xv = x._value
-    out = cls.fwd(xv)
+    if type(xv) is _ndarray and not xv.shape:
+        xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
+    sfwd = cls.sfwd
+    if sfwd is not None and type(xv) is _float64:
+        try:
+            out = _float64(sfwd(xv))
+        except (ValueError, OverflowError):
+            out = cls.fwd(xv)
+    else:
+        out = cls.fwd(xv)
     t = _new(Tensor)
     t._value = out
     t._grad = t._acc = t._hooks = t._vc = None
     if x._requires_grad and _state.enabled:
         fn = x.grad_fn
-        t.grad_fn = node = cls((x,), (xv,), out, ((fn if fn is not None else x._accumulator(), 0),))
+        node = _new(cls)
+        node.args = (x,)
+        node.datas = (xv,)
+        node.ans = out
+        node.next_functions = ((fn if fn is not None else x._accumulator(), 0),)
+        node._freed = False
+        node._hooks = node._retained = node._sv = node._out_vc = None
+        t.grad_fn = node
         t._requires_grad = True
         if x._vc is not None:
             node._sv = (x._vc[0],)
@@ -96,6 +114,8 @@ def _binary(cls, x, y):
         xv = x._value
         xr = x._requires_grad
         xvc = x._vc
+        if type(xv) is _ndarray and not xv.shape:
+            xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
     else:
         xv = x
         xr = False
@@ -104,6 +124,8 @@ def _binary(cls, x, y):
         yv = y._value
         yr = y._requires_grad
         yvc = y._vc
+        if type(yv) is _ndarray and not yv.shape:
+            yv = yv[()]
     else:
         yv = y
         yr = False
@@ -123,7 +145,14 @@ def _binary(cls, x, y):
             ey = (fn if fn is not None else y._accumulator(), 0)
         else:
             ey = _NO_EDGE
-        t.grad_fn = node = cls((x, y), (xv, yv), out, (ex, ey))
+        node = _new(cls)
+        node.args = (x, y)
+        node.datas = (xv, yv)
+        node.ans = out
+        node.next_functions = (ex, ey)
+        node._freed = False
+        node._hooks = node._retained = node._sv = node._out_vc = None
+        t.grad_fn = node
         t._requires_grad = True
         if xvc is not None or yvc is not None:
             _capture(node, (x, y))
@@ -675,8 +704,9 @@ class Tensor:
             rv = res._value
             _check_inplace_result(v, rv)
             node = res.grad_fn
-            if node.saves and any(d is v for d in node.datas):
-                # The node keeps self's old value: give it a private copy.
+            if node.saves:
+                # The node keeps self's old value (create_graph reads it through
+                # ``old``): give it a private copy.
                 keep = v.copy()
                 old._value = keep
                 node.datas = tuple(keep if d is v else d for d in node.datas)
