@@ -253,3 +253,37 @@ def test_error_message_like_torch():
         "one of the variables needed for gradient computation has been modified by an "
         "inplace operation: [torch.DoubleTensor [2]] is at version 1; expected version 0 "
         "instead.")
+
+
+# ------------------------------------------------------------ the engine's own in-place work
+def test_backward_never_writes_into_user_or_saved_arrays():
+    # backward adds into gradient buffers it made itself and lets leaves take
+    # them without a copy; user gradients, saved values and .grad must not alias
+    w = np.array([1.0, 2.0, 3.0])
+    gu = np.array([1.0, -1.0, 0.5])
+    x = tape.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    y = x * w + x + tape.sin(x) + x * x
+    y.backward(gradient=gu)
+    xv = np.array([0.5, 1.0, 2.0])
+    expected = gu * (w + 1 + np.cos(xv) + 2 * xv)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-14)
+    np.testing.assert_array_equal(gu, [1.0, -1.0, 0.5])
+    np.testing.assert_array_equal(w, [1.0, 2.0, 3.0])
+    g = x.grad
+    assert not np.shares_memory(g.numpy(), gu)
+    (x + x).sum().backward()  # accumulates in place into the same .grad
+    assert x.grad is g
+    np.testing.assert_allclose(g.numpy(), expected + 2, rtol=1e-14)
+
+
+def test_scalar_leaf_stays_an_array_and_scalar_graph_matches_arrays():
+    x = tape.tensor(0.5, requires_grad=True)
+    xs = tape.tensor([0.5, 0.5], requires_grad=True)
+    y, ys = x, xs
+    for _ in range(10):
+        y = y * x + tape.sin(y)
+        ys = ys * xs + tape.sin(ys)
+    y.backward()
+    ys.sum().backward()
+    assert type(x.grad.numpy()) is np.ndarray and x.grad.shape == ()
+    assert x.grad.item() == pytest.approx(xs.grad.numpy()[0], rel=1e-13)
