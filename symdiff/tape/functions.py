@@ -14,7 +14,7 @@ import numpy as np
 
 from . import rules as R
 from .tensor import (Tensor, _apply, _as_tensor, _binary, _check_float, _make,
-                     _normalize_shape, _unary, _unary0, _value_of, tensor)
+                     _normalize_shape, _unary, _unary0, _unary_op, _value_of, tensor)
 
 __all__ = [
     "tensor", "Tensor", "ones", "zeros", "ones_like", "zeros_like", "full", "arange",
@@ -38,8 +38,7 @@ def _t(x):
 
 
 def _unary_fn(cls, name):
-    def fn(input):
-        return _unary0(cls, input if isinstance(input, Tensor) else _t(input))
+    fn = _unary_op(cls)  # converts a non-tensor input itself
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name}; backward node ``{cls.__name__}``."
     return fn

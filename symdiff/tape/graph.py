@@ -10,9 +10,17 @@ its class's rule table.  With ``create_graph=True`` the rules run on tensors
 (numpy functions dispatch back to the tape), so gradients are differentiable.
 """
 
+import heapq
+import itertools
+
 import numpy as np
 
 from . import grad_mode
+
+# Every node gets the next number when it is recorded.  A node is recorded after
+# the nodes of its inputs, so decreasing numbers are a topological order of any
+# backward graph: the engine needs no dependency-counting pass.
+next_seq = itertools.count(1).__next__
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -36,7 +44,7 @@ class Node:
     """
 
     __slots__ = ("args", "datas", "ans", "next_functions", "_freed", "_hooks",
-                 "_retained", "_sv", "_out_vc", "__weakref__")
+                 "_retained", "_sv", "_out_vc", "_seq", "__weakref__")
     fwd = None
     sfwd = None  # optional math-module forward for float64 scalars (same libm result)
     vjps = ()
@@ -57,6 +65,7 @@ class Node:
         # write into it.  Both stay None unless in-place operations are used.
         self._sv = None
         self._out_vc = None
+        self._seq = next_seq()
 
     def name(self):
         """torch's name of this backward node, e.g. ``"MulBackward0"``."""
@@ -232,33 +241,26 @@ def _accumulate_leaf(var, g, create_graph, steal=False):
 _ndarray = np.ndarray
 
 
-def _run_fast(root_nodes, deps, grads, retain_graph, check):
-    """The engine loop of ``Tensor.backward`` without ``create_graph``: Kahn's
-    algorithm merged with the gradient computation (a node runs once every
-    consumer has sent its gradient).  Gradient buffers that the engine made
-    itself (fresh results of a rule, or sums) are "owned": further
+def _run_fast(root_nodes, grads, retain_graph, check):
+    """The engine loop of ``Tensor.backward`` without ``create_graph``.
+
+    Nodes run in decreasing recording order (a heap on ``_seq``), so a node runs
+    after every node that sends it a gradient.  Gradient buffers that the
+    engine made itself (fresh results of a rule, or sums) are "owned": further
     contributions are added into them in place, and a leaf takes an owned
     buffer as its ``.grad`` without copying."""
     owned = set()
-    ready = [n for n in root_nodes if deps[n] == 0]
-    pop = ready.pop
-    push = ready.append
+    heap = [(-n._seq, n) for n in root_nodes]
+    heapq.heapify(heap)
+    pop = heapq.heappop
+    push = heapq.heappush
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = False
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            while ready:
-                node = pop()
-                g = grads.pop(node, None)
-                nf = node.next_functions
-                if g is None:
-                    for child, _ in nf:
-                        if child is not None:
-                            d = deps[child] - 1
-                            deps[child] = d
-                            if d == 0:
-                                push(child)
-                    continue
+            while heap:
+                node = pop(heap)[1]
+                g = grads.pop(node)
                 if type(node) is AccumulateGrad:
                     var = node.variable
                     if var._hooks:
@@ -282,7 +284,7 @@ def _run_fast(root_nodes, deps, grads, retain_graph, check):
                 ans = node.ans
                 vjps = node.vjps
                 i = -1
-                for child, _ in nf:
+                for child, _ in node.next_functions:
                     i += 1
                     if child is None:
                         continue
@@ -298,6 +300,7 @@ def _run_fast(root_nodes, deps, grads, retain_graph, check):
                     prev = grads.get(child)
                     if prev is None:
                         grads[child] = gi
+                        push(heap, (-child._seq, child))
                         if fresh:
                             owned.add(child)
                     elif child in owned and np.result_type(prev, gi) == prev.dtype:
@@ -309,10 +312,6 @@ def _run_fast(root_nodes, deps, grads, retain_graph, check):
                             owned.add(child)
                         else:
                             owned.discard(child)
-                    d = deps[child] - 1
-                    deps[child] = d
-                    if d == 0:
-                        push(child)
                 if not retain_graph:
                     node._freed = True
     finally:
@@ -345,6 +344,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             grads[node] = g
             root_nodes.append(node)
 
+    check = _mutated[0]
+    if inputs is None and not create_graph:
+        _run_fast(root_nodes, grads, retain_graph, check)
+        return None
+
     # Dependency counts by an iterative DFS over next_functions.
     deps = dict.fromkeys(root_nodes, 0)
     stack = list(root_nodes)
@@ -356,11 +360,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 else:
                     deps[child] = 1
                     stack.append(child)
-
-    check = _mutated[0]
-    if inputs is None and not create_graph:
-        _run_fast(root_nodes, deps, grads, retain_graph, check)
-        return None
 
     # Kahn's algorithm: a node runs once every consumer has sent its gradient.
     order = []

@@ -21,7 +21,7 @@ import numpy as np
 from . import graph
 from . import rules as R
 from .grad_mode import _state
-from .graph import AccumulateGrad, run_backward
+from .graph import AccumulateGrad, next_seq as _next_seq, run_backward
 from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
@@ -73,93 +73,133 @@ def _unary(cls, x, *params):
     return t
 
 
-def _unary0(cls, x):
-    """``_unary`` without parameters, inlined: the hot path of sin, exp, ..."""
-    xv = x._value
-    if type(xv) is _ndarray and not xv.shape:
-        xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
+def _unary_op(cls):
+    """The function applying one-input primitive ``cls`` (sin, exp, neg, ...).
+
+    Made once per primitive, so the hot path is a single Python call with the
+    class in a closure cell; a non-tensor argument is converted first."""
+    fwd = cls.fwd
     sfwd = cls.sfwd
-    if sfwd is not None and type(xv) is _float64:
-        try:
-            out = _float64(sfwd(xv))
-        except (ValueError, OverflowError):
-            out = cls.fwd(xv)
-    else:
-        out = cls.fwd(xv)
-    t = _new(Tensor)
-    t._value = out
-    t._grad = t._acc = t._hooks = t._vc = None
-    if x._requires_grad and _state.enabled:
-        fn = x.grad_fn
-        node = _new(cls)
-        node.args = (x,)
-        node.datas = (xv,)
-        node.ans = out
-        node.next_functions = ((fn if fn is not None else x._accumulator(), 0),)
-        node._freed = False
-        node._hooks = node._retained = node._sv = node._out_vc = None
-        t.grad_fn = node
-        t._requires_grad = True
-        if x._vc is not None:
-            node._sv = (x._vc[0],)
-    else:
-        t.grad_fn = None
-        t._requires_grad = False
-    return t
+
+    def op(x):
+        if type(x) is not Tensor and not isinstance(x, Tensor):
+            x = _as_tensor(x)
+        xv = x._value
+        if type(xv) is _ndarray and not xv.shape:
+            xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
+        if sfwd is not None and type(xv) is _float64:
+            try:
+                out = _float64(sfwd(xv))
+            except (ValueError, OverflowError):
+                out = fwd(xv)
+        else:
+            out = fwd(xv)
+        t = _new(Tensor)
+        t._value = out
+        t._grad = t._acc = t._hooks = t._vc = None
+        if x._requires_grad and _state.enabled:
+            fn = x.grad_fn
+            if fn is None:
+                fn = x._accumulator()
+            node = _new(cls)
+            node.args = (x,)
+            node.datas = (xv,)
+            node.ans = out
+            node.next_functions = ((fn, 0),)
+            node._freed = False
+            node._hooks = node._retained = node._sv = node._out_vc = None
+            node._seq = _next_seq()
+            t.grad_fn = node
+            t._requires_grad = True
+            if x._vc is not None:
+                node._sv = (x._vc[0],)
+        else:
+            t.grad_fn = None
+            t._requires_grad = False
+        return t
+    op.__name__ = cls.__name__
+    return op
+
+
+def _binary_op(cls):
+    """The function applying two-input primitive ``cls`` (add, mul, ...); either
+    input may be a constant.  Made once per primitive (see ``_unary_op``)."""
+    fwd = cls.fwd
+
+    def op(x, y):
+        if isinstance(x, Tensor):
+            xv = x._value
+            xr = x._requires_grad
+            xvc = x._vc
+            if type(xv) is _ndarray and not xv.shape:
+                xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
+        else:
+            xv = x
+            xr = False
+            xvc = None
+        if isinstance(y, Tensor):
+            yv = y._value
+            yr = y._requires_grad
+            yvc = y._vc
+            if type(yv) is _ndarray and not yv.shape:
+                yv = yv[()]
+        else:
+            yv = y
+            yr = False
+            yvc = None
+        out = fwd(xv, yv)
+        t = _new(Tensor)
+        t._value = out
+        t._grad = t._acc = t._hooks = t._vc = None
+        if (xr or yr) and _state.enabled:
+            if xr:
+                fn = x.grad_fn
+                ex = (fn if fn is not None else x._accumulator(), 0)
+            else:
+                ex = _NO_EDGE
+            if yr:
+                fn = y.grad_fn
+                ey = (fn if fn is not None else y._accumulator(), 0)
+            else:
+                ey = _NO_EDGE
+            node = _new(cls)
+            node.args = (x, y)
+            node.datas = (xv, yv)
+            node.ans = out
+            node.next_functions = (ex, ey)
+            node._freed = False
+            node._hooks = node._retained = node._sv = node._out_vc = None
+            node._seq = _next_seq()
+            t.grad_fn = node
+            t._requires_grad = True
+            if xvc is not None or yvc is not None:
+                _capture(node, (x, y))
+        else:
+            t.grad_fn = None
+            t._requires_grad = False
+        return t
+    op.__name__ = cls.__name__
+    return op
+
+
+_UNARY_OPS = {}
+_BINARY_OPS = {}
+
+
+def _unary0(cls, x):
+    """Apply one-input primitive ``cls`` to ``x`` (see ``_unary_op``)."""
+    op = _UNARY_OPS.get(cls)
+    if op is None:
+        op = _UNARY_OPS[cls] = _unary_op(cls)
+    return op(x)
 
 
 def _binary(cls, x, y):
-    """Apply a two-input primitive; either input may be a constant."""
-    if isinstance(x, Tensor):
-        xv = x._value
-        xr = x._requires_grad
-        xvc = x._vc
-        if type(xv) is _ndarray and not xv.shape:
-            xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
-    else:
-        xv = x
-        xr = False
-        xvc = None
-    if isinstance(y, Tensor):
-        yv = y._value
-        yr = y._requires_grad
-        yvc = y._vc
-        if type(yv) is _ndarray and not yv.shape:
-            yv = yv[()]
-    else:
-        yv = y
-        yr = False
-        yvc = None
-    out = cls.fwd(xv, yv)
-    t = _new(Tensor)
-    t._value = out
-    t._grad = t._acc = t._hooks = t._vc = None
-    if (xr or yr) and _state.enabled:
-        if xr:
-            fn = x.grad_fn
-            ex = (fn if fn is not None else x._accumulator(), 0)
-        else:
-            ex = _NO_EDGE
-        if yr:
-            fn = y.grad_fn
-            ey = (fn if fn is not None else y._accumulator(), 0)
-        else:
-            ey = _NO_EDGE
-        node = _new(cls)
-        node.args = (x, y)
-        node.datas = (xv, yv)
-        node.ans = out
-        node.next_functions = (ex, ey)
-        node._freed = False
-        node._hooks = node._retained = node._sv = node._out_vc = None
-        t.grad_fn = node
-        t._requires_grad = True
-        if xvc is not None or yvc is not None:
-            _capture(node, (x, y))
-    else:
-        t.grad_fn = None
-        t._requires_grad = False
-    return t
+    """Apply two-input primitive ``cls`` to ``x`` and ``y`` (see ``_binary_op``)."""
+    op = _BINARY_OPS.get(cls)
+    if op is None:
+        op = _BINARY_OPS[cls] = _binary_op(cls)
+    return op(x, y)
 
 
 def _apply(cls, args, nin):
@@ -581,28 +621,16 @@ class Tensor:
         return _unary(R.CloneBackward0, self)
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other):
-        return _binary(R.AddBackward0, self, other)
-
-    def __radd__(self, other):
-        return _binary(R.AddBackward0, self, other)
-
-    def __sub__(self, other):
-        return _binary(R.SubBackward0, self, other)
+    __add__ = __radd__ = _binary_op(R.AddBackward0)
+    __sub__ = _binary_op(R.SubBackward0)
 
     def __rsub__(self, other):
         if isinstance(other, Tensor):
             return _binary(R.SubBackward0, other, self)
         return _unary(R.RsubBackward1, self, _value_of(other))
 
-    def __mul__(self, other):
-        return _binary(R.MulBackward0, self, other)
-
-    def __rmul__(self, other):
-        return _binary(R.MulBackward0, self, other)
-
-    def __truediv__(self, other):
-        return _binary(R.DivBackward0, self, other)
+    __mul__ = __rmul__ = _binary_op(R.MulBackward0)
+    __truediv__ = _binary_op(R.DivBackward0)
 
     def __rtruediv__(self, other):
         # torch computes c / x as reciprocal(x) * c.
@@ -626,8 +654,7 @@ class Tensor:
         from .functions import matmul
         return matmul(other, self)
 
-    def __neg__(self):
-        return _unary0(R.NegBackward0, self)
+    __neg__ = _unary_op(R.NegBackward0)
 
     def __pos__(self):
         return self
