@@ -222,6 +222,17 @@ class Calculus:
     # -- reverse mode ------------------------------------------------------------
     def reverse(self, out, wrt):
         """Gradient of the scalar expression ``out`` with respect to the params ``wrt``."""
+        grads, lanes = self.reverse_with_lanes(out, wrt)
+        if lanes:
+            raise NotImplementedError("reverse(): vectorised loops need reverse_with_lanes()")
+        return grads
+
+    def reverse_with_lanes(self, out, wrt):
+        """Like ``reverse``, and the adjoints of lane symbols (vectorised loops) apart.
+
+        A lane's adjoint is a vector over the slice it stands for; the caller
+        scatters it into the gradient of its parameter.
+        """
         g = self.g
         mask = 0
         for v in wrt:
@@ -246,4 +257,9 @@ class Calculus:
                 continue
             bar = g.define(naming.adjoint(s.name), _sum(terms))
             push(g.defs[s], bar, s)
-        return [_sum(contrib.get(v, ())) for v in wrt]
+        lanes = {}
+        for lane in g.lanes:
+            terms = contrib.get(lane)
+            if terms:
+                lanes[lane] = g.define(naming.adjoint(lane.name), _sum(terms))
+        return [_sum(contrib.get(v, ())) for v in wrt], lanes

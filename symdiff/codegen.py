@@ -149,6 +149,9 @@ class NumpyCodePrinter(_Common, NumPyPrinter):
     def _print_Or(self, expr):
         return self._logical("logical_or", expr)
 
+    def _print_LaneSum(self, expr):
+        return f"numpy.sum({self._print(expr.args[0])}, axis=0)"
+
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
         return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
@@ -179,7 +182,10 @@ class Layout:
 
     ``kind`` is ``"scalar"`` (one expression), ``"array"`` (an ndarray of core shape
     ``shape`` followed by the broadcast shape of the inputs) or ``"tuple"`` (a tuple
-    of sub-layouts, e.g. one gradient entry per parameter).
+    of sub-layouts, e.g. one gradient entry per parameter). ``"scatter"`` is an
+    array of core shape ``shape`` assembled from one expression per element and,
+    for each index in ``items``, a vector added into that slice (the gradient's
+    share from a vectorised loop).
     """
 
     kind: str
@@ -192,6 +198,8 @@ class Layout:
             return 1
         if self.kind == "array":
             return int(np.prod(self.shape, dtype=int))
+        if self.kind == "scatter":      # one entry per element, then one per lane slice
+            return int(np.prod(self.shape, dtype=int)) + len(self.items)
         return sum(item.size for item in self.items)
 
 
@@ -258,6 +266,9 @@ def _inline_targets(graph, lines, out_exprs) -> set:
     for _, e in lines:
         for u in e.free_symbols:
             uses[u] = uses.get(u, 0) + 1
+        for p in e.atoms(sympy.Pow):     # x**2 prints as x*x: the base is read twice
+            if p.base.is_Symbol:
+                uses[p.base] = uses.get(p.base, 0) + 2
     for e in out_exprs:
         for u in e.free_symbols:
             uses[u] = uses.get(u, 0) + 2         # outputs keep their names
@@ -299,7 +310,13 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     inline = _inline_targets(graph, lines, out_exprs)
 
     body: list[str] = []
-    if params:
+    used = set()
+    for _, e in lines:
+        used |= e.free_symbols
+    for e in out_exprs:
+        used |= e.free_symbols
+    lanes = [s for s in graph.lanes if s in used]
+    if params and not lanes:
         mp = MathCodePrinter()
         checks, unpack = [], []
         for p in params:
@@ -327,8 +344,13 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         if shape:
             for idx in np.ndindex(*shape):
                 elem = symbols[p][idx]
-                sub = ", ".join(map(str, idx))
-                arr.append(f"{elem.name} = {p}[{sub}]")
+                if elem in used:
+                    sub = ", ".join(map(str, idx))
+                    arr.append(f"{elem.name} = {p}[{sub}]")
+            for lane in lanes:
+                param, spec, _ = graph.lanes[lane]
+                if param == p:
+                    arr.append(f"{lane.name} = {p}[{_index_text(spec)}]")
             batch.append(f"numpy.shape({p})[{len(shape)}:]")
         else:
             batch.append(f"numpy.shape({p})")
@@ -337,7 +359,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         # Long arrays go through in cache-sized blocks: a chain of numpy
         # operations on 4096 elements keeps its temporaries in cache.
         arr.append(f"if _blockable(_shape, {', '.join(params)}):")
-        arr.append(f"    return _blocked({fname}, _shape, {', '.join(params)})")
+        arr.append(f"    return _blocked(_self, _shape, {', '.join(params)})")
     arr.append(f"_like = _lazy_like({', '.join(params)})")
     arr += _print_lines(npp, lines, inline, "")
     arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
@@ -356,13 +378,27 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                  "_in": runtime.as_input, "_out": runtime.as_output,
                  "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
                  "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
-                 "_lazy_like": runtime.lazy_like, "_blockable": runtime.blockable, "_blocked": runtime.blocked,
+                 "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter, "_blockable": runtime.blockable, "_blocked": runtime.blocked,
                  "_is_point": runtime.is_point, "_floats": runtime.floats,
                  "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")
     exec(code, namespace)
+    namespace["_self"] = namespace[fname]     # a local may share the function's name
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return Compiled(namespace[fname], source, filename)
+
+
+def _index_text(spec: tuple) -> str:
+    """``(slice(1, 10, 1), 2)`` -> ``1:10, 2`` (as written in an index)."""
+    parts = []
+    for k in spec:
+        if isinstance(k, slice):
+            step = "" if k.step in (None, 1) else f":{k.step}"
+            parts.append(f"{'' if k.start is None else k.start}:"
+                         f"{'' if k.stop is None else k.stop}{step}")
+        else:
+            parts.append(str(k))
+    return ", ".join(parts)
 
 
 def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
@@ -376,6 +412,17 @@ def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
 
 
 def _emit_layout(layout: Layout, exprs, printer) -> str:
+    if layout.kind == "scatter":
+        n = int(np.prod(layout.shape, dtype=int))
+        points = []
+        for flat_index in range(n):
+            e = next(exprs)
+            if e != 0:
+                idx = np.unravel_index(flat_index, layout.shape)
+                points.append(f"({tuple(int(i) for i in idx)!r}, {printer.doprint(e)})")
+        slices = [f"({spec!r}, {printer.doprint(next(exprs))})" for spec in layout.items]
+        return (f"_scatter({layout.shape!r}, _shape, ({''.join(p + ', ' for p in slices)}), "
+                f"({''.join(p + ', ' for p in points)}))")
     if layout.kind == "scalar":
         return f"_out({printer.doprint(next(exprs))}, _shape, _like)"
     if layout.kind == "array":

@@ -40,10 +40,70 @@ import sympy
 
 from . import fence, naming, primitives
 from .errors import SymdiffError, SymdiffSyntaxError
-from .graph import Graph, Traced
+from .graph import Graph, LaneSum, Traced
 from .source import FunctionSource, NoSource, function_source, unwrap
 
 MAX_INLINE_DEPTH = 40     # nested helper calls; deeper means (probably) unbounded recursion
+# A loop over range() with at least this many steps is first read once with its
+# index standing for all steps at once (lanes, see ``Tracer.vectorize_loop``);
+# shorter loops, and bodies a lane cannot stand for, are unrolled.
+VECTOR_MIN = 16
+_MISSING = object()
+
+
+class _NotVectorizable(Exception):
+    """The loop body does something a lane cannot stand for: unroll the loop instead."""
+
+
+class LaneIndex:
+    """The index of a vectorised loop: ``start + step*k`` for every lane ``k`` at once.
+
+    Only what keeps it an arithmetic progression is allowed (adding, subtracting
+    and multiplying by integers, indexing a shaped parameter); anything else
+    (comparing it, using it as a number) makes the loop unroll.
+    """
+
+    __slots__ = ("start", "step", "count")
+
+    def __init__(self, start: int, step: int, count: int):
+        self.start, self.step, self.count = start, step, count
+
+    @staticmethod
+    def _int(k) -> int:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise _NotVectorizable
+        return int(k)
+
+    def __add__(self, k):
+        return LaneIndex(self.start + self._int(k), self.step, self.count)
+
+    __radd__ = __add__
+
+    def __sub__(self, k):
+        return LaneIndex(self.start - self._int(k), self.step, self.count)
+
+    def __rsub__(self, k):
+        return LaneIndex(self._int(k) - self.start, -self.step, self.count)
+
+    def __mul__(self, k):
+        k = self._int(k)
+        if k == 0:
+            raise _NotVectorizable
+        return LaneIndex(self.start * k, self.step * k, self.count)
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return LaneIndex(-self.start, -self.step, self.count)
+
+    def _refuse(self, *args):
+        raise _NotVectorizable
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __bool__ = __index__ = __int__ = __float__ = __hash__ = _refuse
+
+    def positions(self) -> list[int]:
+        return [self.start + self.step * k for k in range(self.count)]
 
 
 # -- values -----------------------------------------------------------------------
@@ -179,8 +239,9 @@ def _callable_name(f) -> str:
 # -- the tracing context shared by a function and everything it inlines ------------
 
 class Context:
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, vectorize: bool = True):
         self.graph = graph
+        self.vectorize = vectorize
         self.depth = 0
         self._parsed: dict[int, tuple[Any, FunctionSource]] = {}
 
@@ -220,6 +281,8 @@ class Tracer(ast.NodeVisitor):
         self.name = name
         self.frames: list[tuple[list, int]] = []
         self._returns: dict[int, bool] = {}
+        self._lane_watch: dict | None = None
+        self._lane_carried: set = set()
 
     # -- errors -------------------------------------------------------------
     def error(self, node, construct: str, hint: str):
@@ -346,7 +409,7 @@ class Tracer(ast.NodeVisitor):
 
     def visit_AugAssign(self, node: ast.AugAssign):
         if isinstance(node.target, ast.Name):
-            old = self.lookup(node.target.id, node.target)
+            old = self._note_read(node.target.id, self.lookup(node.target.id, node.target))
         else:
             container = self.lookup(node.target.value.id, node.target)
             old = self.subscript(container, self.visit(node.target.slice), node.target)
@@ -372,13 +435,119 @@ class Tracer(ast.NodeVisitor):
         self.assign(item.target, item.value, item.node)
 
     def visit_For(self, node: ast.For):
-        items = self.iterate(self.visit(node.iter), node.iter)
+        iterable = self.visit(node.iter)
+        if self.ctx.vectorize and isinstance(iterable, range) and len(iterable) >= VECTOR_MIN \
+                and isinstance(node.target, ast.Name) and self._lane_watch is None \
+                and self.vectorize_loop(node, iterable):
+            return None
+        items = self.iterate(iterable, node.iter)
         seq: list = []
         for v in items:
             seq.append(LoopBind(node.target, v, node))
             seq.extend(node.body)
         if seq:
             self.frames.append((seq, 0))
+
+    # -- vectorised loops ------------------------------------------------------------
+    def vectorize_loop(self, node: ast.For, r: range) -> bool:
+        """Read the body once with the index standing for every step; True if that is exact.
+
+        Exact when every value that outlives the loop is a sum over the steps
+        (``total += term``, read nowhere else in the body) or the same in every
+        step, and the body reads no other value left by a previous step.
+        Anything else (recurrences like ``y = y*x + sin(y)``, running sums read
+        in the body, indices that wrap around) leaves the loop to be unrolled.
+        """
+        if any(isinstance(n, (ast.Return, ast.For)) for stmt in node.body
+               for n in _walk_no_defs(stmt)):
+            return False
+        before = self.scope.locals
+        saved_frames = self.frames
+        lanes_before = set(self.g.lanes)
+        self.scope.locals = dict(before)
+        self._lane_watch, self._lane_carried = before, set()
+        try:
+            self.scope.locals[node.target.id] = LaneIndex(r.start, r.step, len(r))
+            self.frames = [(node.body, 0)]
+            if self.run() is not None:
+                raise _NotVectorizable
+            after = self.scope.locals
+            result = self._lane_results(node, before, after, len(r))
+        except (_NotVectorizable, SymdiffError, SymdiffSyntaxError, TypeError, ValueError,
+                IndexError, KeyError, AttributeError, ArithmeticError):
+            self.scope.locals = before
+            self.g.forget_lanes(set(self.g.lanes) - lanes_before)
+            return False
+        finally:
+            self.frames = saved_frames
+            self._lane_watch = None
+        self.scope.locals = result
+        return True
+
+    def _lane_results(self, node, before, after, count) -> dict:
+        g = self.g
+        live = _loaded_outside(self.src.node, node)
+        changed = {k for k, v in after.items() if before.get(k, _MISSING) is not v}
+        carried = self._lane_carried & changed
+        # a carried name is read by name only in its own update (_only_updates), so
+        # what remains to rule out is a value computed from its running value
+        running = [after[k] for k in carried if isinstance(after[k], sympy.Symbol)]
+        result = dict(before)
+        for name in changed:
+            if name not in live and name not in carried:
+                continue                               # a temporary of the body
+            old, new = before.get(name, _MISSING), after[name]
+            if name in carried:
+                if old is _MISSING or not _only_updates(node, name) \
+                        or not isinstance(new, (sympy.Expr, int, float)):
+                    raise _NotVectorizable
+                part = sympy.sympify(g.defs.get(new, new)) - sympy.sympify(old)
+                if _reaches(g, part, running):
+                    raise _NotVectorizable
+                if any(s in g.lanevalued for s in _free(part)):
+                    term = g.define("term", part)
+                    value = old + g.define("lanesum", LaneSum(term))
+                else:
+                    value = old + count * part
+                result[name] = g.define(name, value)
+            else:
+                if _is_lane_value(g, new) or _reaches(g, new, running):
+                    raise _NotVectorizable
+                result[name] = new                    # the same in every step
+        return result
+
+    def lane_subscript(self, base, idx, node):
+        """``x[i + c]`` in a vectorised loop: the lane symbol for the slice it covers."""
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        if not (isinstance(base, np.ndarray) and base.dtype == object) or len(idx) != base.ndim:
+            raise _NotVectorizable
+        at = [k for k, v in enumerate(idx) if isinstance(v, LaneIndex)]
+        if len(at) != 1:
+            raise _NotVectorizable
+        fixed = []
+        for k, v in enumerate(idx):
+            if k == at[0]:
+                fixed.append(None)
+                continue
+            v = self.index_value(v, node)
+            if not isinstance(v, int):
+                raise _NotVectorizable
+            fixed.append(v % base.shape[k] if -base.shape[k] <= v < base.shape[k] else v)
+        lane = idx[at[0]]
+        elements = []
+        for p in lane.positions():
+            if not 0 <= p < base.shape[at[0]]:
+                raise _NotVectorizable                # would wrap around or fail
+            fixed[at[0]] = p
+            elements.append(base[tuple(fixed)])
+        owners = [self.g.element_of.get(e) for e in elements]
+        if any(o is None for o in owners) or len({o[0] for o in owners}) != 1:
+            raise _NotVectorizable
+        param = owners[0][0]
+        spec = _progression([o[1] for o in owners])
+        if spec is None:
+            raise _NotVectorizable
+        return self.g.lane(param, spec, elements)
 
     def iterate(self, value, node) -> list:
         if isinstance(value, (sympy.Basic,)):
@@ -510,7 +679,13 @@ class Tracer(ast.NodeVisitor):
         return node.value
 
     def visit_Name(self, node: ast.Name):
-        return self.lookup(node.id, node)
+        return self._note_read(node.id, self.lookup(node.id, node))
+
+    def _note_read(self, name, v):
+        watch = self._lane_watch
+        if watch is not None and watch.get(name, _MISSING) is v:
+            self._lane_carried.add(name)         # read before this step wrote it
+        return v
 
     def visit_Attribute(self, node: ast.Attribute):
         base = self.visit(node.value)
@@ -652,6 +827,9 @@ class Tracer(ast.NodeVisitor):
         self.fail(node, f"cannot index with a {type(idx).__name__}")
 
     def subscript(self, base, idx, node):
+        if isinstance(idx, LaneIndex) or (isinstance(idx, tuple)
+                                          and any(isinstance(i, LaneIndex) for i in idx)):
+            return self.lane_subscript(base, idx, node)
         idx = self.index_value(idx, node)
         if isinstance(base, sympy.Basic):
             self.error(node, "indexing of a scalar that depends on the input",
@@ -853,6 +1031,94 @@ class Tracer(ast.NodeVisitor):
         return bound
 
 
+def _free(v) -> set:
+    return v.free_symbols if isinstance(v, sympy.Basic) else set()
+
+
+def _reaches(g: Graph, expr, targets) -> bool:
+    """Does ``expr`` use any of ``targets`` (symbols), directly or through definitions?"""
+    targets = {t for t in targets if isinstance(t, sympy.Symbol)}
+    if not targets:
+        return False
+    stack, seen = list(_free(expr)), set()
+    while stack:
+        s = stack.pop()
+        if s in targets:
+            return True
+        if s in seen:
+            continue
+        seen.add(s)
+        if s in g.defs:
+            stack.extend(g.defs[s].free_symbols)
+    return False
+
+
+def _is_lane_value(g: Graph, v) -> bool:
+    if isinstance(v, (tuple, list)) or (isinstance(v, np.ndarray) and v.dtype == object):
+        return any(_is_lane_value(g, e) for e in np.asarray(v, dtype=object).ravel())
+    if isinstance(v, LaneIndex):
+        return True
+    return any(s in g.lanevalued for s in _free(v))
+
+
+def _loaded_outside(fn_node, loop: ast.For) -> set:
+    """Names read anywhere in the function except inside ``loop``'s body."""
+    inside = {id(n) for stmt in loop.body for n in ast.walk(stmt)}
+    return {n.id for n in ast.walk(fn_node)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+
+
+def _only_updates(loop: ast.For, name: str) -> bool:
+    """``name`` is updated by one top-level ``name += ...`` / ``name = name + ...`` and read
+    nowhere else in the body: a sum over the steps, not a running value."""
+    updates = [s for s in loop.body
+               if (isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add)
+                   and isinstance(s.target, ast.Name) and s.target.id == name)
+               or (isinstance(s, ast.Assign) and len(s.targets) == 1
+                   and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name
+                   and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Add))]
+    if len(updates) != 1:
+        return False
+    upd = updates[0]
+    allowed = set()
+    if isinstance(upd, ast.Assign):
+        sides = [upd.value.left, upd.value.right]
+        own = [x for x in sides if isinstance(x, ast.Name) and x.id == name]
+        if len(own) != 1:
+            return False
+        allowed.add(id(own[0]))
+    for stmt in loop.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) \
+                    and id(n) not in allowed:
+                return False
+    for stmt in loop.body:            # assigned nowhere else (a branch, a tuple target)
+        if stmt is upd:
+            continue
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
+                return False
+    return True
+
+
+def _progression(indices: list) -> tuple | None:
+    """``(2, slice(0, 9, 1))`` if the index tuples step along one axis, else None."""
+    first, last = indices[0], indices[-1]
+    axes = [k for k in range(len(first)) if first[k] != last[k]]
+    if len(indices) < 2 or len(axes) != 1:
+        return None
+    a = axes[0]
+    step = indices[1][a] - first[a]
+    for k, ix in enumerate(indices):
+        if any(ix[j] != first[j] for j in range(len(first)) if j != a) \
+                or ix[a] != first[a] + k * step or step == 0:
+            return None
+    stop = first[a] + step * len(indices)
+    spec = list(first)
+    spec[a] = slice(first[a], None if stop < 0 else stop, step)
+    return tuple(spec)
+
+
 def _walk_no_defs(node):
     """``ast.walk`` that does not enter nested functions or lambdas."""
     stack = [node]
@@ -936,7 +1202,7 @@ def _make_symbols(g: Graph, params, shapes) -> dict:
             g.reserve(p)
             arr = np.empty(shape, dtype=object)
             for idx in np.ndindex(shape):
-                arr[idx] = g.param(naming.element(p, idx))
+                arr[idx] = g.element(p, idx)
             symbols[p] = arr
         else:
             symbols[p] = g.param(p)
@@ -995,7 +1261,7 @@ RECURSION_LIMIT = 12000
 
 
 @_deep_recursion
-def trace(fn, shapes: dict | None = None) -> Traced:
+def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
     """Read ``fn``'s source into an SSA ``Graph``; see the module docstring.
 
     >>> def f(x, y=2.0):
@@ -1019,7 +1285,7 @@ def trace(fn, shapes: dict | None = None) -> Traced:
         raise ValueError(f"shapes given for unknown parameters {sorted(unknown)}; "
                          f"{original.__name__} has parameters {params}")
     g = Graph()
-    ctx = Context(g)
+    ctx = Context(g, vectorize=vectorize)
     filename = original.__code__.co_filename
     try:
         src = ctx.parsed(original)

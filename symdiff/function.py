@@ -33,7 +33,7 @@ class SymbolicFunction:
     """
 
     def __init__(self, traced: Traced, outputs, layout: Layout, name: str,
-                 wrt: tuple = (), fn=None, backend: str = "numpy", calculus=None):
+                 wrt: tuple = (), fn=None, backend: str = "numpy", calculus=None, recipe=None):
         self._traced = traced
         self._outputs = tuple(outputs)
         self._layout = layout
@@ -43,6 +43,8 @@ class SymbolicFunction:
         self.backend = backend
         self._calculus = calculus or Calculus(traced.graph)
         self._children: dict = {}
+        self._recipe = recipe           # (parent, method, args) this was derived by
+        self._twin_cache = None
         self._compiled = None
         self._fn = None
         self._nparams = len(traced.params)
@@ -77,6 +79,8 @@ class SymbolicFunction:
     @property
     def expr(self):
         """The flattened sympy expression (a Matrix for vector results)."""
+        if self._expr is None and self._vectorised():
+            self._expr = self._twin().expr          # one term per element, as written
         if self._expr is None:
             flat = [self.graph.flatten(e) for e in self._outputs]
             lay = self._layout
@@ -108,7 +112,7 @@ class SymbolicFunction:
         return self._compiled
 
     def _small(self) -> bool:
-        return len(self.graph.needed(self._outputs)) <= 40
+        return not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
 
     def _code_name(self) -> str:
         return naming.sanitize(self.name.replace(" ", "_"))
@@ -147,12 +151,37 @@ class SymbolicFunction:
             self._children[key] = build()
         return self._children[key]
 
-    def _derived(self, outputs, layout, name, wrt) -> "SymbolicFunction":
+    def _derived(self, outputs, layout, name, wrt, recipe=None) -> "SymbolicFunction":
         return SymbolicFunction(self._traced, outputs, layout, name, wrt=wrt, fn=self.fn,
-                                backend=self.backend, calculus=self._calculus)
+                                backend=self.backend, calculus=self._calculus, recipe=recipe)
+
+    # -- vectorised loops -----------------------------------------------------------
+    def _vectorised(self) -> bool:
+        """Were loops of this function read as lanes (vectorised) rather than unrolled?"""
+        return bool(self.graph.lanes)
+
+    def _twin(self) -> "SymbolicFunction":
+        """This function with every loop unrolled: what lanes cannot do goes through it.
+
+        Values and gradients of vectorised loops are computed on slices; partial
+        derivatives by element, Hessians, Jacobians and ``expr`` need one symbol per
+        element, so they are built on the unrolled trace, once, on first use.
+        """
+        if self._twin_cache is None:
+            if self._recipe is None:
+                from . import api, frontend
+                traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
+                                        vectorize=False)
+                self._twin_cache = api._from_traced(traced, self.fn, self.backend)
+            else:
+                parent, method, args = self._recipe
+                self._twin_cache = getattr(parent._twin(), method)(*args)
+        return self._twin_cache
 
     def _diff1(self, var: str) -> "SymbolicFunction":
         def build():
+            if self._vectorised():
+                return self._twin()._diff1(var)
             syms = self._param_symbols(var)
             wrt = self.wrt + (var,)
             name = naming.display_derivative(self._traced.name, wrt)
@@ -203,13 +232,28 @@ class SymbolicFunction:
         names = self._wrt_names(wrt)
 
         def build():
+            t = self._traced
+            if self._vectorised() and any(n not in t.symbols for n in names):
+                return self._twin().gradient(names)       # by element of a shaped param
             syms = [s for n in names for s in self._param_symbols(n)]
-            flat = self._calculus.reverse(self._outputs[0], syms)
-            items = tuple(Layout("array", shape=self._traced.shapes[n])
-                          if self._traced.shapes.get(n) and n in self._traced.symbols else SCALAR
-                          for n in names)
-            return self._derived(flat, Layout("tuple", items=items),
-                                 f"grad {self.name}", self.wrt)
+            flat, lanes = self._calculus.reverse_with_lanes(self._outputs[0], syms)
+            outs, items, k = [], [], 0
+            for n in names:
+                shape = t.shapes.get(n) if n in t.symbols else None
+                size = int(np.prod(shape, dtype=int)) if shape else 1
+                part, k = list(flat[k:k + size]), k + size
+                mine = [(self.graph.lanes[lane][1], bar) for lane, bar in lanes.items()
+                        if self.graph.lanes[lane][0] == n]
+                if mine:        # a vectorised loop's share arrives as whole slices
+                    items.append(Layout("scatter", shape=shape,
+                                        items=tuple(spec for spec, _ in mine)))
+                    outs += part + [bar for _, bar in mine]
+                else:
+                    items.append(Layout("array", shape=shape) if shape else SCALAR)
+                    outs += part
+            return self._derived(outs, Layout("tuple", items=tuple(items)),
+                                 f"grad {self.name}", self.wrt,
+                                 recipe=(self, "gradient", (names,)))
         return self._child(("grad", names), build)
 
     def hessian_of(self, wrt=None) -> "SymbolicFunction":
@@ -218,6 +262,8 @@ class SymbolicFunction:
         names = self._wrt_names(wrt)
 
         def build():
+            if self._vectorised():
+                return self._twin().hessian_of(names)
             syms = [s for n in names for s in self._param_symbols(n)]
             grad = list(self.gradient(names)._outputs)
             rows = [self._calculus.forward(grad, s) for s in syms]   # rows[j][i] = d g_i / d x_j
@@ -232,6 +278,8 @@ class SymbolicFunction:
         names = self._wrt_names(wrt)
 
         def build():
+            if self._vectorised():
+                return self._twin().jacobian_of(names)
             syms = [s for n in names for s in self._param_symbols(n)]
             outs = list(self._outputs)
             m, n = len(outs), len(syms)

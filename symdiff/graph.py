@@ -19,6 +19,68 @@ import sympy
 from . import naming
 
 
+class _Bits:
+    """``bit[p] == 1 << position[p]``, made when asked: storing one n-bit int per
+    parameter would take n**2/16 bytes (600 MB for 100,000 elements)."""
+
+    def __init__(self, position):
+        self.position = position
+
+    def __getitem__(self, sym):
+        return 1 << self.position[sym]
+
+    def __contains__(self, sym):
+        return sym in self.position
+
+
+class _Deps(dict):
+    """Bitsets of definitions and lanes; a parameter's own bit is made on demand."""
+
+    def __init__(self, position):
+        super().__init__()
+        self.position = position
+
+    def get(self, sym, default=None):
+        v = dict.get(self, sym)
+        if v is not None:
+            return v
+        p = self.position.get(sym)
+        return default if p is None else 1 << p
+
+    def __getitem__(self, sym):
+        v = self.get(sym)
+        if v is None:
+            raise KeyError(sym)
+        return v
+
+
+def _bitset(positions) -> int:
+    """The int with exactly these bits set, in linear time (``|=`` in a loop is quadratic)."""
+    if not positions:
+        return 0
+    buf = bytearray(max(positions) // 8 + 1)
+    for p in positions:
+        buf[p >> 3] |= 1 << (p & 7)
+    return int.from_bytes(buf, "little")
+
+
+class LaneSum(sympy.Function):
+    """Sum over the lanes of a vectorised loop.
+
+    A loop ``for i in range(n): total += term(x[i], x[i+1])`` is read once with
+    ``x[i]`` standing for the whole slice ``x[0:n]`` (a *lane* symbol); the
+    term is then lane-valued and ``total`` gains ``LaneSum(term)``. Printed as
+    ``numpy.sum(term, axis=0)``; its derivative with respect to every lane of
+    its argument is 1.
+    """
+
+    nargs = 1
+    is_real = True
+
+    def fdiff(self, argindex=1):
+        return sympy.S.One
+
+
 class Graph:
     """Ordered SSA definitions ``symbol = expr``; insertion order is a topological order.
 
@@ -30,14 +92,20 @@ class Graph:
         self.defs: dict[sympy.Symbol, sympy.Expr] = {}
         self.index: dict[sympy.Symbol, int] = {}     # position of a def, or of a param (negative)
         self.params: list[sympy.Symbol] = []         # scalar input symbols, flattened
-        self.bit: dict[sympy.Symbol, int] = {}       # param -> its bit
-        self.deps: dict[sympy.Symbol, int] = {}      # param or def -> bitset of params
+        self.position: dict[sympy.Symbol, int] = {}  # param -> its bit's position
+        self.bit = _Bits(self.position)              # param -> its bit (made on demand)
+        self.deps = _Deps(self.position)             # param or def -> bitset of params
         self.origin: dict[sympy.Symbol, tuple] = {}  # def -> (base symbol, wrt multi-index)
         self.names = naming.Namer()
         self._flat: dict[sympy.Symbol, sympy.Expr] = {}
         # caches used by calculus: (base, multi-index) -> expr
         self.dmemo: dict[tuple, sympy.Expr] = {}
         self.pieces: set[sympy.Symbol] = set()       # defs made by _split, not by the user
+        # vectorised loops: lane symbol -> (param, index with one slice, element symbols)
+        self.lanes: dict[sympy.Symbol, tuple] = {}
+        self._lane_keys: dict[tuple, sympy.Symbol] = {}
+        self.lanevalued: set[sympy.Symbol] = set()   # lanes and defs computed from them
+        self.element_of: dict[sympy.Symbol, tuple] = {}   # element symbol -> (param, index)
 
     # -- building ---------------------------------------------------------------
     def param(self, name: str) -> sympy.Symbol:
@@ -46,11 +114,36 @@ class Graph:
             raise ValueError(f"parameter name {name!r} is already used")
         self.names.reserve(name)
         sym = sympy.Symbol(name, real=True)
-        self.bit[sym] = 1 << len(self.params)
-        self.deps[sym] = self.bit[sym]
+        self.position[sym] = len(self.params)
         self.index[sym] = -1 - len(self.params)
         self.params.append(sym)
         return sym
+
+    def element(self, param: str, index: tuple) -> sympy.Symbol:
+        """A new input symbol for one element of the shaped parameter ``param``."""
+        sym = self.param(naming.element(param, index))
+        self.element_of[sym] = (param, index)
+        return sym
+
+    def lane(self, param: str, index: tuple, elements: list) -> sympy.Symbol:
+        """The symbol standing for ``param[index]``, where ``index`` holds one slice."""
+        key = (param, tuple((k.start, k.stop, k.step) if isinstance(k, slice) else k
+                            for k in index))        # slices hash only from Python 3.12
+        sym = self._lane_keys.get(key)
+        if sym is None:
+            sym = sympy.Symbol(self.names.fresh(f"{param}_lane"), real=True)
+            self.deps[sym] = _bitset([self.position[e] for e in elements])
+            self.lanes[sym] = (param, index, list(elements))
+            self.lanevalued.add(sym)
+            self._lane_keys[key] = sym
+        return sym
+
+    def forget_lanes(self, lanes) -> None:
+        """Drop lanes of an abandoned vectorisation attempt (their defs stay, unused)."""
+        for sym in lanes:
+            param, index, _ = self.lanes.pop(sym)
+            self._lane_keys = {k: v for k, v in self._lane_keys.items() if v is not sym}
+            self.lanevalued.discard(sym)
 
     def reserve(self, name: str) -> None:
         """Keep ``name`` from ever being handed out (parameter names of shaped params)."""
@@ -75,6 +168,9 @@ class Graph:
             d |= self.deps.get(s, 0)
         self.deps[sym] = d
         self.origin[sym] = origin if origin is not None else (sym, ())
+        if self.lanevalued and not isinstance(expr, LaneSum) \
+                and any(s in self.lanevalued for s in expr.free_symbols):
+            self.lanevalued.add(sym)
         return sym
 
     def _split(self, expr, hint):

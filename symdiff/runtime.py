@@ -115,6 +115,16 @@ def blocked(fn, shape, *args):
     return tuple(outs) if isinstance(res, tuple) else outs[0]
 
 
+def scatter(core, shape, slices, points):
+    """An array of shape ``core + shape``: slices of vectorised loops and single elements."""
+    out = np.zeros(tuple(core) + tuple(shape), dtype=_FLOAT)
+    for index, value in slices:
+        out[index] += value
+    for index, value in points:
+        out[index] += value
+    return out
+
+
 def is_point(x, core) -> bool:
     """An input of exactly the parameter's shape (no batch axes): the float path applies."""
     return isinstance(x, (np.ndarray, list, tuple)) and np.shape(x) == core
