@@ -61,12 +61,17 @@ def require(backend: str) -> None:
 
 
 def generate(backend: str, *, lines, out_exprs, layout, name, params, shapes, symbols,
-             doc="") -> codegen.Compiled:
-    """Compile the CSE'd ``lines`` into ``name(*params)`` for ``backend`` (see module doc)."""
+             doc="", lanes=None) -> codegen.Compiled:
+    """Compile the CSE'd ``lines`` into ``name(*params)`` for ``backend`` (see module doc).
+
+    ``lanes`` are the graph's slices of vectorised loops (``Graph.lanes``).
+    """
     require(backend)
     spec = _Spec(lines, list(out_exprs), layout, name, tuple(params), shapes, symbols, doc)
+    spec.used = codegen.used_symbols(lines, out_exprs)
+    spec.lanes = {s: v for s, v in (lanes or {}).items() if s in spec.used}
     if backend == "numba":
-        if not params or any(shapes.get(p) for p in params):
+        if not params or any(shapes.get(p) for p in params) or spec.lanes:
             return _compile(_array_source(spec, errstate=True, note="numba backend: "
                                           "shaped (or no) parameters use numpy code"),
                             spec, _numpy_namespace())
@@ -106,17 +111,7 @@ def _array_source(spec, errstate: bool, note: str = "") -> str:
     """The numpy backend's array path (no scalar fast path), as source text."""
     npp = codegen.NumpyCodePrinter()
     body: list[str] = [f"# {note}"] if note else []
-    batch = []
-    for p in spec.params:
-        shape = spec.shapes.get(p, ())
-        body.append(f"{p} = _in({p})")
-        if shape:
-            for idx in np.ndindex(*shape):
-                body.append(f"{spec.symbols[p][idx].name} = {p}[{', '.join(map(str, idx))}]")
-            batch.append(f"numpy.shape({p})[{len(shape)}:]")
-        else:
-            batch.append(f"numpy.shape({p})")
-    body.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    body += codegen.array_prologue(spec.params, spec.shapes, spec.symbols, spec.lanes, spec.used)
     body.append("_like = None")
     code = [f"{t} = {npp.doprint(e)}" for t, e in spec.lines]
     code.append("return " + codegen._emit_layout(spec.layout, iter(spec.out_exprs), npp))
@@ -130,7 +125,19 @@ def _array_source(spec, errstate: bool, note: str = "") -> str:
 def _numpy_namespace() -> dict:
     return {"numpy": np, "math": math, "_special": runtime.special(),
             "_in": runtime.as_input, "_out": runtime.as_output, "_stack": runtime.stack,
+            "_scatter": runtime.scatter,
             "_broadcast_shapes": runtime.broadcast_shapes}
+
+
+def _inplace_scatter(as_output):
+    """``runtime.scatter`` for array modules with numpy-style in-place item addition."""
+    def scatter(core, shape, slices, points):
+        out = as_output(0.0, tuple(core) + tuple(shape))
+        out = out.clone() if hasattr(out, "clone") else out.copy()
+        for index, value in tuple(slices) + tuple(points):
+            out[index] += value
+        return out
+    return scatter
 
 
 # -- jax ------------------------------------------------------------------------------
@@ -155,8 +162,15 @@ def _jax_namespace() -> dict:
     special = types.SimpleNamespace(erf=jsp.erf, erfc=jsp.erfc, gamma=jsp.gamma,
                                     lgamma=jsp.gammaln, digamma=jsp.digamma,
                                     polygamma=lambda n, x: jsp.polygamma(int(n), x))
+    def scatter(core, shape, slices, points):
+        out = jnp.zeros(tuple(core) + tuple(shape), dtype=float_dtype())
+        for index, value in tuple(slices) + tuple(points):
+            out = out.at[index].add(value)
+        return out
+
     return {"numpy": jnp, "math": math, "_special": special, "_in": as_input,
-            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes}
+            "_out": as_output, "_stack": stack, "_scatter": scatter,
+            "_broadcast_shapes": runtime.broadcast_shapes}
 
 
 # -- torch ----------------------------------------------------------------------------
@@ -183,8 +197,10 @@ class _TorchNumpy:
         return t.as_tensor(x, dtype=t.float64)
 
     def _call(self, fn):
-        def call(*args):
-            return fn(*[self.tensor(a) for a in args])
+        def call(*args, **kwargs):
+            if "axis" in kwargs:                 # numpy's axis is torch's dim
+                kwargs["dim"] = kwargs.pop("axis")
+            return fn(*[self.tensor(a) for a in args], **kwargs)
         call.__name__ = getattr(fn, "__name__", "torch_function")
         return call
 
@@ -245,7 +261,8 @@ def _torch_namespace() -> dict:
         lgamma=tnp._call(sp.gammaln), digamma=tnp._call(sp.digamma),
         polygamma=lambda n, x: sp.polygamma(int(n), tnp.tensor(x)))
     return {"numpy": tnp, "math": math, "_special": special, "_in": as_input,
-            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes}
+            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
+            "_scatter": _inplace_scatter(as_output)}
 
 
 # -- cupy -----------------------------------------------------------------------------
@@ -268,7 +285,8 @@ def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
                                     lgamma=csp.gammaln, digamma=csp.digamma,
                                     polygamma=lambda n, x: csp.polygamma(int(n), x))
     return {"numpy": cp, "math": math, "_special": special, "_in": as_input,
-            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes}
+            "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
+            "_scatter": _inplace_scatter(as_output)}
 
 
 # ---------------------------------------------------------------------------

@@ -305,16 +305,12 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         from . import backends
         return backends.generate(backend, lines=lines, out_exprs=out_exprs, layout=layout,
                                  name=fname, params=params, shapes=shapes, symbols=symbols,
-                                 doc=doc)
+                                 doc=doc, lanes=graph.lanes)
     npp = NumpyCodePrinter()
     inline = _inline_targets(graph, lines, out_exprs)
 
     body: list[str] = []
-    used = set()
-    for _, e in lines:
-        used |= e.free_symbols
-    for e in out_exprs:
-        used |= e.free_symbols
+    used = used_symbols(lines, out_exprs)
     lanes = [s for s in graph.lanes if s in used]
     if params and not lanes:
         mp = MathCodePrinter()
@@ -336,25 +332,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
 
-    batch = []
-    arr: list[str] = []
-    for p in params:
-        shape = shapes.get(p, ())
-        arr.append(f"{p} = _in({p})")
-        if shape:
-            for idx in np.ndindex(*shape):
-                elem = symbols[p][idx]
-                if elem in used:
-                    sub = ", ".join(map(str, idx))
-                    arr.append(f"{elem.name} = {p}[{sub}]")
-            for lane in lanes:
-                param, spec, _ = graph.lanes[lane]
-                if param == p:
-                    arr.append(f"{lane.name} = {p}[{_index_text(spec)}]")
-            batch.append(f"numpy.shape({p})[{len(shape)}:]")
-        else:
-            batch.append(f"numpy.shape({p})")
-    arr.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    arr = array_prologue(params, shapes, symbols, {s: graph.lanes[s] for s in lanes}, used)
     if params and not any(shapes.get(p) for p in params):
         # Long arrays go through in cache-sized blocks: a chain of numpy
         # operations on 4096 elements keeps its temporaries in cache.
@@ -386,6 +364,38 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     namespace["_self"] = namespace[fname]     # a local may share the function's name
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return Compiled(namespace[fname], source, filename)
+
+
+def used_symbols(lines, out_exprs) -> set:
+    used = set()
+    for _, e in lines:
+        used |= e.free_symbols
+    for e in out_exprs:
+        used |= e.free_symbols
+    return used
+
+
+def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]:
+    """Input lines of the array path: conversion, the elements and slices the body
+    reads (not every element of a 100,000-element parameter), the broadcast shape."""
+    batch = []
+    out: list[str] = []
+    for p in params:
+        shape = shapes.get(p, ())
+        out.append(f"{p} = _in({p})")
+        if shape:
+            for idx in np.ndindex(*shape):
+                elem = symbols[p][idx]
+                if elem in used:
+                    out.append(f"{elem.name} = {p}[{', '.join(map(str, idx))}]")
+            for lane, (param, spec, _) in lanes.items():
+                if param == p:
+                    out.append(f"{lane.name} = {p}[{_index_text(spec)}]")
+            batch.append(f"numpy.shape({p})[{len(shape)}:]")
+        else:
+            batch.append(f"numpy.shape({p})")
+    out.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
+    return out
 
 
 def _index_text(spec: tuple) -> str:

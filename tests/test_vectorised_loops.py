@@ -112,3 +112,27 @@ def test_short_loops_are_unrolled():
             total += x[i] ** 2
         return total
     assert not sd.symbolic(short, shapes={"x": (20,)})._vectorised()
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_vectorised_loops_on_other_backends(backend):
+    pytest.importorskip(backend)
+    F = sd.symbolic(m.two_sums_assign_form, shapes={"x": (N,)}, backend=backend)
+    ref = sd.symbolic(m.two_sums_assign_form, shapes={"x": (N,)})
+    x = RNG.uniform(-0.9, 0.9, size=N)
+    assert float(np.asarray(F(x, 0.3))) == pytest.approx(ref(x, 0.3), rel=1e-12)
+    for got, want in zip(F.grad(x, 0.3), ref.grad(x, 0.3)):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12, atol=1e-14)
+
+
+def test_export_of_a_vectorised_gradient(tmp_path):
+    import subprocess
+    import sys
+    G = sd.symbolic(m.rosen, shapes={"x": (N,)}).grad
+    G.export(tmp_path / "grad_rosen.py")
+    x = np.linspace(-0.5, 0.8, N)
+    code = ("import sys; sys.path.insert(0, '.'); import numpy as np, grad_rosen; "
+            f"x = np.linspace(-0.5, 0.8, {N}); print(repr(grad_rosen.grad_rosen(x)[0].tolist()))")
+    out = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, check=True)
+    np.testing.assert_allclose(eval(out.stdout), G(x)[0], rtol=1e-15)
