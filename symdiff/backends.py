@@ -125,7 +125,7 @@ def _array_source(spec, errstate: bool, note: str = "") -> str:
 def _numpy_namespace() -> dict:
     return {"numpy": np, "math": math, "_special": runtime.special(),
             "_in": runtime.as_input, "_out": runtime.as_output, "_stack": runtime.stack,
-            "_scatter": runtime.scatter,
+            "_scatter": runtime.scatter, "_reversed_slice": runtime.reversed_slice,
             "_broadcast_shapes": runtime.broadcast_shapes}
 
 
@@ -135,7 +135,11 @@ def _inplace_scatter(as_output):
         out = as_output(0.0, tuple(core) + tuple(shape))
         out = out.clone() if hasattr(out, "clone") else out.copy()
         for index, value in tuple(slices) + tuple(points):
-            out[index] += value
+            fwd, axes = runtime.forward_index(index, tuple(out.shape))
+            if axes and hasattr(value, "flip"):
+                out[fwd] += value.flip(axes)
+            else:
+                out[index] += value
         return out
     return scatter
 
@@ -170,6 +174,7 @@ def _jax_namespace() -> dict:
 
     return {"numpy": jnp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_scatter": scatter,
+            "_reversed_slice": runtime.reversed_slice,
             "_broadcast_shapes": runtime.broadcast_shapes}
 
 
@@ -262,7 +267,7 @@ def _torch_namespace() -> dict:
         polygamma=lambda n, x: sp.polygamma(int(n), tnp.tensor(x)))
     return {"numpy": tnp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
-            "_scatter": _inplace_scatter(as_output)}
+            "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice}
 
 
 # -- cupy -----------------------------------------------------------------------------
@@ -286,7 +291,7 @@ def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
                                     polygamma=lambda n, x: csp.polygamma(int(n), x))
     return {"numpy": cp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
-            "_scatter": _inplace_scatter(as_output)}
+            "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice}
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import sympy
 from sympy import Add, Derivative, DiracDelta, Subs
 
 from . import naming
-from .graph import Graph
+from .graph import Graph, LaneSum
 
 # d/dx f(...) of these is zero almost everywhere; sympy leaves it unevaluated.
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside,
@@ -243,12 +243,18 @@ class Calculus:
             if not isinstance(expr, sympy.Basic):
                 return
             gate = _gate(g.defs.get(bar, bar))
+            lanes = name in g.lanevalued
             for u in expr.free_symbols:
                 if g.deps.get(u, 0) & mask:
                     p = local_partial(expr, u, name)
                     if p != 0:
-                        contrib[u].append(_times(bar, p) if gate is None
-                                          else sympy.piecewise_fold(gate * p))
+                        term = (_times(bar, p) if gate is None
+                                else sympy.piecewise_fold(gate * p))
+                        if lanes and u not in g.lanevalued:
+                            # a scalar used in every step of a vectorised loop:
+                            # its adjoint is the sum over the steps
+                            term = g.define("lanesum", LaneSum(g.define("term", term)))
+                        contrib[u].append(term)
 
         push(out, sympy.S.One)
         for s in reversed(g.needed([out])):

@@ -356,7 +356,8 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                  "_in": runtime.as_input, "_out": runtime.as_output,
                  "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
                  "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
-                 "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter, "_blockable": runtime.blockable, "_blocked": runtime.blocked,
+                 "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter,
+                 "_reversed_slice": runtime.reversed_slice, "_blockable": runtime.blockable, "_blocked": runtime.blocked,
                  "_is_point": runtime.is_point, "_floats": runtime.floats,
                  "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")
@@ -389,7 +390,11 @@ def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]
                 if elem in used:
                     out.append(f"{elem.name} = {p}[{', '.join(map(str, idx))}]")
             for lane, (param, spec, _) in lanes.items():
-                if param == p:
+                if param != p:
+                    continue
+                if any(isinstance(k, slice) and k.step < 0 for k in spec):
+                    out.append(f"{lane.name} = _reversed_slice({p}, {spec!r})")
+                else:
                     out.append(f"{lane.name} = {p}[{_index_text(spec)}]")
             batch.append(f"numpy.shape({p})[{len(shape)}:]")
         else:

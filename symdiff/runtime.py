@@ -125,6 +125,33 @@ def scatter(core, shape, slices, points):
     return out
 
 
+def forward_index(spec, shape):
+    """An index with negative steps as the forward index over the same elements and
+    the axes (of the result) to flip: for arrays that only slice forwards (torch)."""
+    fwd, axes, out_axis = [], [], 0
+    for k, s in enumerate(spec):
+        if isinstance(s, slice):
+            if s.step is not None and s.step < 0:
+                n = len(range(*s.indices(shape[k])))
+                last = s.start + s.step * (n - 1)
+                fwd.append(slice(last, s.start + 1, -s.step))
+                axes.append(out_axis)
+            else:
+                fwd.append(s)
+            out_axis += 1
+        else:
+            fwd.append(s)
+    return tuple(fwd), tuple(axes)
+
+
+def reversed_slice(x, spec):
+    """``x[spec]`` for an index with a negative step (torch: forward slice, flipped)."""
+    if isinstance(x, np.ndarray) or not hasattr(x, "flip"):
+        return x[spec]
+    fwd, axes = forward_index(spec, tuple(x.shape))
+    return x[fwd].flip(axes)
+
+
 def is_point(x, core) -> bool:
     """An input of exactly the parameter's shape (no batch axes): the float path applies."""
     return isinstance(x, (np.ndarray, list, tuple)) and np.shape(x) == core

@@ -94,3 +94,10 @@ def last_value(x):
         v = np.tanh(x[i])
         total += v
     return total + v
+
+
+def anchored(x, a):
+    total = 0.0
+    for i in range(1, N):
+        total += (x[i] - x[0]) ** 2 * a + math.cos(a * x[0] * x[i])
+    return total

@@ -42,6 +42,7 @@ CASES = [
     (m.reversed_strided, {"x": (N,)}, (), True),
     (m.columns, {"m": (N, 2)}, (), True),
     (m.invariant_and_count, {"x": (N,)}, (1.3,), True),
+    (m.anchored, {"x": (N,)}, (0.8,), True),
     (m.recurrence, {"x": (N,)}, (), False),
     (m.running_sum_read, {"x": (N,)}, (), False),
     (m.counter_read, {"x": (N,)}, (), False),
@@ -58,8 +59,17 @@ def test_values_and_gradients_match_python(fn, shapes, rest, vectorised):
     (shape,) = shapes.values()
     x = RNG.uniform(0.2, 0.9, size=shape)
     assert F(x, *rest) == pytest.approx(fn(x, *rest), rel=1e-12)
-    g = F.grad(x, *rest)[0]
+    grads = F.grad(x, *rest)
+    g = grads[0]
     np.testing.assert_allclose(g, fd_grad(fn, x, *rest), rtol=1e-6, atol=1e-7)
+    for k, a in enumerate(rest):       # scalar parameters used in every step
+        h = 1e-6
+        args_p = list(rest)
+        args_m = list(rest)
+        args_p[k] += h
+        args_m[k] -= h
+        want = (fn(x, *args_p) - fn(x, *args_m)) / (2 * h)
+        assert float(grads[1 + k]) == pytest.approx(want, rel=1e-6)
     if vectorised:
         assert "numpy.sum(" in F.source and "[0:" in F.source or "[1:" in F.source \
             or "[39:" in F.source
