@@ -347,7 +347,7 @@ def _numba(spec) -> codegen.Compiled:
         f"    ({', '.join(args)},), _shape = _flatten({', '.join(spec.params)})",
         f"    _res = numpy.empty(({nout}, {args[0]}.shape[0]))",
         f"    (_parallel if _res.shape[1] >= _PARALLEL_MIN else _serial)({', '.join(args + ['_res'])})",
-        "    return " + _numba_layout(spec.layout, iter(range(nout))),
+        "    return " + codegen.result_layout(spec.layout, iter(range(nout))),
     ]
     kernel = [
         f"def {loop}({', '.join(args + ['_res'])}):",
@@ -369,18 +369,6 @@ def _numba(spec) -> codegen.Compiled:
     namespace["_serial"] = numba.njit(error_model="numpy")(py_loop)
     namespace["_parallel"] = numba.njit(error_model="numpy", parallel=True)(py_loop)
     return compiled
-
-
-def _numba_layout(layout, k) -> str:
-    if layout.kind == "scalar":
-        return f"_res[{next(k)}].reshape(_shape)[()]"
-    if layout.kind == "array":
-        first = next(k)
-        for _ in range(layout.size - 1):
-            next(k)
-        return f"_res[{first}:{first + layout.size}].reshape({layout.shape!r} + _shape)"
-    parts = [_numba_layout(item, k) for item in layout.items]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def _flatten(*args):

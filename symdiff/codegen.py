@@ -333,11 +333,20 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
 
     arr = array_prologue(params, shapes, symbols, {s: graph.lanes[s] for s in lanes}, used)
+    kernel_source = ""
     if params and not any(shapes.get(p) for p in params):
-        # Long arrays go through in cache-sized blocks: a chain of numpy
-        # operations on 4096 elements keeps its temporaries in cache.
-        arr.append(f"if _blockable(_shape, {', '.join(params)}):")
-        arr.append(f"    return _blocked(_self, _shape, {', '.join(params)})")
+        # Long arrays go through the kernel below in cache-sized blocks: a chain of
+        # numpy operations on a few thousand elements keeps its temporaries in cache.
+        block = runtime.block_size(len(lines) + len(out_exprs))
+        arr.append(f"if _blockable(_shape, {block}, {', '.join(params)}):")
+        arr.append(f"    _res = _blocked(_kernel, _shape, {block}, {', '.join(params)})")
+        arr.append("    return " + result_layout(layout, iter(range(len(out_exprs)))))
+        kernel = _print_lines(npp, lines, inline, "    ")
+        kernel.append("    return (" + "".join(npp.doprint(e) + ", " for e in out_exprs) + ")")
+        kernel_source = "\n".join(
+            [f"def _kernel_{fname}({', '.join(params)}):",
+             '    """One block of long inputs: the lines of ' + fname + ', outputs unshaped."""']
+            + kernel) + "\n"
     arr.append(f"_like = _lazy_like({', '.join(params)})")
     arr += _print_lines(npp, lines, inline, "")
     arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
@@ -350,6 +359,8 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     head = f"def {fname}({', '.join(params)}):"
     docstring = f'    """{fname}({", ".join(params)})' + (f"\n\n    {doc}" if doc else "") + '\n    """'
     source = "\n".join([head, docstring] + ["    " + b for b in body]) + "\n"
+    if kernel_source:
+        source += "\n\n" + kernel_source
 
     filename = naming.GENERATED_FILE.format(name=fname, n=next(_counter))
     namespace = {"numpy": np, "math": math, "_special": runtime.special(),
@@ -362,7 +373,8 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
                  "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
     code = compile(source, filename, "exec")
     exec(code, namespace)
-    namespace["_self"] = namespace[fname]     # a local may share the function's name
+    if kernel_source:
+        namespace["_kernel"] = namespace[f"_kernel_{fname}"]
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return Compiled(namespace[fname], source, filename)
 
@@ -401,6 +413,19 @@ def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]
             batch.append(f"numpy.shape({p})")
     out.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
     return out
+
+
+def result_layout(layout: Layout, k) -> str:
+    """Return expression for outputs computed as rows of ``_res`` (blocked/fused code)."""
+    if layout.kind == "scalar":
+        return f"_res[{next(k)}].reshape(_shape)[()]"
+    if layout.kind == "array":
+        first = next(k)
+        for _ in range(layout.size - 1):
+            next(k)
+        return f"_res[{first}:{first + layout.size}].reshape({layout.shape!r} + _shape)"
+    parts = [result_layout(item, k) for item in layout.items]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def _index_text(spec: tuple) -> str:
