@@ -143,13 +143,21 @@ def _sum(terms):
     """Sum of derivative terms; branches of the same condition are merged.
 
     Through an ``if`` the adjoint of a value arrives once per branch:
-    ``Piecewise((1, c), (0, True)) + Piecewise((0, c), (1, True))`` is 1.
+    ``Piecewise((1, c), (0, True)) + Piecewise((0, c), (1, True))`` is 1. Only
+    Piecewise terms with the very same conditions are merged: folding sums of
+    different conditions multiplies branches (2**n for n ifs in a loop).
     """
     total = Add(*terms)
-    if sum(1 for t in terms if t.has(sympy.Piecewise)) > 1:
-        folded = sympy.piecewise_fold(total)
-        if sympy.count_ops(folded) <= sympy.count_ops(total):
-            return folded
+    pieces = [t for t in terms if isinstance(t, sympy.Piecewise)]
+    if len(pieces) > 1:
+        conds = [tuple(c for _, c in p.args) for p in pieces]
+        if all(c == conds[0] for c in conds) and \
+                not any(t.has(sympy.Piecewise) for t in terms if not isinstance(t, sympy.Piecewise)):
+            rest = Add(*[t for t in terms if not isinstance(t, sympy.Piecewise)])
+            merged = sympy.Piecewise(*[(Add(*[p.args[k][0] for p in pieces]) + rest, c)
+                                       for k, c in enumerate(conds[0])])
+            if sympy.count_ops(merged) <= sympy.count_ops(total):
+                return merged
     return total
 
 
@@ -160,16 +168,32 @@ def _gate(adjoint):
     return None
 
 
+def _select(gate, b):
+    """``gate*b`` as ``where(c, v*b, 0)``.
+
+    Selectors inside ``b`` (nested ifs) are folded too while they are few; a sum
+    over many different conditions is left as it is (folding it multiplies
+    branches).
+    """
+    if isinstance(b, sympy.Basic) and b.has(sympy.Piecewise):
+        conds = {c for pw in b.atoms(sympy.Piecewise) for _, c in pw.args}
+        if len(conds) <= 6:
+            return sympy.piecewise_fold(gate * b)
+    return sympy.Piecewise(*[(v * b, c) for v, c in gate.args])
+
+
 def _times(a, b):
     """``a*b``, where a branch selector (a Piecewise that is 0 on some branch) selects.
 
     A value computed only for one branch of an ``if`` may be nan or inf where
     that branch is not taken (``sqrt(x)`` for x < 0); its derivative reaches
-    the result through a selector that is 0 there, and 0*nan is nan. Folding
-    the product into the Piecewise gives ``where(c, b, 0)``, which is 0.
+    the result through a selector that is 0 there, and 0*nan is nan. Putting
+    the product inside the selector's branches gives ``where(c, b, 0)``, which is 0.
     """
-    if _gate(a) is not None or _gate(b) is not None:
-        return sympy.piecewise_fold(a * b)
+    if _gate(a) is not None:
+        return _select(a, b)
+    if _gate(b) is not None:
+        return _select(b, a)
     return a * b
 
 
@@ -249,11 +273,13 @@ class Calculus:
                     p = local_partial(expr, u, name)
                     if p != 0:
                         term = (_times(bar, p) if gate is None
-                                else sympy.piecewise_fold(gate * p))
+                                else _select(gate, p))
                         if lanes and u not in g.lanevalued:
                             # a scalar used in every step of a vectorised loop:
                             # its adjoint is the sum over the steps
-                            term = g.define("lanesum", LaneSum(g.define("term", term)))
+                            t = g.define("term", term)
+                            term = (g.define("lanesum", LaneSum(t)) if t in g.lanevalued
+                                    else g.lanecount[name] * t)
                         contrib[u].append(term)
 
         push(out, sympy.S.One)

@@ -312,7 +312,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     body: list[str] = []
     used = used_symbols(lines, out_exprs)
     lanes = [s for s in graph.lanes if s in used]
-    if params and not lanes:
+    if params and not lanes and not _has_scatter(layout):
         mp = MathCodePrinter()
         checks, unpack = [], []
         for p in params:
@@ -413,6 +413,11 @@ def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]
             batch.append(f"numpy.shape({p})")
     out.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
     return out
+
+
+def _has_scatter(layout: Layout) -> bool:
+    return layout.kind == "scatter" or any(_has_scatter(i) for i in layout.items
+                                           if isinstance(i, Layout))
 
 
 def result_layout(layout: Layout, k) -> str:

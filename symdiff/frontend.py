@@ -491,7 +491,7 @@ class Tracer(ast.NodeVisitor):
         carried = self._lane_carried & changed
         # a carried name is read by name only in its own update (_only_updates), so
         # what remains to rule out is a value computed from its running value
-        running = [after[k] for k in carried if isinstance(after[k], sympy.Symbol)]
+        running = [after[k] for k in carried if after[k] in g.defs and after[k] is not before[k]]
         result = dict(before)
         for name in changed:
             if name not in live and name not in carried:

@@ -105,6 +105,7 @@ class Graph:
         self.lanes: dict[sympy.Symbol, tuple] = {}
         self._lane_keys: dict[tuple, sympy.Symbol] = {}
         self.lanevalued: set[sympy.Symbol] = set()   # lanes and defs computed from them
+        self.lanecount: dict[sympy.Symbol, int] = {}  # lane-valued symbol -> its loop's steps
         self.element_of: dict[sympy.Symbol, tuple] = {}   # element symbol -> (param, index)
 
     # -- building ---------------------------------------------------------------
@@ -135,6 +136,7 @@ class Graph:
             self.deps[sym] = _bitset([self.position[e] for e in elements])
             self.lanes[sym] = (param, index, list(elements))
             self.lanevalued.add(sym)
+            self.lanecount[sym] = len(elements)
             self._lane_keys[key] = sym
         return sym
 
@@ -168,9 +170,12 @@ class Graph:
             d |= self.deps.get(s, 0)
         self.deps[sym] = d
         self.origin[sym] = origin if origin is not None else (sym, ())
-        if self.lanevalued and not isinstance(expr, LaneSum) \
-                and any(s in self.lanevalued for s in expr.free_symbols):
-            self.lanevalued.add(sym)
+        if self.lanevalued and not isinstance(expr, LaneSum):
+            for s in expr.free_symbols:
+                if s in self.lanevalued:
+                    self.lanevalued.add(sym)
+                    self.lanecount[sym] = self.lanecount[s]
+                    break
         return sym
 
     def _split(self, expr, hint):
