@@ -280,7 +280,7 @@ def _print_lines(printer, lines, inline, indent):
     out = []
     printer.inlined = {}
     for t, e in lines:
-        text = printer.doprint(e)
+        text = printer._print(e)
         if t in inline:
             call = isinstance(e, (sympy.Function, sympy.Max, sympy.Min)) \
                 and not isinstance(e, sympy.Piecewise)
@@ -342,7 +342,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         arr.append(f"    _res = _blocked(_kernel, _shape, {block}, {', '.join(params)})")
         arr.append("    return " + result_layout(layout, iter(range(len(out_exprs)))))
         kernel = _print_lines(npp, lines, inline, "    ")
-        kernel.append("    return (" + "".join(npp.doprint(e) + ", " for e in out_exprs) + ")")
+        kernel.append("    return (" + "".join(npp._print(e) + ", " for e in out_exprs) + ")")
         kernel_source = "\n".join(
             [f"def _kernel_{fname}({', '.join(params)}):",
              '    """One block of long inputs: the lines of ' + fname + ', outputs unshaped."""']
@@ -448,9 +448,9 @@ def _index_text(spec: tuple) -> str:
 
 def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
     if layout.kind == "scalar":
-        return f"_F({printer.doprint(next(exprs))})"
+        return f"_F({printer._print(next(exprs))})"
     if layout.kind == "array":
-        items = ", ".join(printer.doprint(next(exprs)) for _ in range(layout.size))
+        items = ", ".join(printer._print(next(exprs)) for _ in range(layout.size))
         return f"numpy.array(({items},), dtype=_F).reshape({layout.shape!r})"
     parts = [_emit_scalar_layout(item, exprs, printer) for item in layout.items]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
@@ -464,15 +464,15 @@ def _emit_layout(layout: Layout, exprs, printer) -> str:
             e = next(exprs)
             if e != 0:
                 idx = np.unravel_index(flat_index, layout.shape)
-                points.append(f"({tuple(int(i) for i in idx)!r}, {printer.doprint(e)})")
-        slices = [f"({spec!r}, {printer.doprint(next(exprs))})" for spec in layout.items]
+                points.append(f"({tuple(int(i) for i in idx)!r}, {printer._print(e)})")
+        slices = [f"({spec!r}, {printer._print(next(exprs))})" for spec in layout.items]
         return (f"_scatter({layout.shape!r}, _shape, ({''.join(p + ', ' for p in slices)}), "
                 f"({''.join(p + ', ' for p in points)}))")
     if layout.kind == "scalar":
-        return f"_out({printer.doprint(next(exprs))}, _shape, _like)"
+        return f"_out({printer._print(next(exprs))}, _shape, _like)"
     if layout.kind == "array":
         n = layout.size
-        items = ", ".join(printer.doprint(next(exprs)) for _ in range(n))
+        items = ", ".join(printer._print(next(exprs)) for _ in range(n))
         return f"_stack(({items},), {layout.shape!r}, _shape, _like)"
     parts = [_emit_layout(item, exprs, printer) for item in layout.items]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"

@@ -110,12 +110,21 @@ def _module_text(sources, names, namespaces) -> str:
         "\n".join(_aliases(namespaces)),
     ]
     if uses_special:
-        special_src = inspect.getsource(runtime.special())
+        from . import special as special_module   # numpy only, whatever runs here
+        special_src = inspect.getsource(special_module)
         parts += [
             "# -- special functions (the code of symdiff.special, as a module) " + "-" * 12,
             f"_SPECIAL_SOURCE = {special_src!r}\n"
             "_special = _types.ModuleType('_special')\n"
-            "exec(compile(_SPECIAL_SOURCE, '<symdiff.special>', 'exec'), _special.__dict__)",
+            "exec(compile(_SPECIAL_SOURCE, '<symdiff.special>', 'exec'), _special.__dict__)\n"
+            "try:    # as symdiff's runtime: scipy's compiled ufuncs when installed\n"
+            "    import scipy.special as _sp\n"
+            "except ImportError:\n"
+            "    pass\n"
+            "else:\n"
+            "    _special = _types.SimpleNamespace(\n"
+            "        erf=_sp.erf, erfc=_sp.erfc, gamma=_sp.gamma, lgamma=_sp.gammaln,\n"
+            "        digamma=_sp.psi, polygamma=_special.polygamma)",
         ]
     parts.append("# -- exported functions " + "-" * 56)
     parts += [s.rstrip() for s in sources]
