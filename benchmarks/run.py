@@ -413,8 +413,9 @@ def run_elementwise(s: Settings, targets: list) -> Table:
                   "hand numpy")
     erf_name = W._scipy_or_symdiff_erf()[1]
     table.notes.append(f"hand numpy uses {erf_name} for Black–Scholes; the row "
-                       "'hand numpy (symdiff erf)' uses symdiff.special.erf, as symdiff's "
-                       "generated code does.")
+                       "'hand numpy (symdiff erf)' uses symdiff.special.erf, the numpy-only "
+                       "erf symdiff's generated code uses when scipy is not installed (with "
+                       "scipy, it uses scipy.special.erf like the hand-written baseline).")
     table.notes.append(f"one-off: symdiff = {COLD}, source → grad → first call; symdiff numba = "
                        "first call in this process (includes numba's JIT); naive sympy = diff + "
                        "lambdify(cse=True); JAX = first call of a new jit (trace + compile).")
