@@ -245,10 +245,21 @@ class Compiled:
     filename: str
 
 
+def _numeric_constants(e):
+    """``e`` with exact constants (``sqrt(2)/sqrt(pi)``) as floats, so products of them
+    fold into one coefficient instead of being multiplied out on every call."""
+    if not isinstance(e, sympy.Basic) or e.is_Atom:
+        return e
+    if e.has(sympy.pi, sympy.E) or any(p.base.is_Number and not p.exp.is_Integer
+                                       for p in e.atoms(sympy.Pow)):
+        return e.evalf(17)
+    return e
+
+
 def _lines(graph, outputs, use_cse):
     """``(target, expr)`` assignments and the output expressions, CSE applied."""
-    defs = [(s, graph.defs[s]) for s in graph.needed(outputs)]
-    out_exprs = [sympy.sympify(e) for e in outputs]
+    defs = [(s, _numeric_constants(graph.defs[s])) for s in graph.needed(outputs)]
+    out_exprs = [_numeric_constants(sympy.sympify(e)) for e in outputs]
     if not use_cse:
         return defs, out_exprs
     repl, reduced = tree_cse([e for _, e in defs] + out_exprs)

@@ -209,6 +209,11 @@ class Graph:
                                      for e, c in expr.args])
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
             args = [self._operand(self._split(expr.base, hint), hint, always=True), expr.exp]
+        elif isinstance(expr, sympy.Pow) and expr.exp.is_Rational and expr.exp < 0 \
+                and expr.base.free_symbols:
+            # b**(-1/2) as 1/sqrt(b): the root is shared with sqrt(b) elsewhere
+            root = self._operand(self._split(expr.base ** -expr.exp, hint), hint, always=True)
+            return sympy.Pow(root, -1)
         elif all(isinstance(a, sympy.Expr) for a in expr.args):
             args = [self._operand(self._split(a, hint), hint, always=True) for a in expr.args]
         else:
@@ -217,8 +222,8 @@ class Graph:
 
     def _operand(self, arg, hint, always=False):
         """``arg`` as an operand: inline if it is cheap to repeat, else a named value."""
-        if arg.is_Atom or not isinstance(arg, sympy.Expr):
-            return arg
+        if arg.is_Atom or not isinstance(arg, sympy.Expr) or not arg.free_symbols:
+            return arg                      # constants stay inline (codegen folds them)
         if isinstance(arg, (sympy.Add, sympy.Mul)):
             if not always or (isinstance(arg, sympy.Mul) and len(arg.args) == 2
                               and arg.args[0].is_Number and arg.args[1].is_Atom):
