@@ -6,7 +6,6 @@ happens in ``frontend``, ``calculus`` and ``codegen``.
 
 from __future__ import annotations
 
-import numpy as np
 
 from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
 from .backends import require as _require_backend

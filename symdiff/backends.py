@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import linecache
 import math
 import types
 
 import numpy as np
-import sympy
 
-from . import codegen, naming, runtime
+from . import codegen, runtime
 from .errors import SymdiffError
 
 BACKENDS = ("numpy", "numba", "jax", "torch", "cupy")
@@ -74,7 +72,7 @@ def generate(backend: str, *, lines, out_exprs, layout, name, params, shapes, sy
         if not params or any(shapes.get(p) for p in params) or spec.lanes:
             return _compile(_array_source(spec, errstate=True, note="numba backend: "
                                           "shaped (or no) parameters use numpy code"),
-                            spec, _numpy_namespace())
+                            spec, codegen.numpy_namespace())
         return _numba(spec)
     namespace = {"jax": _jax_namespace, "torch": _torch_namespace,
                  "cupy": _cupy_namespace}[backend]()
@@ -97,10 +95,7 @@ def _docstring(spec) -> str:
 
 
 def _compile(source: str, spec, namespace: dict, entry=None) -> codegen.Compiled:
-    filename = naming.GENERATED_FILE.format(name=spec.name, n=next(codegen._counter))
-    exec(compile(source, filename, "exec"), namespace)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    return codegen.Compiled(namespace[entry or spec.name], source, filename)
+    return codegen.compile_source(source, spec.name, namespace, entry)
 
 
 # ---------------------------------------------------------------------------
@@ -109,24 +104,12 @@ def _compile(source: str, spec, namespace: dict, entry=None) -> codegen.Compiled
 
 def _array_source(spec, errstate: bool, note: str = "") -> str:
     """The numpy backend's array path (no scalar fast path), as source text."""
-    npp = codegen.NumpyCodePrinter()
     body: list[str] = [f"# {note}"] if note else []
     body += codegen.array_prologue(spec.params, spec.shapes, spec.symbols, spec.lanes, spec.used)
     body.append("_like = None")
-    code = [f"{t} = {npp.doprint(e)}" for t, e in spec.lines]
-    code.append("return " + codegen._emit_layout(spec.layout, iter(spec.out_exprs), npp))
-    if errstate and any("numpy.where" in c for c in code):
-        code = ["with numpy.errstate(all='ignore'):"] + ["    " + c for c in code]
-    body += code
-    head = f"def {spec.name}({', '.join(spec.params)}):"
-    return "\n".join([head, _docstring(spec)] + ["    " + b for b in body]) + "\n"
-
-
-def _numpy_namespace() -> dict:
-    return {"numpy": np, "math": math, "_special": runtime.special(),
-            "_in": runtime.as_input, "_out": runtime.as_output, "_stack": runtime.stack,
-            "_scatter": runtime.scatter, "_reversed_slice": runtime.reversed_slice,
-            "_broadcast_shapes": runtime.broadcast_shapes}
+    body += codegen.array_body(codegen.NumpyCodePrinter(), spec.lines, set(), spec.layout,
+                               spec.out_exprs, errstate)
+    return codegen.function_source(spec.name, spec.params, spec.doc, body)
 
 
 def _inplace_scatter(as_output):
@@ -318,16 +301,6 @@ class _NumbaPrinter(codegen.MathCodePrinter):
                            "and lgamma): use backend='numpy' for this function")
 
     _print_digamma = _print_polygamma
-
-    def _print_Piecewise(self, expr):
-        # a conditional expression; nan where no branch applies (as the numpy code)
-        *pairs, (last_e, last_c) = expr.args
-        out = self._print(last_e) if last_c == sympy.true else "math.nan"
-        if last_c != sympy.true:
-            pairs = list(pairs) + [(last_e, last_c)]
-        for e, c in reversed(pairs):
-            out = f"(({self._print(e)}) if ({self._print(c)}) else ({out}))"
-        return out
 
 
 # Arrays with at least this many points use the multi-threaded loop.

@@ -31,6 +31,8 @@ import sys
 import numpy as np
 import sympy
 
+from . import naming
+
 __all__ = ["main", "CliError"]
 
 PROG = "symdiff"
@@ -282,7 +284,7 @@ def _cmd_grad(args, out) -> int:
     print(f"{G.name}({', '.join(F.params)}):", file=out)
     expr = G.expr
     entries = list(expr) if isinstance(expr, sympy.MatrixBase) else [expr]
-    names = [F.diff(p).name for p in F.params]
+    names = [naming.display_derivative(F.name, (p,)) for p in F.params]
     for name, e in zip(names, entries):
         print(f"  {name} = {e}", file=out)
     if args.at:
@@ -358,6 +360,9 @@ def main(argv=None) -> int:
         print(f"{err_prefix} {_one_line(str(err)) or type(err).__name__}", file=sys.stderr)
     except RecursionError:
         print(f"{err_prefix} the expression is too deeply nested", file=sys.stderr)
+    except BrokenPipeError:         # `symdiff ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except Exception as err:        # a bug in symdiff: still one line, traceback on request
         if os.environ.get("SYMDIFF_DEBUG"):
             raise

@@ -224,6 +224,16 @@ class MathCodePrinter(_Common, PythonCodePrinter):
     def _print_Rational(self, expr):
         return f"({expr.p}/{expr.q})"
 
+    def _print_Piecewise(self, expr):
+        # conditional expressions; nan where no branch applies, as numpy.where gives
+        *pairs, (last_e, last_c) = expr.args
+        out = self._print(last_e) if last_c == sympy.true else "math.nan"
+        if last_c != sympy.true:
+            pairs = list(pairs) + [(last_e, last_c)]
+        for e, c in reversed(pairs):
+            out = f"(({self._print(e)}) if ({self._print(c)}) else ({out}))"
+        return out
+
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
         return f"_heaviside({self._print(expr.args[0])}, {self._print(h0)})"
@@ -359,35 +369,55 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              '    """One block of long inputs: the lines of ' + fname + ', outputs unshaped."""']
             + kernel) + "\n"
     arr.append(f"_like = _lazy_like({', '.join(params)})")
-    arr += _print_lines(npp, lines, inline, "")
-    arr.append("return " + _emit_layout(layout, iter(out_exprs), npp))
-    if any("numpy.where" in b for b in arr):
-        # Both sides of a data-dependent branch are evaluated; silence the
-        # warnings of the side that is then discarded.
-        arr = ["with numpy.errstate(all='ignore'):"] + ["    " + b for b in arr]
-    body += arr
+    body += arr + array_body(npp, lines, inline, layout, out_exprs)
 
-    head = f"def {fname}({', '.join(params)}):"
-    docstring = f'    """{fname}({", ".join(params)})' + (f"\n\n    {doc}" if doc else "") + '\n    """'
-    source = "\n".join([head, docstring] + ["    " + b for b in body]) + "\n"
+    source = function_source(fname, params, doc, body)
     if kernel_source:
         source += "\n\n" + kernel_source
-
-    filename = naming.GENERATED_FILE.format(name=fname, n=next(_counter))
-    namespace = {"numpy": np, "math": math, "_special": runtime.special(),
-                 "_in": runtime.as_input, "_out": runtime.as_output,
-                 "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
-                 "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
-                 "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter,
-                 "_reversed_slice": runtime.reversed_slice, "_blockable": runtime.blockable, "_blocked": runtime.blocked,
-                 "_is_point": runtime.is_point, "_floats": runtime.floats,
-                 "_sign": runtime.sign, "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
-    code = compile(source, filename, "exec")
-    exec(code, namespace)
+    namespace = numpy_namespace()
+    compiled = compile_source(source, fname, namespace)
     if kernel_source:
         namespace["_kernel"] = namespace[f"_kernel_{fname}"]
+    return compiled
+
+
+def array_body(printer, lines, inline, layout, out_exprs, errstate=True) -> list[str]:
+    """The computing lines and the return of the array path."""
+    code = _print_lines(printer, lines, inline, "")
+    code.append("return " + _emit_layout(layout, iter(out_exprs), printer))
+    if errstate and any("numpy.where" in c for c in code):
+        # Both sides of a data-dependent branch are evaluated; silence the
+        # warnings of the side that is then discarded.
+        code = ["with numpy.errstate(all='ignore'):"] + ["    " + c for c in code]
+    return code
+
+
+def function_source(fname, params, doc, body) -> str:
+    head = f"def {fname}({', '.join(params)}):"
+    docstring = f'    """{fname}({", ".join(params)})' + (f"\n\n    {doc}" if doc else "") + '\n    """'
+    return "\n".join([head, docstring] + ["    " + b for b in body]) + "\n"
+
+
+def numpy_namespace() -> dict:
+    """Globals of generated numpy code: the runtime under the names codegen prints."""
+    return {"numpy": np, "math": math, "_special": runtime.special(),
+            "_in": runtime.as_input, "_out": runtime.as_output,
+            "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
+            "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
+            "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter,
+            "_reversed_slice": runtime.reversed_slice, "_blockable": runtime.blockable,
+            "_blocked": runtime.blocked, "_is_point": runtime.is_point,
+            "_floats": runtime.floats, "_sign": runtime.sign,
+            "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
+
+
+def compile_source(source: str, name: str, namespace: dict, entry: str | None = None) -> Compiled:
+    """Execute generated ``source`` under a unique filename registered in ``linecache``
+    (so tracebacks and ``inspect`` show it) and return its function ``entry``."""
+    filename = naming.GENERATED_FILE.format(name=name, n=next(_counter))
+    exec(compile(source, filename, "exec"), namespace)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    return Compiled(namespace[fname], source, filename)
+    return Compiled(namespace[entry or name], source, filename)
 
 
 def used_symbols(lines, out_exprs) -> set:
@@ -431,17 +461,30 @@ def _has_scatter(layout: Layout) -> bool:
                                            if isinstance(i, Layout))
 
 
+def _emit(layout: Layout, leaf, array, scatter=None) -> str:
+    """Return expression for ``layout``; tuples are walked here, the rest is the caller's.
+
+    ``leaf()`` and ``array(layout)`` (and ``scatter(layout)``) consume the outputs
+    they print, in order.
+    """
+    if layout.kind == "tuple":
+        parts = [_emit(item, leaf, array, scatter) for item in layout.items]
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    if layout.kind == "scalar":
+        return leaf()
+    if layout.kind == "scatter":
+        return scatter(layout)
+    return array(layout)
+
+
 def result_layout(layout: Layout, k) -> str:
     """Return expression for outputs computed as rows of ``_res`` (blocked/fused code)."""
-    if layout.kind == "scalar":
-        return f"_res[{next(k)}].reshape(_shape)[()]"
-    if layout.kind == "array":
+    def rows(lay):
         first = next(k)
-        for _ in range(layout.size - 1):
+        for _ in range(lay.size - 1):
             next(k)
-        return f"_res[{first}:{first + layout.size}].reshape({layout.shape!r} + _shape)"
-    parts = [result_layout(item, k) for item in layout.items]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        return f"_res[{first}:{first + lay.size}].reshape({lay.shape!r} + _shape)"
+    return _emit(layout, lambda: f"_res[{next(k)}].reshape(_shape)[()]", rows)
 
 
 def _index_text(spec: tuple) -> str:
@@ -458,35 +501,31 @@ def _index_text(spec: tuple) -> str:
 
 
 def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
-    if layout.kind == "scalar":
-        return f"_F({printer._print(next(exprs))})"
-    if layout.kind == "array":
-        items = ", ".join(printer._print(next(exprs)) for _ in range(layout.size))
-        return f"numpy.array(({items},), dtype=_F).reshape({layout.shape!r})"
-    parts = [_emit_scalar_layout(item, exprs, printer) for item in layout.items]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    """Return expression of the Python-float path: float64 scalars and small arrays."""
+    def array(lay):
+        items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
+        return f"numpy.array(({items},), dtype=_F).reshape({lay.shape!r})"
+    return _emit(layout, lambda: f"_F({printer._print(next(exprs))})", array)
 
 
 def _emit_layout(layout: Layout, exprs, printer) -> str:
-    if layout.kind == "scatter":
-        n = int(np.prod(layout.shape, dtype=int))
+    """Return expression of the array path: broadcast to the inputs' shape."""
+    def array(lay):
+        items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
+        return f"_stack(({items},), {lay.shape!r}, _shape, _like)"
+
+    def scatter(lay):
         points = []
-        for flat_index in range(n):
+        for flat_index in range(int(np.prod(lay.shape, dtype=int))):
             e = next(exprs)
             if e != 0:
-                idx = np.unravel_index(flat_index, layout.shape)
-                points.append(f"({tuple(int(i) for i in idx)!r}, {printer._print(e)})")
-        slices = [f"({spec!r}, {printer._print(next(exprs))})" for spec in layout.items]
-        return (f"_scatter({layout.shape!r}, _shape, ({''.join(p + ', ' for p in slices)}), "
+                idx = tuple(int(i) for i in np.unravel_index(flat_index, lay.shape))
+                points.append(f"({idx!r}, {printer._print(e)})")
+        slices = [f"({spec!r}, {printer._print(next(exprs))})" for spec in lay.items]
+        return (f"_scatter({lay.shape!r}, _shape, ({''.join(p + ', ' for p in slices)}), "
                 f"({''.join(p + ', ' for p in points)}))")
-    if layout.kind == "scalar":
-        return f"_out({printer._print(next(exprs))}, _shape, _like)"
-    if layout.kind == "array":
-        n = layout.size
-        items = ", ".join(printer._print(next(exprs)) for _ in range(n))
-        return f"_stack(({items},), {layout.shape!r}, _shape, _like)"
-    parts = [_emit_layout(item, exprs, printer) for item in layout.items]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    return _emit(layout, lambda: f"_out({printer._print(next(exprs))}, _shape, _like)",
+                 array, scatter)
 
 
 def _trivial(e) -> bool:

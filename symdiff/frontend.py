@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import fence, naming, primitives
+from . import fence, primitives
 from .errors import SymdiffError, SymdiffSyntaxError
 from .graph import Graph, LaneSum, Traced
 from .source import FunctionSource, NoSource, function_source, unwrap

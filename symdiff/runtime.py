@@ -208,21 +208,3 @@ def special():
                 erf=sp.erf, erfc=sp.erfc, gamma=sp.gamma, lgamma=sp.gammaln,
                 digamma=sp.psi, polygamma=mod.polygamma, __name__="scipy.special")
     return _special_module
-
-
-class _VectorizedMath:
-    """Fallback: elementwise ``math`` functions (slow, exact)."""
-
-    erf = staticmethod(np.vectorize(math.erf, otypes=[float]))
-    erfc = staticmethod(np.vectorize(math.erfc, otypes=[float]))
-    gamma = staticmethod(np.vectorize(math.gamma, otypes=[float]))
-    lgamma = staticmethod(np.vectorize(math.lgamma, otypes=[float]))
-
-    @staticmethod
-    def polygamma(n, x):
-        import mpmath
-        return np.vectorize(lambda v: float(mpmath.polygamma(int(n), v)), otypes=[float])(x)
-
-    @staticmethod
-    def digamma(x):
-        return _VectorizedMath.polygamma(0, x)

@@ -8,13 +8,12 @@ and ``Tensor.__array_function__``; ``METHODS`` gives tensors their
 ``x.exp()``-style methods.
 """
 
-import builtins
 
 import numpy as np
 
 from . import rules as R
-from .tensor import (Tensor, _apply, _as_tensor, _binary, _check_float, _make,
-                     _normalize_shape, _unary, _unary0, _unary_op, _value_of, tensor)
+from .tensor import (Tensor, _apply, _as_tensor, _binary, _make,
+                     _normalize_shape, _unary, _unary_op, _value_of, tensor)
 
 __all__ = [
     "tensor", "Tensor", "ones", "zeros", "ones_like", "zeros_like", "full", "arange",

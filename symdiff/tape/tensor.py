@@ -21,7 +21,7 @@ import numpy as np
 from . import graph
 from . import rules as R
 from .grad_mode import _state
-from .graph import AccumulateGrad, next_seq as _next_seq, run_backward
+from .graph import AccumulateGrad, next_seq as _next_seq
 from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
@@ -772,11 +772,8 @@ class Tensor:
     def sub_(self, other, alpha=1):
         return self._inplace(operator.sub, other if alpha == 1 else other * alpha)
 
-    def mul_(self, other):
-        return self._inplace(operator.mul, other)
-
-    def div_(self, other):
-        return self._inplace(operator.truediv, other)
+    mul_ = __imul__
+    div_ = __itruediv__
 
     def pow_(self, exponent):
         return self._inplace(operator.pow, exponent)
