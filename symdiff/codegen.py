@@ -266,12 +266,10 @@ def _numeric_constants(e):
     return e
 
 
-def _lines(graph, outputs, use_cse):
+def _lines(graph, outputs):
     """``(target, expr)`` assignments and the output expressions, CSE applied."""
     defs = [(s, _numeric_constants(graph.defs[s])) for s in graph.needed(outputs)]
     out_exprs = [_numeric_constants(sympy.sympify(e)) for e in outputs]
-    if not use_cse:
-        return defs, out_exprs
     repl, reduced = tree_cse([e for _, e in defs] + out_exprs)
     reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
     return _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl), out_exprs
@@ -312,7 +310,7 @@ def _print_lines(printer, lines, inline, indent):
 
 
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
-             shapes: dict, symbols: dict, doc: str = "", use_cse: bool = True,
+             shapes: dict, symbols: dict, doc: str = "",
              backend: str = "numpy") -> Compiled:
     """Print the definitions ``outputs`` need and compile them into ``name(*params)``.
 
@@ -320,7 +318,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     ``math`` (fast, one branch evaluated); anything else, or a math domain
     error on the fast path, goes through numpy with broadcasting.
     """
-    lines, out_exprs = _lines(graph, outputs, use_cse)
+    lines, out_exprs = _lines(graph, outputs)
     fname = naming.sanitize(name)
     if backend != "numpy":
         from . import backends

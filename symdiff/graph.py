@@ -159,7 +159,7 @@ class Graph:
         """
         if not isinstance(expr, sympy.Expr) or expr.is_Atom:
             return expr
-        expr = self._split(expr, hint)
+        expr = self._split(expr)
         if expr.is_Atom:
             return expr
         sym = sympy.Symbol(self.names.fresh(hint), real=True)
@@ -178,7 +178,7 @@ class Graph:
                     break
         return sym
 
-    def _split(self, expr, hint):
+    def _split(self, expr):
         """Give every function application inside ``expr`` its own definition.
 
         ``r = exp(sin(x))*log(y)`` becomes ``sin = sin(x); exp = exp(sin);
@@ -191,9 +191,9 @@ class Graph:
         if expr.is_Atom or not expr.args:
             return expr
         if isinstance(expr, sympy.Add):
-            args = [self._operand(self._split(a, hint), hint) for a in expr.args]
+            args = [self._operand(self._split(a)) for a in expr.args]
         elif isinstance(expr, sympy.Mul):
-            args = [self._operand(self._split(a, hint), hint) for a in expr.args]
+            args = [self._operand(self._split(a)) for a in expr.args]
             # products of more than two values: name the partial products, so
             # the n-th derivative is Leibniz' n+1 terms over named derivatives
             coeff = [a for a in args if a.is_Number]
@@ -205,22 +205,22 @@ class Graph:
                 args = coeff + [acc, factors[-1]]
                 return sympy.Mul(*args)
         elif isinstance(expr, sympy.Piecewise):
-            return sympy.Piecewise(*[(self._operand(self._split(e, hint), hint, always=True), c)
+            return sympy.Piecewise(*[(self._operand(self._split(e), always=True), c)
                                      for e, c in expr.args])
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
-            args = [self._operand(self._split(expr.base, hint), hint, always=True), expr.exp]
+            args = [self._operand(self._split(expr.base), always=True), expr.exp]
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Rational and expr.exp < 0 \
                 and expr.base.free_symbols:
             # b**(-1/2) as 1/sqrt(b): the root is shared with sqrt(b) elsewhere
-            root = self._operand(self._split(expr.base ** -expr.exp, hint), hint, always=True)
+            root = self._operand(self._split(expr.base ** -expr.exp), always=True)
             return sympy.Pow(root, -1)
         elif all(isinstance(a, sympy.Expr) for a in expr.args):
-            args = [self._operand(self._split(a, hint), hint, always=True) for a in expr.args]
+            args = [self._operand(self._split(a), always=True) for a in expr.args]
         else:
             return expr
         return expr if all(a is b for a, b in zip(args, expr.args)) else expr.func(*args)
 
-    def _operand(self, arg, hint, always=False):
+    def _operand(self, arg, always=False):
         """``arg`` as an operand: inline if it is cheap to repeat, else a named value."""
         if arg.is_Atom or not isinstance(arg, sympy.Expr) or not arg.free_symbols:
             return arg                      # constants stay inline (codegen folds them)
