@@ -161,6 +161,16 @@ def _sum(terms):
     return total
 
 
+def _scaled_atom(e) -> bool:
+    """``e`` is ``c*u`` (or ``u``): kept inline rather than named, so chains of
+    constant factors fold into one coefficient instead of costing an array
+    multiply per line."""
+    if e.is_Atom:
+        return True
+    return isinstance(e, sympy.Mul) and len(e.args) == 2 and e.args[0].is_Number \
+        and e.args[1].is_Atom
+
+
 def _gate(adjoint):
     """The adjoint itself if it is a Piecewise that is 0 on some branch, else None."""
     if isinstance(adjoint, sympy.Piecewise) and any(v == 0 for v, _ in adjoint.args):
@@ -287,7 +297,9 @@ class Calculus:
             terms = contrib.pop(s, None)
             if not terms:
                 continue
-            bar = g.define(naming.adjoint(s.name), _sum(terms))
+            bar = _sum(terms)
+            if not _scaled_atom(bar):
+                bar = g.define(naming.adjoint(s.name), bar)
             push(g.defs[s], bar, s)
         lanes = {}
         for lane in g.lanes:

@@ -257,13 +257,19 @@ class Compiled:
 
 def _numeric_constants(e):
     """``e`` with exact constants (``sqrt(2)/sqrt(pi)``) as floats, so products of them
-    fold into one coefficient instead of being multiplied out on every call."""
+    fold into one coefficient instead of being multiplied out on every call; a
+    float coefficient of exactly 1.0 or -1.0 (``0.01/(0.01*S)``) is dropped, which
+    is exact in IEEE arithmetic."""
     if not isinstance(e, sympy.Basic) or e.is_Atom:
         return e
     if e.has(sympy.pi, sympy.E) or any(p.base.is_Number and not p.exp.is_Integer
                                        for p in e.atoms(sympy.Pow)):
-        return e.evalf(17)
-    return e
+        e = e.evalf(17)
+    units = {m: sympy.Mul._from_args(m.args[1:]) if m.args[0] > 0
+             else -sympy.Mul._from_args(m.args[1:])
+             for m in e.atoms(sympy.Mul)
+             if m.args[0].is_Float and float(m.args[0]) in (1.0, -1.0)}
+    return e.xreplace(units) if units else e
 
 
 def _lines(graph, outputs):

@@ -10,6 +10,7 @@ written once and no expression is ever flattened unless the user asks for
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,9 +87,15 @@ class Graph:
 
     ``deps[s]`` is a bitset (a Python int) of the parameters ``s`` depends on, so that
     "does z depend on x?" is one ``&``, also on graphs with thousands of inputs.
+
+    ``lock`` serialises everything that adds to a traced graph (derivatives) or
+    reads a consistent snapshot of it (code generation): the graph is shared by a
+    function and all its derivatives, which may be asked for from several threads.
+    Re-entrant, because building a Hessian builds the gradient first.
     """
 
     def __init__(self) -> None:
+        self.lock = threading.RLock()
         self.defs: dict[sympy.Symbol, sympy.Expr] = {}
         self.index: dict[sympy.Symbol, int] = {}     # position of a def, or of a param (negative)
         self.params: list[sympy.Symbol] = []         # scalar input symbols, flattened
@@ -101,6 +108,7 @@ class Graph:
         # caches used by calculus: (base, multi-index) -> expr
         self.dmemo: dict[tuple, sympy.Expr] = {}
         self.pieces: set[sympy.Symbol] = set()       # defs made by _split, not by the user
+        self._piece_of: dict[sympy.Expr, sympy.Symbol] = {}   # split expr -> its piece
         # vectorised loops: lane symbol -> (param, index with one slice, element symbols)
         self.lanes: dict[sympy.Symbol, tuple] = {}
         self._lane_keys: dict[tuple, sympy.Symbol] = {}
@@ -151,18 +159,27 @@ class Graph:
         """Keep ``name`` from ever being handed out (parameter names of shaped params)."""
         self.names.reserve(name)
 
-    def define(self, hint: str, expr: Any, origin: tuple | None = None) -> Any:
+    def define(self, hint: str, expr: Any, origin: tuple | None = None,
+               shared: bool = False) -> Any:
         """Name ``expr`` as a new intermediate and return its symbol.
 
         Atoms (numbers, symbols) and non-numeric values (booleans, relations) are
-        returned unchanged: naming them would only add lines.
+        returned unchanged: naming them would only add lines. With ``shared``, an
+        expression already named this way gets the same symbol back (value
+        numbering), so ``sqrt(T)`` written twice is one value with one adjoint.
         """
         if not isinstance(expr, sympy.Expr) or expr.is_Atom:
             return expr
         expr = self._split(expr)
         if expr.is_Atom:
             return expr
+        if shared:
+            sym = self._piece_of.get(expr)
+            if sym is not None:
+                return sym
         sym = sympy.Symbol(self.names.fresh(hint), real=True)
+        if shared:
+            self._piece_of[expr] = sym
         self.defs[sym] = expr
         self.index[sym] = len(self.index)
         d = 0
@@ -196,8 +213,8 @@ class Graph:
             args = [self._operand(self._split(a)) for a in expr.args]
             # products of more than two values: name the partial products, so
             # the n-th derivative is Leibniz' n+1 terms over named derivatives
-            coeff = [a for a in args if a.is_Number]
-            factors = [a for a in args if not a.is_Number]
+            coeff = [a for a in args if not a.free_symbols]     # 2, 1/sqrt(pi)
+            factors = [a for a in args if a.free_symbols]
             if len(factors) > 2:
                 acc = factors[0]
                 for f in factors[1:-1]:
@@ -236,7 +253,7 @@ class Graph:
         return self._piece(what, arg)
 
     def _piece(self, what, expr):
-        sym = self.define(what, expr)
+        sym = self.define(what, expr, shared=True)
         if sym in self.defs:
             self.pieces.add(sym)
         return sym
