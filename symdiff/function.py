@@ -5,6 +5,15 @@ expressions and a layout that says how to return them. Its derivatives are
 SymbolicFunctions on the same graph, created on first use and cached, so
 ``F.diff("x", order=5)`` reuses the fourth derivative and asking twice compiles
 once.
+
+Threads: everything lazy here (derivatives, the unrolled twin, ``expr``, the
+compiled function) is built under the graph's re-entrant lock with a
+double-checked test, and published only when complete. The lock is needed, not
+just tidy: derivatives add named intermediates to the graph that the function
+and all its derivatives share, and two unsynchronised builds would hand out the
+same name twice or iterate a dict while another thread grows it. Reads of a
+published value take no lock (one attribute or dict load under the GIL), so
+calling a compiled function never waits.
 """
 
 from __future__ import annotations
@@ -79,18 +88,24 @@ class SymbolicFunction:
     @property
     def expr(self):
         """The flattened sympy expression (a Matrix for vector results)."""
-        if self._expr is None and self._vectorised():
-            self._expr = self._twin().expr          # one term per element, as written
-        if self._expr is None:
-            flat = [self.graph.flatten(e) for e in self._outputs]
-            lay = self._layout
-            if lay.kind == "scalar":
-                self._expr = flat[0]
-            elif lay.kind == "array" and len(lay.shape) == 2:
-                self._expr = sympy.Matrix(lay.shape[0], lay.shape[1], flat)
-            else:
-                self._expr = sympy.Matrix(flat)
-        return self._expr
+        expr = self._expr
+        if expr is None:
+            with self.graph.lock:
+                expr = self._expr
+                if expr is None:
+                    expr = self._expr = self._flat_expr()
+        return expr
+
+    def _flat_expr(self):
+        if self._vectorised():
+            return self._twin().expr                # one term per element, as written
+        flat = [self.graph.flatten(e) for e in self._outputs]
+        lay = self._layout
+        if lay.kind == "scalar":
+            return flat[0]
+        if lay.kind == "array" and len(lay.shape) == 2:
+            return sympy.Matrix(lay.shape[0], lay.shape[1], flat)
+        return sympy.Matrix(flat)
 
     @property
     def outputs(self) -> tuple:
@@ -103,13 +118,21 @@ class SymbolicFunction:
 
     # -- numbers ----------------------------------------------------------------
     def _compile(self) -> codegen.Compiled:
-        if self._compiled is None:
-            t = self._traced
-            expr_text = _abbreviate(str(self.expr)) if self._small() else "(see the lines below)"
-            self._compiled = codegen.generate(
-                t.graph, list(self._outputs), self._layout, self._code_name(), t.params,
-                t.shapes, t.symbols, doc=f"{self.name} = {expr_text}", backend=self.backend)
-        return self._compiled
+        compiled = self._compiled
+        if compiled is None:
+            # under the lock: code generation reads the graph, which another
+            # thread's derivative may be adding to
+            with self.graph.lock:
+                compiled = self._compiled
+                if compiled is None:
+                    t = self._traced
+                    expr_text = (_abbreviate(str(self.expr)) if self._small()
+                                 else "(see the lines below)")
+                    compiled = self._compiled = codegen.generate(
+                        t.graph, list(self._outputs), self._layout, self._code_name(),
+                        t.params, t.shapes, t.symbols, doc=f"{self.name} = {expr_text}",
+                        backend=self.backend)
+        return compiled
 
     def _small(self) -> bool:
         return not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
@@ -147,9 +170,14 @@ class SymbolicFunction:
                          f"({', '.join(t.params)})")
 
     def _child(self, key, build):
-        if key not in self._children:
-            self._children[key] = build()
-        return self._children[key]
+        """The derivative ``key``, built once (double-checked under the graph's lock)."""
+        child = self._children.get(key)
+        if child is None:
+            with self.graph.lock:
+                child = self._children.get(key)
+                if child is None:
+                    child = self._children[key] = build()
+        return child
 
     def _derived(self, outputs, layout, name, wrt, recipe=None) -> "SymbolicFunction":
         return SymbolicFunction(self._traced, outputs, layout, name, wrt=wrt, fn=self.fn,
@@ -167,16 +195,23 @@ class SymbolicFunction:
         derivatives by element, Hessians, Jacobians and ``expr`` need one symbol per
         element, so they are built on the unrolled trace, once, on first use.
         """
-        if self._twin_cache is None:
-            if self._recipe is None:
-                from . import api, frontend
-                traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
-                                        vectorize=False)
-                self._twin_cache = api._from_traced(traced, self.fn, self.backend)
-            else:
-                parent, method, args = self._recipe
-                self._twin_cache = getattr(parent._twin(), method)(*args)
-        return self._twin_cache
+        twin = self._twin_cache
+        if twin is None:
+            # Locks are always taken in the order this graph, then the twin's
+            # (the twin is never vectorised, so it never asks for a twin itself).
+            with self.graph.lock:
+                twin = self._twin_cache
+                if twin is None:
+                    if self._recipe is None:
+                        from . import api, frontend
+                        traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
+                                                vectorize=False)
+                        twin = api._from_traced(traced, self.fn, self.backend)
+                    else:
+                        parent, method, args = self._recipe
+                        twin = getattr(parent._twin(), method)(*args)
+                    self._twin_cache = twin
+        return twin
 
     def _diff1(self, var: str) -> "SymbolicFunction":
         def build():
