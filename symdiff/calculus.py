@@ -171,6 +171,10 @@ def _scaled_atom(e) -> bool:
         and e.args[1].is_Atom
 
 
+def _name(sym) -> str:
+    return sym.name
+
+
 def _gate(adjoint):
     """The adjoint itself if it is a Piecewise that is 0 on some branch, else None."""
     if isinstance(adjoint, sympy.Piecewise) and any(v == 0 for v, _ in adjoint.args):
@@ -278,7 +282,10 @@ class Calculus:
                 return
             gate = _gate(g.defs.get(bar, bar))
             lanes = name in g.lanevalued
-            for u in expr.free_symbols:
+            # by name, not in set order: the lane branch below names new values,
+            # and set order (string hashes) would change their numbering from run
+            # to run (PYTHONHASHSEED)
+            for u in sorted(expr.free_symbols, key=_name):
                 if g.deps.get(u, 0) & mask:
                     p = local_partial(expr, u, name)
                     if p != 0:

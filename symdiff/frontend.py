@@ -487,11 +487,15 @@ class Tracer(ast.NodeVisitor):
     def _lane_results(self, node, before, after, count) -> dict:
         g = self.g
         live = _loaded_outside(self.src.node, node)
-        changed = {k for k, v in after.items() if before.get(k, _MISSING) is not v}
-        carried = self._lane_carried & changed
+        # a list in the order the names were bound, not a set: the loop below
+        # names values, and set order (string hashes) would change the numbering
+        # of term/lanesum from run to run
+        changed = [k for k, v in after.items() if before.get(k, _MISSING) is not v]
+        carried = self._lane_carried.intersection(changed)
         # a carried name is read by name only in its own update (_only_updates), so
         # what remains to rule out is a value computed from its running value
-        running = [after[k] for k in carried if after[k] in g.defs and after[k] is not before[k]]
+        running = [after[k] for k in changed
+                   if k in carried and after[k] in g.defs and after[k] is not before[k]]
         result = dict(before)
         for name in changed:
             if name not in live and name not in carried:
