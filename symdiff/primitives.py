@@ -107,11 +107,22 @@ def elementwise(build: Callable) -> Callable:
 
 
 def _items(args) -> list:
-    """``max(a, b, c)`` or ``max((a, b, c))`` or ``max(array)``: the items."""
+    """``max(a, b, c)`` or ``max((a, b, c))`` or ``max(array)``: the items.
+
+    A 0-d array among several arguments (``np.where`` of constants folds to one) is
+    the number it holds, as it is for Python's ``max``.
+    """
     if len(args) == 1 and isinstance(args[0], (tuple, list, np.ndarray)):
         seq = args[0]
         return list(seq.ravel()) if _is_array(seq) else list(seq)
-    return list(args)
+    return [_unwrap_0d(a) for a in args]
+
+
+def _unwrap_0d(v):
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+        return v.item() if isinstance(v, np.generic) else v
+    return v
 
 
 def _nonempty(name, items):
