@@ -374,16 +374,21 @@ _NUMBA = None
 
 
 def _numba_helpers() -> dict:
-    """numba and the jitted scalar helpers the kernels call (built once)."""
+    """numba and the jitted scalar helpers the kernels call (built once).
+
+    Compute-then-publish: threads racing on the first call may each build the
+    dict (wasted work only); the global is assigned only when it is complete.
+    """
     global _NUMBA
-    if _NUMBA is None:
+    helpers = _NUMBA
+    if helpers is None:
         import numba
 
         jit = numba.njit(error_model="numpy", inline="always")
-        _NUMBA = {
+        helpers = _NUMBA = {
             "numba": numba, "prange": numba.prange,
             "sign": jit(lambda x: 0.0 if x == 0 else math.copysign(1.0, x)),
             "heaviside": jit(lambda x, h0: h0 if x == 0 else (1.0 if x > 0 else 0.0)),
             "cbrt": jit(lambda x: np.cbrt(x)),
         }
-    return _NUMBA
+    return helpers

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -417,11 +418,21 @@ def numpy_namespace() -> dict:
 
 def compile_source(source: str, name: str, namespace: dict, entry: str | None = None) -> Compiled:
     """Execute generated ``source`` under a unique filename registered in ``linecache``
-    (so tracebacks and ``inspect`` show it) and return its function ``entry``."""
+    (so tracebacks and ``inspect`` show it) and return its function ``entry``.
+
+    The ``linecache`` entry lives as long as the function: it is removed when the
+    function is garbage collected, so making and dropping thousands of functions
+    does not grow the cache. A traceback through generated code keeps its frame's
+    globals, hence the function and its lines, alive. The filename's number comes
+    from ``itertools.count`` (atomic under the GIL: unique across threads); it
+    appears in filenames only, never in ``F.source``.
+    """
     filename = naming.GENERATED_FILE.format(name=name, n=next(_counter))
     exec(compile(source, filename, "exec"), namespace)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    return Compiled(namespace[entry or name], source, filename)
+    fn = namespace[entry or name]
+    weakref.finalize(fn, linecache.cache.pop, filename, None).atexit = False
+    return Compiled(fn, source, filename)
 
 
 def used_symbols(lines, out_exprs) -> set:

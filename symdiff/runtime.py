@@ -195,16 +195,22 @@ def special():
     ``symdiff.special`` (numpy only, accurate to ~1e-15), with the compiled ufuncs
     of ``scipy.special`` in its place when scipy happens to be installed: same
     accuracy, about 1.2x faster on erf. Both are ufunc-like, so dask stays lazy.
+
+    Compute-then-publish, no lock: threads that race on the first call each build
+    an equivalent namespace and one assignment wins; no thread can see a
+    half-built one, since the global is assigned only when complete.
     """
     global _special_module
-    if _special_module is None:
+    module = _special_module
+    if module is None:
         from . import special as mod
         try:
             import scipy.special as sp
         except ImportError:
-            _special_module = mod
+            module = mod
         else:
-            _special_module = _types.SimpleNamespace(
+            module = _types.SimpleNamespace(
                 erf=sp.erf, erfc=sp.erfc, gamma=sp.gamma, lgamma=sp.gammaln,
                 digamma=sp.psi, polygamma=mod.polygamma, __name__="scipy.special")
-    return _special_module
+        _special_module = module
+    return module

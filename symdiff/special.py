@@ -507,7 +507,14 @@ _ROOTC = (
 _ROOT_WINDOW = 0.25
 
 
-@lru_cache(maxsize=None)
+# Caches keyed by a polygamma order: bounded, because a program may ask for
+# orders without end (each entry of _cot_deriv_poly(n) holds n + 2 big ints).
+# lru_cache is thread-safe; two threads missing at once compute the same
+# tuple twice and one wins, which only wastes work.
+_ORDER_CACHE = 64
+
+
+@lru_cache(maxsize=4)           # one argument is ever used: 2 * _ASYM_TERMS
 def _bernoulli(m):
     """Bernoulli numbers B_0..B_m as Fractions (Akiyama-Tanigawa)."""
     a = [Fraction(0)] * (m + 1)
@@ -526,7 +533,7 @@ def _shift_target(n):
     return float(12 + int(1.5 * n))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=_ORDER_CACHE)
 def _asym_coeffs(n):
     """Coefficients (lowest order first) of the series in w2 = 1/z^2 that
     multiplies (n-1)!/z^n in the asymptotic expansion (n >= 1), or that is
@@ -542,7 +549,7 @@ def _asym_coeffs(n):
         for k in range(1, _ASYM_TERMS + 1))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=_ORDER_CACHE)
 def _cot_deriv_poly(n):
     """Coefficients of P_n with cot^(n)(u) = P_n(cot u), lowest first."""
     p = [0, 1]                          # P_0(c) = c
