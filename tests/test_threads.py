@@ -26,7 +26,7 @@ import symdiff as sd
 from symdiff import tape
 
 THREADS = 8
-ROUNDS = 6
+ROUNDS = 5
 SWITCH = 1e-5          # seconds between forced thread switches while hammering
 
 
@@ -276,6 +276,31 @@ def test_concurrent_backward_passes():
     finally:
         sys.setswitchinterval(old)
     assert ok == [True] * THREADS
+
+
+def test_backward_passes_sharing_a_leaf_accumulate_every_gradient():
+    # as torch: concurrent backward passes into one leaf all add to its .grad
+    w = np.linspace(0.0, 1.0, 200_000)
+    x = tape.tensor(np.ones_like(w), requires_grad=True)
+    wt = tape.tensor(w)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        barrier = threading.Barrier(THREADS)
+
+        def worker():
+            barrier.wait()
+            for _ in range(20):
+                (x * wt).sum().backward()
+
+        threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    np.testing.assert_allclose(x.grad.numpy(), THREADS * 20 * w, rtol=1e-12)
 
 
 @pytest.mark.parametrize("mode", [True, False])
