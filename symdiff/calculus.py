@@ -19,7 +19,9 @@ of PyTorch (|x|'(0) = 0, floor' = 0, max/min split ties evenly).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from math import comb, prod
 
 import sympy
 from sympy import Add, Derivative, DiracDelta, Subs
@@ -241,6 +243,71 @@ class Calculus:
                 terms.append(_times(local_partial(expr, u, name), du))
         return _sum(terms)
 
+    def _derivative_of(self, u, beta):
+        """The known derivative of the atom ``u`` at the multi-index ``beta``, or None."""
+        g = self.g
+        if not beta:
+            return u
+        if u in g.position:
+            return sympy.S.One if beta == (u,) else sympy.S.Zero
+        if u not in g.defs:
+            return sympy.S.Zero
+        need = 0
+        for v in beta:
+            need |= g.bit[v]
+        if g.deps[u] & need != need:
+            return sympy.S.Zero
+        base, gamma = g.origin[u]
+        key = (base, tuple(sorted(gamma + beta, key=self._rank.__getitem__)))
+        d = g.dmemo.get(key)
+        if d is not None:
+            return d
+        # never made: the lower one is a constant, or kept inline as c*atom
+        lower = self._derivative_of(u, beta[:-1])
+        if lower is None or not lower.free_symbols:
+            return None if lower is None else sympy.S.Zero
+        coeff, atom = lower.as_coeff_Mul()
+        if not atom.is_Symbol:
+            return None
+        d = self._derivative_of(atom, beta[-1:])
+        return None if d is None else coeff * d
+
+    def _reciprocal_rule(self, r, alpha):
+        """``∂^alpha r`` for ``r = 1/u`` from ``u*r = 1`` (Leibniz):
+        ``∂^α r = -r · Σ_{0<β≤α} C(α,β) ∂^β u ∂^(α-β) r``.
+
+        Differentiating ``-r*r*u'`` again and again gives a sum that grows with
+        every order; this one has a term per non-zero derivative of ``u`` (two
+        for ``1/(1+x**2)``), at any order. None where it does not apply.
+        """
+        g = self.g
+        e = g.defs.get(r)
+        if not (isinstance(e, sympy.Pow) and e.exp == -1 and e.base.is_Symbol) \
+                or len(alpha) < 2 or r in g.lanevalued:
+            return None
+        counts: dict = {}
+        for v in alpha:
+            counts[v] = counts.get(v, 0) + 1
+        names = list(counts)
+        if prod(c + 1 for c in counts.values()) > 4 * len(alpha) + 4:
+            return None                        # many mixed sub-indices: plain chain rule
+        terms = []
+        for ks in itertools.product(*[range(counts[v] + 1) for v in names]):
+            if not any(ks):
+                continue
+            beta = tuple(v for v, k in zip(names, ks) for _ in range(k))
+            du = self._derivative_of(e.base, beta)
+            if du is None or isinstance(du, sympy.Piecewise):
+                return None                    # selectors multiply through _times
+            if du == 0:
+                continue
+            rest = tuple(v for v, k in zip(names, ks) for _ in range(counts[v] - k))
+            dr = self._derivative_of(r, rest)
+            if dr is None or isinstance(dr, sympy.Piecewise):
+                return None
+            terms.append(prod(comb(counts[v], k) for v, k in zip(names, ks)) * du * dr)
+        return -r * Add(*terms)
+
     def forward(self, exprs, var):
         """d/d``var`` of each of ``exprs``, adding derivative intermediates as needed."""
         g = self.g
@@ -252,9 +319,11 @@ class Calculus:
             if key in g.dmemo:
                 continue
             base, wrt = key
-            d = self._d(g.defs[s], var, bit, name=s)
-            g.dmemo[key] = g.define(naming.derivative(base.name, tuple(w.name for w in wrt)),
-                                    d, origin=key)
+            d = self._reciprocal_rule(base, wrt)
+            if d is None:
+                d = self._d(g.defs[s], var, bit, name=s)
+            g.dmemo[key] = d if _scaled_atom(d) else \
+                g.define(naming.derivative(base.name, tuple(w.name for w in wrt)), d, origin=key)
         return [self._d(e, var, bit) for e in exprs]
 
     # -- reverse mode ------------------------------------------------------------
