@@ -8,9 +8,13 @@ interleave every few bytecodes.
 
 Within a round every thread must see the very same derivative objects and
 sources (one build, published whole) and bitwise equal numbers; across rounds
-the numbers must match a single-threaded reference. Sources are not compared
-with the reference: derivatives share one graph, so the numbering of generated
-names depends on the order in which they were first asked for.
+the numbers must match a single-threaded reference. Derivatives' sources are
+not compared with the reference: derivatives share one graph, so the numbering
+of generated names depends on the order in which they were first asked for.
+
+Tape: grad mode is thread-local and starts enabled in a new thread (as in
+torch); backward passes in several threads give their own gradients, and add
+all of them up in a leaf they share.
 """
 
 import math
