@@ -11,8 +11,10 @@ from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...
 from .backends import require as _require_backend
 from .codegen import SCALAR, Layout
 from .function import SymbolicFunction
+from .limits import check_order, deep
 
 
+@deep(lambda traced, *rest: f"building the graph of {traced.name}")
 def _from_traced(traced, fn, backend) -> SymbolicFunction:
     out = traced.outputs
     if not traced.vector:
@@ -77,6 +79,7 @@ def derivative(fn, wrt, order=1) -> SymbolicFunction:
     np.float64(12.0)
     """
     names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+    check_order(order, times=max(len(names), 1))    # before reading fn: a bad order costs nothing
     return _as_symbolic(fn).diff(*names, order=order)
 
 

@@ -158,7 +158,7 @@ def _jax_namespace() -> dict:
     return {"numpy": jnp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_scatter": scatter,
             "_reversed_slice": runtime.reversed_slice,
-            "_broadcast_shapes": runtime.broadcast_shapes}
+            "_broadcast_shapes": runtime.broadcast_shapes, "_check_shape": runtime.check_shape}
 
 
 # -- torch ----------------------------------------------------------------------------
@@ -250,7 +250,8 @@ def _torch_namespace() -> dict:
         polygamma=lambda n, x: sp.polygamma(int(n), tnp.tensor(x)))
     return {"numpy": tnp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
-            "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice}
+            "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice,
+            "_check_shape": runtime.check_shape}
 
 
 # -- cupy -----------------------------------------------------------------------------
@@ -274,7 +275,8 @@ def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
                                     polygamma=lambda n, x: csp.polygamma(int(n), x))
     return {"numpy": cp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
-            "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice}
+            "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice,
+            "_check_shape": runtime.check_shape}
 
 
 # ---------------------------------------------------------------------------
@@ -354,8 +356,8 @@ def _flatten(*args):
     for a in args:
         a = np.asarray(a)
         if a.dtype.kind == "c":
-            raise TypeError("backend 'numba' computes in float64: complex inputs need "
-                            "backend='numpy'")
+            raise TypeError("arguments must be real numbers or arrays of real numbers, "
+                            "got complex")
         arrs.append(a if a.dtype == np.float64 else a.astype(np.float64))
     shape = np.broadcast_shapes(*(a.shape for a in arrs))
     n = math.prod(shape)

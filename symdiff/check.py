@@ -203,8 +203,8 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
     (6.0, 6.0)
     """
     from .api import symbolic
-    if not isinstance(order, int) or order < 0:
-        raise ValueError(f"order must be a non-negative integer, not {order!r}")
+    from .limits import check_order
+    order = check_order(order, minimum=0)
     F = fn if isinstance(fn, SymbolicFunction) and shapes is None else symbolic(fn, shapes=shapes)
     plain = F.fn
     name = naming.sanitize(F.name) if F.fn is None else getattr(plain, "__name__", F.name)
@@ -616,11 +616,24 @@ class _value_semantics:
         self.saved = {n: Tensor.__dict__[n] for n in _INPLACE if n in Tensor.__dict__}
         for n in self.saved:
             delattr(Tensor, n)
+        # ``a += t`` with a numpy array ``a`` (np.where of constants gives a 0-d one)
+        # calls ``np.add(a, t, out=(a,))``; its value is what ``a`` is bound to next
+        self.ufunc = Tensor.__dict__["__array_ufunc__"]
+        ufunc = self.ufunc
+
+        def by_value(t, uf, method, *inputs, **kwargs):
+            out = kwargs.get("out")
+            if out is not None and method == "__call__" \
+                    and not any(isinstance(o, Tensor) for o in out):
+                kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+            return ufunc(t, uf, method, *inputs, **kwargs)
+        Tensor.__array_ufunc__ = by_value
 
     def __exit__(self, *exc):
         from .tape import Tensor
         for n, v in self.saved.items():
             setattr(Tensor, n, v)
+        Tensor.__array_ufunc__ = self.ufunc
 
 
 def _flat_tensors(v) -> list:

@@ -265,8 +265,7 @@ def _cmd_diff(args, out) -> int:
         if w not in F.params:
             raise CliError(f"unknown variable {w!r} in --wrt: {F.name} has parameters "
                            f"({', '.join(F.params)})")
-    if args.order < 1:
-        raise CliError(f"--order must be a positive integer, not {args.order}")
+    _check_order(args.order, times=len(wrt))
     D = F.diff(*wrt, order=args.order)
     print(str(F), file=out)
     print(str(D), file=out)
@@ -323,12 +322,19 @@ def _cmd_check(args, out) -> int:
     if not args.at:
         raise CliError(f"give the point with --at, e.g. --at "
                        f"{','.join(f'{p}=1' for p in F.params)}")
-    if args.order < 1:
-        raise CliError(f"--order must be a positive integer, not {args.order}")
+    _check_order(args.order)
     xs = point_args(F, parse_at(args.at))
     report = check(F, *xs, order=args.order)
     print(str(report), file=out)
     return 0 if report.ok else 1
+
+
+def _check_order(order: int, times: int = 1) -> None:
+    from .limits import check_order
+    try:
+        check_order(order, times=times, what="--order")
+    except ValueError as err:
+        raise CliError(str(err)) from None
 
 
 def _display(G, args, out) -> None:

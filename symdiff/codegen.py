@@ -21,7 +21,7 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import naming, runtime
+from . import limits, naming, runtime
 
 _counter = itertools.count()
 
@@ -374,7 +374,9 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              '    """One block of long inputs: the lines of ' + fname + ', outputs unshaped."""']
             + kernel) + "\n"
     arr.append(f"_like = _lazy_like({', '.join(params)})")
-    body += arr + array_body(npp, lines, inline, layout, out_exprs)
+    # nan and inf propagate as numpy computes them, without a warning per operation
+    body.append("with numpy.errstate(all='ignore'):")
+    body += ["    " + c for c in arr + array_body(npp, lines, inline, layout, out_exprs, errstate=False)]
 
     source = function_source(fname, params, doc, body)
     if kernel_source:
@@ -387,12 +389,12 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
 
 
 def array_body(printer, lines, inline, layout, out_exprs, errstate=True) -> list[str]:
-    """The computing lines and the return of the array path."""
+    """The computing lines and the return of the array path; with ``errstate``, under
+    ``numpy.errstate(all='ignore')``: nan and inf propagate without warnings (both
+    sides of a data-dependent branch are evaluated, and one is then discarded)."""
     code = _print_lines(printer, lines, inline, "")
     code.append("return " + _emit_layout(layout, iter(out_exprs), printer))
-    if errstate and any("numpy.where" in c for c in code):
-        # Both sides of a data-dependent branch are evaluated; silence the
-        # warnings of the side that is then discarded.
+    if errstate:
         code = ["with numpy.errstate(all='ignore'):"] + ["    " + c for c in code]
     return code
 
@@ -413,7 +415,8 @@ def numpy_namespace() -> dict:
             "_reversed_slice": runtime.reversed_slice, "_blockable": runtime.blockable,
             "_blocked": runtime.blocked, "_is_point": runtime.is_point,
             "_floats": runtime.floats, "_sign": runtime.sign,
-            "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt}
+            "_heaviside": runtime.heaviside, "_cbrt": runtime.cbrt,
+            "_check_shape": runtime.check_shape}
 
 
 def compile_source(source: str, name: str, namespace: dict, entry: str | None = None) -> Compiled:
@@ -428,7 +431,12 @@ def compile_source(source: str, name: str, namespace: dict, entry: str | None = 
     appears in filenames only, never in ``F.source``.
     """
     filename = naming.GENERATED_FILE.format(name=name, n=next(_counter))
-    exec(compile(source, filename, "exec"), namespace)
+    try:
+        code = compile(source, filename, "exec")
+    except (SyntaxError, MemoryError, RecursionError) as exc:   # nesting past the parser's limits
+        raise limits.too_deep(f"compiling {name}", "the generated code nests too deeply for "
+                              f"Python's compiler ({type(exc).__name__}: {exc})") from None
+    exec(code, namespace)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     fn = namespace[entry or name]
     weakref.finalize(fn, linecache.cache.pop, filename, None).atexit = False
@@ -453,6 +461,7 @@ def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]
         shape = shapes.get(p, ())
         out.append(f"{p} = _in({p})")
         if shape:
+            out.append(f"_check_shape({p}, {tuple(shape)!r}, {p!r})")
             for idx in np.ndindex(*shape):
                 elem = symbols[p][idx]
                 if elem in used:

@@ -68,6 +68,16 @@ ALLOWED: frozenset[type] = frozenset({
     ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
 })
 
+#: Builtins that read or change the interpreter itself (code, names, files, the
+#: debugger). A call to one of them, when the function does not bind the name
+#: itself, is rejected before anything is traced, even in a branch never taken.
+REJECTED_BUILTINS: frozenset[str] = frozenset({
+    "eval", "exec", "compile", "open", "input", "breakpoint", "help", "exit", "quit",
+    "getattr", "setattr", "delattr", "hasattr", "globals", "locals", "vars", "dir",
+    "print", "memoryview", "type", "object", "super", "classmethod", "staticmethod",
+    "property", "__import__",
+})
+
 #: operator class -> (construct, hint) for operators outside the subset
 REJECTED_OPERATORS: dict[type, tuple[str, str]] = {
     ast.BitXor: ("operator ^", "use ** for powers; ^ is bitwise xor in Python"),
@@ -88,6 +98,7 @@ class Fence(ast.NodeVisitor):
         self.filename = filename
         self.line_of = line_of or (lambda n: None)
         self.top = top
+        self.bound = _bound_names(top) if top is not None else set()
 
     # -- reporting ------------------------------------------------------------
     def reject(self, node: ast.AST, construct: str, hint: str):
@@ -202,7 +213,28 @@ class Fence(ast.NodeVisitor):
         for c in node.comparators:
             self.visit(c)
 
+    # -- names that reach into the interpreter ------------------------------------
+    def visit_Name(self, node: ast.Name):
+        if node.id.startswith("__"):
+            self.reject(node, f"name {node.id}",
+                        "dunder names reach into Python's internals; use plain names for numbers")
+
+    def visit_Attribute(self, node: ast.Attribute):
+        self.visit(node.value)                 # report the first of a chain `().__class__...`
+        if node.attr.startswith("_"):
+            end = getattr(node, "end_col_offset", None)
+            at = ast.Name(id=node.attr, lineno=getattr(node, "end_lineno", node.lineno),
+                          col_offset=end - len(node.attr) if end is not None else node.col_offset)
+            self.reject(at, f"attribute .{node.attr}",
+                        "attributes starting with `_` (private or dunder) are not read; "
+                        "use public names, math/numpy functions or pass the value as a parameter")
+
     def visit_Call(self, node: ast.Call):
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in REJECTED_BUILTINS and f.id not in self.bound:
+            self.reject(node, f"call to {f.id}()",
+                        "symdiff reads numeric code only; it never evaluates text, opens files "
+                        "or inspects objects: compute the value outside and pass it as a parameter")
         for a in node.args:
             if isinstance(a, ast.Starred):
                 self.reject(a, "starred argument", "pass a fixed number of arguments explicitly")
@@ -234,6 +266,19 @@ class Fence(ast.NodeVisitor):
             for cond in gen.ifs:
                 self.visit(cond)
         self.visit(node.elt)
+
+
+def _bound_names(top: ast.AST) -> set:
+    """Names the function binds itself (parameters, assignments, loop targets, defs)."""
+    out = set()
+    for n in ast.walk(top):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not top:
+            out.add(n.name)
+    return out
 
 
 def check(node: ast.AST, filename: str = "<unknown>", line_of=None) -> None:

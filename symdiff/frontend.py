@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
+import itertools
+import math
 import operator
 import types
 from dataclasses import dataclass, field
@@ -38,10 +41,10 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import fence, primitives
+from . import fence, limits, primitives
 from .errors import SymdiffError, SymdiffSyntaxError
 from .graph import Graph, LaneSum, Traced
-from .source import FunctionSource, NoSource, function_source, unwrap
+from .source import FunctionSource, NoSource, function_source, stale_source, unwrap
 
 MAX_INLINE_DEPTH = 40     # nested helper calls; deeper means (probably) unbounded recursion
 # A loop over range() with at least this many steps is first read once with its
@@ -49,6 +52,12 @@ MAX_INLINE_DEPTH = 40     # nested helper calls; deeper means (probably) unbound
 # shorter loops, and bodies a lane cannot stand for, are unrolled.
 VECTOR_MIN = 16
 _MISSING = object()
+# Sizes past which a constant computation is refused instead of run (each would
+# take minutes or all the memory): items of an unrolled loop, a comprehension or a
+# repeated sequence; bits of an integer power; arguments of factorial/comb/perm.
+MAX_ITEMS = 1_000_000
+MAX_INT_BITS = 1 << 20
+MAX_FACTORIAL = 100_000
 
 
 class _NotVectorizable(Exception):
@@ -230,6 +239,54 @@ def _as_condition(v):
     return sympy.Ne(v, 0)
 
 
+def _has_text(v) -> bool:
+    """Does ``v`` hold text (``str``/``bytes``)? Text must never reach sympy, whose
+    ``sympify`` would parse (and evaluate) it."""
+    if isinstance(v, (str, bytes)):
+        return True
+    if isinstance(v, (tuple, list)):
+        return any(_has_text(e) for e in v)
+    if isinstance(v, dict):
+        return any(_has_text(e) for e in v.values())
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "US":
+            return True
+        return v.dtype == object and any(isinstance(e, (str, bytes)) for e in v.flat)
+    return False
+
+
+def _too_long(v) -> bool:
+    return isinstance(v, range) and len(v) > MAX_ITEMS
+
+
+def _int_valued(v) -> bool:
+    return isinstance(v, (int, np.integer)) or isinstance(v, sympy.Integer)
+
+
+class _RunsCode(Exception):
+    """Reading this attribute would run Python code (a property, a descriptor)."""
+
+
+def _read_attribute(base, attr: str):
+    """``getattr(base, attr)`` when that runs no Python code of the object's own:
+    module attributes, instance and class attributes, methods and numpy's C-level
+    attributes. A ``property`` or a descriptor written in Python raises ``_RunsCode``."""
+    if isinstance(base, types.ModuleType):
+        return getattr(base, attr)
+    static = inspect.getattr_static(base, attr)          # AttributeError if absent
+    if isinstance(static, (property, functools.cached_property)):
+        raise _RunsCode(f"a property of {type(base).__name__}")
+    if isinstance(getattr(type(static), "__get__", None), types.FunctionType):
+        raise _RunsCode(f"a {type(static).__name__} descriptor of {type(base).__name__}")
+    return getattr(base, attr)
+
+
+#: ``__getitem__`` of the containers the interpreter indexes (C code, no user code)
+_PLAIN_GETITEM = frozenset({tuple.__getitem__, list.__getitem__, dict.__getitem__,
+                            range.__getitem__, str.__getitem__, bytes.__getitem__,
+                            np.ndarray.__getitem__})
+
+
 def _callable_name(f) -> str:
     mod = getattr(f, "__module__", None) or getattr(type(f), "__module__", "")
     qual = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
@@ -244,6 +301,7 @@ class Context:
         self.vectorize = vectorize
         self.depth = 0
         self._parsed: dict[int, tuple[Any, FunctionSource]] = {}
+        self.active: list = []          # tracers of the functions being run, outermost first
 
     def parsed(self, fn) -> FunctionSource:
         """Source of ``fn``, fenced once (raises ``NoSource``)."""
@@ -253,6 +311,12 @@ class Context:
             return hit[1]
         src = function_source(fn)
         fence.check(src.node, src.filename, src.line)
+        if stale_source(src, fn):
+            line = getattr(src.node, "lineno", 0)
+            raise SymdiffError(
+                f"{src.filename}:{line}: the source text of {fn.__name__} is not the function "
+                "Python is running (was the file changed after it was imported?); reload the "
+                "module (importlib.reload) or restart, so the text and the code agree")
         self._parsed[key] = (fn, src)
         return src
 
@@ -318,6 +382,13 @@ class Tracer(ast.NodeVisitor):
         return None
 
     def run_function(self, node) -> Any:
+        self.ctx.active.append(self)
+        try:
+            return self._run_function(node)
+        finally:
+            self.ctx.active.pop()
+
+    def _run_function(self, node) -> Any:
         if isinstance(node, ast.Lambda):
             return self.visit(node.body)
         self.frames = [(node.body, 0)]
@@ -353,16 +424,58 @@ class Tracer(ast.NodeVisitor):
         """Name a computed value in the graph (SSA); arrays and tuples elementwise."""
         if isinstance(value, sympy.Expr):
             return self.g.define(hint, value)
+        # a list or array whose items are already named is returned as it is, so
+        # `b = a` binds the same object, as in Python (see ``_unshared``)
         if isinstance(value, np.ndarray) and value.dtype == object:
             out = np.empty(value.shape, dtype=object)
             for idx in np.ndindex(value.shape):
                 out[idx] = self.define(hint, value[idx])
-            return out
+            same = all(out[idx] is value[idx] for idx in np.ndindex(value.shape))
+            return value if same else out
         if isinstance(value, tuple):
             return tuple(self.define(hint, v) for v in value)
         if isinstance(value, list):
-            return [self.define(hint, v) for v in value]
+            out = [self.define(hint, v) for v in value]
+            return value if all(a is b for a, b in zip(out, value)) else out
         return value
+
+    def _unshared(self, name: str, container, node):
+        """Python changes a list or array in place (``a[i] = v``, ``a += b``); symdiff
+        changes a copy bound to ``name``. The same as long as nothing else refers to
+        the object: another name, a helper's caller, an enclosing function, a module
+        global, an item of a list or tuple. Otherwise refuse instead of differing."""
+        if not (isinstance(container, list) or isinstance(container, np.ndarray)):
+            return
+        own = self.scope.locals
+        if own.get(name, _MISSING) is not container:
+            other = f"{name!r} of an enclosing function or the module"
+        else:
+            other = self._other_reference(container, own, name)
+        if other is not None:
+            kind = "list" if isinstance(container, list) else "array"
+            self.fail(node, f"in-place change of a {kind} that {other} "
+                            f"also refers to: Python would change it there too. Copy it first "
+                            f"(`{name} = {name}.copy()` or `list({name})`) or build a new value")
+
+    def _other_reference(self, obj, own: dict, name: str) -> str | None:
+        def holds(v):
+            return v is obj or (isinstance(v, (list, tuple)) and any(e is obj for e in v))
+
+        for tracer in self.ctx.active + [self]:
+            s = tracer.scope
+            root = s
+            while s is not None:
+                for k, v in s.locals.items():
+                    if (s.locals is own and k == name) or not holds(v):
+                        continue
+                    return f"the name {k!r}" if v is obj else f"an item of {k!r}"
+                root = s
+                s = s.parent
+            for where in (root.closure, root.globals):
+                for k, v in where.items():
+                    if holds(v):
+                        return f"{'the enclosing' if where is root.closure else 'the module'} name {k!r}"
+        return None
 
     def assign(self, target, value, node):
         if isinstance(target, ast.Name):
@@ -383,6 +496,7 @@ class Tracer(ast.NodeVisitor):
             name = target.value.id
             container = self.lookup(name, target)
             index = self.index_value(self.visit(target.slice), target)
+            self._unshared(name, container, target)
             if isinstance(container, list):
                 container = list(container)
             elif isinstance(container, np.ndarray):
@@ -410,6 +524,9 @@ class Tracer(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign):
         if isinstance(node.target, ast.Name):
             old = self._note_read(node.target.id, self.lookup(node.target.id, node.target))
+            if isinstance(old, np.ndarray) or (isinstance(old, list)
+                                               and isinstance(node.op, (ast.Add, ast.Mult))):
+                self._unshared(node.target.id, old, node)
         else:
             container = self.lookup(node.target.value.id, node.target)
             old = self.subscript(container, self.visit(node.target.slice), node.target)
@@ -505,7 +622,7 @@ class Tracer(ast.NodeVisitor):
                 if old is _MISSING or not _only_updates(node, name) \
                         or not isinstance(new, (sympy.Expr, int, float)):
                     raise _NotVectorizable
-                part = sympy.sympify(g.defs.get(new, new)) - sympy.sympify(old)
+                part = sympy.sympify(g.defs.get(new, new), strict=True) - sympy.sympify(old, strict=True)
                 if _reaches(g, part, running):
                     raise _NotVectorizable
                 if any(s in g.lanevalued for s in _free(part)):
@@ -565,7 +682,12 @@ class Tracer(ast.NodeVisitor):
         if isinstance(value, (range, tuple, list, enumerate, zip, types.GeneratorType)) or \
                 type(value).__name__ in ("reversed", "list_reverseiterator", "tuple_reverseiterator",
                                          "range_iterator"):
-            return [from_outside(v) if isinstance(v, np.generic) else v for v in value]
+            items = list(itertools.islice(value, MAX_ITEMS + 1))
+            if len(items) > MAX_ITEMS:
+                self.fail(node, f"loop or comprehension of more than {MAX_ITEMS} steps: too long "
+                                "to unroll; loop over a shaped parameter (`for i in range(len(x))`) "
+                                "so the loop is read once for all steps, or use fewer steps")
+            return [from_outside(v) if isinstance(v, np.generic) else v for v in items]
         self.fail(node, f"cannot loop over a {type(value).__name__}; loop over range(n), "
                         "a tuple/list or a shaped array")
 
@@ -674,6 +796,9 @@ class Tracer(ast.NodeVisitor):
             return None
         if isinstance(v, np.ndarray):
             self.fail(node, "the truth value of an array is ambiguous; use np.where or index an element")
+        if any(isinstance(getattr(type(v), h, None), types.FunctionType) for h in ("__bool__", "__len__")):
+            self.fail(node, f"the truth value of a {type(v).__name__} is computed by its own code; "
+                            "test a number instead")
         return bool(v)
 
     # -- expressions ----------------------------------------------------------------
@@ -707,15 +832,31 @@ class Tracer(ast.NodeVisitor):
         if isinstance(base, (LocalFunction,)):
             self.fail(node, f"cannot read attribute .{attr} of a nested function")
         try:
-            value = getattr(base, attr)
-        except AttributeError as exc:
-            self.fail(node, str(exc))
+            value = _read_attribute(base, attr)
+        except AttributeError:
+            self.fail(node, f"{type(base).__name__!r} object has no attribute {attr!r}")
+        except _RunsCode as exc:
+            self.error(node, f"attribute .{attr} computed by {exc}",
+                       "reading it would run that code: compute the value outside the function "
+                       "and pass it as a parameter or a module constant")
         if isinstance(base, np.ndarray) and attr in ARRAY_METHODS and callable(value):
             return ArrayMethod(attr, base)
         return from_outside(value)
 
     def binop(self, op, a, b, node):
         fn = BINOPS[type(op)]
+        if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
+            self.error(node, "arithmetic on text", "symdiff computes with numbers; "
+                       "remove string operations from the differentiated function")
+        if isinstance(op, ast.Pow) and _int_valued(a) and _int_valued(b) and b > 0 \
+                and abs(int(a)) > 1 and int(b) * abs(int(a)).bit_length() > MAX_INT_BITS:
+            self.fail(node, f"the constant {a}**{b} is too large to compute (more than "
+                            f"{MAX_INT_BITS} bits); use a float such as {a}.0**{b}, which overflows to inf")
+        if isinstance(op, ast.Mult):
+            for seq, k in ((a, b), (b, a)):
+                if isinstance(seq, (tuple, list)) and _int_valued(k) \
+                        and len(seq) * int(k) > MAX_ITEMS:
+                    self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")
         try:
             return fn(a, b)
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
@@ -765,14 +906,21 @@ class Tracer(ast.NodeVisitor):
                 r = sympy.Or(*[self.compare(ast.Eq(), a, e, node) for e in items])
             return (not r if isinstance(r, bool) else sympy.Not(r)) if isinstance(op, ast.NotIn) else r
         py, sym = COMPARE[type(op)]
+        if (_has_text(a) or _has_text(b)) and not (is_const(a) and is_const(b)):
+            self.error(node, "comparison of text with a value that depends on the input",
+                       "compare numbers only")
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             return np.frompyfunc(lambda u, v: self.compare(op, u, v, node), 2, 1)(a, b)
         if is_const(a) and is_const(b):
             return py(a, b)
         try:
-            return sym(a, b)
-        except TypeError as exc:
+            r = sym(a, b)
+        except (TypeError, ValueError) as exc:          # ValueError: sympy's SympifyError
             self.fail(node, f"cannot compare {a} and {b}: {exc}")
+        if not isinstance(r, (bool, sympy.logic.boolalg.Boolean)):
+            # sympy answers NotImplemented for None, lists, ...: Python raises
+            self.fail(node, f"cannot compare a {type(a).__name__} with a {type(b).__name__}")
+        return r
 
     def visit_Compare(self, node: ast.Compare):
         left = self.visit(node.left)
@@ -838,6 +986,10 @@ class Tracer(ast.NodeVisitor):
         if isinstance(base, sympy.Basic):
             self.error(node, "indexing of a scalar that depends on the input",
                        "declare the parameter's shape, e.g. shapes={'x': (3,)}")
+        if getattr(type(base), "__getitem__", None) not in _PLAIN_GETITEM:
+            self.error(node, f"indexing a {type(base).__name__}",
+                       "index tuples, lists, dicts and numpy arrays (indexing other objects "
+                       "would run their own code)")
         try:
             v = base[idx]
         except (IndexError, TypeError, KeyError) as exc:
@@ -900,12 +1052,15 @@ class Tracer(ast.NodeVisitor):
             return self.inline(func.node, func.src, Scope({}, func.scope), func.defaults,
                                func.kwdefaults, args, kwargs, node, func.name)
         if isinstance(func, ArrayMethod):
+            self._no_text(args, kwargs, node, f".{func.name}()")
             if is_const(func.array) and is_const(args):
                 return from_outside(getattr(func.array, func.name)(*args, **kwargs))
             return self._apply(ARRAY_METHODS[func.name], [func.array] + args, kwargs, node, f".{func.name}()")
         builder = primitives.lookup(func)
         if builder is not None:
+            self._no_text(args, kwargs, node, _callable_name(func))
             if is_const(args) and is_const(list(kwargs.values())):
+                self._not_too_large(func, args, kwargs, node)
                 try:
                     return from_outside(func(*args, **kwargs))
                 except Exception as exc:  # the user's own function would raise the same
@@ -919,10 +1074,17 @@ class Tracer(ast.NodeVisitor):
                                "function is read (use constants, len(x) or a shape)")
                 self.error(node, f"{_callable_name(func)}() of a value that depends on the input",
                            "its arguments must be known when the function is read")
+            self._not_too_large(func, args, kwargs, node)
             try:
-                return func(*args, **kwargs)
+                value = func(*args, **kwargs)
             except Exception as exc:
                 self.fail(node, f"{_callable_name(func)}() raised {type(exc).__name__}: {exc}")
+            if isinstance(value, np.ndarray) and value.size > MAX_ITEMS:
+                self.fail(node, f"{_callable_name(func)}() made an array of {value.size} elements; "
+                                f"symdiff reads arrays of up to {MAX_ITEMS} elements")
+            return value
+        if self.src.untrusted:           # text from outside: nothing but math and its lambdas
+            self.error(node, f"call to {ast.unparse(node.func)}", _EXPRESSION_CALLS)
         target = unwrap(func)
         if isinstance(target, types.FunctionType):
             return self.inline_python(target, args, kwargs, node)
@@ -933,6 +1095,22 @@ class Tracer(ast.NodeVisitor):
         shown = ast.unparse(node.func)
         self.error(node, f"call to {shown} ({_callable_name(func)})",
                    f"symdiff supports {primitives.supported_names()}")
+
+    def _no_text(self, args, kwargs, node, name):
+        if _has_text(list(args)) or _has_text(kwargs):
+            self.error(node, f"text argument to {name}",
+                       "pass numbers; symdiff never parses or evaluates strings")
+
+    def _not_too_large(self, func, args, kwargs, node):
+        """Refuse constant computations that would run for minutes (sum(range(10**12)))."""
+        values = list(args) + list(kwargs.values())
+        if any(_too_long(v) for v in values):
+            self.fail(node, f"{_callable_name(func)}() over more than {MAX_ITEMS} items: too long "
+                            "to compute while reading the function")
+        if any(func is f for f in (math.factorial, math.comb, math.perm)) and any(
+                _int_valued(v) and abs(int(v)) > MAX_FACTORIAL for v in values):
+            self.fail(node, f"{_callable_name(func)}() of a number above {MAX_FACTORIAL}: too "
+                            "large to compute exactly; use math.lgamma for its logarithm")
 
     def _apply(self, builder, args, kwargs, node, name):
         try:
@@ -961,6 +1139,7 @@ class Tracer(ast.NodeVisitor):
         bound.update(kwargs)
         if set(bound) != set(params):
             self.fail(node, f"{func.__name__} needs arguments {params}")
+        self._no_text(args, kwargs, node, func.__name__)
         expr = func.expr
         subs = {}
         for p in params:
@@ -969,7 +1148,7 @@ class Tracer(ast.NodeVisitor):
                 for idx in np.ndindex(sym.shape):
                     subs[sym[idx]] = np.asarray(val, dtype=object)[idx]
             else:
-                subs[sym] = sympy.sympify(val)
+                subs[sym] = sympy.sympify(val, strict=True)
         if isinstance(expr, sympy.MatrixBase):
             return tuple(e.xreplace(subs) for e in expr)
         return expr.xreplace(subs)
@@ -983,7 +1162,7 @@ class Tracer(ast.NodeVisitor):
         missing = [n for n in names if n not in bound]
         if missing:
             self.fail(node, f"missing arguments {missing} for expression {text!r}")
-        src = FunctionSource(tree, "<expression>", [text])
+        src = FunctionSource(tree, "<expression>", [text], untrusted=True)
         scope = Scope(bound, None, {}, dict(primitives.EXPRESSION_NAMESPACE))
         return Tracer(self.ctx, src, scope, text).visit(tree.body)
 
@@ -1214,7 +1393,9 @@ def _make_symbols(g: Graph, params, shapes) -> dict:
 
 
 def _scalar_output(v, complain):
-    if isinstance(v, bool) or _is_boolean(v):
+    if isinstance(v, np.ndarray) and v.ndim == 0:     # np.where of constants, say
+        v = v[()]
+    if isinstance(v, (bool, np.bool_)) or _is_boolean(v):
         complain(f"returns a condition ({v}), not a number")
     if isinstance(v, (int, float, np.number)):
         return sympy.sympify(from_outside(v) if isinstance(v, np.generic) else v)
@@ -1244,24 +1425,9 @@ def _outputs(value, complain):
 
 
 def _deep_recursion(fn):
-    """Long source expressions (``a + b + ... `` with hundreds of terms) nest deeply."""
-    import functools
-    import sys
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        old = sys.getrecursionlimit()
-        if old < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if old < RECURSION_LIMIT:
-                sys.setrecursionlimit(old)
-    return wrapper
-
-
-RECURSION_LIMIT = 12000
+    """Long source expressions (``a + b + ...`` with hundreds of terms) nest deeply:
+    trace under ``limits.deep`` (a higher recursion limit, a clear error past it)."""
+    return limits.deep(lambda src, *a, **k: f"reading {getattr(src, '__name__', 'the expression')}")(fn)
 
 
 @_deep_recursion
@@ -1311,7 +1477,7 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
         try:
             value = tracer.run_function(src.node)
         except RecursionError:
-            raise SymdiffError(f"{filename}: {original.__name__} is nested too deeply to trace") from None
+            raise limits.too_deep(f"{filename}: reading {original.__name__}") from None
         node = src.node
 
         def complain(msg):
@@ -1320,6 +1486,11 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
     return Traced(g, name=original.__name__, params=tuple(params), symbols=symbols,
                   outputs=outputs, vector=vector, shapes=shapes, defaults=defaults,
                   filename=filename)
+
+
+_EXPRESSION_CALLS = ("an expression string may call only lambdas it defines and "
+                     + ", ".join(sorted(k for k, v in primitives.EXPRESSION_NAMESPACE.items()
+                                        if callable(v))))
 
 
 def parse_expression(text: str):
@@ -1334,9 +1505,13 @@ def parse_expression(text: str):
     except SyntaxError as exc:
         col = (exc.offset or 1) - 1 + lead
         raise SymdiffSyntaxError(
-            f"invalid expression: {exc.msg}", filename="<expression>", lineno=1, col=col,
+            f"invalid expression: {exc.msg}; write one Python expression such as "
+            "'x**2*y + sin(y)'", filename="<expression>", lineno=1, col=col,
             text=text, construct="expression syntax",
-            hint="write a Python expression such as 'x**2*y + sin(y)'") from None
+            hint="write one Python expression such as 'x**2*y + sin(y)'") from None
+    except (MemoryError, RecursionError):           # the parser's own stack ran out
+        raise limits.too_deep("parsing the expression string", "it nests too deeply for "
+                              "Python's parser") from None
     if lead:
         from .source import shift_positions
         shift_positions(tree, 0, lead)
@@ -1350,6 +1525,13 @@ def parse_expression(text: str):
     names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Load) and n.id not in primitives.EXPRESSION_NAMESPACE
                     and n.id not in bound})
+    for n in ast.walk(tree):         # open(...), range(...): not a parameter, an unknown function
+        f = n.func if isinstance(n, ast.Call) else None
+        if isinstance(f, ast.Name) and f.id in names:
+            raise SymdiffSyntaxError(
+                f"unsupported call to {f.id}(): {_EXPRESSION_CALLS}", filename="<expression>",
+                lineno=f.lineno, col=f.col_offset, text=text, construct=f"call to {f.id}()",
+                hint=_EXPRESSION_CALLS)
     return tree, names
 
 
@@ -1364,7 +1546,7 @@ def trace_expression(text: str) -> Traced:
     tree, names = parse_expression(text)
     g = Graph()
     symbols = _make_symbols(g, names, {})
-    src = FunctionSource(tree, "<expression>", [text])
+    src = FunctionSource(tree, "<expression>", [text], untrusted=True)
     scope = Scope(dict(symbols), None, {}, dict(primitives.EXPRESSION_NAMESPACE))
     tracer = Tracer(Context(g), src, scope, "<expression>")
     value = tracer.visit(tree.body)

@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import codegen, naming
+from . import codegen, limits, naming, runtime
 from .calculus import Calculus
 from .codegen import SCALAR, Layout
 from .graph import Traced
 
+_SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
 
 
@@ -96,6 +97,7 @@ class SymbolicFunction:
                     expr = self._expr = self._flat_expr()
         return expr
 
+    @limits.deep(lambda self: f"{self.name}.expr")
     def _flat_expr(self):
         if self._vectorised():
             return self._twin().expr                # one term per element, as written
@@ -128,14 +130,20 @@ class SymbolicFunction:
                     t = self._traced
                     expr_text = (_abbreviate(str(self.expr)) if self._small()
                                  else "(see the lines below)")
-                    compiled = self._compiled = codegen.generate(
+                    compiled = self._compiled = limits.run_deep(
+                        f"compiling {self.name}", codegen.generate,
                         t.graph, list(self._outputs), self._layout, self._code_name(),
                         t.params, t.shapes, t.symbols, doc=f"{self.name} = {expr_text}",
                         backend=self.backend)
         return compiled
 
     def _small(self) -> bool:
-        return not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
+        """Is the flat expression short enough to show in repr() and the docstring?
+        A few intermediates can still stand for an astronomically long expression
+        (each used many times: the 20th derivative of exp(sin x) has 24 lines and
+        ~10**8 nodes written out), so the written-out size is measured on the DAG."""
+        return (not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
+                and limits.expression_size(self.expr)[0] <= _SHOWN_NODES)
 
     def _code_name(self) -> str:
         return naming.sanitize(self.name.replace(" ", "_"))
@@ -150,10 +158,61 @@ class SymbolicFunction:
         if fn is None:
             fn = self._fn = self._compile().fn
         if kwargs or len(args) != self._nparams:
-            bound = self.__signature__.bind(*args, **kwargs)
-            bound.apply_defaults()
-            args = bound.args
-        return fn(*args)
+            args = self._bind(args, kwargs)
+        try:
+            return fn(*args)
+        except Exception as exc:        # costs nothing unless raised
+            err = self._argument_error(exc, args)
+            if err is None:
+                raise
+            # one error, traceback still through the generated code (F.source's lines)
+            raise err.with_traceback(exc.__traceback__) from None
+
+    def _bind(self, args, kwargs) -> tuple:
+        """The arguments in parameter order, defaults filled in; a ``TypeError`` that
+        lists the parameters for too many, unknown, repeated or missing arguments."""
+        params, defaults = self.params, self._traced.defaults
+        here = f"{self.__name__}({', '.join(params)})"
+        if len(args) > len(params):
+            raise TypeError(f"{here} takes {len(params)} argument{'s' * (len(params) != 1)} "
+                            f"but {len(args)} were given")
+        values = dict(zip(params, args))
+        for k, v in kwargs.items():
+            if k not in params:
+                raise TypeError(f"{here} got an unexpected keyword argument {k!r}; "
+                                f"its parameters are {', '.join(params)}")
+            if k in values:
+                raise TypeError(f"{here} got multiple values for argument {k!r}")
+            values[k] = v
+        missing = [p for p in params if p not in values and p not in defaults]
+        if missing:
+            raise TypeError(f"{here} missing required argument{'s' * (len(missing) > 1)} "
+                            f"{', '.join(map(repr, missing))}")
+        return tuple(values[p] if p in values else defaults[p] for p in params)
+
+    def _argument_error(self, exc, args):
+        """The error to raise instead of ``exc`` when an argument is to blame (named,
+        with what was expected), or None. Runs only after a call failed."""
+        shapes = self._traced.shapes
+        if isinstance(exc, runtime.ShapeMismatch):
+            declared = {p: tuple(s) for p, s in shapes.items()}
+            return ValueError(f"argument {exc.name!r} has shape {exc.got}, but "
+                              f"{self._traced.name} was declared with shapes={declared} "
+                              "(extra trailing axes are batch axes)")
+        for p, a in zip(self.params, args):
+            bad = runtime.non_numeric(a)
+            if bad is not None:
+                return TypeError(f"{self.__name__}(): argument {p!r} must be a real number or "
+                                 f"array of real numbers, got {bad}")
+        if isinstance(exc, ValueError):
+            batch = {p: np.shape(a)[len(shapes.get(p) or ()):] for p, a in zip(self.params, args)}
+            try:
+                np.broadcast_shapes(*batch.values())
+            except ValueError:
+                listed = ", ".join(f"{p} has shape {s}" for p, s in batch.items())
+                return ValueError(f"{self.__name__}(): the arguments cannot be broadcast "
+                                  f"together ({listed})")
+        return None
 
     # -- derivatives --------------------------------------------------------------
     def _param_symbols(self, name: str) -> list:
@@ -176,7 +235,8 @@ class SymbolicFunction:
             with self.graph.lock:
                 child = self._children.get(key)
                 if child is None:
-                    child = self._children[key] = build()
+                    child = self._children[key] = limits.run_deep(
+                        lambda: f"the derivative {key} of {self.name}", build)
         return child
 
     def _derived(self, outputs, layout, name, wrt, recipe=None) -> "SymbolicFunction":
@@ -240,8 +300,12 @@ class SymbolicFunction:
         """
         if not wrt:
             raise TypeError("diff() needs at least one variable name, e.g. F.diff('x')")
-        if not isinstance(order, int) or order < 1:
-            raise ValueError(f"order must be a positive integer, not {order!r}")
+        for v in wrt:
+            if not isinstance(v, str):
+                raise TypeError(f"diff() takes variable names (str), not {v!r}; "
+                                f"{self.name} has parameters ({', '.join(self.params)})")
+            self._param_symbols(v)          # unknown names: ValueError listing the parameters
+        order = limits.check_order(order, times=len(wrt), already=len(self.wrt))
         f = self
         for _ in range(order):
             for v in wrt:
@@ -333,24 +397,37 @@ class SymbolicFunction:
     jacobian = property(lambda self: self.jacobian_of(), doc="``F.jacobian(*args)``: (m, n) array.")
 
     # -- printing -------------------------------------------------------------------
+    @limits.deep(lambda self: f"the LaTeX of {self.name}")
     def latex(self) -> str:
+        limits.printable(self.expr, f"the LaTeX of {self.name}")
         return sympy.latex(self.expr)
 
     def _signature_text(self) -> str:
         return f"{self.name}({', '.join(self.params)})"
 
+    @limits.deep(lambda self: f"printing {self.name}")
     def __str__(self) -> str:
+        why = limits.too_large_to_print(self.expr)
+        if why is not None:         # str() must not raise: a summary instead
+            return f"{self._signature_text()} = <{why}; see .source>"
         return f"{self._signature_text()} = {self.expr}"
 
+    @limits.deep(lambda self: f"printing {self.name}")
     def __repr__(self) -> str:
         if not self._small():
             return f"<symbolic {self._signature_text()}: {len(self.graph.needed(self._outputs))} intermediates>"
         return f"<symbolic {self._signature_text()} = {_abbreviate(str(self.expr))}>"
 
-    def _repr_latex_(self) -> str:
+    def _repr_latex_(self) -> str | None:
+        if limits.too_large_to_print(self.expr) is not None:
+            return None             # the notebook shows repr() instead
         lhs = _latex_lhs(self.name, self._traced.name, self.wrt)
         args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
-        return f"$\\displaystyle {lhs}({args}) = {self.latex()}$"
+        try:
+            body = self.latex()
+        except limits.ExpressionTooLargeError:
+            return None
+        return f"$\\displaystyle {lhs}({args}) = {body}$"
 
     # -- plotting ---------------------------------------------------------------------
     def plot(self, x=None, ax=None, orders=(0, 1, 2), **ranges):

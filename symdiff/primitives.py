@@ -98,23 +98,41 @@ def elementwise(build: Callable) -> Callable:
     """Apply a scalar builder elementwise when any argument is an array (numpy rules)."""
 
     def apply(*args):
+        for a in args:
+            if isinstance(a, (tuple, list)):
+                # math.sin((x, y)) raises in Python (numpy entries convert them first)
+                raise TypeError(f"takes numbers, not a {type(a).__name__}; use numpy "
+                                "functions on an np.array for elementwise results")
         if any(_is_array(a) for a in args):
             return np.frompyfunc(build, len(args), 1)(*args)
         return build(*args)
 
     apply.__name__ = getattr(build, "__name__", "elementwise")
+    apply.elementwise = True
     return apply
+
+
+def _sequences_as_arrays(builder: Callable) -> Callable:
+    """numpy's elementwise functions read a tuple or list as an array."""
+    def apply(*args):
+        return builder(*[_array(a) if isinstance(a, (tuple, list)) else a for a in args])
+    apply.__name__ = builder.__name__
+    return apply
+
+
+def _is_numpy(f) -> bool:
+    return isinstance(f, np.ufunc) or (getattr(f, "__module__", None) or "").split(".")[0] == "numpy"
 
 
 def _items(args) -> list:
     """``max(a, b, c)`` or ``max((a, b, c))`` or ``max(array)``: the items.
 
-    A 0-d array among several arguments (``np.where`` of constants folds to one) is
-    the number it holds, as it is for Python's ``max``.
+    A 0-d array among the items (``np.where`` of constants folds to one) is the
+    number it holds, as it is for Python's ``max``.
     """
     if len(args) == 1 and isinstance(args[0], (tuple, list, np.ndarray)):
         seq = args[0]
-        return list(seq.ravel()) if _is_array(seq) else list(seq)
+        args = list(seq.ravel()) if _is_array(seq) else list(seq)
     return [_unwrap_0d(a) for a in args]
 
 
@@ -123,6 +141,18 @@ def _unwrap_0d(v):
         v = v[()]
         return v.item() if isinstance(v, np.generic) else v
     return v
+
+
+def _builtin_extremum(name, build):
+    """Python's ``max``/``min``: one argument must be a sequence (``max(x)`` of a
+    number raises TypeError in Python, so it is not read as ``x``)."""
+    def extremum(*args):
+        if len(args) == 1 and not isinstance(args[0], (tuple, list)) \
+                and not (isinstance(args[0], np.ndarray) and args[0].ndim > 0):
+            raise TypeError(f"{name}() of a single number: Python's {name} takes a sequence "
+                            f"or several arguments")
+        return build(*args)
+    return extremum
 
 
 def _nonempty(name, items):
@@ -144,7 +174,7 @@ def _add_all(items, start=0):
     items = list(items)
     if any(_is_array(v) or isinstance(v, (tuple, list)) for v in items):
         return reduce(lambda a, b: a + b, items, start)
-    return sympy.Add(sympy.sympify(start), *items)
+    return sympy.Add(sympy.sympify(start, strict=True), *items)
 
 
 def _sum(iterable, start=0):
@@ -204,7 +234,7 @@ def _clip(x, lo, hi):
     # As torch.clamp: the gradient passes where lo <= x <= hi, bounds included
     # (Min/Max would give 1/2 at the bounds).
     if lo is not None and hi is not None:
-        lo_c, hi_c = sympy.sympify(lo), sympy.sympify(hi)
+        lo_c, hi_c = sympy.sympify(lo, strict=True), sympy.sympify(hi, strict=True)
         if lo_c.is_Number and hi_c.is_Number and lo_c > hi_c:
             return hi                         # numpy.clip: min(max(x, lo), hi)
     pairs = []
@@ -333,7 +363,7 @@ _TABLE_ENTRIES: list[tuple[Any, Callable]] = [
     (np.minimum, E(lambda a, b: sympy.Min(a, b))), (np.fmin, E(lambda a, b: sympy.Min(a, b))),
     (np.clip, E(_clip)),
     (np.where, E(_where)),
-    (builtins.max, _max), (builtins.min, _min),
+    (builtins.max, _builtin_extremum("max", _max)), (builtins.min, _builtin_extremum("min", _min)),
     (np.max, lambda a: _max(a)), (np.min, lambda a: _min(a)),
     (np.amax, lambda a: _max(a)), (np.amin, lambda a: _min(a)),
     # reductions and linear algebra
@@ -354,6 +384,8 @@ for _name in ("cbrt", "exp2"):          # Python 3.11+
         _TABLE_ENTRIES.append((getattr(math, _name), E(cbrt if _name == "cbrt" else _exp2)))
 
 #: id(python callable) -> (callable, sympy builder); the callable is kept so ids stay valid
+_TABLE_ENTRIES = [(f, _sequences_as_arrays(b) if getattr(b, "elementwise", False) and _is_numpy(f)
+                   else b) for f, b in _TABLE_ENTRIES]
 CALLABLES: dict[int, tuple[Any, Callable]] = {id(f): (f, b) for f, b in _TABLE_ENTRIES}
 
 #: Callables that only restructure constant-length data or need constant arguments

@@ -16,16 +16,88 @@ import numpy as np
 _FLOAT = np.float64
 
 
+class ArgumentTypeError(TypeError):
+    """An argument that is not a real number or an array of real numbers."""
+
+
+class ShapeMismatch(ValueError):
+    """A shaped parameter's argument whose leading axes are not the declared shape."""
+
+    def __init__(self, name, got, shape):
+        self.name, self.got, self.shape = name, tuple(got), tuple(shape)
+        super().__init__(f"argument {name!r} has shape {self.got}, but was declared with shape "
+                         f"{self.shape} (extra trailing axes are batch axes)")
+
+
 def as_input(x):
-    """Python numbers and int arrays -> float64; float arrays (numpy, dask, ...) as they are."""
+    """Python numbers and int arrays -> float64; float arrays (numpy, dask, ...) as they are.
+
+    None, text, complex numbers and arrays of anything but real numbers raise
+    ``ArgumentTypeError`` (numpy would turn None into nan and "1.5" into 1.5).
+    """
     if type(x) is float:
         return _FLOAT(x)
     dtype = getattr(x, "dtype", None)
-    if dtype is not None and dtype.kind in "fc":
+    kind = getattr(dtype, "kind", None)
+    if kind == "f":
         return x
-    if dtype is not None and not isinstance(x, (np.ndarray, np.generic)) and hasattr(x, "astype"):
-        return x.astype(_FLOAT)         # int dask arrays etc.: convert lazily, not np.asarray
+    if kind is not None and kind in "biu":
+        if not isinstance(x, (np.ndarray, np.generic)) and hasattr(x, "astype"):
+            return x.astype(_FLOAT)     # int dask arrays etc.: convert lazily, not np.asarray
+        return np.asarray(x, dtype=_FLOAT)[()]
+    bad = non_numeric(x)
+    if bad is not None:
+        raise ArgumentTypeError(f"argument must be a real number or array of real numbers, got {bad}")
     return np.asarray(x, dtype=_FLOAT)[()]
+
+
+_REAL = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def non_numeric(x):
+    """What ``x`` is when it is not a real number or an array of real numbers
+    (``"NoneType"``, ``"complex"``, ``"an array of <U1"``, ...), else None."""
+    if isinstance(x, _REAL):
+        return None
+    if x is None or isinstance(x, (str, bytes, complex, np.complexfloating)):
+        return type(x).__name__
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None:
+        kind = getattr(dtype, "kind", None)
+        if kind is None:                # torch: dtypes without numpy's kind
+            return f"a tensor of {dtype}" if getattr(dtype, "is_complex", False) else None
+        if kind in "biuf":
+            return None
+        if kind != "O":
+            return f"an array of {dtype}"
+        for v in np.asarray(x).ravel():
+            bad = non_numeric(v)
+            if bad is not None:
+                return f"an array containing {bad}"
+        return None
+    if isinstance(x, (list, tuple)):
+        try:
+            if np.asarray(x).dtype.kind in "biuf":
+                return None
+        except ValueError:              # ragged: numpy reports it when converting
+            pass
+        for v in x:
+            bad = non_numeric(v)
+            if bad is not None:
+                return f"a {type(x).__name__} containing {bad}"
+        return None
+    try:
+        float(x)                        # Fraction, Decimal, numbers with __float__
+    except (TypeError, ValueError):
+        return type(x).__name__
+    return None
+
+
+def check_shape(x, shape, name):
+    """Raise ``ShapeMismatch`` unless ``x``'s leading axes are ``shape``."""
+    got = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    if got[:len(shape)] != shape:
+        raise ShapeMismatch(name, got, shape)
 
 
 def broadcast_shapes(*shapes):

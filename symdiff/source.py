@@ -20,9 +20,11 @@ the function on symbols.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import linecache
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass, field
 
@@ -38,6 +40,9 @@ class FunctionSource:
     node: ast.FunctionDef | ast.Lambda
     filename: str
     lines: list[str] = field(default_factory=list)   # the whole file (1-based via line())
+    #: text from outside (an expression string): it may call only the supported math
+    #: functions and the lambdas it defines itself, never a Python object it reaches
+    untrusted: bool = False
 
     def line(self, lineno: int) -> str | None:
         if 1 <= lineno <= len(self.lines):
@@ -85,7 +90,9 @@ def function_source(fn) -> FunctionSource:
         raise TypeError(f"{fn!r} is not a Python function")
     try:
         raw_lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
+    except (OSError, TypeError, SyntaxError, tokenize.TokenError) as exc:
+        # the text in linecache may no longer be the function's (a file edited
+        # after import): inspect's tokenizer fails on an unfinished statement
         raise NoSource(str(exc)) from None
     filename = code.co_filename
     file_lines = _file_lines(filename, fn) or raw_lines
@@ -117,6 +124,66 @@ def function_source(fn) -> FunctionSource:
             node.decorator_list = []
             return FunctionSource(node, filename, file_lines)
     raise NoSource(f"no function definition found in the source of {fn.__name__}")
+
+
+def stale_source(src: FunctionSource, fn) -> bool:
+    """Is ``src`` (the text Python shows for ``fn``) a different function from the one
+    Python runs? It is when the file was edited after import: ``inspect`` reads the
+    file as it is now. The whole text is compiled again (as the import did: its own
+    future imports, module-level imports, nesting) and the code object that starts
+    on ``fn``'s first line compared with ``fn.__code__``: bytecode, names, constants.
+    A text that no longer compiles is stale. Lambdas and functions whose file text
+    is not known are not compared.
+    """
+    fn = unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None or not isinstance(src.node, ast.FunctionDef):
+        return False
+    lines = _file_lines(src.filename, fn)
+    if not lines:
+        return False
+    compiled = _compile_text(src.filename, "".join(lines))
+    if compiled is None:
+        return True
+    found = _find_code(compiled, code.co_name, code.co_firstlineno)
+    return found is None or not _same_code(found, code)
+
+
+@functools.lru_cache(maxsize=16)
+def _compile_text(filename: str, text: str):
+    try:
+        return compile(text, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _find_code(code, name: str, first: int):
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            if c.co_name == name and c.co_firstlineno == first:
+                return c
+            inner = _find_code(c, name, first)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _same_code(a, b) -> bool:
+    if (a.co_code, a.co_names, a.co_varnames, a.co_freevars, a.co_cellvars, a.co_argcount,
+            a.co_kwonlyargcount, a.co_posonlyargcount) != \
+            (b.co_code, b.co_names, b.co_varnames, b.co_freevars, b.co_cellvars, b.co_argcount,
+             b.co_kwonlyargcount, b.co_posonlyargcount):
+        return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for u, v in zip(a.co_consts, b.co_consts):
+        if isinstance(u, types.CodeType) or isinstance(v, types.CodeType):
+            if not (isinstance(u, types.CodeType) and isinstance(v, types.CodeType)
+                    and _same_code(u, v)):
+                return False
+        elif type(u) is not type(v) or not (u == v or u != u and v != v):
+            return False
+    return True
 
 
 def _removed_indent(raw_lines, dedented: str) -> int:

@@ -164,8 +164,14 @@ class Draw:
         return self._draw(st.integers(0, 999)) >= round(1000 * (1 - p))
 
     def real(self, lo: float, hi: float) -> float:
-        # two decimals and a fixed offset: no exact zeros, no float-repr surprises
-        return round(self._draw(st.integers(round(lo * 100), round(hi * 100))) / 100 + 0.0037, 6)
+        """Two decimals and a fixed offset (no exact zeros), never within 0.05 of 0:
+        there ``sd.check`` takes steps relative to |x| (for quantities on a tiny
+        scale), and a random program that cancels (``x - sin(x)``) loses more digits
+        than its finite-difference error model allows for."""
+        v = self._draw(st.integers(round(lo * 100), round(hi * 100))) / 100 + 0.0037
+        if abs(v) < 0.05:
+            v += math.copysign(0.05, v)
+        return round(v, 6)
 
 
 # =================================================================== valid programs
@@ -235,6 +241,7 @@ class Builder:
         self.big = big                  # long run: larger programs, longer arrays
         self.names = itertools.count()
         self.features: set = set()
+        self.ret_tuple = False
 
     # -- expressions ------------------------------------------------------------
     def leaf(self, env: Env) -> str:
@@ -489,6 +496,9 @@ class Builder:
                 f"{ind}    {acc} -= {self.expr(inner, 1)}"]
 
     def ret_value(self, env: Env) -> str:
+        """What ``f`` returns: every return has the same structure (one value or two)."""
+        if self.ret_tuple:
+            return f"{self.expr(env, 2)}, {self.expr(env, 2)}"
         return self.expr(env, 2)
 
     # -- the module ---------------------------------------------------------------
@@ -528,12 +538,11 @@ class Builder:
             lam = "sq"
             body.append(f"    {lam} = lambda t: {self.d.choice(['t * t', 'math.sin(t) + t', '1.0 / (1.0 + t * t)'])}")
             env.lambdas.append(lam)
-        body += self.block(env, d.integer(1, 5 if self.big else 4), 2, "    ", allow_return=True)
-        if d.chance(0.15):
+        self.ret_tuple = d.chance(0.15)
+        if self.ret_tuple:
             self.features.add("tuple return")
-            ret = f"{self.ret_value(env)}, {self.ret_value(env)}"
-        else:
-            ret = self.ret_value(env)
+        body += self.block(env, d.integer(1, 5 if self.big else 4), 2, "    ", allow_return=True)
+        ret = self.ret_value(env)
         lines += ["", "", f"def f({', '.join(params)}):"] + body + [f"    return {ret}", ""]
         return Program("\n".join(lines), tuple(params), shapes, frozenset(self.features))
 
@@ -663,3 +672,647 @@ def check_program(program: Program, pts, order: int = 2, timeout: float | None =
     finally:
         unload(mod)
     return out
+
+
+# =================================================================== invalid input
+#: statements outside the subset (or valid but odd), inserted into a valid program;
+#: ``{x}`` is a parameter, ``{z}`` a fresh name
+BAD_STATEMENTS = [
+    "while {x} > 0:\n    {x} -= 1",
+    "try:\n    {z} = {x}\nexcept Exception:\n    {z} = 0.0",
+    "with np.errstate(all='ignore'):\n    {z} = {x}",
+    "class K:\n    pass",
+    "import os",
+    "from math import sin",
+    "global G",
+    "del {x}",
+    "raise ValueError('no')",
+    "assert {x} > 0",
+    "yield {x}",
+    "{z} = yield",
+    "{z} = lambda *a: a[0]",
+    "{z} = lambda **k: 1.0",
+    "{z} = [t for t in range(3) if {x} > t]",
+    "{z} = sum(t * {x} for t in range(3))",
+    "{z} = {{t: t for t in range(3)}}",
+    "{z} = {{{x}, 1.0}}",
+    "{z} = {{'a': {x}}}",
+    "{z} = (t for t in range(3))",
+    "{z} = f'{{{x}}}'",
+    "{z} = ({x} + 1 if ({z} := {x}) else 0)",
+    "{z} = {x}.__class__",
+    "{z} = {x}.real",
+    "{z} = {x}.__add__(1.0)",
+    "{z} = math.__dict__",
+    "{z} = np.__name__",
+    "{z} = getattr({x}, 'real')",
+    "{z} = np.linalg.norm([{x}, 1.0])",
+    "{z} = unknown_function({x})",
+    "{z} = sorted([{x}, 1.0])[0]",
+    "{z} = divmod({x}, 2.0)[0]",
+    "{z} = round({x})",
+    "{z} = int({x})",
+    "{z} = complex({x}, 1.0)",
+    "{z} = 1j * {x}",
+    "{z} = {x}[0]",
+    "{z} = 'abc'",
+    "{z} = None",
+    "{z} = b'x'",
+    "{z} = {x} @ 2.0",
+    "{z} = {x} ^ 2",
+    "{z} = {x} & 1",
+    "{z} = ~{x}",
+    "{z} = {x} << 2",
+    "{z} = {x} is None",
+    "{z} = {x} if {x} is not None else 0.0",
+    "for t in range(int({x})):\n    pass",
+    "for t in {x}:\n    pass",
+    "for t in range(3):\n    pass\nelse:\n    {z} = 1.0",
+    "for t in range(5):\n    if t > 2:\n        break",
+    "for t in range(5):\n    if t > 2:\n        continue",
+    "async def g():\n    pass",
+    "match {x}:\n    case 1:\n        pass",
+    "{z}: float = {x}",
+    "{z}: float",
+    "{x}.attr = 1.0",
+    "{x}[0] = 1.0",
+    "({z}, *rest) = ({x}, 1.0, 2.0)",
+    "math.sin({x})",
+    "...",
+    "pass",
+    "return",
+    "return 'str'",
+    "return None",
+    "return {x} > 0.5",
+    "return ({x}, 'a')",
+    "return []",
+    "return ()",
+    "return np.zeros(0)",
+    "return {x} > 0.5 and {x} < 1.0",
+    "def g(*args):\n    return args[0]",
+    "@staticmethod\ndef g(a):\n    return a",
+    "{z} = np.random.rand()",
+    "{z} = globals()",
+    "{z} = locals()",
+    "{z} = type({x})",
+    "{z} = isinstance({x}, float)",
+    "{z} = math.isnan({x})",
+    "{z} = math.frexp({x})[0]",
+    "{z} = math.fmod({x}, 1.0)",
+    "{z} = math.floor({x})",
+    "{z} = {x} // 1.0",
+    "{z} = {x} % 1.0",
+    "{z} = range(3)[{x}]",
+    "{z} = np.arange({x})",
+    "{z} = np.zeros(3)[1] + {x}",
+    "{z} = [{x}, 1.0][1]",
+    "{z} = ({x}, 1.0)[int(2.0 > 1.0)]",
+    "{z} = max([])",
+    "{z} = math.sqrt(-1.0)",
+    "{z} = 1 / 0",
+    "{z} = 10.0 ** 400",
+    "{z} = math.factorial({x})",
+    "{z} = {x} if {x} > 0 else {z}",
+    "if {x} > 0:\n    {z} = 1.0",
+    "{z} = f({x}, {x})",
+    "{z} = h0(*[{x}, {x}])",
+    "{z} = h0(**{{'a': {x}}})",
+    "{z} = h0({x}, {x}, {x}, {x})",
+    "{z} = h0()",
+    "{z} = h0(q={x})",
+    "{z} = (lambda a: a * 2.0)({x})",
+    "{z} = (lambda a, b: a * b)({x})",
+    "{z} = sum([{x}, 1.0], 2.0)",
+    "{z} = max({x})",
+    "{z} = max({x}, key=abs)",
+    "{z} = min(())",
+    "{z} = len({x})",
+    "{z} = abs()",
+    "{z} = math.sin()",
+    "{z} = math.sin({x}, {x})",
+    "{z} = math.log({x}, 2.0, 3.0)",
+    "{z} = np.sum({x}, axis=5)",
+    "{z} = float('nan')",
+    "{z} = float('x')",
+    "{z} = math.inf - math.inf",
+    "{z} = 2 ** 0.5 ** 2",
+    "{z} = (1.0, 2.0) + {x}",
+    "{z} = [1.0] * 3",
+    "{z} = [1.0] * {x}",
+    "{z} = 'a' * 3",
+    "{z} = {x} < 1.0 < 'a'",
+    "{z} = not {x}",
+    "{z} = {x} in (1.0, 2.0)",
+    "{z} = {x} in {x}",
+    "{z} = np.array([{x}, 1.0])[{x}]",
+    "{z} = np.array([[{x}, 1.0]]) @ np.array([1.0, 2.0, 3.0])",
+    "{z} = np.where(np.array([True, False]), {x}, 1.0)",
+    "{z} = v",
+    "{z} = __builtins__",
+    "{z} = __name__",
+    "{z} = print",
+    "{z} = math",
+    "{z} = h0",
+    "{z} = {x}; {x} = {z}",
+]
+
+#: replacements for a name read in an expression
+BAD_NAMES = ["undefined_name", "__builtins__", "np", "math", "print", "h0", "f", "None",
+             "True", "__name__", "__file__", "int", "range", "W", "C0", "len", "sum"]
+#: replacements for a constant
+BAD_CONSTANTS = ["'s'", "None", "b'x'", "1j", "True", "False", "0", "0.0", "-1", "10 ** 6",
+                 "1e308", "float('inf')", "float('nan')", "...", "()", "[]", "12345678901234567890"]
+#: replacements for a callee
+BAD_CALLEES = ["math.isnan", "np.linalg.norm", "np.random.rand", "math.floor", "np.sort", "len",
+               "sum", "int", "round", "str", "float", "abs", "id", "hash", "type", "sorted",
+               "reversed", "list", "tuple", "range", "zip", "enumerate", "any", "all",
+               "math.gcd", "math.factorial", "np.zeros", "np.array", "h0", "f", "max", "min",
+               "np.where", "math.atan2", "math.hypot", "pow", "math.log", "np.clip", "divmod",
+               "np.sum", "math.comb", "np.arange", "np.heaviside", "np.sign", "math.gamma",
+               "math.lgamma", "np.cbrt", "math.acosh", "math.asin"]
+ALL_BINOPS = [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult,
+              ast.BitXor, ast.BitAnd, ast.BitOr, ast.LShift, ast.RShift]
+ALL_CMPOPS = [ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In,
+              ast.NotIn]
+
+
+def _functions(tree) -> list:
+    return [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+
+
+def _stmt_lists(fn) -> list:
+    """Every statement list inside ``fn`` (its body, branch bodies, loop bodies)."""
+    out = []
+    for n in ast.walk(fn):
+        for attr in ("body", "orelse"):
+            seq = getattr(n, attr, None)
+            if isinstance(seq, list) and seq and isinstance(seq[0], ast.stmt):
+                out.append(seq)
+    return out
+
+
+def _nodes(fn, cls) -> list:
+    return [n for n in ast.walk(fn) if isinstance(n, cls)]
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, target, new):
+        self.target, self.new = target, new
+
+    def generic_visit(self, node):
+        if node is self.target:
+            return self.new
+        return super().generic_visit(node)
+
+
+def _replace(tree, target, new):
+    return _Replace(target, new).visit(tree)
+
+
+def mutate(tree: ast.Module, d: Draw) -> str:
+    """Apply one random mutation to ``tree`` in place; return what was done."""
+    fns = _functions(tree)
+    fn = d.choice(fns[::-1])                      # f first (simplest for the shrinker)
+    x = fn.args.args[0].arg if fn.args.args else "x"
+    kind = d.choice(["insert", "insert", "delete return", "binop", "compare", "name", "constant",
+                     "callee", "arity", "move", "swap", "unary", "boolop", "params",
+                     "deep nesting", "duplicate"])
+    if kind == "insert":
+        snippet = d.choice(BAD_STATEMENTS).format(x=x, z="zz")
+        stmts = ast.parse(snippet).body
+        seq = d.choice(_stmt_lists(fn))
+        pos = d.integer(0, len(seq))
+        seq[pos:pos] = stmts
+        return f"insert {snippet.splitlines()[0]!r}"
+    if kind == "delete return":
+        rets = _nodes(fn, ast.Return)
+        if rets:
+            r = d.choice(rets)
+            for seq in _stmt_lists(fn):
+                if r in seq:
+                    seq.remove(r)
+                    if not seq:
+                        seq.append(ast.Pass())
+            return "delete a return"
+    if kind == "binop":
+        ops = _nodes(fn, ast.BinOp)
+        if ops:
+            n = d.choice(ops)
+            n.op = d.choice(ALL_BINOPS)()
+            return f"operator -> {type(n.op).__name__}"
+    if kind == "compare":
+        ops = _nodes(fn, ast.Compare)
+        if ops:
+            n = d.choice(ops)
+            n.ops[0] = d.choice(ALL_CMPOPS)()
+            return f"comparison -> {type(n.ops[0]).__name__}"
+    if kind == "unary":
+        ops = _nodes(fn, ast.UnaryOp)
+        if ops:
+            n = d.choice(ops)
+            n.op = d.choice([ast.Invert, ast.Not, ast.UAdd, ast.USub])()
+            return f"unary -> {type(n.op).__name__}"
+    if kind == "boolop":
+        ops = _nodes(fn, ast.BoolOp)
+        if ops:
+            n = d.choice(ops)
+            n.op = ast.Or() if isinstance(n.op, ast.And) else ast.And()
+            return "and <-> or"
+    if kind == "name":
+        names = [n for n in _nodes(fn, ast.Name) if isinstance(n.ctx, ast.Load)]
+        if names:
+            n = d.choice(names)
+            old = n.id
+            n.id = d.choice(BAD_NAMES + [a.arg for a in fn.args.args])
+            return f"name {old} -> {n.id}"
+    if kind == "constant":
+        consts = [n for n in _nodes(fn, ast.Constant) if isinstance(n.value, (int, float))]
+        if consts:
+            n = d.choice(consts)
+            new = ast.parse(d.choice(BAD_CONSTANTS), mode="eval").body
+            _replace(fn, n, new)
+            return f"constant {n.value!r} -> {ast.unparse(new)}"
+    if kind == "callee":
+        calls = _nodes(fn, ast.Call)
+        if calls:
+            n = d.choice(calls)
+            n.func = ast.parse(d.choice(BAD_CALLEES), mode="eval").body
+            return f"callee -> {ast.unparse(n.func)}"
+    if kind == "arity":
+        calls = _nodes(fn, ast.Call)
+        if calls:
+            n = d.choice(calls)
+            if n.args and d.chance(0.5):
+                n.args.pop(d.integer(0, len(n.args) - 1))
+                return "drop an argument"
+            n.args.append(ast.Name(id=x, ctx=ast.Load()))
+            return "add an argument"
+    if kind == "move":                            # a statement before what it reads
+        seq = d.choice(_stmt_lists(fn))
+        if len(seq) >= 2:
+            i = d.integer(1, len(seq) - 1)
+            j = d.integer(0, i - 1)
+            seq.insert(j, seq.pop(i))
+            return f"move statement {i} to {j}"
+    if kind == "swap":
+        exprs = [n for n in ast.walk(fn) if isinstance(n, ast.expr)
+                 and not isinstance(n, (ast.Name, ast.Constant)) or isinstance(n, ast.Name)
+                 and isinstance(n.ctx, ast.Load)]
+        if len(exprs) >= 2:
+            a, b = d.choice(exprs), d.choice(exprs)
+            import copy
+            _replace(fn, a, copy.deepcopy(b))
+            return "copy one expression over another"
+    if kind == "params":
+        a = fn.args
+        form = d.choice(["vararg", "kwarg", "kwonly", "posonly", "default", "drop", "extra"])
+        if form == "vararg":
+            a.vararg = ast.arg(arg="args")
+        elif form == "kwarg":
+            a.kwarg = ast.arg(arg="kw")
+        elif form == "kwonly" and len(a.args) > 1:
+            a.kwonlyargs.append(a.args.pop())
+            a.kw_defaults.append(None)
+        elif form == "posonly" and a.args:
+            a.posonlyargs.append(a.args.pop(0))
+        elif form == "default":
+            a.defaults = [ast.Constant(value=d.choice([0.5, "s", None]))]
+        elif form == "drop" and a.args:
+            a.args.pop()
+        else:
+            a.args.append(ast.arg(arg="extra"))
+            a.defaults = []
+        return f"parameters: {form}"
+    if kind == "deep nesting":
+        rets = _nodes(fn, ast.Return)
+        if rets and rets[-1].value is not None:
+            depth = d.choice([20, 60, 150])
+            r = rets[-1]
+            for _ in range(depth):
+                r.value = ast.UnaryOp(op=ast.USub(), operand=r.value)
+            return f"nest the return value {depth} levels deep"
+    if kind == "duplicate":
+        seq = d.choice(_stmt_lists(fn))
+        i = d.integer(0, len(seq) - 1)
+        import copy
+        seq.insert(i, copy.deepcopy(seq[i]))
+        return "duplicate a statement"
+    return "no change"
+
+
+@dataclass
+class Broken:
+    """An invalid (or possibly still valid) input and how it was made."""
+    kind: str            # "mutated", "truncated", "stale", "garbage", "expression"
+    text: str
+    how: str
+    shapes: dict = field(default_factory=dict)
+    original: str = ""   # for stale sources: the text that was really compiled
+
+
+@st.composite
+def mutated_sources(draw) -> Broken:
+    program = draw(programs())
+    d = Draw(draw)
+    tree = ast.parse(program.source)
+    hows = [mutate(tree, d) for _ in range(d.integer(1, 3))]
+    ast.fix_missing_locations(tree)
+    try:
+        text = ast.unparse(tree) + "\n"
+    except Exception:                     # an AST ast.unparse cannot print
+        text = program.source
+        hows.append("(unparse failed: unchanged)")
+    return Broken("mutated", text, "; ".join(hows), program.shapes)
+
+
+@st.composite
+def truncated_sources(draw) -> Broken:
+    """A program cut short: as a module of its own (``truncated``) or as stale text
+    in ``linecache`` for the function compiled from the whole program (``stale``)."""
+    program = draw(programs())
+    d = Draw(draw)
+    src = program.source
+    start = src.index("def f(") if d.chance(0.7) else 0
+    cut = d.integer(start, len(src))
+    kind = d.choice(["stale", "truncated"])
+    return Broken(kind, src[:cut], f"cut at {cut} of {len(src)}", program.shapes, original=src)
+
+
+_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
+
+
+@st.composite
+def garbage_text(draw) -> Broken:
+    """Random bytes (decoded as latin-1), random unicode, or a valid program with
+    random text spliced in."""
+    d = Draw(draw)
+    form = d.choice(["unicode", "bytes", "splice", "stale"])
+    if form == "bytes":
+        text = draw(st.binary(max_size=80)).decode("latin-1")
+    elif form == "unicode":
+        text = draw(st.text(_ALPHABET, max_size=60))
+    else:
+        program = draw(programs())
+        src = program.source
+        noise = draw(st.text(_ALPHABET, min_size=1, max_size=12))
+        at = d.integer(src.index("def f("), len(src))
+        text = src[:at] + noise + src[at:]
+        if form == "stale":
+            return Broken("stale", text, f"{noise!r} spliced in at {at}", program.shapes,
+                          original=src)
+        return Broken("truncated", text, f"{noise!r} spliced in at {at}", program.shapes)
+    return Broken("expression", text, form)
+
+
+EXPR_NAMES = ["x", "y", "z", "theta", "x1", "ｘ", "µ", "nan", "lambda_", "_"]
+EXPR_FUNCS = ["sin", "cos", "tan", "exp", "log", "sqrt", "atan2", "hypot", "erf", "gamma",
+              "floor", "ceil", "Abs", "Max", "min", "sign", "Heaviside", "cbrt", "ln", "pow",
+              "asin", "acosh", "atanh", "log1p", "expm1", "lgamma", "tanh", "foo", "print",
+              "__import__", "int", "len", "sum", "range", "abs"]
+EXPR_NUMBERS = ["0", "1", "2", "2.5", "0.5", "1e-300", "1e308", "1e400", "0x1F", "1_000", "10**20",
+                "0.0", "3", "pi", "e", "E", "inf", "tau", "1j", "True", "None", "'s'"]
+EXPR_BINOPS = ["+", "-", "*", "/", "**", "//", "%", "@", "^", "&", "|", "<<", ">>", "<", ">",
+               "==", "and", "or", "if"]
+
+
+@st.composite
+def _expr_text(draw, depth=3):
+    d = Draw(draw)
+    if depth == 0 or d.chance(0.3):
+        return d.choice(EXPR_NAMES[:4] + EXPR_NUMBERS[:6] + EXPR_NAMES + EXPR_NUMBERS)
+    form = d.choice(["call", "binop", "unary", "paren", "tuple", "lambda", "subscript", "attr",
+                     "call2"])
+    sub = _expr_text(depth - 1)
+    if form == "call":
+        return f"{d.choice(EXPR_FUNCS)}({draw(sub)})"
+    if form == "call2":
+        return f"{d.choice(EXPR_FUNCS)}({draw(sub)}, {draw(sub)})"
+    if form == "binop":
+        op = d.choice(EXPR_BINOPS)
+        if op == "if":
+            return f"{draw(sub)} if {draw(sub)} else {draw(sub)}"
+        if op == "**":                      # no towers: Python itself would take forever
+            return f"({draw(sub)}) ** {d.choice(['2', '3', '0.5', '-1', 'x', 'y'])}"
+        return f"{draw(sub)} {op} {draw(sub)}"
+    if form == "unary":
+        return f"{d.choice(['-', '+', 'not ', '~'])}{draw(sub)}"
+    if form == "tuple":
+        return f"({draw(sub)}, {draw(sub)})"
+    if form == "lambda":
+        return f"(lambda q: q * {draw(sub)})({draw(sub)})"
+    if form == "subscript":
+        return f"{draw(sub)}[{d.choice(['0', '1', 'x'])}]"
+    if form == "attr":
+        return f"{draw(sub)}.{d.choice(['real', '__class__', 'imag', 'T', 'shape'])}"
+    return f"({draw(sub)})"
+
+
+@st.composite
+def expression_strings(draw) -> Broken:
+    """Random ``sd.symbolic("...")`` strings, sometimes with one character edited."""
+    d = Draw(draw)
+    text = draw(_expr_text())
+    how = "grammar"
+    if d.chance(0.3) and text:
+        i = d.integer(0, len(text) - 1)
+        edit = d.choice(["delete", "insert", "truncate"])
+        if edit == "delete":
+            text = text[:i] + text[i + 1:]
+        elif edit == "insert":
+            text = text[:i] + d.choice(list("()[],.:;+-*/=<>!@#$%^&|~`'\"\\ \n\t0x_")) + text[i:]
+        else:
+            text = text[:i]
+        how = f"grammar, {edit} at {i}"
+    return Broken("expression", text, how)
+
+
+def broken_inputs():
+    """Every kind of invalid input, for one strategy."""
+    return st.one_of(mutated_sources(), truncated_sources(), garbage_text(), expression_strings())
+
+
+# =================================================================== checking invalid input
+@dataclass
+class Tally:
+    """Counts over many invalid inputs."""
+    tried: int = 0
+    python_rejected: int = 0      # Python itself refused to compile/import it: not fed to symdiff
+    rejected: dict = field(default_factory=dict)    # error type -> count
+    accepted: int = 0             # symdiff read it; values (and derivatives) compared
+    compared: int = 0
+
+    def add(self, other: "Tally"):
+        self.tried += other.tried
+        self.python_rejected += other.python_rejected
+        self.accepted += other.accepted
+        self.compared += other.compared
+        for k, v in other.rejected.items():
+            self.rejected[k] = self.rejected.get(k, 0) + v
+
+
+_stale_counter = itertools.count()
+
+
+def _stale_function(original: str, shown: str):
+    """``f`` compiled from ``original`` while ``linecache`` (what inspect reads) holds
+    ``shown``: a file edited after import, or a notebook cell re-run with changes."""
+    filename = f"<symdiff-fuzz-stale-{next(_stale_counter)}>"
+    name = f"symdiff_fuzz_stale_{next(_stale_counter)}"
+    mod = types.ModuleType(name)
+    mod.__file__ = filename
+    sys.modules[name] = mod
+    exec(compile(original, filename, "exec"), mod.__dict__)
+    lines = shown.splitlines(True)
+    linecache.cache[filename] = (len(shown), None, lines, filename)
+    return mod
+
+
+def _forget_stale(mod):
+    sys.modules.pop(mod.__name__, None)
+    linecache.cache.pop(mod.__file__, None)
+
+
+def _plain_error_is_numeric(exc) -> bool:
+    return isinstance(exc, (ArithmeticError, ValueError)) and not isinstance(exc, UnicodeError)
+
+
+def _accepted_error(exc) -> bool:
+    return isinstance(exc, ACCEPTED_ERRORS) and bool(str(exc).strip())
+
+
+def call_plain(fn, params, args):
+    """Call the user's function with keyword-only parameters by keyword."""
+    import inspect
+    kinds = {n: p.kind for n, p in inspect.signature(fn).parameters.items()}
+    pos = [a for p, a in zip(params, args) if kinds.get(p) != inspect.Parameter.KEYWORD_ONLY]
+    kw = {p: a for p, a in zip(params, args) if kinds.get(p) == inspect.Parameter.KEYWORD_ONLY}
+    return fn(*pos, **kw)
+
+
+def _compare_success(F, plain, args, text, order, how, shapes, tally):
+    """symdiff read it: its values (and derivatives, away from kinks) must be the plain
+    function's. The plain function raising a non-numeric error means symdiff
+    accepted code Python cannot run."""
+    params = F.params
+    try:
+        with np.errstate(all="ignore"):
+            want = call_plain(plain, params, args)
+    except Exception as exc:
+        if _plain_error_is_numeric(exc):
+            return                           # a domain error at this point
+        fail("accepted what Python rejects", text,
+             f"{how}\nsymdiff read it, but the plain function raises {type(exc).__name__}: {exc}")
+    try:
+        with np.errstate(all="ignore"):
+            got = F(*args)
+    except Exception as exc:
+        fail("compiled function raised", text, f"{how}\n{type(exc).__name__}: {exc}")
+    try:
+        w = np.asarray(want, dtype=float)
+    except (TypeError, ValueError) as exc:
+        fail("accepted a non-numeric result", text, f"{how}\nplain returns {want!r}; symdiff {got!r}")
+    if not _values_agree(got, w):
+        fail("value", text, f"{how}\nat {args}: compiled {got!r}, Python {want!r}")
+    tally.compared += 1
+    if order and np.all(np.isfinite(w)) and far_from_kinks(F, args, params, shapes):
+        report = sd.check(F, *args, order=order)
+        if not report.ok:
+            fail("derivatives", text, f"{how}\nat {args}:\n{report}")
+
+
+def _away_from_zero(v):
+    v = np.round(v, 2) + 0.0037
+    return np.where(np.abs(v) < 0.05, v + np.copysign(0.05, v), v)
+
+
+def _draw_args(params, shapes, rng):
+    """A random point (see ``Draw.real``)."""
+    return tuple(_away_from_zero(rng.uniform(-LIMIT, LIMIT, size=shapes[p]))
+                 if p in shapes else float(_away_from_zero(rng.uniform(-LIMIT, LIMIT)))
+                 for p in params)
+
+
+def check_broken(b: Broken, order: int = 1, timeout: float | None = 20.0, seed: int = 0) -> Tally:
+    """Feed one broken input to symdiff; raise ``Failure`` unless the outcome is an
+    accepted error with a message or a correct success."""
+    tally = Tally(tried=1)
+    rng = np.random.default_rng(seed)
+    mod = None
+    text = b.text
+    shown = f"[{b.kind}: {b.how}]\n{text}" if b.kind != "stale" else \
+        f"[stale: {b.how}]\n--- compiled ---\n{b.original}\n--- linecache ---\n{text}"
+    try:
+        with time_limit(timeout):
+            # -- what symdiff is given
+            if b.kind == "expression":
+                target, plain = text, None
+            else:
+                try:
+                    if b.kind == "stale":
+                        mod = _stale_function(b.original, text)
+                    else:
+                        with np.errstate(all="ignore"):
+                            mod = load_module(text, "symdiff_fuzz_bad")
+                    target = mod.f
+                except FuzzTimeout:
+                    raise
+                except BaseException:       # Python refused it: nothing for symdiff
+                    tally.python_rejected += 1
+                    return tally
+                if not callable(target):
+                    tally.python_rejected += 1
+                    return tally
+                plain = target
+            # -- symdiff
+            try:
+                F = sd.symbolic(target, shapes=b.shapes or None) if plain is not None \
+                    else sd.symbolic(target)
+            except FuzzTimeout:
+                raise
+            except Exception as exc:
+                if not _accepted_error(exc):
+                    fail("unexpected exception", shown,
+                         f"{type(exc).__name__}: {exc!r}" if str(exc).strip() else
+                         f"{type(exc).__name__} without a message")
+                name = type(exc).__name__
+                tally.rejected[name] = tally.rejected.get(name, 0) + 1
+                return tally
+            tally.accepted += 1
+            if plain is None:
+                plain = _expression_function(text, F.params)
+                if plain is None:
+                    return tally
+            shapes = F.shapes
+            args = _draw_args(F.params, shapes, rng)
+            try:
+                _compare_success(F, plain, args, shown, order, b.how, shapes, tally)
+            except Failure:
+                raise
+            except FuzzTimeout:
+                raise
+            except Exception as exc:
+                if _accepted_error(exc):    # e.g. a derivative symdiff refuses to take
+                    return tally
+                fail("unexpected exception after reading", shown,
+                     f"{type(exc).__name__}: {exc!r}")
+    except FuzzTimeout as exc:
+        fail("hang", shown, str(exc))
+    finally:
+        if mod is not None:
+            if b.kind == "stale":
+                _forget_stale(mod)
+            else:
+                unload(mod)
+    return tally
+
+
+def _expression_function(text, params):
+    """The plain Python function of an expression string symdiff accepted, run with
+    the names ``sd.symbolic`` gives it (no builtins beyond those)."""
+    from symdiff import primitives
+    ns = dict(primitives.EXPRESSION_NAMESPACE)
+    ns["__builtins__"] = {}
+    try:
+        return eval(compile(f"lambda {', '.join(params)}: ({text}\n)", "<fuzz>", "eval"), ns)
+    except SyntaxError:
+        return None

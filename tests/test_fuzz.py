@@ -43,6 +43,30 @@ def test_random_programs_agree_with_tape_and_finite_differences(data):
     fuzzing.check_program(program, pts, order=2, timeout=60)
 
 
+# =================================================================== broken input
+@pytest.mark.parametrize("kind, n", [("mutated", 80), ("truncated", 60), ("garbage", 60),
+                                     ("expression", 100)])
+def test_broken_input_raises_an_accepted_error_or_agrees(kind, n):
+    strategy = {"mutated": fuzzing.mutated_sources(), "truncated": fuzzing.truncated_sources(),
+                "garbage": fuzzing.garbage_text(), "expression": fuzzing.expression_strings()}[kind]
+    tally = fuzzing.Tally()
+
+    @_settings(n)
+    @given(strategy)
+    def run(broken):
+        tally.add(fuzzing.check_broken(broken, order=1, timeout=30))
+
+    run()
+    assert tally.tried >= n
+    assert sum(tally.rejected.values()) > 0          # the generators do make broken input
+
+
+def test_random_bytes_as_an_expression():
+    """Not text at all: a TypeError, as for any non-callable."""
+    with pytest.raises(TypeError, match="expression string"):
+        sd.symbolic(b"x + 1")
+
+
 # =================================================================== regressions
 def test_min_max_of_a_constant_0d_array(tmp_path):
     """np.where of constants folds to a 0-d array; min/max of it and a symbol raised
@@ -54,9 +78,165 @@ A = np.where(0.5 > 0.1, 0.7, 0.5)
 
 
 def f(x, y):
-    return min(np.where(0.5 > 0.1, 0.7, 0.5), x) + max(A, y)
+    return min(np.where(0.5 > 0.1, 0.7, 0.5), x) + max(A, y) + max([A, x * y])
 """)
     F = sd.symbolic(mod.f)
     for x, y in [(0.3, 1.2), (1.1, -0.4)]:
         assert F(x, y) == pytest.approx(mod.f(x, y), rel=1e-15)
         assert sd.check(mod.f, x, y, order=2).ok
+
+
+def test_a_constant_0d_array_in_a_returned_tuple(tmp_path):
+    """`return np.where(c, a, b), y` with constant c, a, b: 'f returns a ndarray'."""
+    mod = load_module(tmp_path, """
+import numpy as np
+
+
+def f(x, y):
+    return np.where(x - x > 0.1, 0.25, 0.5), x * y
+""")
+    F = sd.symbolic(mod.f)
+    assert [float(v) for v in F(2.0, 3.0)] == [0.5, 6.0]
+    assert sd.check(mod.f, 2.0, 3.0, order=2).ok
+
+
+@pytest.mark.parametrize("text", ["max(x)", "min(x)", "Max(sin(x))"])
+def test_max_of_a_single_number_is_refused(text):
+    """Python's max(x) of a number raises TypeError; symdiff read it as x."""
+    with pytest.raises(sd.SymdiffError, match="single number"):
+        sd.symbolic(text)
+    assert sd.symbolic("max(x, y)")(1.0, 2.0) == 2.0
+    assert sd.symbolic("min((x, y))")(1.0, 2.0) == 1.0
+
+
+@pytest.mark.parametrize("text", ["(x < None, x)[1]", "x == None", "(x > [1.0], x)[1]"])
+def test_comparison_with_a_non_number_is_refused(text):
+    """sympy answers NotImplemented (truthy!) for x < None: symdiff accepted
+    `if x < None:` and took the first branch where Python raises TypeError."""
+    with pytest.raises(sd.SymdiffError, match="cannot compare"):
+        sd.symbolic(text)
+
+
+def test_branch_on_comparison_with_none_is_refused(tmp_path):
+    mod = load_module(tmp_path, """
+def f(x):
+    if x < None:
+        return x
+    return -x
+""")
+    with pytest.raises(sd.SymdiffError, match="cannot compare"):
+        sd.symbolic(mod.f)
+
+
+@pytest.mark.parametrize("text", ["gamma((x, x))", "sin((x, y))", "exp([x, 1])", "abs((x, y))"])
+def test_math_function_of_a_tuple_is_refused(text):
+    """math.gamma((x, x)) raises TypeError in Python; symdiff built gamma(Tuple(x, x))
+    and returned an array."""
+    with pytest.raises(sd.SymdiffError, match="takes numbers, not a"):
+        sd.symbolic(text)
+
+
+def test_numpy_function_of_a_tuple_is_elementwise():
+    F = sd.symbolic("arcsin((x, 0.5))")
+    np.testing.assert_allclose(F(0.5), np.arcsin((0.5, 0.5)), rtol=1e-15)
+
+
+def test_tape_runs_augmented_assignment_to_a_numpy_array(tmp_path):
+    """`t = np.where(c, 0.5, 0.5)` is a 0-d array; `t += sin(x)` on the tape called
+    np.add(t, tensor, out=(t,)), which the tape refused: sd.check failed with TypeError."""
+    mod = load_module(tmp_path, """
+import math
+import numpy as np
+
+
+def f(x, y):
+    t = np.where(0.5 > 0.1, 0.5, 0.5)
+    t += math.sin(x) * y
+    return t * 2.0
+""")
+    report = sd.check(mod.f, 0.3, 0.7, order=2)
+    assert report.ok, str(report)
+    assert report["d2f/dxdy"].tape == pytest.approx(2 * math.cos(0.3), rel=1e-14)
+
+
+ALIASING = """
+import numpy as np
+
+G = np.zeros(2)
+
+
+def write_alias(x):
+    a = np.zeros(2)
+    b = a
+    b[0] = x
+    return a[0] + a[1]
+
+
+def add_to_parameter_alias(x, v):
+    w = v
+    w += x
+    return v[0] + v[1]
+
+
+def extend_list_alias(x):
+    a = [x, 1.0]
+    b = a
+    b += [2.0]
+    return sum(a)
+
+
+def helper(a):
+    a[0] = 0.0
+    return a.sum()
+
+
+def helper_writes_callers_array(x, v):
+    return helper(v) + v[0]
+
+
+def writes_module_global(x):
+    G[0] = x
+    return G[0]
+
+
+def closure_writes_outer_list(x):
+    acc = [0.0]
+
+    def add(t):
+        acc[0] = acc[0] + t
+        return 0.0
+    z = add(x)
+    return acc[0] + z
+
+
+def unshared(x, v):
+    v[0] = x
+    w = v.copy()
+    w += 1.0
+    a = np.zeros(3)
+    for i in range(3):
+        a[i] = x * i
+    a += 1.0
+    return v[0] + w[1] + a.sum() + helper(v * 1.0)
+"""
+
+
+@pytest.mark.parametrize("name", ["write_alias", "add_to_parameter_alias", "extend_list_alias",
+                                  "helper_writes_callers_array", "writes_module_global",
+                                  "closure_writes_outer_list"])
+def test_in_place_change_of_a_shared_container_is_refused(tmp_path, name):
+    """Python changes a list/array in place, so every other reference sees it; symdiff
+    changed a copy and silently returned the old value (0.0 for 0.3, ...)."""
+    mod = load_module(tmp_path, ALIASING)
+    shapes = {"v": (2,)} if "parameter" in name or "callers" in name else None
+    with pytest.raises(sd.SymdiffError, match="in-place change of a"):
+        sd.symbolic(getattr(mod, name), shapes=shapes)
+
+
+def test_in_place_change_of_an_unshared_container_is_read(tmp_path):
+    mod = load_module(tmp_path, ALIASING)
+    F = sd.symbolic(mod.unshared, shapes={"v": (2,)})
+    v = np.array([1.0, 2.0])
+    assert F(0.3, v) == pytest.approx(mod.unshared(0.3, v.copy()), rel=1e-15)
+    gx, gv = F.grad(0.3, v)          # 4x + 2 v[1] + 4 (v[0] is overwritten by x)
+    assert gx == 4.0 and gv.tolist() == [0.0, 2.0]
