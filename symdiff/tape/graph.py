@@ -44,11 +44,17 @@ class Node:
     a second backward without ``retain_graph`` raises, as in torch).
     """
 
-    __slots__ = ("args", "datas", "ans", "next_functions", "_freed", "_hooks",
+    __slots__ = ("args", "datas", "ans", "aux", "next_functions", "_freed", "_hooks",
                  "_retained", "_sv", "_out_vc", "_seq", "__weakref__")
     fwd = None
     sfwd = None  # optional math-module forward for float64 scalars (same libm result)
     vjps = ()
+    # Optional fused forward for large float64 arrays, ``fused(x) -> (ans, aux)``:
+    # ``aux`` is what backward needs (cos x for sin), computed in the same pass and
+    # kept on the node; ``aux_vjps[i](g, ans, aux)`` then replace ``vjps`` (not
+    # under create_graph, where the rules must run on tensors).
+    fused = None
+    aux_vjps = ()
     saves = True
     uses_ans = True
 
@@ -56,6 +62,7 @@ class Node:
         self.args = args
         self.datas = datas
         self.ans = ans
+        self.aux = None
         self.next_functions = next_functions
         self._freed = False
         self._hooks = None
@@ -79,10 +86,11 @@ class Node:
         # torch nodes are callable on gradients; handy for teaching.
         g = grads[0]
         g = g._value if isinstance(g, _Tensor) else g
+        vjps, args = (self.vjps, self.datas) if self.aux is None else (self.aux_vjps, (self.aux,))
         outs = []
         for i, (child, _) in enumerate(self.next_functions):
             outs.append(None if child is None else _wrap(_unbroadcast(
-                self.vjps[i](g, self.ans, *self.datas), np.shape(self.datas[i]))))
+                vjps[i](g, self.ans, *args), np.shape(self.datas[i]))))
         return tuple(outs)
 
 
@@ -298,6 +306,9 @@ def _run_fast(root_nodes, grads, retain_graph, check):
                 args = node.datas
                 ans = node.ans
                 vjps = node.vjps
+                if node.aux is not None:
+                    vjps = node.aux_vjps
+                    args = (node.aux,)
                 i = -1
                 for child, _ in node.next_functions:
                     i += 1
@@ -437,10 +448,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 if create_graph:
                     args = node.args
                     ans = _Tensor._apply_node(type(node), args, len(node.next_functions))
+                    vjps = node.vjps
+                elif node.aux is not None:
+                    args = (node.aux,)
+                    ans = node.ans
+                    vjps = node.aux_vjps
                 else:
                     args = node.datas
                     ans = node.ans
-                vjps = node.vjps
+                    vjps = node.vjps
                 for i, (child, _) in enumerate(node.next_functions):
                     if child is None or (needed is not None and child not in needed):
                         continue

@@ -20,6 +20,7 @@ import operator
 import numpy as np
 
 from .graph import Indexed, primitive
+from .trig import MIN_SIZE as SINCOS_MIN_SIZE, sincos
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -404,3 +405,26 @@ def _polygamma_t(n, x):
 
 SinBackward0.sfwd = staticmethod(math.sin)
 CosBackward0.sfwd = staticmethod(math.cos)
+
+
+# sin needs cos(x) in backward and cos needs sin(x): on large float64 arrays both
+# come from one pass (trig.sincos) at forward time and the node keeps the other.
+def _sin_cos(x):
+    return sincos(x)
+
+
+def _cos_sin(x):
+    s, c = sincos(x)
+    return c, s
+
+
+def _neg_times(g, a, s):
+    out = np.multiply(g, s)
+    return np.negative(out, out=out) if type(out) is np.ndarray else -out
+
+
+SinBackward0.fused = staticmethod(_sin_cos)
+SinBackward0.aux_vjps = (lambda g, a, c: g * c,)
+CosBackward0.fused = staticmethod(_cos_sin)
+CosBackward0.aux_vjps = (_neg_times,)
+SinBackward0.fused_min = CosBackward0.fused_min = SINCOS_MIN_SIZE

@@ -80,11 +80,14 @@ def _unary_op(cls):
     class in a closure cell; a non-tensor argument is converted first."""
     fwd = cls.fwd
     sfwd = cls.sfwd
+    fused = cls.fused
+    fused_min = getattr(cls, "fused_min", 0)
 
     def op(x):
         if type(x) is not Tensor and not isinstance(x, Tensor):
             x = _as_tensor(x)
         xv = x._value
+        aux = None
         if type(xv) is _ndarray and not xv.shape:
             xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
         if sfwd is not None and type(xv) is _float64:
@@ -92,6 +95,9 @@ def _unary_op(cls):
                 out = _float64(sfwd(xv))
             except (ValueError, OverflowError):
                 out = fwd(xv)
+        elif (fused is not None and type(xv) is _ndarray and xv.dtype == _float64
+              and xv.size >= fused_min and x._requires_grad and _state.enabled):
+            out, aux = fused(xv)
         else:
             out = fwd(xv)
         t = _new(Tensor)
@@ -105,6 +111,7 @@ def _unary_op(cls):
             node.args = (x,)
             node.datas = (xv,)
             node.ans = out
+            node.aux = aux
             node.next_functions = ((fn, 0),)
             node._freed = False
             node._hooks = node._retained = node._sv = node._out_vc = None
@@ -166,6 +173,7 @@ def _binary_op(cls):
             node.args = (x, y)
             node.datas = (xv, yv)
             node.ans = out
+            node.aux = None
             node.next_functions = (ex, ey)
             node._freed = False
             node._hooks = node._retained = node._sv = node._out_vc = None
