@@ -452,10 +452,16 @@ class Tracer(ast.NodeVisitor):
         else:
             other = self._other_reference(container, own, name)
         if other is not None:
-            kind = "list" if isinstance(container, list) else "array"
-            self.fail(node, f"in-place change of a {kind} that {other} "
-                            f"also refers to: Python would change it there too. Copy it first "
-                            f"(`{name} = {name}.copy()` or `list({name})`) or build a new value")
+            if isinstance(container, list):
+                kind, fix = "a list", f"`{name} = list({name})`"
+            elif container.ndim == 0:
+                kind, fix = ("a 0-d array (np.where and other numpy functions of constants "
+                             f"return one)", f"`{name} = float({name})` where it is made")
+            else:
+                kind, fix = "an array", f"`{name} = {name}.copy()`"
+            self.fail(node, f"in-place change of {kind} that {other} also refers to: "
+                            f"Python would change it there too. Copy it first ({fix}) "
+                            "or build a new value")
 
     def _other_reference(self, obj, own: dict, name: str) -> str | None:
         def holds(v):
