@@ -255,8 +255,32 @@ def _has_text(v) -> bool:
     return False
 
 
+def _bools_as_ints(v, conditions: bool = True):
+    """Python's bool is the int 0 or 1 in arithmetic (``x + True``, ``sum([x, not c])``,
+    ``(x > 0) * x``); sympy reads True/False and conditions as logic values. Lists and
+    tuples are converted item by item. Without ``conditions``, only Python's bools
+    (function arguments: np.where's first one is a condition)."""
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if conditions and isinstance(v, sympy.logic.boolalg.BooleanAtom):
+        return sympy.Integer(int(bool(v)))
+    if conditions and isinstance(v, sympy.logic.boolalg.Boolean) and not isinstance(v, sympy.Expr):
+        # a condition ((x > 0) * x): 1 where it holds (a Symbol is also a Boolean)
+        return sympy.Piecewise((sympy.Integer(1), v), (sympy.Integer(0), True))
+    if isinstance(v, list):
+        return [_bools_as_ints(e, conditions) for e in v]
+    if isinstance(v, tuple):
+        return tuple(_bools_as_ints(e, conditions) for e in v)
+    return v
+
+
 def _too_long(v) -> bool:
-    return isinstance(v, range) and len(v) > MAX_ITEMS
+    if not isinstance(v, range):
+        return False
+    try:
+        return len(v) > MAX_ITEMS
+    except OverflowError:               # more items than a C ssize_t holds
+        return True
 
 
 def _int_valued(v) -> bool:
@@ -559,6 +583,8 @@ class Tracer(ast.NodeVisitor):
 
     def visit_For(self, node: ast.For):
         iterable = self.visit(node.iter)
+        if isinstance(iterable, range) and _too_long(iterable):
+            self._too_many_steps(node.iter)
         if self.ctx.vectorize and isinstance(iterable, range) and len(iterable) >= VECTOR_MIN \
                 and isinstance(node.target, ast.Name) and self._lane_watch is None \
                 and self.vectorize_loop(node, iterable):
@@ -690,9 +716,7 @@ class Tracer(ast.NodeVisitor):
                                          "range_iterator"):
             items = list(itertools.islice(value, MAX_ITEMS + 1))
             if len(items) > MAX_ITEMS:
-                self.fail(node, f"loop or comprehension of more than {MAX_ITEMS} steps: too long "
-                                "to unroll; loop over a shaped parameter (`for i in range(len(x))`) "
-                                "so the loop is read once for all steps, or use fewer steps")
+                self._too_many_steps(node)
             return [from_outside(v) if isinstance(v, np.generic) else v for v in items]
         self.fail(node, f"cannot loop over a {type(value).__name__}; loop over range(n), "
                         "a tuple/list or a shaped array")
@@ -782,7 +806,11 @@ class Tracer(ast.NodeVisitor):
                 return a
         except TypeError:
             pass
-        if _is_boolean(a) or _is_boolean(b) or isinstance(a, bool) and isinstance(b, bool):
+        if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)) \
+                and not (_is_boolean(a) or _is_boolean(b)):
+            # True in one branch, a number in the other: Python's bool is the int 1
+            a, b = (sympy.Integer(int(v)) if isinstance(v, (bool, np.bool_)) else v for v in (a, b))
+        elif _is_boolean(a) or _is_boolean(b) or isinstance(a, bool) and isinstance(b, bool):
             ca = a if not isinstance(a, bool) else sympy.true if a else sympy.false
             cb = b if not isinstance(b, bool) else sympy.true if b else sympy.false
             return sympy.Or(sympy.And(cond, _as_condition(ca)), sympy.And(sympy.Not(cond), _as_condition(cb)))
@@ -863,6 +891,8 @@ class Tracer(ast.NodeVisitor):
                 if isinstance(seq, (tuple, list)) and _int_valued(k) \
                         and len(seq) * int(k) > MAX_ITEMS:
                     self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")
+        if not (is_const(a) and is_const(b)):      # constants: Python computes it itself
+            a, b = _bools_as_ints(a), _bools_as_ints(b)
         try:
             return fn(a, b)
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
@@ -1102,6 +1132,11 @@ class Tracer(ast.NodeVisitor):
         self.error(node, f"call to {shown} ({_callable_name(func)})",
                    f"symdiff supports {primitives.supported_names()}")
 
+    def _too_many_steps(self, node):
+        self.fail(node, f"loop or comprehension of more than {MAX_ITEMS} steps: too long "
+                        "to unroll; loop over a shaped parameter (`for i in range(len(x))`) "
+                        "so the loop is read once for all steps, or use fewer steps")
+
     def _no_text(self, args, kwargs, node, name):
         if _has_text(list(args)) or _has_text(kwargs):
             self.error(node, f"text argument to {name}",
@@ -1120,7 +1155,7 @@ class Tracer(ast.NodeVisitor):
 
     def _apply(self, builder, args, kwargs, node, name):
         try:
-            return builder(*args, **kwargs)
+            return builder(*_bools_as_ints(list(args), conditions=False), **kwargs)
         except SymdiffError:
             raise
         except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:

@@ -223,10 +223,9 @@ def _log(x, base=None):
 
 
 def _where(c, a, b):
-    if c is True or c is sympy.true or (isinstance(c, (bool, np.bool_)) and c):
-        return a
-    if c is False or c is sympy.false or (isinstance(c, (bool, np.bool_)) and not c):
-        return b
+    if isinstance(c, (bool, int, float, np.bool_, np.number, sympy.Number,
+                      sympy.logic.boolalg.BooleanAtom)):
+        return a if bool(c) else b          # a known condition, or a number's truth
     return sympy.Piecewise((a, c), (b, True))
 
 

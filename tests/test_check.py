@@ -48,6 +48,43 @@ def test_wrong_symbolic_derivative_is_caught():
     assert "FAIL" in str(r) and row in r.failures
 
 
+def fast(x, y):
+    t = 12345678901234567890.0 * x
+    return math.sin(t) ** 2 * y + y * y
+
+
+def test_derivative_beyond_finite_difference_resolution_is_judged_by_the_tape():
+    """d/dx is ~1e19: f oscillates far below the smallest step, the difference
+    quotients are noise. Symbolic and tape agree; the finite differences do not count
+    (found by fuzzing: the report said FAILED for a correct derivative)."""
+    r = sd.check(fast, 0.0537, 1.8)
+    assert r.ok, str(r)
+    row = r["dfast/dx"]
+    assert row.status == "ok" and abs(row.symbolic) > 1e18
+    assert row.tape == pytest.approx(row.symbolic, rel=1e-12)
+    assert "finite differences cannot resolve" in row.message and "symbolic and tape agree" in row.message
+    assert row.max_abs_err < 1e-12 * abs(row.symbolic)
+    assert r["dfast/dy"].status == "ok" and r["dfast/dy"].message == ""
+
+
+def test_unresolved_derivative_still_fails_when_symbolic_and_tape_disagree():
+    F = sd.symbolic(fast)
+    wrong = sd.symbolic(lambda x, y: 2e19 * math.cos(x))
+    original = F.diff
+    F.diff = lambda *names, **kw: wrong if names == ("x",) else original(*names, **kw)
+    r = sd.check(F, 0.0537, 1.8)
+    assert not r.ok and r["dfast/dx"].status == "FAIL"
+    assert "disagree" in r["dfast/dx"].message
+
+
+def test_unresolved_derivative_without_tape_is_not_ok():
+    r = sd.check("sin(1e19*x)**2", 0.0537)
+    row = r["df/dx"]
+    assert not r.ok and row.status == "unresolved" and row not in [] and row in r.failures
+    assert "nothing else checks the symbolic value" in row.message
+    assert "UNRESOLVED" in str(r).splitlines()[1]
+
+
 def test_nan_in_one_engine_only_fails_clearly():
     F = sd.symbolic(f)
     nan = sd.symbolic(lambda x, y: math.sqrt(-1 - x * x))

@@ -240,3 +240,54 @@ def test_in_place_change_of_an_unshared_container_is_read(tmp_path):
     assert F(0.3, v) == pytest.approx(mod.unshared(0.3, v.copy()), rel=1e-15)
     gx, gv = F.grad(0.3, v)          # 4x + 2 v[1] + 4 (v[0] is overwritten by x)
     assert gx == 4.0 and gv.tolist() == [0.0, 2.0]
+
+
+# -- found by the long run of benchmarks/fuzz.py (seed 20261129) ------------------------
+
+BOOLS = """
+import math
+import numpy as np
+
+
+def f(x, y):
+    return (sum([math.sin(x), not 0.5]) + (x > 0.1) * x * y + max(x, True) + x ** True
+            + min([x, False]) + np.maximum(x, True) - (x < y) + (x > 0) / 2.0)
+
+
+def g(x, y):
+    t0 = math.sin(x)
+    if math.pi + x > y:
+        return True
+    return math.sin(t0)
+"""
+
+
+@pytest.mark.parametrize("x, y", [(0.3, 0.2), (1.7, 0.2), (-0.5, 0.2), (0.05, 2.0)])
+def test_bools_are_numbers_in_arithmetic(tmp_path, x, y):
+    """Python's True/False and conditions are 0/1 in arithmetic; sympy read them as
+    logic values: `sum([sin(x), not 0.5])` compiled to a function raising
+    AttributeError, `return True` in one branch gave a Piecewise that could not be
+    evaluated, `x + True` and `(x > 0) * x` were refused."""
+    mod = load_module(tmp_path, BOOLS)
+    for fn in (mod.f, mod.g):
+        F = sd.symbolic(fn)
+        assert F(x, y) == pytest.approx(float(fn(x, y)), rel=1e-14)
+        assert sd.check(fn, x, y, order=2).ok
+    assert sd.symbolic("(x > 0) * x").grad(-0.3) == (0.0,)
+    assert sd.symbolic("(x > 0) * x").grad(0.3) == (1.0,)
+
+
+def test_a_loop_longer_than_an_index_is_refused(tmp_path):
+    """range(12345678901234567890): len() raised OverflowError out of sd.symbolic."""
+    mod = load_module(tmp_path, """
+import math
+
+
+def f(x):
+    t = 0.0
+    for i in range(12345678901234567890):
+        t = 0.5 * t + math.sin(x)
+    return t
+""")
+    with pytest.raises(sd.SymdiffError, match="more than 1000000 steps"):
+        sd.symbolic(mod.f)
