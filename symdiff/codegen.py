@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import math
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -301,6 +302,24 @@ def _inline_targets(graph, lines, out_exprs) -> set:
     return {t for t, _ in lines if uses.get(t, 0) == 1 and graph.inlinable(t)}
 
 
+_CALL_HEAD = re.compile(r"[A-Za-z_][\w.]*\(")
+
+
+def _one_call(text: str) -> bool:
+    """Is ``text`` one call, ``name(...)``, that needs no parentheses where it is
+    inlined? Decided on the printed text: a function's printed form may be an
+    operator (Mod and frac print as ``x % y`` for Python floats)."""
+    head = _CALL_HEAD.match(text)
+    if head is None or not text.endswith(")"):
+        return False
+    depth = 0
+    for i in range(head.end() - 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
 def _print_lines(printer, lines, inline, indent):
     """Print assignments; inlined targets are remembered and printed at their use."""
     out = []
@@ -308,9 +327,7 @@ def _print_lines(printer, lines, inline, indent):
     for t, e in lines:
         text = printer._print(e)
         if t in inline:
-            call = isinstance(e, (sympy.Function, sympy.Max, sympy.Min)) \
-                and not isinstance(e, sympy.Piecewise)
-            printer.inlined[t] = text if call or e.is_Atom else f"({text})"
+            printer.inlined[t] = text if e.is_Atom or _one_call(text) else f"({text})"
         else:
             out.append(f"{indent}{t} = {text}")
     return out

@@ -729,7 +729,7 @@ class Tracer(ast.NodeVisitor):
         return False
 
     def visit_If(self, node: ast.If):
-        cond = self.visit(node.test)
+        cond = self.test(node.test)
         known = self.truth(cond, node.test)
         if known is not None:
             branch = node.body if known else node.orelse
@@ -827,6 +827,10 @@ class Tracer(ast.NodeVisitor):
         if isinstance(v, sympy.Basic):
             if isinstance(v, sympy.Number):
                 return bool(v != 0)
+            if isinstance(v, sympy.Expr) and not v.free_symbols:     # pi, sqrt(2), ...
+                zero = v.is_zero
+                if zero is not None:
+                    return not zero
             return None
         if isinstance(v, np.ndarray):
             self.fail(node, "the truth value of an array is ambiguous; use np.where or index an element")
@@ -912,24 +916,54 @@ class Tracer(ast.NodeVisitor):
         except TypeError as exc:
             self.fail(node, str(exc))
 
-    def visit_BoolOp(self, node: ast.BoolOp):
+    def test(self, node):
+        """The value of an ``if``/ternary test: only its truth matters, so ``a or b``
+        is ``Or(a != 0, b != 0)`` rather than the value it picks."""
+        if not isinstance(node, ast.BoolOp):
+            return self.visit(node)
         is_and = isinstance(node.op, ast.And)
         parts = []
-        last = None
         for e in node.values:
-            v = self.visit(e)
+            v = self.test(e)
             known = self.truth(v, e)
             if known is None:
                 parts.append(_as_condition(v))
-                continue
-            if known is not is_and:          # decides the whole expression
-                if not parts:
-                    return v
-                return sympy.false if is_and else sympy.true
-            last = v
+            elif known is not is_and:          # decides
+                return (sympy.false if is_and else sympy.true) if parts else v
         if not parts:
-            return last
+            return sympy.true if is_and else sympy.false
         return sympy.And(*parts) if is_and else sympy.Or(*parts)
+
+    def visit_BoolOp(self, node: ast.BoolOp):
+        """``a or b`` is ``a`` if ``a`` is true, else ``b``; ``a and b`` is ``a`` if ``a``
+        is false, else ``b``: values, not bools (``x or 2`` is 2 where x == 0).
+        Operands whose truth is known when the function is read decide or drop out;
+        the others become a Piecewise, or And/Or when every one is a condition."""
+        is_and = isinstance(node.op, ast.And)
+        unknown = []
+        final = None
+        for i, e in enumerate(node.values):
+            v = self.visit(e)
+            if i == len(node.values) - 1:
+                final = v
+                break
+            known = self.truth(v, e)
+            if known is None:
+                unknown.append(v)
+            elif known is not is_and:          # decides: Python stops here
+                final = v
+                break
+        if not unknown:
+            return final
+        if all(_is_boolean(v) for v in unknown + [final]):
+            parts = [_as_condition(v) for v in unknown + [final]]
+            return sympy.And(*parts) if is_and else sympy.Or(*parts)
+        result = _bools_as_ints(final)
+        for v in reversed(unknown):
+            cond = _as_condition(v)
+            result = sympy.Piecewise((_bools_as_ints(v), sympy.Not(cond) if is_and else cond),
+                                     (result, True))
+        return result
 
     def compare(self, op, a, b, node):
         if isinstance(op, (ast.In, ast.NotIn)):
@@ -980,7 +1014,7 @@ class Tracer(ast.NodeVisitor):
         return sympy.And(*parts) if len(parts) > 1 else parts[0]
 
     def visit_IfExp(self, node: ast.IfExp):
-        cond = self.visit(node.test)
+        cond = self.test(node.test)
         known = self.truth(cond, node.test)
         if known is not None:
             return self.visit(node.body if known else node.orelse)

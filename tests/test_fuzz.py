@@ -291,3 +291,32 @@ def f(x):
 """)
     with pytest.raises(sd.SymdiffError, match="more than 1000000 steps"):
         sd.symbolic(mod.f)
+
+
+@pytest.mark.parametrize("text", ["-(x % 3)", "-x*(x % 3)", "(x % 3)**2", "2 - x % 3",
+                                  "y / (x % 3)", "-(x % y) * y", "x*(y % 1.5) - (x % 2)"])
+def test_modulo_keeps_its_parentheses(text):
+    """The float path printed -Mod(x, 3) as `-x % 3`, which Python reads as (-x) % 3:
+    -(np.sum(v*v) % 3) gave 0.346 where Python gives -2.654 (a silent wrong value)."""
+    F = sd.symbolic(text)
+    for x, y in [(8.654, 2.5), (-3.7, 1.25), (0.4, -2.2)]:
+        args = [{"x": x, "y": y}[p] for p in F.params]
+        want = eval(text, {}, {"x": x, "y": y})                     # noqa: S307
+        assert F(*args) == pytest.approx(want, rel=1e-15, abs=1e-15)
+        assert np.asarray(F(*[np.array([a, a]) for a in args])) == pytest.approx(want, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["acosh(pi or x)", "x or 2", "x and 2", "(x and y) + 1",
+                                  "x or y or 3", "x and y and 3", "1 and x", "x or 0",
+                                  "(x > 1) or 0.5", "sin(x) if x or y else 0.0",
+                                  "sin(x) if (x > 1 or y) and 2 else 0.0"])
+def test_and_or_give_values_as_in_python(text):
+    """`a or b` is a if a is true, else b (a value, not a bool): `acosh(pi or x)` was
+    acosh(True) = 0.0 (pi's truth was not known when read), `x or 2` a condition."""
+    F = sd.symbolic(text)
+    for x in (0.0, 1.5, 3.0):
+        for y in (0.0, -2.0):
+            args = [{"x": x, "y": y}[p] for p in F.params]
+            want = float(eval(text, {"acosh": math.acosh, "sin": math.sin, "pi": math.pi},  # noqa: S307
+                              {"x": x, "y": y}))
+            assert F(*args) == pytest.approx(want, rel=1e-15)
