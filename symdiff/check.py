@@ -62,7 +62,8 @@ FD_SAFETY = 10.0
 FD_REACH = 4.0
 _UNRESOLVED = ("finite differences cannot resolve this derivative (it is larger than any "
                "difference quotient of the sampled values: the function changes faster "
-               "than the smallest step)")
+               "than the smallest step, or its floating-point value does not change at all "
+               "because the input is lost to rounding)")
 
 
 # ====================================================================== the report
@@ -320,11 +321,13 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
         fd_vals = {s: np.empty((len(points), m)) for s in seqs}
         fd_errs = {s: np.empty((len(points), m)) for s in seqs}
         fd_rnd = {s: np.empty((len(points), m)) for s in seqs}
+        fd_reach = {s: np.empty((len(points), m)) for s in seqs}
         kinks = np.zeros(len(points), dtype=bool)
         for i, x in enumerate(points):
             kinks[i] = switch.at_kink(x)
             for s in seqs:
-                fd_vals[s][i], fd_errs[s][i], fd_rnd[s][i] = _finite_difference(f_eval, x, s, switch)
+                (fd_vals[s][i], fd_errs[s][i], fd_rnd[s][i],
+                 fd_reach[s][i]) = _finite_difference(f_eval, x, s, switch)
 
     fname = [name if m == 1 else f"{name}[{i}]" for i in range(m)]
     for out in range(m):
@@ -334,7 +337,8 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
             s = sym_vals[seq][:, out] if seq in sym_vals else np.full(len(points), np.nan)
             t = tape_vals[seq][:, out] if seq in tape_vals else None
             row = _judge(rname, wrt, out, s, t, fd_vals[seq][:, out], fd_errs[seq][:, out],
-                         fd_rnd[seq][:, out], kinks if seq else np.zeros_like(kinks),
+                         fd_rnd[seq][:, out], fd_reach[seq][:, out],
+                         kinks if seq else np.zeros_like(kinks),
                          rtol, atol, bshape, sym_err.get(seq),
                          tape_err if tape_fn is not None else None, tape_fn is None)
             report.rows.append(row)
@@ -342,16 +346,17 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
 
 
 # ====================================================================== judging
-def _judge(name, wrt, out, s, t, d, e, r, kinks, rtol, atol, bshape, sym_err, tape_err, no_tape):
+def _judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_err, tape_err,
+           no_tape):
     npts = len(s)
     engines = [("symbolic", s)] + ([] if t is None else [("tape", t)]) + [("finite differences", d)]
-    # |a stencil's value| <= sum |w f| / h**k, which is r / (64 eps) (r is the rounding
-    # part of the estimate): a derivative beyond that changes faster than the smallest
-    # step, and the finite differences only see noise; symbolic vs tape still count
+    # A derivative larger than any value the stencil can give from the sampled values
+    # (``reach``; 0 when no sample differs from f(x): the input is lost to rounding,
+    # as in x + 1e308) is beyond the finite differences: symbolic vs tape still count
     unresolved = np.zeros(npts, dtype=bool)
     if wrt:
         with np.errstate(invalid="ignore"):
-            unresolved = np.isfinite(s) & (np.abs(s) > FD_REACH * r / (64 * EPS)) & ~kinks
+            unresolved = np.isfinite(s) & (np.abs(s) > FD_REACH * reach) & ~kinks
     fd_extra = FD_SAFETY * e
     pairs = []
     if t is not None:
@@ -800,6 +805,7 @@ def _difference(f, x, counts, h):
     """One stencil application: derivative estimate and sum |w f| / prod h^k (for rounding)."""
     parts = [[(j, o, w) for o, w in _stencil(k)] for j, k in counts.items()]
     total, absum = 0.0, 0.0
+    vals = []
     denom = 1.0
     for j, k in counts.items():
         denom *= h[j] ** k
@@ -814,17 +820,20 @@ def _difference(f, x, counts, h):
         total = total + w * fv
         absum = absum + abs(w) * np.abs(fv)
         pts.append(xp)
-    return total / denom, absum / denom, pts
+        vals.append(fv)
+    return total / denom, absum / denom, pts, vals
 
 
 def _finite_difference(f, x, seq, switch):
     """Richardson-extrapolated central difference for the multi-index ``seq``.
 
-    Returns (value, error estimate, rounding part of it), each an array over outputs.
+    Returns (value, error estimate, rounding part of it, reach), each an array over
+    outputs; ``reach`` bounds |value| given the sampled function values (0 when none
+    of them differs from f(x)).
     """
     if not seq:
         v = f(x)
-        return v, np.abs(v) * 4 * EPS, np.abs(v) * 4 * EPS
+        return v, np.abs(v) * 4 * EPS, np.abs(v) * 4 * EPS, np.full(np.shape(v), np.inf)
     counts: dict = {}
     for j in seq:
         counts[j] = counts.get(j, 0) + 1
@@ -834,6 +843,7 @@ def _finite_difference(f, x, seq, switch):
     tiny = {j: EPS ** (1.0 / (n + 2)) * 8.0 * (abs(x[j]) if 0 < abs(x[j]) < 1e-2 else max(1.0, abs(x[j])))
             for j in counts}
     side0 = switch.side(x)
+    f0 = f(x)
     best = fallback = None
     cands = [(base, f) for f in (1.0, 0.1, 0.01, 1e-3, 10.0)]
     if tiny != base:
@@ -842,10 +852,13 @@ def _finite_difference(f, x, seq, switch):
         h0 = {j: b * factor for j, b in steps.items()}
         levels = []
         crossed = False
+        flat = np.ones(np.shape(f0), dtype=bool)       # no sample differs from f(x)
         for lev in range(3):
             h = {j: v / 2 ** lev for j, v in h0.items()}
-            d, a, pts = _difference(f, x, counts, h)
+            d, a, pts, vals = _difference(f, x, counts, h)
             levels.append((d, a))
+            for v in vals:
+                flat &= (v == f0)
             if lev == 0 and len(side0):
                 crossed = any(not np.array_equal(switch.side(p), side0) for p in pts)
         (d0, a0), (d1, a1), (d2, a2) = levels
@@ -853,9 +866,10 @@ def _finite_difference(f, x, seq, switch):
         r11 = (4 * d2 - d1) / 3
         r2 = (16 * r11 - r10) / 15
         noise = 64 * EPS
-        rnd = noise * (64 * a2 + 20 * a1 + a0) / 45
+        reach = (64 * a2 + 20 * a1 + a0) / 45          # |r2| can be no larger
+        rnd = noise * reach
         err = np.abs(r2 - r11) + rnd
-        cand = (r2, err, rnd)
+        cand = (r2, err, rnd, np.where(flat, 0.0, reach))
         bad = crossed or not np.all(np.isfinite(r2) | ~np.isfinite(f(x)))
         if not bad:
             scale = np.abs(r2) + 1.0

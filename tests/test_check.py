@@ -85,6 +85,22 @@ def test_unresolved_derivative_without_tape_is_not_ok():
     assert "UNRESOLVED" in str(r).splitlines()[1]
 
 
+def absorbed(x):
+    return math.sin(math.sin(x + 1e308))
+
+
+def test_input_lost_to_rounding_is_beyond_finite_differences():
+    """x + 1e308 is 1e308 in floats: every sample equals f(x) and the difference
+    quotients are 0, while symbolic and tape give the derivative of the formula
+    (found by fuzzing). Judged by symbolic vs tape; without a tape, unresolved."""
+    r = sd.check(absorbed, 0.5537)
+    row = r["dabsorbed/dx"]
+    assert r.ok and row.finite_diff == 0.0 and row.symbolic == pytest.approx(row.tape, rel=1e-15)
+    assert "lost to rounding" in row.message
+    r = sd.check("sin(sin(x + 1e308))", 0.5537)
+    assert not r.ok and r["df/dx"].status == "unresolved"
+
+
 def test_nan_in_one_engine_only_fails_clearly():
     F = sd.symbolic(f)
     nan = sd.symbolic(lambda x, y: math.sqrt(-1 - x * x))
