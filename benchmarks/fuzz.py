@@ -17,6 +17,7 @@ Every example runs under a SIGALRM time limit (``--timeout``): a hang is a failu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -45,6 +46,7 @@ class Run:
         self.tally = fuzzing.Tally()
         self.failures: dict[str, str] = {}
         self.seconds = {k: 0.0 for k in KINDS}
+        self.pending: str | None = None     # first failure of the current round
 
     # -- one kind, one round -----------------------------------------------------
     def round(self, kind: str, n: int, round_seed: int):
@@ -60,7 +62,8 @@ class Run:
             def body(data):
                 program = data.draw(fuzzing.programs(big=a.big), label="program")
                 pts = data.draw(fuzzing.points(program), label="points")
-                out = fuzzing.check_program(program, pts, order=a.order, timeout=a.timeout)
+                with self.first_failure():
+                    out = fuzzing.check_program(program, pts, order=a.order, timeout=a.timeout)
                 self.valid_cases += 1
                 self.valid_points += out.checked
                 self.valid_rows += out.rows
@@ -75,18 +78,34 @@ class Run:
             @seed(round_seed)
             @given(strategy, st.integers(0, 2 ** 16))
             def body(broken, point_seed):
-                self.tally.add(fuzzing.check_broken(broken, order=min(a.order, 1),
-                                                    timeout=a.timeout, seed=point_seed))
+                with self.first_failure():
+                    self.tally.add(fuzzing.check_broken(broken, order=min(a.order, 1),
+                                                        timeout=a.timeout, seed=point_seed))
 
         t0 = time.perf_counter()
+        self.pending = None
         try:
             body()
         except fuzzing.Failure as exc:
             self.record(str(exc))
         except Exception as exc:          # hypothesis' Flaky, a generator bug, ...
-            self.record(f"[{type(exc).__name__} in the {kind} round, seed {round_seed}]\n{exc}")
+            # a failure that did not replay the same way: its first sighting, in full
+            first = f"\nfirst failure seen in this round:\n{self.pending}" if self.pending else ""
+            self.record(f"[{type(exc).__name__} in the {kind} round, seed {round_seed}]\n{exc}"
+                        + first)
         finally:
             self.seconds[kind] += time.perf_counter() - t0
+
+    @contextlib.contextmanager
+    def first_failure(self):
+        """Keep the first failure of a round as it was found (hypothesis reports a
+        failure that replays differently as Flaky, without the example)."""
+        try:
+            yield
+        except fuzzing.Failure as exc:
+            if self.pending is None:
+                self.pending = str(exc)
+            raise
 
     def record(self, message: str):
         lines = message.splitlines()

@@ -75,7 +75,11 @@ class _Common:
         return " + ".join(terms)
 
     def _print_Float(self, expr):
-        return repr(float(expr))
+        v = float(expr)
+        if math.isfinite(v):
+            return repr(v)
+        # a constant that overflowed when folded (1e308*pi): math is in every namespace
+        return "math.nan" if v != v else ("math.inf" if v > 0 else "(-math.inf)")
 
     # -- special functions from symdiff.special (no scipy needed) -----------------
     def _runtime(self, name, expr):

@@ -1134,7 +1134,8 @@ class Tracer(ast.NodeVisitor):
                 try:
                     return from_outside(func(*args, **kwargs))
                 except Exception as exc:  # the user's own function would raise the same
-                    self.fail(node, f"{_callable_name(func)}{tuple(args)} raised {type(exc).__name__}: {exc}")
+                    shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+                    self.fail(node, f"{_callable_name(func)}({shown}) raised {type(exc).__name__}: {exc}")
             return self._apply(builder, args, kwargs, node, _callable_name(func))
         if primitives.structural(func) is not None:
             if any(isinstance(a, sympy.Basic) for a in list(args) + list(kwargs.values())):

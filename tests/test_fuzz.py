@@ -320,3 +320,14 @@ def test_and_or_give_values_as_in_python(text):
             want = float(eval(text, {"acosh": math.acosh, "sin": math.sin, "pi": math.pi},  # noqa: S307
                               {"x": x, "y": y}))
             assert F(*args) == pytest.approx(want, rel=1e-15)
+
+
+@pytest.mark.parametrize("text, want, dwant", [("x + 1e308*pi", math.inf, 1.0),
+                                               ("x*(-1e308*pi)", -math.inf, -math.inf),
+                                               ("(lambda q: q * pi)(1e308) + x", math.inf, 1.0)])
+def test_constants_that_overflow_print_as_inf(text, want, dwant):
+    """1e308*pi folded to the float inf and was printed as a bare `inf`: NameError
+    from the compiled function."""
+    F = sd.symbolic(text)
+    assert F(0.5) == want and F(np.array([0.5, 2.0])).tolist() == [want, want]
+    assert F.diff("x")(0.5) == dwant and F.diff("x")(np.array([0.5])).tolist() == [dwant]
