@@ -44,7 +44,7 @@ import sympy
 from . import fence, limits, primitives
 from .errors import SymdiffError, SymdiffSyntaxError
 from .graph import Graph, LaneSum, Traced
-from .source import FunctionSource, NoSource, function_source, stale_source, unwrap
+from .source import FunctionSource, NoSource, StaleSource, function_source, stale_source, unwrap
 
 MAX_INLINE_DEPTH = 40     # nested helper calls; deeper means (probably) unbounded recursion
 # A loop over range() with at least this many steps is first read once with its
@@ -333,16 +333,26 @@ class Context:
         hit = self._parsed.get(key)
         if hit is not None and hit[0] is fn:
             return hit[1]
-        src = function_source(fn)
+        try:
+            src = function_source(fn)
+        except StaleSource:
+            raise SymdiffError(_stale_message(fn, getattr(fn, "__code__", None) and
+                                              fn.__code__.co_firstlineno)) from None
+        # the fence first: import hooks that rewrite code (pytest's assert rewriting)
+        # make functions with unsupported statements look stale
         fence.check(src.node, src.filename, src.line)
         if stale_source(src, fn):
-            line = getattr(src.node, "lineno", 0)
-            raise SymdiffError(
-                f"{src.filename}:{line}: the source text of {fn.__name__} is not the function "
-                "Python is running (was the file changed after it was imported?); reload the "
-                "module (importlib.reload) or restart, so the text and the code agree")
+            raise SymdiffError(_stale_message(fn, getattr(src.node, "lineno", 0), src.filename))
         self._parsed[key] = (fn, src)
         return src
+
+
+def _stale_message(fn, line, filename=None) -> str:
+    fn = unwrap(fn)
+    filename = filename or getattr(getattr(fn, "__code__", None), "co_filename", "<unknown>")
+    return (f"{filename}:{line}: the source text of {fn.__name__} is not the function "
+            "Python is running (was the file changed after it was imported?); reload the "
+            "module (importlib.reload) or restart, so the text and the code agree")
 
 
 def _closure_of(fn) -> dict:
@@ -1200,7 +1210,8 @@ class Tracer(ast.NodeVisitor):
         try:
             src = self.ctx.parsed(fn)
         except NoSource:
-            return call_without_source(fn, args, kwargs, where=lambda m: self.fail(node, m))
+            return call_without_source(fn, args, kwargs, where=lambda m: self.fail(node, m),
+                                       define=self.g.define)
         scope = Scope({}, None, _closure_of(fn), fn.__globals__)
         defaults = [from_outside(d) for d in (fn.__defaults__ or ())]
         kwdefaults = {k: from_outside(v) for k, v in (fn.__kwdefaults__ or {}).items()}
@@ -1394,25 +1405,33 @@ def _walk_no_defs(node):
 class _ModuleShim:
     """``math``/``numpy`` stand-in whose functions build sympy expressions."""
 
-    def __init__(self, module):
+    def __init__(self, module, define=None):
         self._module = module
+        self._define = define
 
     def __getattr__(self, name):
-        return _shim_value(getattr(self._module, name))
+        return _shim_value(getattr(self._module, name), self._define)
 
 
-def _shim_value(v):
+def _shim_value(v, define=None):
+    """``v`` for a function run on symbols: math/numpy/builtin functions build sympy
+    expressions, each result named in the graph by ``define`` (without that, a loop
+    such as ``t -= min(t1, t)`` nests a copy of ``t`` in every step: 2**n nodes)."""
     c = primitives.constant(v)
     if c is not None:
         return c
     builder = primitives.lookup(v)
     if builder is None:
         return v
+    naming_hint = getattr(v, "__name__", "t")
 
     def shim(*args, **kwargs):
         if is_const(list(args)) and is_const(list(kwargs.values())):
             return v(*args, **kwargs)
-        return builder(*args, **kwargs)
+        out = builder(*args, **kwargs)
+        if define is not None and isinstance(out, sympy.Expr) and not out.is_Atom:
+            out = define(naming_hint, out)
+        return out
 
     shim.__name__ = getattr(v, "__name__", "shim")
     return shim
@@ -1421,23 +1440,24 @@ def _shim_value(v):
 _NO_SOURCE_HINT = "cannot branch on data without source; define the function in a file or notebook cell"
 
 
-def call_without_source(fn, args, kwargs, where=None):
-    """Run ``fn`` itself on symbolic arguments with math/numpy rebound to sympy."""
+def call_without_source(fn, args, kwargs, where=None, define=None):
+    """Run ``fn`` itself on symbolic arguments with math/numpy rebound to sympy;
+    ``define(hint, expr)`` names the result of each such call in the graph."""
     import math
     namespace = dict(fn.__globals__)
     for k, v in list(namespace.items()):
         if v is math or v is np:
-            namespace[k] = _ModuleShim(v)
+            namespace[k] = _ModuleShim(v, define)
         elif isinstance(v, types.ModuleType):
             continue
         else:
             try:
-                namespace[k] = _shim_value(v)
+                namespace[k] = _shim_value(v, define)
             except TypeError:
                 pass
     for name in ("abs", "min", "max", "pow", "sum", "float"):
         if name not in namespace:
-            namespace[name] = _shim_value(getattr(builtins, name))
+            namespace[name] = _shim_value(getattr(builtins, name), define)
     clone = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
     try:
         return clone(*args, **kwargs)
@@ -1542,7 +1562,8 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
         if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
             raise SymdiffError(f"{original.__name__}: *args/**kwargs parameters are not supported")
         symbols = _make_symbols(g, params, shapes)
-        value = call_without_source(original, [symbols[p] for p in params], {})
+        value = call_without_source(original, [symbols[p] for p in params], {},
+                                    define=g.define)
 
         def complain(msg):
             raise SymdiffError(f"{filename}: {original.__name__} {msg}")

@@ -143,7 +143,14 @@ class SymbolicFunction:
         (each used many times: the 20th derivative of exp(sin x) has 24 lines and
         ~10**8 nodes written out), so the written-out size is measured on the DAG."""
         return (not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
-                and limits.expression_size(self.expr)[0] <= _SHOWN_NODES)
+                and limits.expression_size(self._outputs, self.graph.defs)[0] <= _SHOWN_NODES)
+
+    def _too_large_to_print(self) -> str | None:
+        """Why F.expr is too large to print, measured on the graph (F.expr is not
+        built: building it is what can take long)."""
+        if self._vectorised():
+            return limits.too_large_to_print(self.expr)
+        return limits.too_large_to_print(self._outputs, self.graph.defs)
 
     def _code_name(self) -> str:
         return naming.sanitize(self.name.replace(" ", "_"))
@@ -399,7 +406,7 @@ class SymbolicFunction:
     # -- printing -------------------------------------------------------------------
     @limits.deep(lambda self: f"the LaTeX of {self.name}")
     def latex(self) -> str:
-        limits.printable(self.expr, f"the LaTeX of {self.name}")
+        limits.printable(self._too_large_to_print(), f"the LaTeX of {self.name}")
         return sympy.latex(self.expr)
 
     def _signature_text(self) -> str:
@@ -407,7 +414,7 @@ class SymbolicFunction:
 
     @limits.deep(lambda self: f"printing {self.name}")
     def __str__(self) -> str:
-        why = limits.too_large_to_print(self.expr)
+        why = self._too_large_to_print()
         if why is not None:         # str() must not raise: a summary instead
             return f"{self._signature_text()} = <{why}; see .source>"
         return f"{self._signature_text()} = {self.expr}"
@@ -419,7 +426,7 @@ class SymbolicFunction:
         return f"<symbolic {self._signature_text()} = {_abbreviate(str(self.expr))}>"
 
     def _repr_latex_(self) -> str | None:
-        if limits.too_large_to_print(self.expr) is not None:
+        if self._too_large_to_print() is not None:
             return None             # the notebook shows repr() instead
         lhs = _latex_lhs(self.name, self._traced.name, self.wrt)
         args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)

@@ -42,16 +42,35 @@ class ExpressionTooLargeError(SymdiffError):
     too large to print written out."""
 
 
-def expression_size(expr) -> tuple[int, int]:
+def expression_size(expr, defs=None) -> tuple[int, int]:
     """``(nodes, depth)`` of ``expr`` written out as a tree, computed on the shared
-    DAG (a 3000-step loop has about 2**3000 nodes written out, a few thousand shared)."""
-    roots = list(expr) if getattr(expr, "is_Matrix", False) else [expr]
+    DAG (a 3000-step loop has about 2**3000 nodes written out, a few thousand shared).
+
+    ``expr`` may be a list or Matrix of expressions. With ``defs`` (a graph's
+    intermediate -> definition), each intermediate counts as its definition written
+    out: the size of the flat expression, without building it (sympy's Min/Max
+    compare their arguments when built, which can take exponential time).
+    """
+    if getattr(expr, "is_Matrix", False) or isinstance(expr, (list, tuple)):
+        roots = list(expr)
+    else:
+        roots = [expr]
+    defs = defs or {}
     memo: dict = {}
     for root in roots:
         stack = [(root, False)]
         while stack:
             node, done = stack.pop()
             if node in memo:
+                continue
+            inner = defs.get(node) if getattr(node, "is_Symbol", False) else None
+            if inner is not None:                # an intermediate: its definition's size
+                if done:
+                    memo[node] = memo[inner]
+                else:
+                    stack.append((node, True))
+                    if inner not in memo:
+                        stack.append((inner, False))
                 continue
             args = getattr(node, "args", ())
             if done or not args:
@@ -64,9 +83,10 @@ def expression_size(expr) -> tuple[int, int]:
     return sum(n for n, _ in sizes), max((d for _, d in sizes), default=0)
 
 
-def too_large_to_print(expr) -> str | None:
-    """Why ``expr`` is too large or too deep to print written out, or None."""
-    nodes, depth = expression_size(expr)
+def too_large_to_print(expr, defs=None) -> str | None:
+    """Why ``expr`` (with ``defs``, see ``expression_size``) is too large or too deep
+    to print written out, or None."""
+    nodes, depth = expression_size(expr, defs)
     if nodes <= PRINT_NODES and depth <= PRINT_DEPTH:
         return None
     size = f"{nodes:,}" if nodes < 10**12 else f"about 10**{len(str(nodes)) - 1}"
@@ -74,9 +94,9 @@ def too_large_to_print(expr) -> str | None:
             f"limited to {PRINT_NODES:,} nodes and depth {PRINT_DEPTH})")
 
 
-def printable(expr, what: str) -> None:
-    """Raise ``ExpressionTooLargeError`` if ``expr`` is too large or deep to print."""
-    why = too_large_to_print(expr)
+def printable(why: str | None, what: str) -> None:
+    """Raise ``ExpressionTooLargeError`` for ``what`` if ``why`` (from
+    ``too_large_to_print``) says the expression is too large or deep to print."""
     if why is not None:
         raise ExpressionTooLargeError(f"{what}: {why}; F.source shows the same computation "
                                       "step by step, with shared parts named")

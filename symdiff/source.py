@@ -33,6 +33,11 @@ class NoSource(Exception):
     """Python keeps no source text for this function."""
 
 
+class StaleSource(NoSource):
+    """There is text for the function's file, but it is no longer the function
+    (the file or notebook cell was edited after the function was made)."""
+
+
 @dataclass
 class FunctionSource:
     """The AST of one function, positioned in the user's file."""
@@ -90,9 +95,11 @@ def function_source(fn) -> FunctionSource:
         raise TypeError(f"{fn!r} is not a Python function")
     try:
         raw_lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError, SyntaxError, tokenize.TokenError) as exc:
-        # the text in linecache may no longer be the function's (a file edited
-        # after import): inspect's tokenizer fails on an unfinished statement
+    except (SyntaxError, tokenize.TokenError) as exc:
+        # the text in linecache is no longer the function's (a file edited after
+        # import): inspect's tokenizer fails on an unfinished statement
+        raise StaleSource(str(exc)) from None
+    except (OSError, TypeError) as exc:
         raise NoSource(str(exc)) from None
     filename = code.co_filename
     file_lines = _file_lines(filename, fn) or raw_lines
@@ -117,8 +124,8 @@ def function_source(fn) -> FunctionSource:
         if node is None:
             raise NoSource(f"cannot find the source of lambda on line {code.co_firstlineno}")
         return FunctionSource(node, filename, file_lines)
-    if tree is None:
-        raise NoSource(f"cannot parse the source of {fn.__name__}")
+    if tree is None:         # it parsed when it was imported: the text has changed since
+        raise StaleSource(f"cannot parse the source of {fn.__name__}")
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             node.decorator_list = []

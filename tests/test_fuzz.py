@@ -331,3 +331,17 @@ def test_constants_that_overflow_print_as_inf(text, want, dwant):
     F = sd.symbolic(text)
     assert F(0.5) == want and F(np.array([0.5, 2.0])).tolist() == [want, want]
     assert F.diff("x")(0.5) == dwant and F.diff("x")(np.array([0.5])).tolist() == [dwant]
+
+
+def test_source_that_no_longer_parses_is_stale_not_run():
+    """linecache holding text that no longer parses (a file edited after import)
+    made symdiff fall back to running the function on symbols, which hung on a
+    17-step loop of min(); it is the stale-source error, and nothing is run."""
+    original = ("import math\n\n\ndef f(x, y):\n    t = 0.0\n    for i in range(17):\n"
+                "        t -= min(math.sin(x), t)\n    return t + y\n")
+    mod = fuzzing._stale_function(original, original.replace("t -= min(", "t -= EIm<\u00b0min("))
+    try:
+        with pytest.raises(sd.SymdiffError, match="is not the function Python is running"):
+            sd.symbolic(mod.f)
+    finally:
+        fuzzing._forget_stale(mod)
