@@ -58,6 +58,8 @@ _MISSING = object()
 MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 1 << 20
 MAX_FACTORIAL = 100_000
+# Integer exponents of symbolic powers above this are read as floats (same values).
+MAX_EXACT_EXPONENT = 10_000
 
 
 class _NotVectorizable(Exception):
@@ -907,11 +909,31 @@ class Tracer(ast.NodeVisitor):
                     self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")
         if not (is_const(a) and is_const(b)):      # constants: Python computes it itself
             a, b = _bools_as_ints(a), _bools_as_ints(b)
+            if isinstance(op, ast.Pow) and _int_valued(b) and abs(int(b)) > MAX_EXACT_EXPONENT:
+                # the same float power, without sympy's integer algorithms (Mod and
+                # gcd of x**6666666666666661 ran out of memory)
+                b = float(b)
         try:
-            return fn(a, b)
+            out = fn(a, b)
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
             self.fail(node, f"cannot compute {type(op).__name__} of {type(a).__name__} and "
                             f"{type(b).__name__}: {exc}")
+        if isinstance(op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
+            self._defined(out, node)
+        return out
+
+    def _defined(self, value, node, call=None):
+        """sympy makes ``y/0`` the complex infinity ``zoo`` (and ``0/0`` nan), where
+        Python raises ZeroDivisionError (``math.log(0)``: ValueError): refuse, as
+        the function itself would fail for every input."""
+        values = value.ravel() if isinstance(value, np.ndarray) and value.dtype == object \
+            else [value]
+        if any(isinstance(v, sympy.Basic) and v.has(sympy.zoo, sympy.nan) for v in values):
+            if call is None:
+                self.fail(node, "division by zero: Python raises ZeroDivisionError here "
+                                "for every input; divide by a value that is not 0")
+            self.fail(node, f"{call} is undefined here for every input (a pole or 0/0: "
+                            "Python raises an error); keep its argument inside its domain")
 
     def visit_BinOp(self, node: ast.BinOp):
         return self.binop(node.op, self.visit(node.left), self.visit(node.right), node)
@@ -1200,11 +1222,13 @@ class Tracer(ast.NodeVisitor):
 
     def _apply(self, builder, args, kwargs, node, name):
         try:
-            return builder(*_bools_as_ints(list(args), conditions=False), **kwargs)
+            out = builder(*_bools_as_ints(list(args), conditions=False), **kwargs)
         except SymdiffError:
             raise
         except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
             self.fail(node, f"{name}: {exc}")
+        self._defined(out, node, name)
+        return out
 
     def inline_python(self, fn, args, kwargs, node):
         try:

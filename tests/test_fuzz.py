@@ -345,3 +345,25 @@ def test_source_that_no_longer_parses_is_stale_not_run():
             sd.symbolic(mod.f)
     finally:
         fuzzing._forget_stale(mod)
+
+
+# -- found by benchmarks/fuzz_atheris.py ---------------------------------------------------
+
+@pytest.mark.parametrize("text, what", [("y + y/0 + y", "division by zero"),
+                                        ("x/(x - x)", "division by zero"),
+                                        ("x // 0", "division by zero"),
+                                        ("(x - x)**-1 + x", "division by zero"),
+                                        ("log(x - x) + x", "math.log is undefined here")])
+def test_division_by_an_exact_zero_is_refused(text, what):
+    """sympy makes y/0 the complex infinity zoo, which the code printer could not
+    print (KeyError 'ComplexInfinity'); Python raises ZeroDivisionError there."""
+    with pytest.raises(sd.SymdiffError, match=what):
+        sd.symbolic(text)
+
+
+def test_huge_integer_exponent_is_read_as_a_float_power():
+    """t % x**6666666666666661 ran sympy's integer algorithms out of memory; the
+    same power with a float exponent has the same values."""
+    F = sd.symbolic("t % x**6666666666666661 + x**20001")
+    assert F(0.5, -1.0) == 0.5 % (-1.0) ** 6666666666666661 + (-1.0) ** 20001
+    assert F.diff("x")(2.0, -1.0) == pytest.approx(-6666666666666661 * 2.0 * -1.0 + 20001.0)
