@@ -58,6 +58,7 @@ _MISSING = object()
 MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 1 << 20
 MAX_FACTORIAL = 100_000
+_FLOAT_MAX = int(np.finfo(float).max)
 # Integer exponents of symbolic powers above this are read as floats (same values).
 MAX_EXACT_EXPONENT = 10_000
 
@@ -274,6 +275,14 @@ def _bools_as_ints(v, conditions: bool = True):
     if isinstance(v, tuple):
         return tuple(_bools_as_ints(e, conditions) for e in v)
     return v
+
+
+def _infinite(v) -> bool:
+    """A constant inf, -inf or nan (Python float or sympy)."""
+    if isinstance(v, (float, np.floating)):
+        return not math.isfinite(v)
+    return isinstance(v, sympy.Basic) and v in (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan) or \
+        isinstance(v, sympy.Float) and not math.isfinite(float(v))
 
 
 def _too_long(v) -> bool:
@@ -909,6 +918,16 @@ class Tracer(ast.NodeVisitor):
                     self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")
         if not (is_const(a) and is_const(b)):      # constants: Python computes it itself
             a, b = _bools_as_ints(a), _bools_as_ints(b)
+            for k in (a, b):
+                if _int_valued(k) and abs(int(k)) > _FLOAT_MAX:
+                    self.fail(node, f"an integer constant of {abs(int(k)).bit_length()} bits meets "
+                                    "a value that depends on the input: Python raises "
+                                    "OverflowError converting it to a float; use a float constant "
+                                    "(it overflows to inf) or a smaller one")
+            if isinstance(op, (ast.FloorDiv, ast.Mod)) and (_infinite(a) or _infinite(b)):
+                self.fail(node, f"{'//' if isinstance(op, ast.FloorDiv) else '%'} with an "
+                                "infinite or nan constant: Python's results there (nan, 0.0 or "
+                                "-1.0 by sign) are not modelled; use a finite constant")
             if isinstance(op, ast.Pow) and _int_valued(b) and abs(int(b)) > MAX_EXACT_EXPONENT:
                 # the same float power, without sympy's integer algorithms (Mod and
                 # gcd of x**6666666666666661 ran out of memory)
@@ -928,12 +947,14 @@ class Tracer(ast.NodeVisitor):
         the function itself would fail for every input."""
         values = value.ravel() if isinstance(value, np.ndarray) and value.dtype == object \
             else [value]
-        if any(isinstance(v, sympy.Basic) and v.has(sympy.zoo, sympy.nan) for v in values):
+        if any(isinstance(v, sympy.Basic) and v.has(sympy.zoo, sympy.nan, sympy.AccumBounds)
+               for v in values):
             if call is None:
                 self.fail(node, "division by zero: Python raises ZeroDivisionError here "
                                 "for every input; divide by a value that is not 0")
-            self.fail(node, f"{call} is undefined here for every input (a pole or 0/0: "
-                            "Python raises an error); keep its argument inside its domain")
+            self.fail(node, f"{call} is undefined here for every input (as log(0) or "
+                            "sin(inf): Python raises an error); keep its argument inside its "
+                            "domain")
 
     def visit_BinOp(self, node: ast.BinOp):
         return self.binop(node.op, self.visit(node.left), self.visit(node.right), node)
@@ -987,6 +1008,11 @@ class Tracer(ast.NodeVisitor):
                 break
         if not unknown:
             return final
+        if not _is_scalar(final):
+            self.error(node, f"`{'and' if is_and else 'or'}` between a number whose truth depends "
+                             f"on the input and a {type(final).__name__}",
+                       "its value would be a number for some inputs and a "
+                       f"{type(final).__name__} for others; use an if statement")
         if all(_is_boolean(v) for v in unknown + [final]):
             parts = [_as_condition(v) for v in unknown + [final]]
             return sympy.And(*parts) if is_and else sympy.Or(*parts)

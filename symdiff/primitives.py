@@ -23,6 +23,7 @@ pi
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 from functools import reduce
 from typing import Any, Callable
@@ -382,9 +383,44 @@ for _name in ("cbrt", "exp2"):          # Python 3.11+
     if hasattr(math, _name):
         _TABLE_ENTRIES.append((getattr(math, _name), E(cbrt if _name == "cbrt" else _exp2)))
 
+def _signature(f):
+    try:
+        return inspect.signature(f)
+    except (TypeError, ValueError):          # builtins without one (max, math.log)
+        return None
+
+
+def _as_python_calls(f, builder: Callable) -> Callable:
+    """``builder`` taking the arguments Python's ``f`` takes: the same number (a
+    builder such as sympy.sqrt has extra parameters: sqrt(x, x) is not sqrt(x)),
+    and for ``math`` functions numbers only (math.sin of an array raises TypeError
+    in Python; numpy's functions are the elementwise ones)."""
+    sig = _signature(f)
+    nin = f.nin if isinstance(f, np.ufunc) else None
+    scalars_only = getattr(f, "__module__", None) == "math"
+
+    def apply(*args, **kwargs):
+        if sig is not None:
+            try:
+                sig.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(str(exc)) from None
+        elif nin is not None and len(args) != nin:
+            raise TypeError(f"takes {nin} argument{'s' * (nin != 1)} ({len(args)} given)")
+        if scalars_only and any(isinstance(a, np.ndarray) and a.ndim > 0 for a in args):
+            raise TypeError(f"an array argument: Python raises TypeError (only 0-d arrays convert "
+                            f"to numbers); use np.{f.__name__} for elementwise values")
+        return builder(*args, **kwargs)
+
+    apply.__name__ = getattr(builder, "__name__", "builder")
+    apply.elementwise = getattr(builder, "elementwise", False)
+    return apply
+
+
 #: id(python callable) -> (callable, sympy builder); the callable is kept so ids stay valid
-_TABLE_ENTRIES = [(f, _sequences_as_arrays(b) if getattr(b, "elementwise", False) and _is_numpy(f)
-                   else b) for f, b in _TABLE_ENTRIES]
+_TABLE_ENTRIES = [(f, _as_python_calls(f, _sequences_as_arrays(b)
+                                       if getattr(b, "elementwise", False) and _is_numpy(f) else b))
+                  for f, b in _TABLE_ENTRIES]
 CALLABLES: dict[int, tuple[Any, Callable]] = {id(f): (f, b) for f, b in _TABLE_ENTRIES}
 
 #: Callables that only restructure constant-length data or need constant arguments

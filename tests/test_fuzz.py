@@ -367,3 +367,52 @@ def test_huge_integer_exponent_is_read_as_a_float_power():
     F = sd.symbolic("t % x**6666666666666661 + x**20001")
     assert F(0.5, -1.0) == 0.5 % (-1.0) ** 6666666666666661 + (-1.0) ** 20001
     assert F.diff("x")(2.0, -1.0) == pytest.approx(-6666666666666661 * 2.0 * -1.0 + 20001.0)
+
+
+@pytest.mark.parametrize("text, what", [
+    ("sin(sqrt(x, x))", "too many positional arguments"),       # sympy.sqrt(x, x): evaluate=x
+    ("exp(x, y)", "too many positional arguments"),
+    ("arctan2(x)", "missing a required argument"),
+    ("(sin(x) and (x, x))", "`and` between a number whose truth depends on the input and a tuple"),
+    ("x or None", "`or` between .* and a NoneType"),
+    ("sin(sin(1e400 // pi))", "// with an infinite or nan constant"),
+    ("inf // sin(x)", "// with an infinite or nan constant"),
+    ("x % 1e400", "% with an infinite or nan constant"),
+    ("x + sin(inf)", "undefined here for every input"),
+])
+def test_calls_and_operators_python_rejects_are_refused(text, what):
+    """Found by the second long fuzz run: sqrt(x, x) was read as sqrt(x) (sympy's
+    second parameter is `evaluate`); sin(x) and (x, x) put a tuple in a Piecewise;
+    inf // sin(x) was inf where Python gives nan; sin(inf) was sympy's range
+    AccumBounds(-1, 1), which the printer could not print."""
+    with pytest.raises((sd.SymdiffError, sd.SymdiffSyntaxError), match=what):
+        sd.symbolic(text)
+
+
+def test_math_functions_of_arrays_are_refused(tmp_path):
+    """math.sin(v) of a shaped parameter was read elementwise; Python raises TypeError."""
+    mod = load_module(tmp_path, """
+import math
+import numpy as np
+
+
+def f(x, v):
+    return math.sin(v) + x
+
+
+def g(x, v):
+    return np.sin(v).sum() + math.sin(v[0]) + x
+""")
+    with pytest.raises(sd.SymdiffError, match="math.sin: an array argument: .* use np.sin"):
+        sd.symbolic(mod.f, shapes={"v": (3,)})
+    G = sd.symbolic(mod.g, shapes={"v": (3,)})
+    v = np.array([0.1, 0.2, 0.3])
+    assert G(0.5, v) == pytest.approx(mod.g(0.5, v), rel=1e-15)
+
+
+def test_huge_integer_constant_meeting_an_input_is_refused():
+    """x * 22**2222: Python raises OverflowError converting the int to a float; the
+    compiled function raised it at call time (found by atheris)."""
+    with pytest.raises(sd.SymdiffError, match="OverflowError converting it to a float"):
+        sd.symbolic("x*2*22**2222*x")
+    assert sd.symbolic("10**400 * 0 * x + x")(0.5) == 0.5        # exact int arithmetic first
