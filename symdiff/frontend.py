@@ -1543,6 +1543,9 @@ def _scalar_output(v, complain):
         v = v[()]
     if isinstance(v, (bool, np.bool_)) or _is_boolean(v):
         complain(f"returns a condition ({v}), not a number")
+    if _int_valued(v) and abs(int(v)) > _FLOAT_MAX:
+        complain(f"returns an integer of {abs(int(v)).bit_length()} bits, beyond the float "
+                 "range symdiff computes in; return a float (it overflows to inf)")
     if isinstance(v, (int, float, np.number)):
         return sympy.sympify(from_outside(v) if isinstance(v, np.generic) else v)
     if isinstance(v, sympy.Expr):

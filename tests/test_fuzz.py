@@ -416,3 +416,10 @@ def test_huge_integer_constant_meeting_an_input_is_refused():
     with pytest.raises(sd.SymdiffError, match="OverflowError converting it to a float"):
         sd.symbolic("x*2*22**2222*x")
     assert sd.symbolic("10**400 * 0 * x + x")(0.5) == 0.5        # exact int arithmetic first
+
+
+def test_returning_an_integer_beyond_floats_is_refused():
+    """-5**5555: the compiled function raised OverflowError converting it (atheris)."""
+    with pytest.raises(sd.SymdiffError, match="integer of 12899 bits, beyond the float range"):
+        sd.symbolic("-5**5555")
+    assert sd.symbolic("5**55")() == 5.0 ** 55
