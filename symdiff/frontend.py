@@ -939,6 +939,14 @@ class Tracer(ast.NodeVisitor):
                             f"{type(b).__name__}: {exc}")
         if isinstance(op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
             self._defined(out, node)
+        if isinstance(out, sympy.Expr) and not out.is_Atom and not (is_const(a) and is_const(b)):
+            big = [r for r in out.atoms(sympy.Rational) if abs(r) > _FLOAT_MAX]
+            if big:
+                # sympy folds 22**22 * ... * 22**222 into one exact coefficient that no
+                # float holds (Python multiplies step by step in floats)
+                self.fail(node, f"the constant factors multiply to a {abs(big[0].p).bit_length()}-bit "
+                                "number, beyond the float range; write them as floats "
+                                "(22.0**22) or keep them smaller")
         return out
 
     def _defined(self, value, node, call=None):

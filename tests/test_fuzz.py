@@ -423,3 +423,11 @@ def test_returning_an_integer_beyond_floats_is_refused():
     with pytest.raises(sd.SymdiffError, match="integer of 12899 bits, beyond the float range"):
         sd.symbolic("-5**5555")
     assert sd.symbolic("5**55")() == 5.0 ** 55
+
+
+def test_constant_factors_folded_beyond_floats_are_refused():
+    """x*22**22*y*22**22*...*22**222: sympy folds the integers into one coefficient
+    that no float holds; the compiled function raised OverflowError (atheris)."""
+    with pytest.raises(sd.SymdiffError, match="multiply to a 1286-bit number"):
+        sd.symbolic("x*2*22**22*y*22**22*y*22**22*y*22**222")
+    assert sd.symbolic("x*22**22*y")(0.5, 2.0) == pytest.approx(22.0 ** 22)
