@@ -88,7 +88,9 @@ def time_limit(seconds: float | None):
         raise FuzzTimeout(f"timed out after {seconds:g} s")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # repeating: an exception raised inside a gc callback or a __del__ is printed and
+    # dropped ("Exception ignored in ..."), and the hang would go on
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
