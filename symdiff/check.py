@@ -353,10 +353,13 @@ def _judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_
     # A derivative larger than any value the stencil can give from the sampled values
     # (``reach``; 0 when no sample differs from f(x): the input is lost to rounding,
     # as in x + 1e308) is beyond the finite differences: symbolic vs tape still count
+    # Likewise where the difference quotients overflow to inf or nan next to finite
+    # function values (a derivative of 1e308).
     unresolved = np.zeros(npts, dtype=bool)
     if wrt:
         with np.errstate(invalid="ignore"):
-            unresolved = np.isfinite(s) & (np.abs(s) > FD_REACH * reach) & ~kinks
+            unresolved = np.isfinite(s) & ((np.abs(s) > FD_REACH * reach) | ~np.isfinite(d)) \
+                & ~kinks
     fd_extra = FD_SAFETY * e
     pairs = []
     if t is not None:

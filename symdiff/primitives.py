@@ -306,12 +306,31 @@ def _array(obj, dtype=None):
     return arr
 
 
+def _truths(name, seq) -> list:
+    """The truth of each item of ``seq`` (numbers: nonzero), as Python's any/all read
+    them; a number is not a sequence (any(x) raises TypeError in Python)."""
+    if not isinstance(seq, (tuple, list)) and not (isinstance(seq, np.ndarray) and seq.ndim > 0):
+        what = "number" if isinstance(seq, (int, float, sympy.Expr, np.number)) \
+            else type(seq).__name__
+        raise TypeError(f"{name}() takes a sequence, not a {what} (Python raises "
+                        "TypeError: the object is not iterable)")
+    out = []
+    for v in _items((seq,)):
+        if isinstance(v, (bool, np.bool_)) or isinstance(v, sympy.logic.boolalg.BooleanAtom):
+            out.append(sympy.true if v else sympy.false)
+        elif isinstance(v, sympy.logic.boolalg.Boolean) and not isinstance(v, sympy.Expr):
+            out.append(v)
+        else:
+            out.append(sympy.Ne(v, 0))
+    return out
+
+
 def _any(seq):
-    return sympy.Or(*_items((seq,)))
+    return sympy.Or(*_truths("any", seq))
 
 
 def _all(seq):
-    return sympy.And(*_items((seq,)))
+    return sympy.And(*_truths("all", seq))
 
 
 def _transpose(a):
@@ -395,8 +414,8 @@ def _as_python_calls(f, builder: Callable) -> Callable:
     builder such as sympy.sqrt has extra parameters: sqrt(x, x) is not sqrt(x)),
     and for ``math`` functions numbers only (math.sin of an array raises TypeError
     in Python; numpy's functions are the elementwise ones)."""
-    sig = _signature(f)
     nin = f.nin if isinstance(f, np.ufunc) else None
+    sig = None if nin is not None else _signature(f)      # a ufunc's third positional is out=
     scalars_only = getattr(f, "__module__", None) == "math"
 
     def apply(*args, **kwargs):
