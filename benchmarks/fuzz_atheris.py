@@ -10,8 +10,8 @@ Each input is UTF-8 text (invalid bytes replaced) read two ways:
   gradient and its source at a point;
 * as the source of a module holding ``def f(...)``: the module is compiled, never
   run; ``f`` is made from its code object alone (no decorators, no default values
-  evaluated, no module code executed) with the text registered in ``linecache``,
-  so symdiff reads it as it reads a function in a file.
+  evaluated, no module code executed, no builtins) with the text registered in
+  ``linecache``, so symdiff reads it as it reads a function in a file.
 
 symdiff must either read the text or raise ``SymdiffSyntaxError``,
 ``SymdiffError``, ``ValueError`` or ``TypeError`` with a message. Any other
@@ -67,7 +67,10 @@ def _function_from_text(text: str):
         if isinstance(c, types.CodeType) and c.co_name == "f" and not c.co_freevars:
             linecache.cache[code.co_filename] = (len(text), None, text.splitlines(True),
                                                  code.co_filename)
-            return types.FunctionType(c, {"math": math, "np": np, "numpy": np, "__name__": "fz"})
+            # no builtins: if symdiff ever falls back to calling f (no source found),
+            # the fuzzed code reaches nothing but math and numpy
+            return types.FunctionType(c, {"math": math, "np": np, "numpy": np, "__name__": "fz",
+                                          "__builtins__": {}})
     return None
 
 

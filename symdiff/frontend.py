@@ -1527,6 +1527,11 @@ def call_without_source(fn, args, kwargs, where=None, define=None):
                 where(msg)
             raise SymdiffError(msg) from None
         raise SymdiffError(f"{fn.__name__} (no source available) failed on symbolic input: {exc}") from None
+    except (SymdiffError, SyntaxError, RecursionError, MemoryError):
+        raise
+    except Exception as exc:            # the function's own error, on symbols (NameError, ...)
+        raise SymdiffError(f"{fn.__name__} (no source available) failed on symbolic input: "
+                           f"{type(exc).__name__}: {exc}") from None
 
 
 # -- entry points -------------------------------------------------------------------

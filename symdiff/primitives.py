@@ -426,6 +426,10 @@ def _as_python_calls(f, builder: Callable) -> Callable:
                 raise TypeError(str(exc)) from None
         elif nin is not None and len(args) != nin:
             raise TypeError(f"takes {nin} argument{'s' * (nin != 1)} ({len(args)} given)")
+        seq = next((a for a in args if isinstance(a, (tuple, list))), None)
+        if scalars_only and seq is not None:
+            raise TypeError(f"takes numbers, not a {type(seq).__name__} (Python raises "
+                            "TypeError: must be a real number)")
         if scalars_only and any(isinstance(a, np.ndarray) and a.ndim > 0 for a in args):
             raise TypeError(f"an array argument: Python raises TypeError (only 0-d arrays convert "
                             f"to numbers); use np.{f.__name__} for elementwise values")

@@ -491,3 +491,14 @@ def f(x, y, v):
         assert F(x, y, v) == pytest.approx(mod.f(x, y, v), rel=1e-14)
         assert sd.check(mod.f, x, y, v, order=1, shapes={"v": (4,)}).ok
     assert str(F).startswith("f(x, y, v) = ")
+
+
+def test_math_function_of_a_tuple_argument_and_no_source_errors():
+    """hypot(sin(pi), (x1, x)) was accepted (Python: must be a real number); a
+    function without source whose body fails on symbols raised a bare NameError."""
+    with pytest.raises(sd.SymdiffError, match="math.hypot: takes numbers, not a tuple"):
+        sd.symbolic("log(hypot(sin(pi), (x1, x)), 2)")
+    ns = {}
+    exec("def f(x, y):\n    return rettrn + x\n", ns)
+    with pytest.raises(sd.SymdiffError, match="NameError: name 'rettrn' is not defined"):
+        sd.symbolic(ns["f"])
