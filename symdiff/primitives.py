@@ -416,7 +416,7 @@ def _as_python_calls(f, builder: Callable) -> Callable:
     in Python; numpy's functions are the elementwise ones)."""
     nin = f.nin if isinstance(f, np.ufunc) else None
     sig = None if nin is not None else _signature(f)      # a ufunc's third positional is out=
-    scalars_only = getattr(f, "__module__", None) == "math"
+    scalars_only = getattr(f, "__module__", None) == "math" or f is builtins.float
 
     def apply(*args, **kwargs):
         if sig is not None:
@@ -431,8 +431,9 @@ def _as_python_calls(f, builder: Callable) -> Callable:
             raise TypeError(f"takes numbers, not a {type(seq).__name__} (Python raises "
                             "TypeError: must be a real number)")
         if scalars_only and any(isinstance(a, np.ndarray) and a.ndim > 0 for a in args):
-            raise TypeError(f"an array argument: Python raises TypeError (only 0-d arrays convert "
-                            f"to numbers); use np.{f.__name__} for elementwise values")
+            raise TypeError("an array argument: Python raises TypeError (only 0-d arrays convert "
+                            "to numbers)" + ("" if f is builtins.float else
+                                            f"; use np.{f.__name__} for elementwise values"))
         return builder(*args, **kwargs)
 
     apply.__name__ = getattr(builder, "__name__", "builder")

@@ -502,3 +502,20 @@ def test_math_function_of_a_tuple_argument_and_no_source_errors():
     exec("def f(x, y):\n    return rettrn + x\n", ns)
     with pytest.raises(sd.SymdiffError, match="NameError: name 'rettrn' is not defined"):
         sd.symbolic(ns["f"])
+
+
+def test_float_of_an_array_is_refused(tmp_path):
+    """float(v) of a shaped parameter was accepted (verification fuzz run); Python
+    raises TypeError: only 0-dimensional arrays can be converted to Python scalars."""
+    mod = load_module(tmp_path, """
+def f(x, v):
+    return float(v) / 3 + x
+
+
+def g(x, v):
+    return float(v[1]) / 3 + float(x)
+""")
+    with pytest.raises(sd.SymdiffError, match="float: an array argument"):
+        sd.symbolic(mod.f, shapes={"v": (3,)})
+    G = sd.symbolic(mod.g, shapes={"v": (3,)})
+    assert G(0.5, np.array([1.0, 2.0, 3.0])) == pytest.approx(2.0 / 3 + 0.5)
