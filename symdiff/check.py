@@ -358,8 +358,8 @@ def _judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_
     unresolved = np.zeros(npts, dtype=bool)
     if wrt:
         with np.errstate(invalid="ignore"):
-            unresolved = np.isfinite(s) & ((np.abs(s) > FD_REACH * reach) | ~np.isfinite(d)) \
-                & ~kinks
+            unresolved = ((np.isfinite(s) & (np.abs(s) > FD_REACH * reach))
+                          | (~np.isnan(s) & ~np.isfinite(d))) & ~kinks
     fd_extra = FD_SAFETY * e
     pairs = []
     if t is not None:

@@ -1586,6 +1586,14 @@ def _outputs(value, complain):
     return out, False
 
 
+_RESERVED_HINT = ("the compiled code uses the names math and numpy and names starting with _ "
+                  "for itself; rename the variable")
+
+
+def _reserved_param(name: str) -> bool:
+    return name in ("math", "numpy") or name.startswith("_")
+
+
 def _deep_recursion(fn):
     """Long source expressions (``a + b + ...`` with hundreds of terms) nest deeply:
     trace under ``limits.deep`` (a higher recursion limit, a clear error past it)."""
@@ -1616,6 +1624,9 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
     if unknown:
         raise ValueError(f"shapes given for unknown parameters {sorted(unknown)}; "
                          f"{original.__name__} has parameters {params}")
+    for p in params:
+        if _reserved_param(p):
+            raise SymdiffError(f"{original.__name__}: parameter name {p!r}: {_RESERVED_HINT}")
     g = Graph()
     ctx = Context(g, vectorize=vectorize)
     filename = original.__code__.co_filename
@@ -1688,6 +1699,12 @@ def parse_expression(text: str):
     names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Load) and n.id not in primitives.EXPRESSION_NAMESPACE
                     and n.id not in bound})
+    for n in ast.walk(tree):         # math, _x: names the generated code needs for itself
+        if isinstance(n, ast.Name) and n.id in names and _reserved_param(n.id):
+            raise SymdiffSyntaxError(
+                f"unsupported variable name {n.id}: {_RESERVED_HINT}", filename="<expression>",
+                lineno=n.lineno, col=n.col_offset, text=text, construct=f"variable name {n.id}",
+                hint=_RESERVED_HINT)
     for n in ast.walk(tree):         # open(...), range(...): not a parameter, an unknown function
         f = n.func if isinstance(n, ast.Call) else None
         if isinstance(f, ast.Name) and f.id in names:

@@ -519,3 +519,14 @@ def g(x, v):
         sd.symbolic(mod.f, shapes={"v": (3,)})
     G = sd.symbolic(mod.g, shapes={"v": (3,)})
     assert G(0.5, np.array([1.0, 2.0, 3.0])) == pytest.approx(2.0 / 3 + 0.5)
+
+
+def test_reserved_names_and_overflowing_derivatives():
+    """Found last: a variable named `math` shadowed the math module inside the compiled
+    gradient (AttributeError: 'float' object has no attribute 'floor'); a derivative
+    that overflows to inf next to finite values was a FAIL against nan quotients."""
+    for text in ["y % sin(90)*y % math", "numpy + x", "_shape * x"]:
+        with pytest.raises(sd.SymdiffSyntaxError, match="unsupported variable name"):
+            sd.symbolic(text)
+    report = sd.check("(lambda q: q * 1e308)((lambda q: q * x)(x))", 0.6337)
+    assert report["df/dx"].status == "unresolved"
