@@ -21,6 +21,7 @@ import contextlib
 import os
 import sys
 import time
+import traceback
 import warnings
 from pathlib import Path
 
@@ -62,7 +63,7 @@ class Run:
             def body(data):
                 program = data.draw(fuzzing.programs(big=a.big), label="program")
                 pts = data.draw(fuzzing.points(program), label="points")
-                with self.first_failure():
+                with self.first_failure(lambda: program.source):
                     out = fuzzing.check_program(program, pts, order=a.order, timeout=a.timeout)
                 self.valid_cases += 1
                 self.valid_points += out.checked
@@ -91,20 +92,28 @@ class Run:
         except Exception as exc:          # hypothesis' Flaky, a generator bug, ...
             # a failure that did not replay the same way: its first sighting, in full
             first = f"\nfirst failure seen in this round:\n{self.pending}" if self.pending else ""
+            where = "" if isinstance(exc, fuzzing.Failure) else \
+                "\n" + "".join(traceback.format_exception(exc)[-12:])
             self.record(f"[{type(exc).__name__} in the {kind} round, seed {round_seed}]\n{exc}"
-                        + first)
+                        + first + where)
         finally:
             self.seconds[kind] += time.perf_counter() - t0
 
     @contextlib.contextmanager
-    def first_failure(self):
+    def first_failure(self, source=lambda: ""):
         """Keep the first failure of a round as it was found (hypothesis reports a
-        failure that replays differently as Flaky, without the example)."""
+        failure that replays differently as Flaky, without the example); an
+        unexpected exception is kept with ``source()`` and its traceback."""
         try:
             yield
         except fuzzing.Failure as exc:
             if self.pending is None:
                 self.pending = str(exc)
+            raise
+        except Exception as exc:
+            if self.pending is None:
+                self.pending = (f"{type(exc).__name__}: {exc}\n--- source ---\n{source()}\n"
+                                + "".join(traceback.format_exception(exc)[-12:]))
             raise
 
     def record(self, message: str):

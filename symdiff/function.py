@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.printing.str import StrPrinter
 
 from . import codegen, limits, naming, runtime
 from .calculus import Calculus
@@ -128,7 +129,7 @@ class SymbolicFunction:
                 compiled = self._compiled
                 if compiled is None:
                     t = self._traced
-                    expr_text = (_abbreviate(str(self.expr)) if self._small()
+                    expr_text = (_abbreviate(self._flat_text()) if self._small()
                                  else "(see the lines below)")
                     compiled = self._compiled = limits.run_deep(
                         f"compiling {self.name}", codegen.generate,
@@ -144,6 +145,39 @@ class SymbolicFunction:
         ~10**8 nodes written out), so the written-out size is measured on the DAG."""
         return (not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
                 and limits.expression_size(self._outputs, self.graph.defs)[0] <= _SHOWN_NODES)
+
+    def _flat_text(self) -> str:
+        """F.expr as text, written from the graph without building F.expr: sympy
+        simplifies a Piecewise whose conditions test earlier Piecewise values (if t < 0.5
+        after t = a if c else b) in exponential time; the docstring and repr() must not
+        wait for that. F.expr (and str(F)) build it when asked."""
+        if self._expr is not None or not self._nested_conditions():
+            return str(self.expr)
+        defs = self.graph.defs
+
+        class Inline(StrPrinter):
+            def _print_Symbol(printer, sym):
+                d = defs.get(sym)
+                if d is None:
+                    return super()._print_Symbol(sym)
+                text = printer._print(d)
+                return text if d.is_Atom else f"({text})"
+
+        texts = [Inline().doprint(e) for e in self._outputs]
+        return texts[0] if self._layout.kind == "scalar" else f"[{', '.join(texts)}]"
+
+    def _nested_conditions(self) -> bool:
+        """Does a branch condition test a value that is itself piecewise (the case
+        sympy folds slowly when F.expr is built)?"""
+        defs, piecewise = self.graph.defs, {}
+        for s in self.graph.needed(self._outputs):            # topological order
+            d = defs[s]
+            piecewise[s] = d.has(sympy.Piecewise) or any(piecewise.get(u, False)
+                                                          for u in d.free_symbols)
+            for p in d.atoms(sympy.Piecewise):
+                if any(piecewise.get(u, False) for _, c in p.args for u in c.free_symbols):
+                    return True
+        return False
 
     def _too_large_to_print(self) -> str | None:
         """Why F.expr is too large to print, measured on the graph (F.expr is not
@@ -423,7 +457,7 @@ class SymbolicFunction:
     def __repr__(self) -> str:
         if not self._small():
             return f"<symbolic {self._signature_text()}: {len(self.graph.needed(self._outputs))} intermediates>"
-        return f"<symbolic {self._signature_text()} = {_abbreviate(str(self.expr))}>"
+        return f"<symbolic {self._signature_text()} = {_abbreviate(self._flat_text())}>"
 
     def _repr_latex_(self) -> str | None:
         if self._too_large_to_print() is not None:

@@ -291,41 +291,8 @@ class Graph:
         for s in self.needed([expr]):
             if s not in self._flat:
                 d = self.defs[s]
-                self._flat[s] = _substitute(d, {u: self._flat[u] for u in d.free_symbols
-                                                if u in self._flat})
-        return _substitute(expr, {u: self._flat[u] for u in expr.free_symbols if u in self._flat})
-
-
-def _substitute(expr, subs: dict):
-    """``expr.xreplace(subs)``, except that a Piecewise whose conditions would receive
-    a Piecewise is built as it stands: sympy folds such conditions (piecewise_fold,
-    simplify_logic, trigsimp), which takes exponential time for branches that test
-    values computed by earlier branches (``if t < 0.5`` after ``t = a if c else b``)."""
-    if not subs:
-        return expr
-    nested = {u for u, v in subs.items() if isinstance(v, sympy.Basic) and v.has(sympy.Piecewise)}
-    if not nested or not any(c.free_symbols & nested for p in expr.atoms(sympy.Piecewise)
-                             for _, c in p.args):
-        return expr.xreplace(subs)
-
-    memo: dict = {}
-
-    def rebuild(e):
-        if e in subs:
-            return subs[e]
-        if not e.args:
-            return e
-        out = memo.get(e)
-        if out is None:
-            if isinstance(e, sympy.Piecewise):
-                out = sympy.Basic.__new__(sympy.Piecewise, *[
-                    sympy.Basic.__new__(type(pair), *[rebuild(a) for a in pair.args])
-                    for pair in e.args])
-            else:
-                out = e.func(*[rebuild(a) for a in e.args])
-            memo[e] = out
-        return out
-    return rebuild(expr)
+                self._flat[s] = d.xreplace({u: self._flat[u] for u in d.free_symbols if u in self._flat})
+        return expr.xreplace({u: self._flat[u] for u in expr.free_symbols if u in self._flat})
 
 
 @dataclass
