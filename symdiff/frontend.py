@@ -436,6 +436,12 @@ class Tracer(ast.NodeVisitor):
     def _run_function(self, node) -> Any:
         if isinstance(node, ast.Lambda):
             return self.visit(node.body)
+        # Python makes a name local to the whole function when the function assigns it
+        # anywhere: reading it before that raises UnboundLocalError (not the global)
+        self._assigned = {n.id for stmt in node.body for n in _walk_no_defs(stmt)
+                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - \
+            {n.id for n in ast.walk(node) if isinstance(n, (ast.ListComp, ast.GeneratorExp))
+             for g in n.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
         self.frames = [(node.body, 0)]
         r = self.run()
         if r is None:
@@ -455,6 +461,10 @@ class Tracer(ast.NodeVisitor):
                                     f"data-dependent `if` on line {v.node.lineno}; assign it before "
                                     "the if or in both branches")
                 return v
+            if s is self.scope and name in getattr(self, "_assigned", ()):
+                self.fail(node, f"local variable {name!r} is read before it is assigned "
+                                "(Python raises UnboundLocalError); assign it first or use "
+                                "another name for the local")
             root = s
             s = s.parent
         if name in root.closure:
@@ -1202,7 +1212,8 @@ class Tracer(ast.NodeVisitor):
                 except Exception as exc:  # the user's own function would raise the same
                     shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
                     self.fail(node, f"{_callable_name(func)}({shown}) raised {type(exc).__name__}: {exc}")
-            return self._apply(builder, args, kwargs, node, _callable_name(func))
+            return self._apply(builder, args, kwargs, node, _callable_name(func),
+                               conditions=not primitives.takes_conditions(func))
         if primitives.structural(func) is not None:
             if any(isinstance(a, sympy.Basic) for a in list(args) + list(kwargs.values())):
                 if func is range:
@@ -1254,9 +1265,11 @@ class Tracer(ast.NodeVisitor):
             self.fail(node, f"{_callable_name(func)}() of a number above {MAX_FACTORIAL}: too "
                             "large to compute exactly; use math.lgamma for its logarithm")
 
-    def _apply(self, builder, args, kwargs, node, name):
+    def _apply(self, builder, args, kwargs, node, name, conditions=False):
+        """``conditions``: read conditions among the arguments as 0/1 (``exp(not x)``);
+        not for functions that take conditions (np.where, any, logical_and, ...)."""
         try:
-            out = builder(*_bools_as_ints(list(args), conditions=False), **kwargs)
+            out = builder(*_bools_as_ints(list(args), conditions=conditions), **kwargs)
         except SymdiffError:
             raise
         except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:

@@ -478,6 +478,17 @@ EXPRESSION_NAMESPACE: dict[str, Any] = {
 }
 
 
+#: callables whose arguments may be conditions (the others read a condition as 0/1)
+_CONDITION_TAKERS = frozenset(id(f) for f in (
+    np.where, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    builtins.any, builtins.all, builtins.bool, np.select, np.piecewise)
+    if f is not None)
+
+
+def takes_conditions(obj: Any) -> bool:
+    return id(obj) in _CONDITION_TAKERS
+
+
 def lookup(obj: Any) -> Callable | None:
     """The sympy builder for the Python callable ``obj``, or None."""
     entry = CALLABLES.get(id(obj))

@@ -530,3 +530,27 @@ def test_reserved_names_and_overflowing_derivatives():
             sd.symbolic(text)
     report = sd.check("(lambda q: q * 1e308)((lambda q: q * x)(x))", 0.6337)
     assert report["df/dx"].status == "unresolved"
+
+
+def test_local_read_before_assignment_and_conditions_as_arguments(tmp_path):
+    """Last verification run: `math = (... math.cos(x) ...)` read the global math where
+    Python raises UnboundLocalError; exp(not x) built exp(Eq(x, 0)) (no derivative)."""
+    mod = load_module(tmp_path, """
+import math
+
+
+def f(x, y):
+    math = (1.0 / (1.5 + math.cos(x)), y)
+    return x
+
+
+def g(x, y):
+    t = [i * x for i in range(3)]
+    i = 2.0
+    return sum(t) * i + y
+""")
+    with pytest.raises(sd.SymdiffError, match="local variable 'math' is read before it is assigned"):
+        sd.symbolic(mod.f)
+    assert sd.symbolic(mod.g)(0.5, 0.25) == mod.g(0.5, 0.25)
+    F = sd.symbolic("exp(not x)")
+    assert F(0.0) == math.e and F(1.5) == 1.0 and F.grad(1.5) == (0.0,)
