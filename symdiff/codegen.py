@@ -74,6 +74,12 @@ class _Common:
                      for i in range(0, len(terms), _CHUNK)]
         return " + ".join(terms)
 
+    def _print_Integer(self, expr):
+        # beyond int64, numpy makes object arrays (numpy.cos(10**20 - x) fails); Python
+        # turns the int into a float when it meets one, so the float is the same value
+        p = int(expr)
+        return str(p) if abs(p) < 2 ** 62 else repr(float(p))
+
     def _print_Float(self, expr):
         v = float(expr)
         if math.isfinite(v):

@@ -923,6 +923,10 @@ class Tracer(ast.NodeVisitor):
                             f"{MAX_INT_BITS} bits); use a float such as {a}.0**{b}, which overflows to inf")
         if isinstance(op, ast.Mult):
             for seq, k in ((a, b), (b, a)):
+                if isinstance(seq, (tuple, list)) and isinstance(k, sympy.Basic):
+                    # z*0 is the exact 0 here, the float 0.0 in Python: tuple * 0.0 raises
+                    self.fail(node, f"repeating a {type(seq).__name__} by a number that depends "
+                                    "on the input (Python raises TypeError for a float count)")
                 if isinstance(seq, (tuple, list)) and _int_valued(k) \
                         and len(seq) * int(k) > MAX_ITEMS:
                     self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")

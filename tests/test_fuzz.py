@@ -554,3 +554,15 @@ def g(x, y):
     assert sd.symbolic(mod.g)(0.5, 0.25) == mod.g(0.5, 0.25)
     F = sd.symbolic("exp(not x)")
     assert F(0.0) == math.e and F(1.5) == 1.0 and F.grad(1.5) == (0.0,)
+
+
+def test_big_integers_in_compiled_code_and_tuple_repetition():
+    """cos(10**20 - tau): the integer beyond int64 made numpy's cos fail on an object
+    array; q * (1000, nan) with q = z*0 was an empty tuple (exact 0) where Python's
+    float 0.0 raises TypeError."""
+    F = sd.symbolic("cos(10**20 - tau) + x")
+    assert F(0.5) == pytest.approx(math.cos(10**20 - math.tau) + 0.5, rel=1e-15)
+    assert F(np.array([0.5]))[0] == pytest.approx(F(0.5), rel=1e-15)
+    with pytest.raises(sd.SymdiffError, match="repeating a tuple by a number that depends"):
+        sd.symbolic("(lambda q: q * (1000, 2.0))(z * 0)")
+    assert len(sd.symbolic("(x, 2) * 3")(0.5)) == 6
