@@ -277,6 +277,11 @@ def _bools_as_ints(v, conditions: bool = True):
     return v
 
 
+def _beyond_float(v) -> bool:
+    """An integer or rational (Python, numpy or sympy) larger than any float."""
+    return isinstance(v, (int, np.integer, sympy.Rational)) and abs(v) > _FLOAT_MAX
+
+
 def _infinite(v) -> bool:
     """A constant inf, -inf or nan (Python float or sympy)."""
     if isinstance(v, (float, np.floating)):
@@ -392,6 +397,9 @@ class Tracer(ast.NodeVisitor):
         self._returns: dict[int, bool] = {}
         self._lane_watch: dict | None = None
         self._lane_carried: set = set()
+        # names the function assigns anywhere: Python makes them local to the whole
+        # function, so reading one before its assignment raises UnboundLocalError
+        self._assigned: set = set()
 
     # -- errors -------------------------------------------------------------
     def error(self, node, construct: str, hint: str):
@@ -436,12 +444,7 @@ class Tracer(ast.NodeVisitor):
     def _run_function(self, node) -> Any:
         if isinstance(node, ast.Lambda):
             return self.visit(node.body)
-        # Python makes a name local to the whole function when the function assigns it
-        # anywhere: reading it before that raises UnboundLocalError (not the global)
-        self._assigned = {n.id for stmt in node.body for n in _walk_no_defs(stmt)
-                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - \
-            {n.id for n in ast.walk(node) if isinstance(n, (ast.ListComp, ast.GeneratorExp))
-             for g in n.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        self._assigned = _local_names(node.body)
         self.frames = [(node.body, 0)]
         r = self.run()
         if r is None:
@@ -461,7 +464,7 @@ class Tracer(ast.NodeVisitor):
                                     f"data-dependent `if` on line {v.node.lineno}; assign it before "
                                     "the if or in both branches")
                 return v
-            if s is self.scope and name in getattr(self, "_assigned", ()):
+            if s is self.scope and name in self._assigned:
                 self.fail(node, f"local variable {name!r} is read before it is assigned "
                                 "(Python raises UnboundLocalError); assign it first or use "
                                 "another name for the local")
@@ -840,7 +843,7 @@ class Tracer(ast.NodeVisitor):
         if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)) \
                 and not (_is_boolean(a) or _is_boolean(b)):
             # True in one branch, a number in the other: Python's bool is the int 1
-            a, b = (sympy.Integer(int(v)) if isinstance(v, (bool, np.bool_)) else v for v in (a, b))
+            a, b = _bools_as_ints(a, conditions=False), _bools_as_ints(b, conditions=False)
         elif _is_boolean(a) or _is_boolean(b) or isinstance(a, bool) and isinstance(b, bool):
             ca = a if not isinstance(a, bool) else sympy.true if a else sympy.false
             cb = b if not isinstance(b, bool) else sympy.true if b else sympy.false
@@ -914,34 +917,9 @@ class Tracer(ast.NodeVisitor):
 
     def binop(self, op, a, b, node):
         fn = BINOPS[type(op)]
-        if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
-            self.error(node, "arithmetic on text", "symdiff computes with numbers; "
-                       "remove string operations from the differentiated function")
-        if isinstance(op, ast.Pow) and _int_valued(a) and _int_valued(b) and b > 0 \
-                and abs(int(a)) > 1 and int(b) * abs(int(a)).bit_length() > MAX_INT_BITS:
-            self.fail(node, f"the constant {a}**{b} is too large to compute (more than "
-                            f"{MAX_INT_BITS} bits); use a float such as {a}.0**{b}, which overflows to inf")
-        if isinstance(op, ast.Mult):
-            for seq, k in ((a, b), (b, a)):
-                if isinstance(seq, (tuple, list)) and isinstance(k, sympy.Basic):
-                    # z*0 is the exact 0 here, the float 0.0 in Python: tuple * 0.0 raises
-                    self.fail(node, f"repeating a {type(seq).__name__} by a number that depends "
-                                    "on the input (Python raises TypeError for a float count)")
-                if isinstance(seq, (tuple, list)) and _int_valued(k) \
-                        and len(seq) * int(k) > MAX_ITEMS:
-                    self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")
+        self._check_operands(op, a, b, node)
         if not (is_const(a) and is_const(b)):      # constants: Python computes it itself
             a, b = _bools_as_ints(a), _bools_as_ints(b)
-            for k in (a, b):
-                if _int_valued(k) and abs(int(k)) > _FLOAT_MAX:
-                    self.fail(node, f"an integer constant of {abs(int(k)).bit_length()} bits meets "
-                                    "a value that depends on the input: Python raises "
-                                    "OverflowError converting it to a float; use a float constant "
-                                    "(it overflows to inf) or a smaller one")
-            if isinstance(op, (ast.FloorDiv, ast.Mod)) and (_infinite(a) or _infinite(b)):
-                self.fail(node, f"{'//' if isinstance(op, ast.FloorDiv) else '%'} with an "
-                                "infinite or nan constant: Python's results there (nan, 0.0 or "
-                                "-1.0 by sign) are not modelled; use a finite constant")
             if isinstance(op, ast.Pow) and _int_valued(b) and abs(int(b)) > MAX_EXACT_EXPONENT:
                 # the same float power, without sympy's integer algorithms (Mod and
                 # gcd of x**6666666666666661 ran out of memory)
@@ -951,32 +929,63 @@ class Tracer(ast.NodeVisitor):
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
             self.fail(node, f"cannot compute {type(op).__name__} of {type(a).__name__} and "
                             f"{type(b).__name__}: {exc}")
-        if isinstance(op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)):
-            self._defined(out, node)
-        if isinstance(out, sympy.Expr) and not out.is_Atom and not (is_const(a) and is_const(b)):
-            big = [r for r in out.atoms(sympy.Rational) if abs(r) > _FLOAT_MAX]
-            if big:
-                # sympy folds 22**22 * ... * 22**222 into one exact coefficient that no
-                # float holds (Python multiplies step by step in floats)
-                self.fail(node, f"the constant factors multiply to a {abs(big[0].p).bit_length()}-bit "
-                                "number, beyond the float range; write them as floats "
-                                "(22.0**22) or keep them smaller")
+        self._check_result(out, node)
         return out
 
-    def _defined(self, value, node, call=None):
-        """sympy makes ``y/0`` the complex infinity ``zoo`` (and ``0/0`` nan), where
-        Python raises ZeroDivisionError (``math.log(0)``: ValueError): refuse, as
-        the function itself would fail for every input."""
+    def _check_operands(self, op, a, b, node):
+        """Operands Python would refuse, or that would take minutes, before computing."""
+        if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
+            self.error(node, "arithmetic on text", "symdiff computes with numbers; "
+                       "remove string operations from the differentiated function")
+        if isinstance(op, ast.Pow) and _int_valued(a) and _int_valued(b) and b > 0 \
+                and abs(int(a)) > 1 and int(b) * abs(int(a)).bit_length() > MAX_INT_BITS:
+            self.fail(node, f"the constant {a}**{b} is too large to compute (more than "
+                            f"{MAX_INT_BITS} bits); use a float such as {a}.0**{b}, which overflows to inf")
+        for seq, k in ((a, b), (b, a)):
+            if not (isinstance(op, ast.Mult) and isinstance(seq, (tuple, list))):
+                continue
+            if isinstance(k, sympy.Basic):
+                # z*0 is the exact 0 here, the float 0.0 in Python: tuple * 0.0 raises
+                self.fail(node, f"repeating a {type(seq).__name__} by a number that depends "
+                                "on the input (Python raises TypeError for a float count)")
+            if _int_valued(k) and len(seq) * int(k) > MAX_ITEMS:
+                self.fail(node, f"repeating a sequence {k} times gives more than {MAX_ITEMS} items")
+        if is_const(a) and is_const(b):
+            return
+        for k in (a, b):
+            if _beyond_float(k):
+                self.fail(node, f"an integer constant of {abs(int(k)).bit_length()} bits meets "
+                                "a value that depends on the input: Python raises "
+                                "OverflowError converting it to a float; use a float constant "
+                                "(it overflows to inf) or a smaller one")
+        if isinstance(op, (ast.FloorDiv, ast.Mod)) and (_infinite(a) or _infinite(b)):
+            self.fail(node, f"{'//' if isinstance(op, ast.FloorDiv) else '%'} with an "
+                            "infinite or nan constant: Python's results there (nan, 0.0 or "
+                            "-1.0 by sign) are not modelled; use a finite constant")
+
+    def _check_result(self, value, node, call=None):
+        """Refuse what sympy built where Python raises for every input: ``zoo`` from
+        ``y/0`` (ZeroDivisionError), nan from ``0/0``, the range AccumBounds from
+        ``sin(inf)`` (``call``: the function, whose error is ValueError), and integer
+        coefficients no float holds (sympy folds ``22**22 * ... * 22**222`` exactly;
+        Python multiplies step by step in floats)."""
         values = value.ravel() if isinstance(value, np.ndarray) and value.dtype == object \
             else [value]
-        if any(isinstance(v, sympy.Basic) and v.has(sympy.zoo, sympy.nan, sympy.AccumBounds)
-               for v in values):
-            if call is None:
-                self.fail(node, "division by zero: Python raises ZeroDivisionError here "
-                                "for every input; divide by a value that is not 0")
-            self.fail(node, f"{call} is undefined here for every input (as log(0) or "
-                            "sin(inf): Python raises an error); keep its argument inside its "
-                            "domain")
+        for v in values:
+            if not isinstance(v, sympy.Basic):
+                continue
+            if v.has(sympy.zoo, sympy.nan, sympy.AccumBounds):
+                if call is None:
+                    self.fail(node, "division by zero: Python raises ZeroDivisionError here "
+                                    "for every input; divide by a value that is not 0")
+                self.fail(node, f"{call} is undefined here for every input (as log(0) or "
+                                "sin(inf): Python raises an error); keep its argument inside "
+                                "its domain")
+            big = [] if v.is_Atom else [r for r in v.atoms(sympy.Rational) if _beyond_float(r)]
+            if big:
+                self.fail(node, f"the constant factors multiply to a {abs(big[0].p).bit_length()}"
+                                "-bit number, beyond the float range; write them as floats "
+                                "(22.0**22) or keep them smaller")
 
     def visit_BinOp(self, node: ast.BinOp):
         return self.binop(node.op, self.visit(node.left), self.visit(node.right), node)
@@ -1278,7 +1287,7 @@ class Tracer(ast.NodeVisitor):
             raise
         except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
             self.fail(node, f"{name}: {exc}")
-        self._defined(out, node, name)
+        self._check_result(out, node, name)
         return out
 
     def inline_python(self, fn, args, kwargs, node):
@@ -1464,6 +1473,20 @@ def _progression(indices: list) -> tuple | None:
     return tuple(spec)
 
 
+def _local_names(body) -> set:
+    """Names a function body assigns, its locals (not those of nested functions,
+    lambdas or comprehensions, which have scopes of their own)."""
+    out, stack = set(), list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            out.add(n.id)
+        stack.extend(c for c in ast.iter_child_nodes(n) if not isinstance(
+            c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp,
+                ast.DictComp, ast.GeneratorExp)))
+    return out
+
+
 def _walk_no_defs(node):
     """``ast.walk`` that does not enter nested functions or lambdas."""
     stack = [node]
@@ -1573,7 +1596,7 @@ def _scalar_output(v, complain):
         v = v[()]
     if isinstance(v, (bool, np.bool_)) or _is_boolean(v):
         complain(f"returns a condition ({v}), not a number")
-    if _int_valued(v) and abs(int(v)) > _FLOAT_MAX:
+    if _beyond_float(v):
         complain(f"returns an integer of {abs(int(v)).bit_length()} bits, beyond the float "
                  "range symdiff computes in; return a float (it overflows to inf)")
     if isinstance(v, (int, float, np.number)):

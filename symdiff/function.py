@@ -153,17 +153,8 @@ class SymbolicFunction:
         wait for that. F.expr (and str(F)) build it when asked."""
         if self._expr is not None or not self._nested_conditions():
             return str(self.expr)
-        defs = self.graph.defs
-
-        class Inline(StrPrinter):
-            def _print_Symbol(printer, sym):
-                d = defs.get(sym)
-                if d is None:
-                    return super()._print_Symbol(sym)
-                text = printer._print(d)
-                return text if d.is_Atom else f"({text})"
-
-        texts = [Inline().doprint(e) for e in self._outputs]
+        printer = _InliningPrinter(self.graph.defs)
+        texts = [printer.doprint(e) for e in self._outputs]
         return texts[0] if self._layout.kind == "scalar" else f"[{', '.join(texts)}]"
 
     def _nested_conditions(self) -> bool:
@@ -511,6 +502,22 @@ def _indexed(param: str, elem_name: str, arr) -> str:
         if arr[idx].name == elem_name:
             return f"{param}[{','.join(map(str, idx))}]"
     return ""
+
+
+class _InliningPrinter(StrPrinter):
+    """str() of an expression over a graph's intermediates, each written out in place
+    (the text of the flat expression, without sympy building it)."""
+
+    def __init__(self, defs: dict):
+        super().__init__()
+        self.defs = defs
+
+    def _print_Symbol(self, sym):
+        d = self.defs.get(sym)
+        if d is None:
+            return super()._print_Symbol(sym)
+        text = self._print(d)
+        return text if d.is_Atom else f"({text})"
 
 
 def _abbreviate(text: str) -> str:

@@ -54,6 +54,7 @@ class Node:
     # kept on the node; ``aux_vjps[i](g, ans, aux)`` then replace ``vjps`` (not
     # under create_graph, where the rules must run on tensors).
     fused = None
+    fused_min = 0       # smallest array size worth the fused forward
     aux_vjps = ()
     saves = True
     uses_ans = True
@@ -82,11 +83,18 @@ class Node:
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
+    def _rules(self):
+        """The vjps and what they read: the saved inputs, or the fused forward's
+        ``aux`` (``_run_fast`` inlines this choice: it runs once per node)."""
+        if self.aux is None:
+            return self.vjps, self.datas
+        return self.aux_vjps, (self.aux,)
+
     def __call__(self, *grads):
         # torch nodes are callable on gradients; handy for teaching.
         g = grads[0]
         g = g._value if isinstance(g, _Tensor) else g
-        vjps, args = (self.vjps, self.datas) if self.aux is None else (self.aux_vjps, (self.aux,))
+        vjps, args = self._rules()
         outs = []
         for i, (child, _) in enumerate(self.next_functions):
             outs.append(None if child is None else _wrap(_unbroadcast(
@@ -449,14 +457,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     args = node.args
                     ans = _Tensor._apply_node(type(node), args, len(node.next_functions))
                     vjps = node.vjps
-                elif node.aux is not None:
-                    args = (node.aux,)
-                    ans = node.ans
-                    vjps = node.aux_vjps
                 else:
-                    args = node.datas
+                    vjps, args = node._rules()
                     ans = node.ans
-                    vjps = node.vjps
                 for i, (child, _) in enumerate(node.next_functions):
                     if child is None or (needed is not None and child not in needed):
                         continue

@@ -409,10 +409,6 @@ CosBackward0.sfwd = staticmethod(math.cos)
 
 # sin needs cos(x) in backward and cos needs sin(x): on large float64 arrays both
 # come from one pass (trig.sincos) at forward time and the node keeps the other.
-def _sin_cos(x):
-    return sincos(x)
-
-
 def _cos_sin(x):
     s, c = sincos(x)
     return c, s
@@ -423,7 +419,7 @@ def _neg_times(g, a, s):
     return np.negative(out, out=out) if type(out) is np.ndarray else -out
 
 
-SinBackward0.fused = staticmethod(_sin_cos)
+SinBackward0.fused = staticmethod(sincos)
 SinBackward0.aux_vjps = (lambda g, a, c: g * c,)
 CosBackward0.fused = staticmethod(_cos_sin)
 CosBackward0.aux_vjps = (_neg_times,)

@@ -81,12 +81,13 @@ def _unary_op(cls):
     fwd = cls.fwd
     sfwd = cls.sfwd
     fused = cls.fused
-    fused_min = getattr(cls, "fused_min", 0)
+    fused_min = cls.fused_min
 
     def op(x):
         if type(x) is not Tensor and not isinstance(x, Tensor):
             x = _as_tensor(x)
         xv = x._value
+        record = x._requires_grad and _state.enabled
         aux = None
         if type(xv) is _ndarray and not xv.shape:
             xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
@@ -95,15 +96,15 @@ def _unary_op(cls):
                 out = _float64(sfwd(xv))
             except (ValueError, OverflowError):
                 out = fwd(xv)
-        elif (fused is not None and type(xv) is _ndarray and xv.dtype == _float64
-              and xv.size >= fused_min and x._requires_grad and _state.enabled):
+        elif (record and fused is not None and type(xv) is _ndarray
+              and xv.dtype == _float64 and xv.size >= fused_min):
             out, aux = fused(xv)
         else:
             out = fwd(xv)
         t = _new(Tensor)
         t._value = out
         t._grad = t._acc = t._hooks = t._vc = None
-        if x._requires_grad and _state.enabled:
+        if record:
             fn = x.grad_fn
             if fn is None:
                 fn = x._accumulator()
