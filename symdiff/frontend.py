@@ -366,6 +366,10 @@ class Context:
 def _stale_message(fn, line, filename=None) -> str:
     fn = unwrap(fn)
     filename = filename or getattr(getattr(fn, "__code__", None), "co_filename", "<unknown>")
+    if filename.startswith("<") or "ipykernel_" in filename:
+        # a notebook cell or REPL input: its text never changes, run it again instead
+        return (f"{filename}:{line}: the source text of {fn.__name__} is not the function "
+                "Python is running; run the cell or statement that defines it again")
     return (f"{filename}:{line}: the source text of {fn.__name__} is not the function "
             "Python is running (was the file changed after it was imported?); reload the "
             "module (importlib.reload) or restart, so the text and the code agree")

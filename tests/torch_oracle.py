@@ -17,7 +17,9 @@ import math
 import types
 
 import numpy as np
-import torch
+import pytest
+
+torch = pytest.importorskip("torch")
 
 F64 = torch.float64
 
