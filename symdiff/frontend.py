@@ -1611,11 +1611,11 @@ def _scalar_output(v, complain):
 
 
 def _outputs(value, complain):
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray):       # an array is returned as an array
         out = np.empty(value.shape, dtype=object)
         for idx in np.ndindex(value.shape):
             out[idx] = _scalar_output(value[idx], complain)
-        return out, True
+        return out, "array"
     if isinstance(value, (tuple, list)):
         if not value:
             complain("returns an empty sequence")
