@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
 from .backends import require as _require_backend
-from .codegen import SCALAR, Layout
+from .layout import SCALAR, Layout
 from .function import SymbolicFunction
 from .limits import check_order, deep
 

@@ -47,7 +47,7 @@ import numpy as np
 import sympy
 
 from . import naming
-from .codegen import SCALAR, Layout
+from .layout import SCALAR, Layout
 from .function import SymbolicFunction
 
 __all__ = ["check", "CheckReport", "CheckRow"]

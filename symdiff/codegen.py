@@ -23,6 +23,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import limits, naming, runtime
+from .layout import Layout
 
 _counter = itertools.count()
 
@@ -182,40 +183,6 @@ class NumpyCodePrinter(_Common, NumPyPrinter):
 
     def _print_Rational(self, expr):
         return f"{expr.p}/{expr.q}"
-
-
-# ---------------------------------------------------------------------------
-# Output layout: how the flat list of output expressions is returned.
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Layout:
-    """Shape of a function's result.
-
-    ``kind`` is ``"scalar"`` (one expression), ``"array"`` (an ndarray of core shape
-    ``shape`` followed by the broadcast shape of the inputs) or ``"tuple"`` (a tuple
-    of sub-layouts, e.g. one gradient entry per parameter). ``"scatter"`` is an
-    array of core shape ``shape`` assembled from one expression per element and,
-    for each index in ``items``, a vector added into that slice (the gradient's
-    share from a vectorised loop).
-    """
-
-    kind: str
-    shape: tuple = ()
-    items: tuple = ()
-
-    @property
-    def size(self) -> int:
-        if self.kind == "scalar":
-            return 1
-        if self.kind == "array":
-            return int(np.prod(self.shape, dtype=int))
-        if self.kind == "scatter":      # one entry per element, then one per lane slice
-            return int(np.prod(self.shape, dtype=int)) + len(self.items)
-        return sum(item.size for item in self.items)
-
-
-SCALAR = Layout("scalar")
 
 
 class MathCodePrinter(_Common, PythonCodePrinter):

@@ -27,7 +27,7 @@ from sympy.printing.str import StrPrinter
 
 from . import codegen, limits, naming, runtime
 from .calculus import Calculus
-from .codegen import SCALAR, Layout
+from .layout import SCALAR, Layout
 from .graph import Traced
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
