@@ -310,6 +310,17 @@ def _print_lines(printer, lines, inline, indent):
     return out
 
 
+#: Backends other than numpy: name -> ``generate(*, lines, out_exprs, layout, name,
+#: params, shapes, symbols, doc, lanes) -> Compiled``. ``symdiff.backends`` registers
+#: into it when imported (it imports codegen, never the reverse).
+BACKENDS: dict[str, Any] = {}
+
+
+def register_backend(name: str, generate_for) -> None:
+    """Make ``generate(..., backend=name)`` hand the CSE'd lines to ``generate_for``."""
+    BACKENDS[name] = generate_for
+
+
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              shapes: dict, symbols: dict, doc: str = "",
              backend: str = "numpy") -> Compiled:
@@ -322,10 +333,13 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     lines, out_exprs = _lines(graph, outputs)
     fname = naming.sanitize(name)
     if backend != "numpy":
-        from . import backends
-        return backends.generate(backend, lines=lines, out_exprs=out_exprs, layout=layout,
-                                 name=fname, params=params, shapes=shapes, symbols=symbols,
-                                 doc=doc, lanes=graph.lanes)
+        generate_for = BACKENDS.get(backend)
+        if generate_for is None:
+            raise ValueError(f"unknown backend {backend!r}; available: numpy, "
+                             f"{', '.join(BACKENDS)}")
+        return generate_for(lines=lines, out_exprs=out_exprs, layout=layout, name=fname,
+                            params=params, shapes=shapes, symbols=symbols, doc=doc,
+                            lanes=graph.lanes)
     npp = NumpyCodePrinter()
     inline = _inline_targets(graph, lines, out_exprs)
 
