@@ -109,6 +109,8 @@ class _Shim(types.ModuleType):
         super().__init__(name)
 
     def __getattr__(self, attr):
+        if attr.startswith("_"):           # inspect and doctest look for __wrapped__ etc.
+            raise AttributeError(attr)
         try:
             return _FUNCTIONS[attr]
         except KeyError:
