@@ -88,6 +88,9 @@ class _Common:
         # a constant that overflowed when folded (1e308*pi): math is in every namespace
         return "math.nan" if v != v else ("math.inf" if v > 0 else "(-math.inf)")
 
+    def _print_NotANumber(self, expr):
+        return "math.nan"          # math is in the namespace of every backend
+
     # -- special functions from symdiff.special (no scipy needed) -----------------
     def _runtime(self, name, expr):
         return f"_special.{name}({', '.join(self._print(a) for a in expr.args)})"
