@@ -129,9 +129,11 @@ def _rebind(value, module_name, namespace, seen):
         return _NUMPY
     if isinstance(value, types.FunctionType) and value.__module__ == module_name:
         return twin(value, namespace, seen)
-    if value in _MATH_FUNCS or (callable(value) and id(value) in _NUMPY_FUNCS
-                                 and getattr(value, "__name__", None) in _FUNCTIONS):
-        return _FUNCTIONS.get(value.__name__, value)
+    if not callable(value) or getattr(value, "__name__", None) not in _FUNCTIONS:
+        return value
+    if (isinstance(value, types.BuiltinFunctionType) and value in _MATH_FUNCS) \
+            or id(value) in _NUMPY_FUNCS:
+        return _FUNCTIONS[value.__name__]
     return value
 
 
@@ -161,7 +163,7 @@ def partial(fn, point, index):
     """∂^index fn at ``point`` (a tuple of floats) by torch: ``index`` is a tuple of
     parameter positions, e.g. (0, 0, 1) for d3f/dx2dy. A float (nan/inf included)."""
     xs = [torch.tensor(float(v), dtype=F64, requires_grad=True) for v in point]
-    out = twin(fn)(*xs)
+    out = twin(fn)(*[x * 1.0 for x in xs])      # not leaves: the code may update in place
     out = _tensor(out)
     for i in index:
         if not out.requires_grad:
