@@ -2,9 +2,10 @@
 
 Oracles: the hand-written closed forms (``A + A.T``, ``(X.T * s*(1-s)) @ X``), SymPy's
 matrix calculus (``MatrixSymbol.diff``) for the polynomial cases, where it is right,
-and torch.func / JAX where installed. Points are special where they can be: zeros,
-integer-valued floats (so sums of products are exact), a minimiser found with the
-derivatives themselves.
+and torch where installed (JAX is compared in benchmarks/bench_arrays.py, where every
+engine is checked against the closed forms). Points are special where they can be:
+zeros, integer-valued floats (so sums of products are exact), a minimiser found with
+the derivatives themselves.
 """
 
 import os
@@ -143,42 +144,28 @@ def test_newton_minimiser_of_ridge_logistic_with_sd_grad_and_sd_hessian():
 # -- cross-engine ------------------------------------------------------------------------------
 
 
-def test_mlp_hessian_in_a_bias_matches_torch_func():
+def test_mlp_hessian_in_a_bias_matches_torch():
     torch = pytest.importorskip("torch")
-    import torch.func as tf
     sizes = {"n": 4, "i": 2, "h": 3, "o": 1}
     args = AW.inputs("mlp", sizes, seed=4)
     F = sd.symbolic(AW.mlp, shapes=AW.shapes("mlp", sizes))
     got = sd.hessian(F, wrt="b1")(*args)
     f = AW.torch_functions(torch)["mlp"]
-    want = tf.hessian(f, argnums=3)(*(torch.from_numpy(a) for a in args)).numpy()
+    t = [torch.from_numpy(a) for a in args]
+    want = torch.autograd.functional.hessian(lambda b1: f(*t[:3], b1, *t[4:]), t[3]).numpy()
     assert got.shape == (3, 3)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
 
 
-def test_logistic_and_quadratic_hessians_match_jax():
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    jnp = pytest.importorskip("jax.numpy")
-    fj = AW.jax_functions(jnp)
-    X, y = _logistic_data(8, 3, seed=5)
-    w = np.array([0.25, -0.5, 1.0])
-    F = sd.symbolic(AW.logistic, shapes={"X": (8, 3), "y": (8,), "w": (3,)})
-    np.testing.assert_allclose(sd.hessian(F, wrt="w")(X, y, w),
-                               np.asarray(jax.hessian(fj["logistic"], argnums=2)(X, y, w)),
-                               rtol=1e-12, atol=1e-14)
-    rng = np.random.default_rng(6)
-    x, A = rng.standard_normal(4), rng.standard_normal((4, 4))
-    Q = sd.symbolic(AW.quadratic, shapes={"x": (4,), "A": (4, 4)})
-    np.testing.assert_allclose(sd.hessian(Q, wrt="x")(x, A),
-                               np.asarray(jax.hessian(fj["quadratic"])(x, A)), rtol=1e-13)
+def _torch_grads(torch, f, args, argnums):
+    t = [torch.from_numpy(a).requires_grad_(k in argnums) for k, a in enumerate(args)]
+    return [g.numpy() for g in torch.autograd.grad(f(*t), [t[k] for k in argnums])]
 
 
-def test_benchmark_closed_forms_agree_with_torch_func():
+def test_benchmark_closed_forms_agree_with_torch():
     """The baselines of benchmarks/bench_arrays.py are right: each hand-written closed
-    form equals torch.func's derivative of the same function at small sizes."""
+    form equals torch.autograd's derivative of the same function at small sizes."""
     torch = pytest.importorskip("torch")
-    import torch.func as tf
     ft = AW.torch_functions(torch)
     small = {"logistic": {"n": 6, "d": 3}, "mlp": {"n": 5, "i": 3, "h": 4, "o": 2},
              "factorisation": {"m": 4, "n": 5, "r": 2}, "softmax_ce": {"n": 6, "d": 4, "k": 3},
@@ -189,22 +176,22 @@ def test_benchmark_closed_forms_agree_with_torch_func():
              "griewank_prod": (AW.grad_griewank_prod, (0,))}
     for name, (hand, argnums) in grads.items():
         args = AW.inputs(name, small[name])
-        targs = [torch.from_numpy(a) for a in args]
-        want = tf.grad(ft[name], argnums=argnums)(*targs)
         got = hand(*args)
         got = got if isinstance(got, tuple) else (got,)
-        for g_, w_ in zip(got, want):
-            np.testing.assert_allclose(g_, w_.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
+        for g_, w_ in zip(got, _torch_grads(torch, ft[name], args, argnums)):
+            np.testing.assert_allclose(g_, w_, rtol=1e-12, atol=1e-14, err_msg=name)
     for name, hand, k in (("logistic", AW.hess_logistic, 2), ("quadratic", AW.hess_quadratic, 0)):
         args = AW.inputs(name, small[name])
-        want = tf.hessian(ft[name], argnums=k)(*(torch.from_numpy(a) for a in args)).numpy()
+        t = [torch.from_numpy(a) for a in args]
+
+        def of_k(a, t=t, k=k, name=name):
+            return ft[name](*t[:k], a, *t[k + 1:])
+        want = torch.autograd.functional.hessian(of_k, t[k]).numpy()
         np.testing.assert_allclose(hand(*args), want, rtol=1e-12, atol=1e-14, err_msg=name)
     args = AW.inputs("mlp", small["mlp"])
     v = AW.direction("mlp", small["mlp"], ("W1", "b1", "W2", "b2"))
-    targs = [torch.from_numpy(a) for a in args]
-
-    def grad_at(*p):
-        return tf.grad(ft["mlp"], argnums=(2, 3, 4, 5))(*targs[:2], *p)
-    want = tf.jvp(grad_at, tuple(targs[2:]), tuple(torch.from_numpy(t) for t in v))[1]
+    t = [torch.from_numpy(a) for a in args]
+    _, want = torch.autograd.functional.hvp(lambda *p: ft["mlp"](*t[:2], *p), tuple(t[2:]),
+                                            tuple(torch.from_numpy(x) for x in v))
     for g_, w_ in zip(AW.hvp_mlp(*args, v), want):
         np.testing.assert_allclose(g_, w_.numpy(), rtol=1e-12, atol=1e-14)
