@@ -269,9 +269,11 @@ def rows(**where) -> tuple[Op, ...]:
     return tuple(r for r in ROWS if all(getattr(r, k) == v for k, v in where.items()))
 
 
-def sympy_classes(kind: str, at: str | None = None) -> tuple[str, ...]:
-    """Names of the sympy classes built by rows of ``kind`` (and ``at``), each once."""
-    names = [r.printed for r in ROWS if r.printed and r.kind == kind
+def sympy_classes(kind: str | tuple, at: str | None = None) -> tuple[str, ...]:
+    """Names of the sympy classes built by rows of ``kind`` (one or a tuple of kinds)
+    that switch ``at`` (any place when None), each once."""
+    kinds = (kind,) if isinstance(kind, str) else kind
+    names = [r.printed for r in ROWS if r.printed and r.kind in kinds
              and (at is None or r.at == at)]
     return tuple(dict.fromkeys(names))
 
