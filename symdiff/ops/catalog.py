@@ -63,7 +63,8 @@ class Op:
     ``"step"`` (piecewise constant, derivative zero almost everywhere); ``at`` says
     where: where the argument is ``"zero"``, at ``"integers"``, or at ``"ties"``
     of the arguments (max/min). ``domain`` is the open interval of the first
-    argument on which the function is real and differentiable.
+    argument on which the function is real and differentiable with a finite
+    derivative (cbrt's (0, inf): it is odd, and its derivative is infinite at 0).
 
     ``tape`` names the function of ``symdiff.tape.functions`` that computes it on
     tensors (None: Python runs the builtin on tensors itself, or the tape's
@@ -166,7 +167,8 @@ ROWS: tuple[Op, ...] = (
     _unary("log10", (math.log10, np.log10), _CF + "log10", domain=_POS, expression=("log10",)),
     Op("sqrt", (math.sqrt, np.sqrt), "sympy.sqrt", domain=_POS, expression=("sqrt",)),
     # printed by the class itself (primitives.cbrt._numpycode/_pythoncode)
-    Op("cbrt", (np.cbrt, _M_CBRT), _P + "cbrt", printed="cbrt", expression=("cbrt",)),
+    Op("cbrt", (np.cbrt, _M_CBRT), _P + "cbrt", printed="cbrt", domain=_POS,
+       expression=("cbrt",)),
     Op("math.hypot", (math.hypot,), _P + "_hypot", arity=None, elementwise=False,
        tape="hypot", expression=("hypot",)),
     _unary("hypot", (np.hypot,), _CF + "hypot", arity=2),
