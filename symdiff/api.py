@@ -62,13 +62,26 @@ def _as_symbolic(fn) -> SymbolicFunction:
 
 
 def grad(fn, wrt=None) -> SymbolicFunction:
-    """Gradient of a scalar function: ``sd.grad(f)(x, y)`` -> ``(df/dx, df/dy)``.
+    """Gradient of a scalar function, as JAX's ``grad`` reads ``argnums``.
+
+    ``wrt=None`` (all parameters) or a tuple of names: the result returns a tuple,
+    one entry per name (a 1-tuple for one name in a tuple), as ``F.grad`` does.
+    ``wrt="x"``, a single name: the result returns that entry itself, a number for a
+    scalar ``x`` and an array of ``x``'s shape for a shaped one, which is what
+    ``scipy.optimize.minimize(F, x0, jac=sd.grad(F, wrt="x"))`` expects.
 
     >>> import symdiff as sd
     >>> sd.grad("x*y")(2.0, 3.0)
     (np.float64(3.0), np.float64(2.0))
+    >>> sd.grad("x*y", wrt="x")(2.0, 3.0)
+    np.float64(3.0)
+    >>> F = sd.symbolic(lambda v: v[0]**2 * v[1], shapes={"v": (2,)})
+    >>> sd.grad(F, wrt="v")([3.0, 2.0]).tolist()
+    [12.0, 9.0]
     """
-    return _as_symbolic(fn).gradient(wrt)
+    F = _as_symbolic(fn)
+    g = F.gradient(wrt)
+    return g._entry() if isinstance(wrt, str) else g
 
 
 def derivative(fn, wrt, order=1) -> SymbolicFunction:
@@ -84,13 +97,26 @@ def derivative(fn, wrt, order=1) -> SymbolicFunction:
 
 
 def hessian(fn, wrt=None) -> SymbolicFunction:
-    """Hessian ``(n, n) + broadcast shape``.
+    """Hessian of a scalar function, as JAX's ``hessian`` reads ``argnums``.
+
+    ``wrt=None`` or a tuple of names: an ``(n, n) + broadcast shape`` array over the
+    elements of those parameters, ``(1, 1)`` for one scalar. ``wrt="x"``, a single
+    name: for ``x`` of shape ``s`` an array of shape ``s + s`` (a number for a scalar
+    ``x``), the ``hess=`` that ``scipy.optimize.minimize`` expects.
 
     >>> import symdiff as sd
     >>> sd.hessian("x**2*y")(1.0, 2.0).tolist()
     [[4.0, 2.0], [2.0, 0.0]]
+    >>> sd.hessian("x**2*y", wrt="x")(1.0, 2.0)
+    np.float64(4.0)
     """
-    return _as_symbolic(fn).hessian_of(wrt)
+    F = _as_symbolic(fn)
+    H = F.hessian_of(wrt)
+    if isinstance(wrt, str):
+        shape = F._param_shape(wrt)
+        if all(isinstance(n, int) for n in shape):
+            return H._shaped(shape + shape)
+    return H
 
 
 def jacobian(fn, wrt=None) -> SymbolicFunction:

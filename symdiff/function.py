@@ -424,6 +424,39 @@ class SymbolicFunction:
                                  f"jacobian {self.name}", self.wrt)
         return self._child(("jacobian", names), build)
 
+    # -- bare results (API 5.1: one name in, no tuple out, as JAX's argnums=int) ------
+    def _entry(self) -> "SymbolicFunction":
+        """This one-entry tuple result returned as its entry: ``sd.grad(F, wrt="x")``.
+
+        Same outputs, same graph, only the layout differs, so the derivative is built
+        once whether asked for bare or as a 1-tuple. A result that is not a one-entry
+        tuple (an array-level gradient that is already bare) is returned unchanged.
+        """
+        lay = self._layout
+        if lay.kind != "tuple" or len(lay.items) != 1:
+            return self
+        return self._child(("entry",), lambda: self._derived(
+            self._outputs, lay.items[0], self.name, self.wrt, recipe=(self, "_entry", ())))
+
+    def _shaped(self, core: tuple) -> "SymbolicFunction":
+        """This array result with core shape ``core`` (same elements, row-major):
+        the ``(n, n)`` Hessian of a parameter of shape ``s`` as ``s + s``, and as a plain
+        number for a scalar parameter. Unchanged when it has that shape already or is
+        not a flat array of that size."""
+        lay = self._layout
+        size = int(np.prod(core, dtype=int))
+        if lay.kind != "array" or tuple(lay.shape) == tuple(core) or lay.size != size:
+            return self
+        layout = Layout("array", shape=tuple(core)) if core else SCALAR
+        return self._child(("shaped", tuple(core)), lambda: self._derived(
+            self._outputs, layout, self.name, self.wrt, recipe=(self, "_shaped", (core,))))
+
+    def _param_shape(self, name: str) -> tuple:
+        """The core shape of parameter (or element) ``name``: ``()`` for a scalar."""
+        self._param_symbols(name)            # unknown names: ValueError listing the parameters
+        shape = self._traced.shapes.get(name) if name in self._traced.symbols else None
+        return tuple(shape) if shape else ()
+
     grad = property(lambda self: self.gradient(), doc="``F.grad(*args)``: tuple of partials.")
     hessian = property(lambda self: self.hessian_of(), doc="``F.hessian(*args)``: (n, n) array.")
     jacobian = property(lambda self: self.jacobian_of(), doc="``F.jacobian(*args)``: (m, n) array.")
