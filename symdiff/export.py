@@ -16,7 +16,9 @@ import types
 import numpy as np
 
 from . import runtime
+from .tracebacks import api_boundary
 
+@api_boundary
 def export(functions, path) -> pathlib.Path:
     """Write ``functions`` (SymbolicFunctions) to the module file ``path``; return the path.
 
