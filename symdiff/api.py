@@ -1,4 +1,4 @@
-"""The user-facing operators: ``symbolic`` and the functional forms of derivatives.
+"""The user-facing operators: ``symbolic``, the functional forms of derivatives, ``export``.
 
 These only wire the pipeline together (front end -> SymbolicFunction); the work
 happens in ``frontend``, ``calculus`` and ``codegen``.
@@ -13,28 +13,13 @@ import numpy as np
 
 from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
 from .backends import require as _require_backend
-from .codegen import SCALAR, Layout
+from . import export as _export
+from . import frontend
 from .errors import SymdiffError, SymdiffSyntaxError
-from .function import SymbolicFunction
+from .function import SymbolicFunction, from_traced
+from .limits import check_order
 from .static import StaticFunction, annotated_static, integer_defaults
 from .tracebacks import api_boundary
-from .limits import check_order, deep
-
-
-@deep(lambda traced, *rest: f"building the graph of {traced.name}")
-def _from_traced(traced, fn, backend) -> SymbolicFunction:
-    out = traced.outputs
-    if not traced.vector:
-        layout = SCALAR
-    elif traced.vector == "array" or out.ndim != 1:
-        layout = Layout("array", shape=out.shape)
-    else:
-        layout = Layout("tuple", items=(SCALAR,) * out.size)
-    # The returned expressions become named intermediates too, so that they are
-    # split into primitives like every assignment (a long return expression
-    # would otherwise be differentiated as one growing tree).
-    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
-    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
 
 
 @api_boundary
@@ -86,7 +71,6 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
     static = _static_argument(static)
     if fn is None:
         return lambda f: symbolic(f, shapes=shapes, static=static, backend=backend)
-    from . import frontend
     if isinstance(fn, SymbolicFunction):
         if shapes is None and static is None and backend == fn.backend:
             return fn
@@ -99,7 +83,7 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
         if static:
             raise TypeError("static= is for Python functions; an expression string has no "
                             "parameters that are not variables")
-        return _from_traced(frontend.trace_expression(fn), None, backend)
+        return from_traced(frontend.trace_expression(fn), None, backend)
     if not callable(fn):
         raise TypeError(f"symbolic() takes a function or an expression string, not {type(fn).__name__}")
     target, bound = frontend.static_binding(fn)
@@ -108,7 +92,7 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
     if names:
         return _static_function(fn, names, shapes, backend)
     try:
-        return _from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+        return from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
     except (SymdiffError, SymdiffSyntaxError) as exc:
         # n=3: a parameter with an integer default that the function cannot be read
         # without (a loop bound, an index) is static; anything else fails as it did
@@ -126,7 +110,6 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
 
 def _readable(fn, names, shapes) -> bool:
     """Can ``fn`` be read with the parameters ``names`` bound to their defaults?"""
-    from . import frontend
     defaults = inspect.signature(frontend.static_binding(fn)[0]).parameters
     try:
         frontend.trace(fn, shapes=shapes, static={n: defaults[n].default for n in names})
@@ -136,11 +119,10 @@ def _readable(fn, names, shapes) -> bool:
 
 
 def _static_function(fn, names, shapes, backend) -> StaticFunction:
-    from . import frontend
 
     def read(values):
         bound = functools.partial(fn, **values)
-        return _from_traced(frontend.trace(bound, shapes=shapes), bound, backend)
+        return from_traced(frontend.trace(bound, shapes=shapes), bound, backend)
     return StaticFunction(fn, names, read, shapes=shapes, backend=backend)
 
 
@@ -246,3 +228,32 @@ def jacobian(fn, wrt=None) -> SymbolicFunction:
     return _as_symbolic(fn).jacobian_of(wrt)
 
 
+
+
+@api_boundary
+def export(functions, path):
+    """Write ``functions`` (SymbolicFunctions) to the module file ``path``, a standalone
+    module that needs only numpy (``symdiff.export``); return the path.
+
+    Each function is written under its compiled name (``F.grad`` of ``f`` as
+    ``grad_f``); a repeated name gets a suffix ``_2``, ``_3``, ...
+
+    >>> import symdiff as sd, tempfile, pathlib, runpy
+    >>> F = sd.symbolic("x**2*y")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = sd.export([F, F.grad], pathlib.Path(d) / "f_mod.py")
+    ...     mod = runpy.run_path(str(p))
+    >>> grad_name = mod["__all__"][1]               # the names, in the order given
+    >>> float(mod[grad_name](3.0, 2.0)[0])
+    12.0
+    """
+    if isinstance(functions, SymbolicFunction):
+        functions = [functions]
+    functions = list(functions)
+    if not functions:
+        raise ValueError("export() needs at least one SymbolicFunction")
+    for F in functions:
+        if not isinstance(F, SymbolicFunction):
+            raise TypeError(f"export() takes SymbolicFunctions, not {type(F).__name__}: "
+                            "wrap a plain function with sd.symbolic first")
+    return _export.write(functions, path)
