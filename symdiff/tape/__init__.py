@@ -33,7 +33,7 @@ from .graph import AccumulateGrad, Node
 from .dot import to_dot
 from . import optim, nn
 from .namespaces import math, numpy
-from .device import device, cuda, accelerator
+from .device import device, cuda, accelerator, set_default_device, get_default_device
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,
                      get_rng_state, set_rng_state, rand, randn, randint, randperm, rand_like,
                      randn_like, randint_like)

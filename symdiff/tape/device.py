@@ -9,7 +9,8 @@ torch fails (``AssertionError: Torch not compiled with CUDA enabled``), with a
 hint that the tape has only the CPU.
 """
 
-__all__ = ["device", "cuda", "accelerator", "check_device"]
+__all__ = ["device", "cuda", "accelerator", "check_device", "set_default_device",
+           "get_default_device"]
 
 # torch's list, in its error message for an unknown device string.
 _KNOWN = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
@@ -80,6 +81,16 @@ def check_device(dev):
         raise AssertionError(f"Torch not compiled with {name} enabled (symdiff.tape computes "
                              "with numpy on the CPU only: use device='cpu')")
     return d
+
+
+def set_default_device(device):
+    """``tape.set_default_device("cpu")`` is accepted (the tape's only device); other
+    devices raise as in a CPU-only torch."""
+    check_device(device)
+
+
+def get_default_device():
+    return CPU
 
 
 class _NoAccelerator:
