@@ -138,10 +138,7 @@ def tanh(input):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta x)) / beta``, linear above ``threshold`` (torch)."""
-    x = _as_tensor(input)
-    bx = x * beta
-    soft = _fn.log1p(_fn.exp(-_fn.abs(bx))) + _fn.relu(bx)
-    return _fn.where(bx > threshold, x, soft / beta)
+    return _apply(R.SoftplusBackward0, (_as_tensor(input), beta, threshold), 1)
 
 
 def silu(input, inplace=False):
@@ -273,6 +270,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _check_reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)  # torch does the same
     x, t = _as_tensor(input), _as_tensor(target)
     _shape_warning(x, t)
     return _apply(R.SmoothL1LossBackward0, (x, t, reduction, float(beta)), 2)
@@ -293,23 +292,23 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def _class_target(input, target):
     t = np.asarray(_value_of(target))
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found "
-                           f"{_torch_type(t.dtype)}")
     x = input
-    if x.ndim == 1:
-        if t.ndim != 0:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    elif x.ndim == 0:
+    if x.ndim == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
-    elif t.shape != x.shape[:1] + x.shape[2:]:
-        if x.ndim == 2:
-            if t.ndim != 1:
-                raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0]}).")
+    if x.ndim <= 2 and t.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if x.ndim == 1 and t.ndim != 0:
+        raise ValueError(f"Expected input batch_size (1) to match target batch_size "
+                         f"({t.shape[0]}).")
+    if x.ndim == 2 and t.shape[:1] != x.shape[:1]:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0] if t.ndim else 1}).")
+    if x.ndim > 2 and t.shape != x.shape[:1] + x.shape[2:]:
         raise RuntimeError(f"size mismatch (got input: {list(x.shape)}, "
                            f"target: {list(t.shape)})")
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{_torch_type(t.dtype)}")
     return t
 
 
@@ -339,7 +338,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     C = x.shape[0] if x.ndim == 1 else x.shape[1]
     w = _class_weight(weight, C)
     node = R.NllLoss2DBackward0 if x.ndim > 2 else R.NllLossBackward0
-    return _apply(node, (x, t, w, int(ignore_index), reduction), 1)
+    out = _apply(node, (x, t, w, int(ignore_index), reduction), 1)
+    if reduction == "none" and x.ndim > 2 and x.ndim != 4:
+        # torch runs nll_loss2d on a 4-d view and views the losses back
+        out = out.view(t.shape)
+    return out
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -362,26 +365,24 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError("Expected 1 or more dimensions (got 0)")
     cdim = 0 if x.ndim == 1 else 1
     logp = _fn.log_softmax(x, cdim)
-    tv = np.asarray(_value_of(target))
-    if tv.dtype.kind in "iu":
-        return nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     t = _as_tensor(target)
     if t.shape != x.shape:
-        raise RuntimeError(f"Expected floating point type for target with class probabilities, "
-                           f"got {_torch_type(tv.dtype)}" if tv.dtype.kind not in "fc" else
-                           f"size mismatch (got input: {list(x.shape)}, "
-                           f"target: {list(t.shape)})")
+        # torch: a target shaped unlike the input holds class indices
+        return nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if t.dtype.kind not in "fc":
+        raise RuntimeError(f"Expected floating point type for target with class "
+                           f"probabilities, got {_torch_type(t.dtype)}")
     prod = logp * t
     if weight is not None:
         shape = [1] * x.ndim
         shape[cdim] = x.shape[cdim]
         prod = prod * _as_tensor(_class_weight(weight, x.shape[cdim]).reshape(shape))
-    loss = -prod.sum(cdim)
-    if reduction == "mean":
-        return loss.sum() / (x.shape[0] if x.ndim > 1 else 1) if x.ndim > 1 else loss.sum()
+    if reduction == "none":
+        return -prod.sum(cdim)
+    total = -prod.sum()
     if reduction == "sum":
-        return loss.sum()
-    return loss
+        return total
+    return _apply(R.DivBackward1, (total, x.numel() // x.shape[cdim]), 1)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,

@@ -6,7 +6,7 @@ form with the options given at construction) and ``nn.module``: class weights
 are buffers, as in torch, so they appear in ``state_dict``.
 """
 
-from .. import tensor as _tensor
+from ..tensor import _as_tensor
 from . import functional as F
 from .module import Module
 
@@ -17,13 +17,15 @@ __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEn
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = F._check_reduction(reduction, size_average, reduce)
+        if size_average is not None or reduce is not None:
+            reduction = F._check_reduction(reduction, size_average, reduce)
+        self.reduction = reduction  # checked when called, as in torch
 
 
 class _WeightedLoss(_Loss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", None if weight is None else _tensor._as_tensor(weight))
+        self.register_buffer("weight", None if weight is None else _as_tensor(weight))
 
 
 class MSELoss(_Loss):
@@ -117,9 +119,9 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
                  pos_weight=None):
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", None if weight is None else _tensor._as_tensor(weight))
+        self.register_buffer("weight", None if weight is None else _as_tensor(weight))
         self.register_buffer("pos_weight",
-                             None if pos_weight is None else _tensor._as_tensor(pos_weight))
+                             None if pos_weight is None else _as_tensor(pos_weight))
 
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,

@@ -39,6 +39,13 @@ def _weighted(x, w):
     return x if w is None else x * w
 
 
+# ---------------------------------------------------------------- division by a number
+# torch's node for ``tensor / python_number`` (cross entropy's mean over class
+# probabilities divides so).
+DivBackward1 = primitive("DivBackward1", lambda x, c: x / c, lambda g, a, x, c: g / c,
+                         saves=False)
+
+
 # ---------------------------------------------------------------- linear
 def _addmm(b, x, wt):
     return b + np.matmul(x, wt)
@@ -49,6 +56,19 @@ AddmmBackward0 = primitive(
     lambda g, a, b, x, wt: g,
     lambda g, a, b, x, wt: np.matmul(g, np.transpose(wt)),
     lambda g, a, b, x, wt: np.matmul(np.transpose(x), g))
+
+
+# ---------------------------------------------------------------- activations
+def _softplus(x, beta, threshold):
+    bx = x * beta
+    with np.errstate(over="ignore"):
+        return np.where(bx > threshold, x, np.log1p(np.exp(bx)) / beta)
+
+
+SoftplusBackward0 = primitive(
+    "SoftplusBackward0", _softplus,
+    lambda g, a, x, beta, threshold: g * np.where(x * beta > threshold, 1.0,
+                                                  _sigmoid(x * beta)))
 
 
 # ---------------------------------------------------------------- regression losses
@@ -196,8 +216,9 @@ def _nll(logp, target, weight, ignore_index, r):
 def _nll_dlogp(g, a, logp, target, weight, ignore_index, r):
     index, wt = nll_picks(logp, target, weight, ignore_index)
     if r == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = g / np.sum(wt)
+        total = np.sum(wt)
+        # every target ignored: torch writes no gradient at all (zeros, not nan)
+        g = g / total if total != 0 else g * 0.0
     return -_index_grad(np.broadcast_to(g, wt.shape) * wt, logp.shape, index)
 
 
