@@ -172,6 +172,8 @@ ROWS: tuple[Op, ...] = (
     Op("math.hypot", (math.hypot,), _P + "_hypot", arity=None, elementwise=False,
        tape="hypot", expression=("hypot",)),
     _unary("hypot", (np.hypot,), _CF + "hypot", arity=2),
+    _unary("logaddexp", (np.logaddexp,), "sympy.codegen.numpy_nodes.logaddexp", arity=2,
+           math_name="numpy.logaddexp"),
     Op("pow", (builtins.pow, math.pow), _P + "_pow", arity=2, elementwise=False, domain=_POS,
        expression=("pow",)),
     Op("power", (np.power,), _P + "_pow", arity=2, domain=_POS, tape="pow"),

@@ -23,7 +23,7 @@ __all__ = [
     "tensor", "Tensor", "ones", "zeros", "ones_like", "zeros_like", "full", "arange",
     "linspace", "eye", "empty", "as_tensor", "from_numpy",
     "add", "sub", "mul", "div", "neg", "pow", "square", "reciprocal", "sqrt", "rsqrt", "cbrt",
-    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "deg2rad", "rad2deg",
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "logaddexp", "deg2rad", "rad2deg",
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
     "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
     "hypot", "sigmoid", "relu", "abs", "absolute", "sign", "heaviside", "positive", "floor",
@@ -181,6 +181,7 @@ acosh = arccosh = _unary_fn(R.AcoshBackward0, "acosh")
 atanh = arctanh = _unary_fn(R.AtanhBackward0, "atanh")
 atan2 = arctan2 = _binary_fn(R.Atan2Backward0, "atan2")
 hypot = _binary_fn(R.HypotBackward0, "hypot")
+logaddexp = _binary_fn(R.LogaddexpBackward0, "logaddexp")
 sigmoid = _unary_fn(R.SigmoidBackward0, "sigmoid")
 relu = _unary_fn(R.ReluBackward0, "relu")
 abs = absolute = _unary_fn(R.AbsBackward0, "abs")
