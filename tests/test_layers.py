@@ -24,8 +24,10 @@ PACKAGE = ROOT / "symdiff"
 #: bottom first; a module may import modules of earlier layers only
 LAYERS = [
     # data and helpers that need nothing else of symdiff
-    ["symdiff.version", "symdiff.errors", "symdiff.naming", "symdiff.layout",
-     "symdiff.special", "symdiff.source", "symdiff.plotting"],
+    ["symdiff.version", "symdiff.errors", "symdiff.naming", "symdiff.layout", "symdiff.tracebacks",
+     "symdiff.special", "symdiff.source", "symdiff.plotting", "symdiff.ops"],
+    # the catalog of functions, read by both engines
+    ["symdiff.ops.catalog"],
     ["symdiff.limits", "symdiff.fence", "symdiff.runtime"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],
@@ -36,7 +38,7 @@ LAYERS = [
     ["symdiff.codegen"],
     ["symdiff.backends", "symdiff.export"],
     # the user-facing objects and functions
-    ["symdiff.function"],
+    ["symdiff.function", "symdiff.static"],
     ["symdiff.api"],
     ["symdiff.check"],
     ["symdiff"],
@@ -45,7 +47,7 @@ LAYERS = [
 ]
 
 #: the only modules outside symdiff/tape that the tape may import (numpy only)
-TAPE_MAY_IMPORT = {"symdiff.special"}
+TAPE_MAY_IMPORT = {"symdiff.special", "symdiff.ops", "symdiff.ops.catalog"}
 
 
 def _modules(package: pathlib.Path = PACKAGE) -> dict[str, pathlib.Path]:
