@@ -1040,7 +1040,9 @@ class Tracer(ast.NodeVisitor):
         """
         values = value.ravel() if isinstance(value, np.ndarray) and value.dtype == object \
             else [value]
-        propagated = any(_undefined(v) or _infinite(v) for v in _flat_operands(operands))
+        # nan in, nan out, in Python too; inf only in arithmetic (math.sin(inf) raises)
+        propagated = any(_undefined(v) or (call is None and _infinite(v))
+                         or isinstance(v, float) and v != v for v in _flat_operands(operands))
         for v in values:
             if not isinstance(v, sympy.Basic):
                 continue
