@@ -58,6 +58,8 @@ class Node:
     aux_vjps = ()
     saves = True
     uses_ans = True
+    is_view = False     # the output is a view of the first input's memory
+    to_float = False    # integer inputs are computed as float64 (sqrt, exp...)
 
     def __init__(self, args, datas, ans, next_functions):
         self.args = args
@@ -150,9 +152,7 @@ MODIFIED_MESSAGE = (
     "Hint: enable anomaly detection to find the operation that failed to compute its "
     "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
-_TORCH_TYPES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-                "int32": "Int", "bool": "Bool", "complex128": "ComplexDouble",
-                "complex64": "ComplexFloat"}
+from .dtypes import TORCH_NAMES as _TORCH_TYPES  # noqa: E402
 
 
 def _modified(value, fn, now, saved):

@@ -350,7 +350,7 @@ DotBackward0 = primitive("DotBackward0", np.dot, lambda g, a, x, y: g * y, lambd
 MvBackward0 = primitive("MvBackward0", _matmul_fwd, lambda g, a, m, v: np.outer(g, v), lambda g, a, m, v: np.matmul(np.transpose(m), g))
 VmBackward0 = primitive("SqueezeBackward4", _matmul_fwd, lambda g, a, v, m: np.matmul(m, g), lambda g, a, v, m: np.outer(v, g))
 MmBackward0 = primitive("MmBackward0", _matmul_fwd, lambda g, a, x, y: np.matmul(g, np.transpose(y)), lambda g, a, x, y: np.matmul(np.transpose(x), g))
-BmmBackward0 = primitive("UnsafeViewBackward0", _matmul_fwd, lambda g, a, x, y: np.matmul(g, np.swapaxes(y, -1, -2)), lambda g, a, x, y: np.matmul(np.swapaxes(x, -1, -2), g))
+MatmulNdBackward0 = primitive("UnsafeViewBackward0", _matmul_fwd, lambda g, a, x, y: np.matmul(g, np.swapaxes(y, -1, -2)), lambda g, a, x, y: np.matmul(np.swapaxes(x, -1, -2), g))
 MseLossBackward0 = primitive("MseLossBackward0", lambda x, t, r: _reduce((x - t) ** 2, r), lambda g, a, x, t, r: 2.0 * (x - t) * _reduce_grad(g, np.shape(x - t), r), lambda g, a, x, t, r: -2.0 * (x - t) * _reduce_grad(g, np.shape(x - t), r))
 BinaryCrossEntropyBackward0 = primitive("BinaryCrossEntropyBackward0", _bce, lambda g, a, p, t, r: _reduce_grad(g, np.shape(p), r) * (p - t) / np.maximum((1.0 - p) * p, 1e-12), lambda g, a, p, t, r: _reduce_grad(g, np.shape(p), r) * (np.log1p(-p) - np.log(p)))
 BinaryCrossEntropyWithLogitsBackward0 = primitive("BinaryCrossEntropyWithLogitsBackward0", _bce_logits, lambda g, a, x, t, r: _reduce_grad(g, np.shape(x), r) * (_sigmoid(x) - t), lambda g, a, x, t, r: -_reduce_grad(g, np.shape(x), r) * x)
@@ -424,3 +424,235 @@ SinBackward0.aux_vjps = (lambda g, a, c: g * c,)
 CosBackward0.fused = staticmethod(_cos_sin)
 CosBackward0.aux_vjps = (_neg_times,)
 SinBackward0.fused_min = CosBackward0.fused_min = SINCOS_MIN_SIZE
+
+
+# ---------------------------------------------------------------- views with torch's names
+def _renamed(cls, name, **attrs):
+    """A copy of primitive ``cls`` under torch's node name ``name`` (same rules):
+    torch names a node after the operation (``x[None]`` is an unsqueeze, a
+    ``split`` piece a slice), while the tape computes it the same way."""
+    return type(name, (cls,), {"__slots__": (), **attrs})
+
+
+IndexUnsqueezeBackward0 = _renamed(SliceBackward0, "UnsqueezeBackward0")
+AliasBackward0 = _renamed(SliceBackward0, "AliasBackward0")
+SplitBackward0 = _renamed(SliceBackward0, "SplitBackward0")
+SplitWithSizesBackward0 = _renamed(SliceBackward0, "SplitWithSizesBackward0")
+UnbindBackward0 = _renamed(SelectBackward0, "UnbindBackward0")
+
+
+def _view_fwd(x, shape):
+    """``x.view(shape)``: torch refuses a view that would need a copy."""
+    if type(x) is not np.ndarray:
+        return np.reshape(x, shape)
+    try:
+        return np.reshape(x, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+
+
+def _squeeze_fwd(x, axis):
+    # torch: squeezing a dimension whose size is not 1 leaves it alone.
+    if axis is None:
+        return np.squeeze(x)
+    axes = tuple(a for a in ((axis,) if isinstance(axis, int) else axis) if np.shape(x)[a] == 1)
+    return np.squeeze(x, axes) if axes else x[...]
+
+
+ViewBackward0.fwd = staticmethod(_view_fwd)
+UnsafeViewBackward0 = _renamed(ViewBackward0, "UnsafeViewBackward0",
+                               fwd=staticmethod(lambda x, shape: np.reshape(x, shape)))
+SqueezeBackward0.fwd = staticmethod(_squeeze_fwd)
+SqueezeBackward1 = _renamed(SqueezeBackward0, "SqueezeBackward1")
+SqueezeBackward2 = _renamed(SqueezeBackward0, "SqueezeBackward2")
+
+# Nodes whose output is a view of their input's memory: an in-place change of such
+# an output is a change of the input (torch's "view of a leaf" error walks them).
+for _cls in (ViewBackward0, UnsqueezeBackward0, SqueezeBackward0, ExpandBackward0,
+             PermuteBackward0, TBackward0, TransposeBackward0, SelectBackward0,
+             SliceBackward0):
+    _cls.is_view = True
+
+
+# ---------------------------------------------------------------- selections along a dim
+def _take(x, index, axis, keepdims):
+    """Entries of ``x`` at ``index`` along ``axis``: ``gather``, and the values of
+    ``max(dim)``/``min(dim)`` (``index`` keeps the reduced axis; torch sends the
+    whole gradient to the selected entry, not shared among ties)."""
+    if np.ndim(x) == 0:
+        return np.array(x, copy=True)
+    out = np.take_along_axis(x, index, axis=axis)
+    return out if keepdims else np.squeeze(out, axis)
+
+
+def _scatter_add(g, shape, index, axis, keepdims):
+    """Adjoint of ``_take``: ``g`` added into zeros of ``shape`` at ``index``."""
+    if len(shape) == 0:
+        return np.array(g, copy=True).reshape(())
+    if not keepdims:
+        g = np.expand_dims(g, axis)
+    out = np.zeros(shape, dtype=np.result_type(g, np.float16))
+    where = list(np.indices(index.shape, sparse=True))
+    where[axis] = index
+    np.add.at(out, tuple(where), g)
+    return out
+
+
+def _scatter_grad(g, shape, index, axis, keepdims):
+    Tensor = _tensor_cls()
+    if isinstance(g, Tensor):
+        return Tensor._apply_node(ScatterAddBackward0, (g, shape, index, axis, keepdims), 1)
+    return _scatter_add(g, shape, index, axis, keepdims)
+
+
+def _take_grad(g, index, axis, keepdims):
+    Tensor = _tensor_cls()
+    if isinstance(g, Tensor):
+        return Tensor._apply_node(GatherBackward0, (g, index, axis, keepdims), 1)
+    return _take(g, index, axis, keepdims)
+
+
+GatherBackward0 = primitive("GatherBackward0", _take, lambda g, a, x, index, axis, keepdims: _scatter_grad(g, np.shape(x), index, axis, keepdims), saves=False)
+ScatterAddBackward0 = primitive("ScatterAddBackward0", _scatter_add, lambda g, a, gg, shape, index, axis, keepdims: _take_grad(g, index, axis, keepdims), saves=False)
+MaxBackward0 = _renamed(GatherBackward0, "MaxBackward0")
+MinBackward0 = _renamed(GatherBackward0, "MinBackward0")
+
+
+# ---------------------------------------------------------------- norms, variance, product
+def _vector_norm(x, p, axis, keepdims):
+    a = np.abs(x)
+    if p == 2:
+        return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+    if p == 1:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    if p == math.inf:
+        return np.max(a, axis=axis, keepdims=keepdims)
+    if p == -math.inf:
+        return np.min(a, axis=axis, keepdims=keepdims)
+    if p == 0:
+        return np.sum(a != 0, axis=axis, keepdims=keepdims).astype(np.result_type(a))
+    return np.sum(a ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _norm_grad(g, ans, x, p, axis, keepdims):
+    """torch's ``linalg_vector_norm_backward``: 0 where the norm is 0, ties of the
+    inf-norm share the gradient, ``sign(x)`` for p = 1, 0 for p = 0."""
+    shape = np.shape(x)
+    g = _expand_reduced(g, shape, axis, keepdims)
+    n = _expand_reduced(ans, shape, axis, keepdims)
+    if p == 0:
+        return g * 0.0 * x
+    if p == 1:
+        return g * np.sign(x)
+    if p == 2:
+        return x * (g / np.where(n == 0, 1.0, n))
+    if math.isinf(p):
+        mask = (np.abs(x) == n) | np.isnan(x)
+        count = _expand_reduced(np.sum(mask, axis=axis, keepdims=keepdims), shape, axis, keepdims)
+        return np.sign(x) * (g / count) * mask
+    if p < 1:
+        scaled = np.where(x == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1))
+        return scaled * g * n ** (1 - p)
+    safe = np.where(n == 0, 1.0, n)
+    if p < 2:
+        out = np.sign(x) * np.abs(x) ** (p - 1) * g / safe ** (p - 1)
+    else:
+        out = x * np.abs(x) ** (p - 2) * g / safe ** (p - 1)
+    return np.where(n == 0, 0.0, out)
+
+
+def _var(x, axis, correction, keepdims):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = _count(np.shape(x), axis)
+        d = x - np.mean(x, axis=axis, keepdims=True)
+        return np.sum(d * d, axis=axis, keepdims=keepdims) / max(n - correction, 0)
+
+
+def _var_grad(g, ans, x, axis, correction, keepdims):
+    n = _count(np.shape(x), axis)
+    g = _expand_reduced(g, np.shape(x), axis, keepdims)
+    return (2.0 / (n - correction)) * g * (x - np.mean(x, axis=axis, keepdims=True))
+
+
+def _std_grad(g, ans, x, axis, correction, keepdims):
+    gv = np.where(ans == 0, 0.0, g / (2.0 * np.where(ans == 0, 1.0, ans)))
+    return _var_grad(gv, None, x, axis, correction, keepdims)
+
+
+def _prod_others(x, axis):
+    """The product of the other entries along ``axis`` at each entry (exact with
+    zeros): exclusive cumulative products from both ends (torch's
+    ``prod_safe_zeros_backward``)."""
+    x = np.moveaxis(x, axis, 0)
+    left = np.ones_like(x)
+    right = np.ones_like(x)
+    if x.shape[0] > 1:
+        left[1:] = np.cumprod(x[:-1], axis=0)
+        right[:-1] = np.cumprod(x[::-1][:-1], axis=0)[::-1]
+    return np.moveaxis(left * right, 0, axis)
+
+
+def _prod_others_t(x, axis):
+    """``_prod_others`` for a tensor (create_graph): products of the slices before
+    and after each entry, so that higher derivatives at zeros are right too."""
+    from . import functions as F
+    n = np.shape(x)[axis]
+    pieces = []
+    for i in range(n):
+        rest = [F.narrow(x, axis, 0, i), F.narrow(x, axis, i + 1, n - i - 1)]
+        pieces.append(F.prod(F.cat(rest, axis), axis, keepdim=True))
+    return F.cat(pieces, axis)
+
+
+def _prod_grad(g, ans, x, axis, keepdims):
+    shape = np.shape(x)
+    g = _expand_reduced(g, shape, axis, keepdims)
+    zeros = x == 0
+    if not (zeros.any() if hasattr(zeros, "any") else zeros):
+        return g * (_expand_reduced(ans, shape, axis, keepdims) / x)
+    if axis is None:
+        flat = np.reshape(x, (-1,))
+        others = _prod_others_t(flat, 0) if isinstance(x, _tensor_cls()) else _prod_others(flat, 0)
+        return g * np.reshape(others, shape)
+    if isinstance(x, _tensor_cls()):
+        return g * _prod_others_t(x, axis)
+    return g * _prod_others(x, axis)
+
+
+def _reversed_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _repeat_grad(g, x, reps):
+    shape = (1,) * (len(reps) - np.ndim(x)) + np.shape(x)
+    split = []
+    for r, s in zip(reps, shape):
+        split += [r, s]
+    summed = np.sum(np.reshape(g, tuple(split)), axis=tuple(range(0, 2 * len(reps), 2)))
+    return np.reshape(summed, np.shape(x))
+
+
+LinalgVectorNormBackward0 = primitive("LinalgVectorNormBackward0", _vector_norm, _norm_grad)
+VarBackward0 = primitive("VarBackward0", _var, _var_grad)
+StdBackward0 = primitive("StdBackward0", lambda x, axis, c, k: np.sqrt(_var(x, axis, c, k)), _std_grad)
+ProdBackward0 = primitive("ProdBackward0", lambda x: np.prod(x), lambda g, a, x: _prod_grad(g, a, x, None, False))
+ProdBackward1 = primitive("ProdBackward1", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims), _prod_grad)
+CumsumBackward0 = primitive("CumsumBackward0", lambda x, axis: np.cumsum(x, axis=axis), lambda g, a, x, axis: _reversed_cumsum(g, axis), saves=False)
+FlipBackward0 = primitive("FlipBackward0", lambda x, axes: np.flip(x, axes), lambda g, a, x, axes: np.flip(g, axes), saves=False)
+RepeatBackward0 = primitive("RepeatBackward0", lambda x, reps: np.tile(x, reps), lambda g, a, x, reps: _repeat_grad(g, x, reps))
+CloneBackward0Contiguous = _renamed(CloneBackward0, "CloneBackward0", fwd=staticmethod(lambda x: np.ascontiguousarray(x)))
+BmmBackward0 = _renamed(MatmulNdBackward0, "BmmBackward0")
+
+
+# Float-valued functions compute integer and bool inputs as float64 (torch's
+# default float), not numpy's smallest float (float16 for bool or int8).
+for _cls in (ReciprocalBackward0, SqrtBackward0, RsqrtBackward0, CbrtBackward0, ExpBackward0,
+             Exp2Backward0, Expm1Backward0, LogBackward0, Log2Backward0, Log10Backward0,
+             Log1PBackward0, SinBackward0, CosBackward0, TanBackward0, AsinBackward0,
+             AcosBackward0, AtanBackward0, SinhBackward0, CoshBackward0, TanhBackward0,
+             AsinhBackward0, AcoshBackward0, AtanhBackward0, SigmoidBackward0, ErfBackward0,
+             ErfcBackward0, LgammaBackward0, GammaBackward0, DigammaBackward0):
+    _cls.to_float = True
