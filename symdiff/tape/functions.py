@@ -277,7 +277,7 @@ def prod(input, dim=None, keepdim=False, *, axis=None, dtype=None, **kwargs):
     dim = dim if axis is None else axis
     if dim is None:
         return _unary(R.ProdBackward0, x)
-    return _unary(R.ProdBackward1, x, wrap_dims(dim, x.ndim), bool(keepdim))
+    return _unary(R.ProdBackward1, x, wrap_dims(_int_dim(dim, "prod"), x.ndim), bool(keepdim))
 
 
 def moveaxis(x, source, destination):
@@ -290,18 +290,32 @@ def moveaxis(x, source, destination):
 movedim = moveaxis
 
 
-def _nonempty(x, name, axis):
-    """torch's IndexError for a max-like reduction over an empty dimension."""
+def _int_dim(dim, name):
+    """torch's TypeError for a ``dim`` that must be one int."""
+    if not _is_dim(dim):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return dim
+
+
+def _nonempty(x, name, dim, wrapped=False):
+    """torch's errors for a max-like reduction over nothing: without ``dim`` on an
+    empty tensor, or along a dimension of size 0 (``dim`` as the caller wrote it,
+    checked before the dims are validated further)."""
     shape = x.shape
-    if axis is None:
+    if dim is None:
         if x.numel() == 0:
+            if name in ("argmax", "argmin"):
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
         return
-    for a in ((axis,) if isinstance(axis, int) else axis):
-        if shape[a] == 0:
-            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+    for d in ((dim,) if _is_dim(dim) else dim):
+        w = wrap_dim(d, len(shape))
+        if shape and shape[w] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {w if wrapped else d} to have "
+                             "non-zero size.")
 
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
@@ -309,8 +323,8 @@ def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
     x = _t(input)
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
+    _nonempty(x, "amax", None if dim == () else dim)
     axes = wrap_dims(dim, x.ndim)
-    _nonempty(x, "amax", axes)
     return _unary(R.AmaxBackward0, x, axes, bool(keepdim))
 
 
@@ -319,8 +333,8 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
     x = _t(input)
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
+    _nonempty(x, "amin", None if dim == () else dim)
     axes = wrap_dims(dim, x.ndim)
-    _nonempty(x, "amin", axes)
     return _unary(R.AminBackward0, x, axes, bool(keepdim))
 
 
@@ -343,12 +357,12 @@ class return_types:
 def _extreme(x, dim, keepdim, name, argfn, node, rtype):
     """``x.max(dim)``: values (node ``MaxBackward0``: the whole gradient goes to the
     selected entry) and int64 indices (the first extreme, nan counting as one)."""
+    _nonempty(x, name, dim, wrapped=True)
     d = wrap_dim(dim, x.ndim)
     v = np.asarray(x._value)
     if x.ndim == 0:
         return rtype(_unary(node, x, np.zeros((), np.int64), 0, bool(keepdim)),
                      _make(np.zeros((), np.int64)))
-    _nonempty(x, name, d)
     idx = argfn(v, axis=d, keepdims=True).astype(np.int64)
     values = _unary(node, x, idx, d, bool(keepdim))
     return rtype(values, _make(idx if keepdim else np.squeeze(idx, d)))
@@ -367,8 +381,9 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
         x = _t(input)
         _nonempty(x, "max", None)
         return _unary(R.MaxBackward1, x)
-    if not _is_dim(dim):
+    if isinstance(dim, Tensor):
         return maximum(input, dim)
+    _int_dim(dim, "max")
     return _extreme(_t(input), dim, keepdim, "max", np.argmax, R.MaxBackward0, return_types.max)
 
 
@@ -380,8 +395,9 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
         x = _t(input)
         _nonempty(x, "min", None)
         return _unary(R.MinBackward1, x)
-    if not _is_dim(dim):
+    if isinstance(dim, Tensor):
         return minimum(input, dim)
+    _int_dim(dim, "min")
     return _extreme(_t(input), dim, keepdim, "min", np.argmin, R.MinBackward0, return_types.min)
 
 
@@ -390,14 +406,18 @@ def _arg_extreme(name, argfn):
         x = _t(input)
         dim = dim if axis is None else axis
         v = np.asarray(x._value)
+        if dim is not None:
+            _int_dim(dim, name)
+        if v.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             _nonempty(x, name, None)
             out = np.asarray(argfn(v.reshape(-1)), dtype=np.int64)
             return _make(out.reshape((1,) * v.ndim) if keepdim else out)
+        _nonempty(x, name, dim, wrapped=True)
         d = wrap_dim(dim, x.ndim)
         if x.ndim == 0:
             return _make(np.zeros((), np.int64))
-        _nonempty(x, name, d)
         return _make(argfn(v, axis=d, keepdims=bool(keepdim)).astype(np.int64))
     fn.__name__ = name
     fn.__doc__ = (f"Index of the {name[3:]}imum (flattened without ``dim``; the first one "
@@ -480,18 +500,31 @@ def numel(input):
 
 
 def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(x))) along ``dim``, computed stably; -inf over nothing."""
     x = _t(input)
+    if x.dtype.kind in "biu":
+        x = x.to(np.float64)
     return _unary(R.LogsumexpBackward0, x, wrap_dims(_axis(dim), x.ndim), bool(keepdim))
 
 
-def softmax(input, dim, dtype=None):
+def _softmax_like(name, node, input, dim, dtype):
     x = _dtype_arg(_t(input), dtype)
-    return _unary(R.SoftmaxBackward0, x, wrap_dims(dim, x.ndim))
+    d = wrap_dim(_int_dim(dim, name), x.ndim)
+    if x.dtype.kind in "biu" and x.numel():
+        kernel = "lastdim_kernel_impl" if d == builtins.max(x.ndim - 1, 0) else "kernel_impl"
+        raise NotImplementedError(f'"{name}_{kernel}" not implemented for '
+                                  f"'{torch_name(x.dtype)}'")
+    return _unary(node, x, d if x.ndim else None)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (``SoftmaxBackward0``)."""
+    return _softmax_like("softmax", R.SoftmaxBackward0, input, dim, dtype)
 
 
 def log_softmax(input, dim, dtype=None):
-    x = _dtype_arg(_t(input), dtype)
-    return _unary(R.LogSoftmaxBackward0, x, wrap_dims(dim, x.ndim))
+    """x - logsumexp(x) along ``dim`` (``LogSoftmaxBackward0``)."""
+    return _softmax_like("log_softmax", R.LogSoftmaxBackward0, input, dim, dtype)
 
 
 _DOF_WARNING = ("{}(): degrees of freedom is <= 0. Correction should be strictly less than "
@@ -511,7 +544,9 @@ def _var_args(name, input, dim, unbiased, keepdim, correction, axis, ddof, keepd
     if x.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = wrap_dims(dim, x.ndim)
-    if R._count(x.shape, axes) - correction <= 0:
+    kept = x.numel() // builtins.max(R._count(x.shape, axes), 1) if x.numel() else 0
+    factor = x.numel() // kept if kept else 0
+    if factor - correction <= 0:
         warnings.warn(_DOF_WARNING.format(name), UserWarning, stacklevel=3)
     return x, axes, correction, bool(keepdim)
 
@@ -559,23 +594,17 @@ def cumsum(input, dim, *, dtype=None, axis=None, **kwargs):
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
-    d = wrap_dim(dim if axis is None else axis, x.ndim)
-    if x.ndim == 0:
-        return x.clone()
-    return _unary(R.CumsumBackward0, x, d)
+    d = wrap_dim(_int_dim(dim if axis is None else axis, "cumsum"), x.ndim)
+    return _unary(R.CumsumBackward0, x, d if x.ndim else None)
 
 
 def cumprod(input, dim, *, dtype=None, **kwargs):
-    """Running product along ``dim``, built from ``prod`` of leading slices
-    (gradients exact at zeros)."""
+    """Running product along ``dim`` (``CumprodBackward0``; gradients exact at zeros)."""
     x = _dtype_arg(_t(input), dtype)
-    d = wrap_dim(dim, x.ndim)
-    if x.ndim == 0:
-        return x.clone()
-    n = x.shape[d]
-    if n == 0:
-        return x.clone()
-    return cat([prod(narrow(x, d, 0, i + 1), d, keepdim=True) for i in range(n)], d)
+    if x.dtype.kind in "bi" and x.dtype != np.int64:
+        x = x.to(np.int64)
+    d = wrap_dim(_int_dim(dim, "cumprod"), x.ndim)
+    return _unary(R.CumprodBackward0, x, d if x.ndim else None)
 
 
 def flip(input, dims):

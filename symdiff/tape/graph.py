@@ -59,7 +59,11 @@ class Node:
     saves = True
     uses_ans = True
     is_view = False     # the output is a view of the first input's memory
-    to_float = False    # integer inputs are computed as float64 (sqrt, exp...)
+    # torch's rule for bool/integer inputs where numpy's differs: for one input
+    # ``int_rule(fwd, x, *params) -> out`` (sqrt computes in float64, floor of an
+    # int is the int, relu of a bool raises); for two inputs
+    # ``int_rule(dtype, x, y) -> (x, y)`` on the promoted values (hypot raises).
+    int_rule = None
 
     def __init__(self, args, datas, ans, next_functions):
         self.args = args

@@ -26,6 +26,9 @@ from .graph import AccumulateGrad, next_seq as _next_seq
 from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
+# torch never warns about inf/nan results: numpy's floating-point warnings are
+# silenced around the tape's forward computations.
+_quiet = lambda: np.errstate(all="ignore")  # noqa: E731
 _new = object.__new__
 _ndarray = np.ndarray
 _float64 = np.float64
@@ -74,7 +77,11 @@ def _edge(t):
 def _unary(cls, x, *params):
     """Apply a one-input primitive; ``params`` are non-differentiable constants."""
     xv = x._value
-    out = cls.fwd(xv, *params)
+    with _quiet():
+        if cls.int_rule is not None and np.result_type(xv).kind in "biu":
+            out = cls.int_rule(cls.fwd, xv, *params)
+        else:
+            out = cls.fwd(xv, *params)
     t = _make(out)
     if x._requires_grad and _state.enabled:
         t.grad_fn = node = cls((x,) + params, (xv,) + params, out, (_edge(x),))
@@ -96,7 +103,7 @@ def _unary_op(cls):
     sfwd = cls.sfwd
     fused = cls.fused
     fused_min = cls.fused_min
-    to_float = cls.to_float
+    int_rule = cls.int_rule
 
     def op(x):
         if type(x) is not Tensor and not isinstance(x, Tensor):
@@ -110,14 +117,17 @@ def _unary_op(cls):
             try:
                 out = _float64(sfwd(xv))
             except (ValueError, OverflowError):
-                out = fwd(xv)
+                with _quiet():
+                    out = fwd(xv)
         elif (record and fused is not None and type(xv) is _ndarray
               and xv.dtype == _float64 and xv.size >= fused_min):
             out, aux = fused(xv)
         else:
-            if to_float and xv.dtype.kind in "biu":
-                xv = _cast(xv, _F64_DTYPE)  # torch: sqrt of an integer tensor is float64
-            out = fwd(xv)
+            with _quiet():
+                if int_rule is not None and xv.dtype.kind in "biu":
+                    out = int_rule(fwd, xv)   # torch's rule for bool/int inputs
+                else:
+                    out = fwd(xv)
         t = _new(Tensor)
         t._value = out
         t._grad = t._acc = t._hooks = t._vc = None
@@ -178,7 +188,8 @@ def _binary_op(cls):
                 or (ty is _float64 and (tx is float or tx is int))):
             xv, yv = _promote(cls, x, y, xv, yv)
         try:
-            out = fwd(xv, yv)
+            with _quiet():
+                out = fwd(xv, yv)
         except (ValueError, TypeError) as exc:
             raise _binary_error(exc, xv, yv) from None
         t = _new(Tensor)
@@ -226,14 +237,30 @@ def _promote(cls, x, y, xv, yv):
     if not yt and isinstance(yv, np.generic):
         yv = yv.item()
     dt = _result_type((xv, xt), (yv, yt))
-    if dt.kind == "b" and cls is R.SubBackward0:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if cls is R.SubBackward0:
+        _check_bool_sub(xv, yv, xt, yt)
     if hasattr(xv, "dtype"):
         xv = _cast(xv, dt)
     if hasattr(yv, "dtype"):
         yv = _cast(yv, dt)
+    if cls is not None and cls.int_rule is not None and dt.kind in "biu":
+        msg = broadcast_message(np.shape(xv), np.shape(yv))
+        if msg is not None:
+            raise RuntimeError(msg)
+        xv, yv = cls.int_rule(dt, xv, yv)
     return xv, yv
+
+
+def _check_bool_sub(xv, yv, xt, yt):
+    xb = np.result_type(xv).kind == "b" if xt or hasattr(xv, "dtype") else isinstance(xv, bool)
+    yb = np.result_type(yv).kind == "b" if yt or hasattr(yv, "dtype") else isinstance(yv, bool)
+    if xb and yb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if xb or yb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def broadcast_message(a, b):
@@ -295,7 +322,8 @@ def _compare_op(ufunc):
         if type(xv) is not type(yv) or getattr(xv, "dtype", None) != getattr(yv, "dtype", None):
             xv, yv = _promote(None, x, y, xv, yv)
         try:
-            return _make(ufunc(xv, yv))
+            with _quiet():
+                return _make(ufunc(xv, yv))
         except ValueError as exc:
             raise _binary_error(exc, xv, yv) from None
     op.__name__ = ufunc.__name__
@@ -325,7 +353,8 @@ def _binary(cls, x, y):
 def _apply(cls, args, nin):
     """Apply any primitive: the first ``nin`` args are differentiable inputs."""
     datas = tuple(a._value if isinstance(a, Tensor) else a for a in args)
-    out = cls.fwd(*datas)
+    with _quiet():
+        out = cls.fwd(*datas)
     t = _make(out)
     if _state.enabled:
         edges = []
@@ -831,6 +860,8 @@ class Tensor:
     def __rsub__(self, other):
         if isinstance(other, Tensor):
             return _binary(R.SubBackward0, other, self)
+        if isinstance(other, bool) or self.dtype.kind == "b":
+            _check_bool_sub(other, self._value, False, True)
         return _unary(R.RsubBackward1, self, _value_of(other))
 
     __mul__ = __rmul__ = _binary_op(R.MulBackward0)

@@ -1,0 +1,408 @@
+"""The tape against torch 2.13, case by case from tables (issue 14).
+
+Every public tape function and Tensor method in the tables below runs on the
+same inputs on the tape and on torch (``torch.set_default_dtype(torch.float64)``,
+the tape's default float), over dtypes (float64/float32/int64/bool), shapes (0-d,
+1-d, 2-d, broadcasting, empty), argument forms (dim, keepdim, negative and
+out-of-range dims) and values (zeros, ties, inf, nan).  For each case the two
+must agree on: the error (type and message) or the result's values, dtype,
+shape, ``grad_fn`` name and ``requires_grad``; the warnings; the gradients of a
+weighted sum of the outputs; and the second derivatives (``create_graph``).
+
+Cases are generated from tables and grouped into one pytest item per table
+row, which reports every disagreeing case at once.  Skipped where torch is absent.
+"""
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from symdiff import tape  # noqa: E402
+
+INF, NAN = math.inf, math.nan
+
+
+# ---------------------------------------------------------------- running one case
+class Lib:
+    """One side of the comparison: ``tape`` or ``torch``, with what differs in spelling."""
+
+    def __init__(self, mod):
+        self.mod = mod
+        self.is_torch = mod is torch
+
+    def tensor(self, value, requires_grad=False):
+        if isinstance(value, np.ndarray):
+            t = self.mod.tensor(value.copy())
+            return t.requires_grad_() if requires_grad else t
+        return value  # a Python number stays one
+
+    def grad(self, out, inputs, create_graph):
+        return self.mod.autograd.grad(out, inputs, create_graph=create_graph,
+                                      allow_unused=True, retain_graph=True)
+
+
+TAPE, TORCH = Lib(tape), Lib(torch)
+
+
+def _message(exc):
+    msg = str(exc).split(" (Triggered internally")[0]
+    return type(exc).__name__, msg
+
+
+def _dtype(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+def _describe(obj):
+    """What the comparison looks at in one output."""
+    if isinstance(obj, (tape.Tensor, torch.Tensor)):
+        value = obj.detach().numpy() if isinstance(obj, torch.Tensor) else np.asarray(obj.detach()._value)
+        fn = obj.grad_fn
+        return ("tensor", _dtype(obj) if isinstance(obj, torch.Tensor) else np.dtype(obj.dtype).name,
+                tuple(obj.shape), None if fn is None else type(fn).__name__,
+                bool(obj.requires_grad), np.array(value))
+    if isinstance(obj, (tuple, list)):
+        return (type(obj).__name__ if type(obj) in (tuple, list) else "namedtuple",
+                [_describe(o) for o in obj])
+    return ("python", type(obj).__name__, obj)
+
+
+# Relative tolerance of values and derivatives: float64 round-off, or float32's
+# when a float32 operand takes part.  torch's polygamma functions (the derivative
+# of digamma, the second derivative of lgamma) are accurate to about 1e-9 only:
+# checked against mpmath, the tape's are right to 1e-15 (tests/test_tape_rules.py).
+RTOL = {"float64": 1e-11, "float32": 2e-6, "polygamma": 1e-8}
+HUGE = 1e30
+
+
+def _close(a, b, tol):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        # At a pole torch's polygamma returns a huge finite number (1/x**2 of a
+        # rounded x) where the tape returns inf: the same answer.
+        b = np.where(np.isinf(a) & (np.abs(b) > HUGE) & (np.sign(a) == np.sign(b)), a, b)
+        rtol = RTOL[tol]
+        return bool(np.allclose(a, b, rtol=rtol, atol=rtol * 0.1, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def _diff(da, db, tol, where="out"):
+    """The first difference between two ``_describe`` results, or None."""
+    if da[0] != db[0]:
+        return f"{where}: {da[0]} vs {db[0]}"
+    if da[0] == "tensor":
+        names = ("dtype", "shape", "grad_fn", "requires_grad")
+        for name, a, b in zip(names, da[1:5], db[1:5]):
+            if a != b:
+                return f"{where}.{name}: tape {a} vs torch {b}"
+        if not _close(da[5], db[5], tol):
+            return f"{where}.values: tape {da[5].tolist()} vs torch {db[5].tolist()}"
+        return None
+    if da[0] in ("tuple", "list", "namedtuple"):
+        if len(da[1]) != len(db[1]):
+            return f"{where}: {len(da[1])} outputs vs {len(db[1])}"
+        for i, (a, b) in enumerate(zip(da[1], db[1])):
+            d = _diff(a, b, tol, f"{where}[{i}]")
+            if d:
+                return d
+        return None
+    if da[1] != db[1] or not _close(da[2], db[2], tol):
+        return f"{where}: tape {da[1]} {da[2]!r} vs torch {db[1]} {db[2]!r}"
+    return None
+
+
+def _tensors(obj):
+    if isinstance(obj, (tape.Tensor, torch.Tensor)):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in _tensors(o)]
+    return []
+
+
+def _numpy(g, lib):
+    if g is None:
+        return None
+    if lib.is_torch:
+        # torch hands out "ZeroTensor"s for some structurally zero gradients
+        return np.zeros(tuple(g.shape)) if g._is_zerotensor() else np.array(g.detach().numpy())
+    return np.array(g.detach()._value)
+
+
+def _weights(shape, seed, lib, dtype):
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.5, 1.5, size=shape)
+    t = lib.mod.tensor(w)
+    return t.to(getattr(lib.mod, dtype)) if lib.is_torch else t.to(np.dtype(dtype))
+
+
+def _run(lib, fn, args):
+    """fn on lib's tensors: (result description, gradients, second derivatives,
+    warnings), or the error."""
+    inputs = [lib.tensor(a, isinstance(a, np.ndarray) and a.dtype.kind == "f") for a in args]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(lib.mod, *inputs)
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            return {"error": _message(exc)}
+    result = {"out": _describe(out),
+              "warnings": sorted({str(w.message).split(" (Triggered internally")[0]
+                                  for w in caught})}
+    leaves = [t for t in inputs if isinstance(t, (tape.Tensor, torch.Tensor)) and t.requires_grad]
+    outs = [t for t in _tensors(out) if t.requires_grad and "float" in str(t.dtype)]
+    if not leaves or not outs:
+        return result
+    total = sum((o * _weights(tuple(o.shape), i, lib, _dtype(o) if lib.is_torch
+                              else np.dtype(o.dtype).name)).sum() for i, o in enumerate(outs))
+    try:
+        grads = lib.grad(total, leaves, True)
+    except Exception as exc:  # noqa: BLE001
+        result["grad_error"] = _message(exc)
+        return result
+    result["grads"] = [_numpy(g, lib) for g in grads]
+    second = [(g * _weights(tuple(g.shape), 10 + i, lib, _dtype(g) if lib.is_torch
+                            else np.dtype(g.dtype).name)).sum()
+              for i, g in enumerate(grads) if g is not None and g.requires_grad]
+    if second:
+        try:
+            g2 = lib.grad(sum(second), leaves, False)
+        except Exception as exc:  # noqa: BLE001
+            result["grad2_error"] = _message(exc)
+            return result
+        result["grads2"] = [_numpy(g, lib) for g in g2]
+    else:
+        result["grads2"] = [None] * len(leaves)
+    return result
+
+
+def _same_grads(a, b, args, key, tol):
+    """Gradients agree (a missing gradient counts as zeros)."""
+    floats = [x for x in args if isinstance(x, np.ndarray) and x.dtype.kind == "f"]
+    for ga, gb, x in zip(a.get(key, [None] * len(floats)), b.get(key, [None] * len(floats)),
+                         floats):
+        ga = np.zeros(x.shape) if ga is None else ga
+        gb = np.zeros(x.shape) if gb is None else gb
+        if not _close(ga, gb, tol):
+            return f"{key}: tape {np.asarray(ga).tolist()} vs torch {np.asarray(gb).tolist()}"
+    return None
+
+
+def compare(fn, args, tol=None):
+    """The first disagreement between tape and torch on ``fn(lib, *args)``, or None."""
+    if any(isinstance(x, np.ndarray) and x.dtype == np.float32 for x in args):
+        tol = "float32"
+    elif tol is None:
+        tol = "float64"
+    a = _run(TAPE, fn, args)
+    b = _run(TORCH, fn, args)
+    if "error" in a or "error" in b:
+        ea, eb = a.get("error"), b.get("error")
+        if ea and eb and ea[0] == eb[0] == "TypeError":
+            return None  # torch's argument-parser messages list its overloads: type only
+        if ea != eb:
+            return f"error: tape {ea} vs torch {eb}"
+        return None
+    d = _diff(a["out"], b["out"], tol)
+    if d:
+        return d
+    if a["warnings"] != b["warnings"]:
+        return f"warnings: tape {a['warnings']} vs torch {b['warnings']}"
+    for key in ("grad_error", "grad2_error"):
+        if a.get(key) != b.get(key):
+            return f"{key}: tape {a.get(key)} vs torch {b.get(key)}"
+    return _same_grads(a, b, args, "grads", tol) or _same_grads(a, b, args, "grads2", tol)
+
+
+@pytest.fixture(autouse=True)
+def _torch_float64():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+def check_all(cases, tol=None):
+    """Run every ``(label, fn, args)`` case; fail listing all disagreements."""
+    bad = []
+    for label, fn, args in cases:
+        d = compare(fn, args, tol)
+        if d:
+            bad.append(f"{label}: {d}")
+    assert not bad, f"{len(bad)} of {len(cases)} cases differ from torch:\n" + "\n".join(bad[:40])
+
+
+# ---------------------------------------------------------------- inputs
+_RNG = np.random.default_rng(14)
+_REGULAR = np.array([[-1.5, -0.5, 0.25], [0.75, 1.25, 2.0]])
+VALUES = {
+    "regular": _REGULAR,
+    "zeros": np.array([[0.0, -0.0, 0.0], [1.0, 0.0, -2.0]]),
+    "ties": np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]]),
+    "inf": np.array([[INF, -INF, 1.0], [0.5, INF, -2.0]]),
+    "nan": np.array([[NAN, 1.0, 2.0], [0.5, -1.0, NAN]]),
+}
+SHAPES = {"0d": (), "1d": (3,), "2d": (2, 3), "empty": (0,), "empty2d": (2, 0)}
+
+
+def array(values, shape, dtype, shift=0):
+    """``values`` (rolled by ``shift``, for a second operand) filled into ``shape``
+    and cast to ``dtype`` (ints and bools from the finite values)."""
+    v = np.roll(VALUES[values].ravel(), shift)
+    a = np.array(v[4]) if shape == () else np.resize(v, shape)
+    if dtype == "int64":
+        a = np.nan_to_num(np.round(a * 2), posinf=7, neginf=-7)
+    if dtype == "bool":
+        a = np.nan_to_num(a, nan=1.0) > 0.5
+    return np.asarray(a).astype(dtype)
+
+
+def inputs(dtypes=("float64",), values=("regular",), shapes=tuple(SHAPES)):
+    """(label, array) over dtypes x values x shapes; special values in float64 only."""
+    for dtype, vals, shape in itertools.product(dtypes, values, shapes):
+        if vals != "regular" and (dtype != "float64" or 0 in SHAPES[shape]):
+            continue
+        yield f"{dtype}/{vals}/{shape}", array(vals, SHAPES[shape], dtype)
+
+
+ALL_DTYPES = ("float64", "float32", "int64", "bool")
+ALL_VALUES = tuple(VALUES)
+
+
+# ---------------------------------------------------------------- elementwise, one input
+UNARY = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin",
+         "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sqrt", "rsqrt",
+         "square", "reciprocal", "sigmoid", "relu", "abs", "sign", "floor", "ceil", "round",
+         "trunc", "erf", "erfc", "lgamma", "digamma", "neg", "arcsin", "arccos", "arctan"]
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary(name):
+    cases = []
+    for label, x in inputs(ALL_DTYPES, ALL_VALUES):
+        cases.append((f"{name}({label})", lambda L, x: getattr(L, name)(x), [x]))
+        cases.append((f"x.{name}() {label}", lambda L, x: getattr(x, name)(), [x]))
+    check_all(cases, "polygamma" if name in ("digamma", "lgamma") else None)
+
+
+# ---------------------------------------------------------------- elementwise, two inputs
+BINARY = {
+    "add": lambda L, x, y: L.add(x, y), "sub": lambda L, x, y: L.sub(x, y),
+    "mul": lambda L, x, y: L.mul(x, y), "div": lambda L, x, y: L.div(x, y),
+    "pow": lambda L, x, y: L.pow(x, y), "maximum": lambda L, x, y: L.maximum(x, y),
+    "minimum": lambda L, x, y: L.minimum(x, y), "atan2": lambda L, x, y: L.atan2(x, y),
+    "hypot": lambda L, x, y: L.hypot(x, y), "fmax": lambda L, x, y: L.fmax(x, y),
+    "fmin": lambda L, x, y: L.fmin(x, y),
+    "x+y": lambda L, x, y: x + y, "x-y": lambda L, x, y: x - y, "x*y": lambda L, x, y: x * y,
+    "x/y": lambda L, x, y: x / y, "x**y": lambda L, x, y: x ** y,
+    "y+x": lambda L, x, y: y + x, "y-x": lambda L, x, y: y - x, "y*x": lambda L, x, y: y * x,
+    "y/x": lambda L, x, y: y / x, "y**x": lambda L, x, y: y ** x,
+    "x<y": lambda L, x, y: x < y, "x<=y": lambda L, x, y: x <= y, "x>y": lambda L, x, y: x > y,
+    "x>=y": lambda L, x, y: x >= y, "x==y": lambda L, x, y: x == y,
+    "x!=y": lambda L, x, y: x != y, "eq": lambda L, x, y: L.eq(x, y),
+    "lt": lambda L, x, y: L.lt(x, y), "x.add(y)": lambda L, x, y: x.add(y),
+    "x.mul(y)": lambda L, x, y: x.mul(y), "x.pow(y)": lambda L, x, y: x.pow(y),
+}
+SHAPE_PAIRS = [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ()),
+               ((), ()), ((3,), (2,)), ((0,), (1,)), ((2, 3), (3, 2))]
+DTYPE_PAIRS = [("float64", "float64"), ("float32", "float64"), ("float32", "int64"),
+               ("int64", "float32"), ("int64", "int64"), ("bool", "bool"), ("bool", "int64"),
+               ("float32", "float32"), ("int64", "bool")]
+SCALARS = [2.5, 2, -1, True, 0.0]
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+def test_binary(name):
+    fn = BINARY[name]
+    scalar_ok = name[0] in "xy" or name in ("add", "sub", "mul", "div", "pow")
+    cases = []
+    for (sa, sb), (da, db) in itertools.product(SHAPE_PAIRS, DTYPE_PAIRS):
+        x, y = array("regular", sa, da), array("regular", sb, db, shift=2)
+        cases.append((f"{name} {da}{sa} {db}{sb}", fn, [x, y]))
+    for vals in ("zeros", "ties", "inf", "nan"):
+        x, y = array(vals, (2, 3), "float64"), array(vals, (2, 3), "float64", shift=1)
+        cases.append((f"{name} {vals}", fn, [x, y]))
+    if scalar_ok:
+        for dtype, c in itertools.product(ALL_DTYPES, SCALARS):
+            if c is True and "*" in name and dtype == "float32":
+                continue  # torch 2.13: 'INTERNAL ASSERT FAILED ... unknown ivalue tag 4' in backward
+            for shape in ((2, 3), ()):
+                cases.append((f"{name} {dtype}{shape} {c!r}", fn, [array("regular", shape, dtype), c]))
+    check_all(cases)
+
+
+# ---------------------------------------------------------------- reductions
+NODIM = object()
+DIMS = [NODIM, 0, 1, -1, (0, 1), [1, 0], 2, -3, (0, 0)]
+
+
+def _reduction(method, needs_dim=False, keepdim=True, dims=DIMS):
+    def make(dim, k):
+        def fn(L, x):
+            if dim is NODIM:
+                return getattr(x, method)()
+            if not keepdim:
+                return getattr(x, method)(dim)
+            if method == "norm":   # norm's first positional argument is p
+                return x.norm(dim=dim, keepdim=k)
+            return getattr(x, method)(dim, keepdim=k)
+        return fn
+    return [(dim, k, make(dim, k)) for dim in dims for k in ((False, True) if keepdim else (False,))
+            if not (needs_dim and dim is NODIM) and not (dim is NODIM and k)]
+
+
+REDUCTIONS = {
+    "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
+    "amax": _reduction("amax"), "amin": _reduction("amin"), "max": _reduction("max"),
+    "min": _reduction("min"), "argmax": _reduction("argmax"), "argmin": _reduction("argmin"),
+    "all": _reduction("all"), "any": _reduction("any"),
+    "logsumexp": _reduction("logsumexp", needs_dim=True), "var": _reduction("var"),
+    "std": _reduction("std"), "norm": _reduction("norm"),
+    "softmax": _reduction("softmax", needs_dim=True, keepdim=False, dims=DIMS[1:]),
+    "log_softmax": _reduction("log_softmax", needs_dim=True, keepdim=False, dims=DIMS[1:]),
+    "cumsum": _reduction("cumsum", needs_dim=True, keepdim=False, dims=DIMS[1:]),
+    "cumprod": _reduction("cumprod", needs_dim=True, keepdim=False, dims=DIMS[1:]),
+}
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reduction(name):
+    cases = []
+    for dim, k, fn in REDUCTIONS[name]:
+        for label, x in inputs(ALL_DTYPES, ALL_VALUES):
+            cases.append((f"{name}(dim={'-' if dim is NODIM else dim}, keepdim={k}) {label}", fn, [x]))
+    check_all(cases)
+
+
+NORMS = [2, 1, INF, -INF, 0, 3, 0.5, 1.5, "fro"]
+
+
+def test_norm_orders():
+    cases = []
+    for p, dim in itertools.product(NORMS, (NODIM, 1, (0, 1))):
+        def fn(L, x, p=p, dim=dim):
+            return x.norm(p) if dim is NODIM else x.norm(p, dim)
+        for label, x in inputs(("float64", "float32"), ALL_VALUES, ("1d", "2d", "0d")):
+            cases.append((f"norm(p={p}, dim={'-' if dim is NODIM else dim}) {label}", fn, [x]))
+    for p in NORMS[:-1]:
+        cases.append((f"tape.norm(zeros, p={p})", lambda L, x, p=p: L.norm(x, p), [np.zeros(3)]))
+    check_all(cases)
+
+
+def test_prod_with_zeros():
+    cases = []
+    for vals in ([2.0, 0.0, 3.0], [0.0, 0.0, 3.0], [0.0, 2.0, 0.0], [1.5, -2.0, 4.0], [0.0]):
+        x = np.array(vals)
+        cases.append((f"prod({vals})", lambda L, x: x.prod(), [x]))
+        cases.append((f"prod({vals}, 0)", lambda L, x: x.prod(0), [x]))
+        m = np.array([vals, vals[::-1]])
+        cases.append((f"prod(2d {vals}, 1)", lambda L, x: x.prod(1, keepdim=True), [m]))
+        cases.append((f"prod(2d {vals})", lambda L, x: x.prod(), [m]))
+    check_all(cases)
