@@ -28,6 +28,7 @@ from .functions import __all__ as _function_names
 from .autograd import backward, grad
 from .graph import AccumulateGrad, Node
 from .dot import to_dot
+from .functions import dot  # the function, not the submodule of the same name
 from . import optim, nn
 from .namespaces import math, numpy
 

@@ -282,6 +282,10 @@ def prod(input, dim=None, keepdim=False, *, axis=None, dtype=None, **kwargs):
 
 def moveaxis(x, source, destination):
     x = _t(x)
+    if x.ndim == 0:
+        wrap_dim(source, 0)
+        wrap_dim(destination, 0)
+        return x[...]
     axes = list(range(x.ndim))
     axes.insert(wrap_dim(destination, x.ndim), axes.pop(wrap_dim(source, x.ndim)))
     return permute(x, axes)
@@ -653,11 +657,22 @@ def _matmul_error(sa, sb):
     return None
 
 
-def _same_dtype(a, b, what="m1 and m2"):
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"expected {what} to have the same dtype, but got: "
-                           f"{a.dtype.name.replace('float64', 'double').replace('float32', 'float').replace('int64', 'long')}"
-                           f" != {b.dtype.name.replace('float64', 'double').replace('float32', 'float').replace('int64', 'long')}")
+def _same_dtype(a, b):
+    """torch's error for matrix products of different dtypes (worded per kernel)."""
+    if a.dtype == b.dtype:
+        return
+    na, nb = a.ndim, b.ndim
+    ta, tb = torch_name(a.dtype), torch_name(b.dtype)
+    if na == 1 and nb == 1:
+        msg = f"dot : expected both vectors to have same dtype, but found {ta} and {tb}"
+    elif nb == 1:
+        msg = f"addmv input tensors must have the same dtype, but got {tb}, {ta}, and {tb}"
+    elif na <= 2 and nb == 2:
+        msg = (f"expected m1 and m2 to have the same dtype, but got: {ta.lower()} != "
+               f"{tb.lower()}")
+    else:
+        msg = f"expected scalar type {ta} but found {tb}"
+    raise RuntimeError(msg)
 
 
 def matmul(input, other):
@@ -678,10 +693,12 @@ def matmul(input, other):
         cls = R.MmBackward0
     elif na >= 2 and nb >= 2:
         cls = R.MatmulNdBackward0
-    elif nb == 1:
-        return squeeze(matmul(a, unsqueeze(b, -1)), -1)
+    elif nb == 1:      # torch folds the batch and reshapes: UnsafeViewBackward0
+        out = _binary(R.MatmulNdBackward0, a, unsqueeze(b, -1))
+        return _unary(R.UnsafeViewBackward0, out, out.shape[:-1])
     else:
-        return squeeze(matmul(unsqueeze(a, 0), b), -2)
+        out = _binary(R.MatmulNdBackward0, unsqueeze(a, 0), b)
+        return _unary(R.UnsafeViewBackward0, out, out.shape[:-2] + out.shape[-1:])
     return _binary(cls, a, b)
 
 
@@ -698,6 +715,8 @@ def mm(input, mat2):
 def mv(input, vec):
     """Matrix times vector (``MvBackward0``)."""
     a, b = _t(input), _t(vec)
+    if a.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.ndim != 2 or b.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {b.ndim}")
     return matmul(a, b)
@@ -710,17 +729,26 @@ def bmm(input, mat2):
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
-                           f"{a.shape[0]} and {b.shape[0]}")
-    if a.shape[2] != b.shape[1]:
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     _same_dtype(a, b)
     return _binary(R.BmmBackward0, a, b)
 
 
-def dot(a, b, out=None):
+def dot(input, tensor):
+    """Inner product of two 1-D tensors (``DotBackward0``), as torch.dot."""
+    a, b = _t(input), _t(tensor)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{torch_name(a.dtype)} and {torch_name(b.dtype)}")
+    return matmul(a, b)
+
+
+def _np_dot(a, b, out=None):
+    """np.dot on tensors: products of scalars, vectors and matrices."""
     a, b = _t(a), _t(b)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
@@ -731,9 +759,17 @@ def inner(a, b):
     return sum(_t(a) * b, -1)
 
 
-def outer(a, b):
-    a, b = _t(a), _t(b)
+def outer(input, vec2):
+    """Outer product of two 1-D tensors."""
+    a, b = _t(input), _t(vec2)
+    for name, v in (("self", a), ("vec2", b)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def _np_outer(a, b, out=None):
+    return outer(reshape(a, (-1,)), reshape(b, (-1,)))
 
 
 # ---------------------------------------------------------------- shape
@@ -800,10 +836,15 @@ def broadcast_to(input, shape, subok=False):
 def narrow(input, dim, start, length):
     """``length`` entries of ``dim`` from ``start`` (a view, ``SliceBackward0``)."""
     x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, x.ndim)
     size = x.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
     start = start + size if start < 0 else start
-    if not 0 <= start <= size or length < 0 or start + length > size:
+    if length < 0 or start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     index = (slice(None),) * d + (slice(start, start + length),)
     return x[index]
@@ -823,6 +864,8 @@ def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the
     listed sizes: views with torch's node names."""
     x = _t(tensor)
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x.ndim)
     size = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -845,14 +888,21 @@ def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
     x = _t(input)
-    size = x.shape[wrap_dim(dim, x.ndim)]
-    return split(x, builtins.max(-(-size // chunks), 1), dim)
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d]
+    if size == 0:   # torch: `chunks` empty pieces
+        return _pieces(x, d, [0] * chunks, R.SplitWithSizesBackward0)
+    return split(x, -(-size // chunks), dim)
 
 
 def unbind(input, dim=0):
     """The slices along ``dim`` (``UnbindBackward0``)."""
     x = _t(input)
     d = wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     return tuple(_unary(R.UnbindBackward0, x, (slice(None),) * d + (i, Ellipsis))
                  for i in range(x.shape[d]))
 
@@ -866,6 +916,10 @@ def gather(input, dim, index):
         raise RuntimeError("gather(): Expected dtype int64 for index")
     if idx.ndim != x.ndim and not (idx.ndim <= 1 and x.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    size = x.shape[d] if x.ndim else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = idx[(idx < -size) | (idx >= size)].flat[0]
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {d} with size {size}")
     if x.ndim == 0:
         return _unary(R.GatherBackward0, x, idx, 0, True)
     for i, (si, sx) in enumerate(zip(idx.shape, x.shape)):
@@ -873,9 +927,6 @@ def gather(input, dim, index):
             raise RuntimeError(f"Size does not match at dimension {i} expected index "
                                f"{list(idx.shape)} to be no larger than self {list(x.shape)} "
                                f"apart from dimension {d}")
-    if idx.size and (idx.min() < -x.shape[d] or idx.max() >= x.shape[d]):
-        raise RuntimeError(f"index {int(idx.max())} is out of bounds for dimension {d} with "
-                           f"size {x.shape[d]}")
     if any(si < sx for i, (si, sx) in enumerate(zip(idx.shape, x.shape)) if i != d):
         x = x[tuple(slice(0, si) if i != d else slice(None) for i, si in enumerate(idx.shape))]
     return _unary(R.GatherBackward0, x, idx, d, True)
@@ -1006,7 +1057,7 @@ UFUNCS = {
 
 FUNCTIONS = {
     np.sum: sum, np.mean: mean, np.prod: prod, np.amax: amax, np.amin: amin,
-    np.max: amax, np.min: amin, np.dot: dot, np.inner: inner, np.outer: outer,
+    np.max: amax, np.min: amin, np.dot: _np_dot, np.inner: inner, np.outer: _np_outer,
     np.where: where, np.clip: clip, np.reshape: reshape, np.ravel: ravel,
     np.transpose: transpose, np.swapaxes: swapaxes, np.squeeze: squeeze,
     np.expand_dims: expand_dims, np.broadcast_to: broadcast_to,

@@ -178,6 +178,12 @@ def _scalar_power(c, x):
     return np.power(c, x)
 
 
+def _share(lost, tie):
+    """maximum/minimum's gradient share (torch): 0 where the input lost, 1/2 at a
+    tie, 1 otherwise (nan included, which wins)."""
+    return np.where(lost, 0.0, np.where(tie, 0.5, 1.0))
+
+
 def _rsqrt(x):
     return 1.0 / np.sqrt(x)
 
@@ -351,8 +357,8 @@ LgammaBackward0 = primitive("LgammaBackward0", _lgamma, lambda g, a, x: g * _dig
 GammaBackward0 = primitive("GammaBackward0", _gamma, lambda g, a, x: g * a * _digamma_t(x))
 DigammaBackward0 = primitive("DigammaBackward0", lambda x: _psi(0, x), lambda g, a, x: g * _polygamma_t(1, x))
 PolygammaBackward0 = primitive("PolygammaBackward0", lambda x, n: _psi(n, x), lambda g, a, x, n: g * _polygamma_t(n + 1, x))
-MaximumBackward0 = primitive("MaximumBackward0", np.maximum, lambda g, a, x, y: g * (1.0 - (x < y) - 0.5 * (x == y)), lambda g, a, x, y: g * (1.0 - (y < x) - 0.5 * (x == y)))
-MinimumBackward0 = primitive("MinimumBackward0", np.minimum, lambda g, a, x, y: g * (1.0 - (x > y) - 0.5 * (x == y)), lambda g, a, x, y: g * (1.0 - (y > x) - 0.5 * (x == y)))
+MaximumBackward0 = primitive("MaximumBackward0", np.maximum, lambda g, a, x, y: g * _share(x < y, x == y), lambda g, a, x, y: g * _share(y < x, x == y))
+MinimumBackward0 = primitive("MinimumBackward0", np.minimum, lambda g, a, x, y: g * _share(x > y, x == y), lambda g, a, x, y: g * _share(y > x, x == y))
 FmaxBackward0 = primitive("FmaxBackward0", np.fmax, lambda g, a, x, y: g * ((x >= y) | np.isnan(y)), lambda g, a, x, y: g * ~((x >= y) | np.isnan(y)))
 FminBackward0 = primitive("FminBackward0", np.fmin, lambda g, a, x, y: g * ((x <= y) | np.isnan(y)), lambda g, a, x, y: g * ~((x <= y) | np.isnan(y)))
 ClampBackward1 = primitive("ClampBackward1", lambda x, lo, hi: np.clip(x, lo, hi), lambda g, a, x, lo, hi: g * ((True if lo is None else x >= lo) & (True if hi is None else x <= hi)))
@@ -429,12 +435,18 @@ ZeroBackward0 = _write_node("ZeroBackward0")
 
 
 def _psi(n, x):
-    """polygamma(n, x) with torch's values at the edges: digamma(+-0) = -+inf,
-    trigamma(-inf) = nan, and nan for n >= 2 at +-inf."""
+    """polygamma(n, x) with torch's values at the edges: digamma(+-0) = -+inf;
+    for n >= 1, (-1)**(n+1) * inf at the poles (0, -1, -2...), and nan at -inf for
+    n = 1 (-inf for n >= 2) and at +inf for n >= 2."""
     out = _polygamma(n, x)
     if n == 0:
         return np.where(x == 0, np.copysign(np.inf, -np.asarray(x, dtype=float)), out)
-    bad = np.isneginf(x) if n == 1 else np.isinf(x)
+    xa = np.asarray(x, dtype=float)
+    pole = (xa <= 0) & (xa == np.floor(xa))
+    if n >= 2:
+        pole |= np.isneginf(xa)
+    out = np.where(pole, (-1.0) ** (n + 1) * np.inf, out)
+    bad = np.isneginf(xa) if n == 1 else np.isposinf(xa)
     return np.where(bad, np.nan, out)
 
 
@@ -627,7 +639,7 @@ def _var(x, axis, correction, keepdims):
 def _var_grad(g, ans, x, axis, correction, keepdims):
     n = _count(np.shape(x), axis)
     g = _expand_reduced(g, np.shape(x), axis, keepdims)
-    return (2.0 / np.float64(n - correction)) * g * (x - np.mean(x, axis=axis, keepdims=True))
+    return (2.0 / np.float64(n - correction)) * g * (x - _mean(x, axis, True))
 
 
 def _std_grad(g, ans, x, axis, correction, keepdims):
@@ -763,6 +775,12 @@ def _relu_int(fwd, x):
     return np.maximum(x, np.zeros((), np.result_type(x)))
 
 
+def _abs_int(fwd, x):
+    if np.result_type(x).kind == "b":
+        raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
+    return fwd(x)
+
+
 def _neg_int(fwd, x):
     if np.result_type(x).kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
@@ -834,6 +852,7 @@ CeilBackward0.int_rule = staticmethod(_not_for_bool("ceil_vml_cpu"))
 RoundBackward0.int_rule = staticmethod(_not_for_bool("round_vml_cpu"))
 TruncBackward0.int_rule = staticmethod(_not_for_bool("trunc_vml_cpu"))
 ReluBackward0.int_rule = staticmethod(_relu_int)
+AbsBackward0.int_rule = staticmethod(_abs_int)
 NegBackward0.int_rule = staticmethod(_neg_int)
 SignBackward0.int_rule = staticmethod(_sign_int)
 Atan2Backward0.int_rule = staticmethod(_binary_as_float)

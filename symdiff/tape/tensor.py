@@ -43,6 +43,12 @@ DETACH_VIEW_MESSAGE = (
     "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
     "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
     "torch/optim/optimizer.py as the solution.")
+T_WARNING = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+    "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+    "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+    "dimensions of a tensor.")
+T_0D_WARNING = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
 TENSOR_COPY_WARNING = (
     "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
     "or sourceTensor.detach().clone().requires_grad_(True), rather than "
@@ -527,6 +533,24 @@ def _index_plan(index):
 
 
 _FULL_SLICE = slice(None)
+
+
+def _index_error(exc, index, shape):
+    """torch's message for an index that does not fit ``shape``."""
+    if not shape and not isinstance(index, tuple):
+        if isinstance(index, slice):
+            return "slice() cannot be applied to a 0-dim tensor."
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            if index == 0:
+                return ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                        "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            return f"index {index} is out of bounds for dimension 0 with size 0"
+    parts = index if isinstance(index, tuple) else (index,)
+    used = [p for p in parts if p is not None and p is not Ellipsis]
+    if len(used) > len(shape) and (not shape or all(isinstance(p, (int, np.integer, slice))
+                                                    for p in used)):
+        return f"too many indices for tensor of dimension {len(shape)}"
+    return str(exc).replace(" axis ", " dimension ")
 
 
 def _check_shape(shape, numel):
@@ -1017,6 +1041,8 @@ class Tensor:
         return self._inplace(operator.add, other if alpha == 1 else other * alpha)
 
     def sub_(self, other, alpha=1):
+        if self.dtype.kind == "b" or (isinstance(other, Tensor) and other.dtype.kind == "b"):
+            _check_bool_sub(self._value, _value_of(other), True, isinstance(other, Tensor))
         return self._inplace(operator.sub, other if alpha == 1 else other * alpha)
 
     mul_ = __imul__
@@ -1037,9 +1063,13 @@ class Tensor:
 
     def __setitem__(self, index, value):
         # torch indexes first (a view), then writes into the view.
-        self._write(_index_value(index), value, R.CopySlices,
-                    "a view of a leaf Variable that requires grad is being used in an "
-                    "in-place operation.")
+        index = _index_value(index)
+        try:
+            self._write(index, value, R.CopySlices,
+                        "a view of a leaf Variable that requires grad is being used in an "
+                        "in-place operation.")
+        except IndexError as exc:
+            raise IndexError(_index_error(exc, index, self.shape)) from None
 
     def _write(self, index, value, cls, leaf_message):
         """``self[index] = value`` in place; recorded as ``cls`` (CopySlices...)
@@ -1068,11 +1098,12 @@ class Tensor:
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
-        cls, index = _index_plan(_index_value(index))
+        raw = _index_value(index)
+        cls, index = _index_plan(raw)
         try:
             return _unary(cls, self, index)
         except IndexError as exc:
-            raise IndexError(str(exc).replace(" axis ", " dimension ")) from None
+            raise IndexError(_index_error(exc, raw, self.shape)) from None
 
     def reshape(self, *shape):
         """A view when the memory allows (``ViewBackward0``), else a copy
@@ -1098,9 +1129,9 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dimensions ``start_dim..end_dim`` (all by default) into one."""
         shape = self.shape
+        start, end = wrap_dim(start_dim, len(shape)), wrap_dim(end_dim, len(shape))
         if not shape:
             return self.reshape(1)
-        start, end = wrap_dim(start_dim, len(shape)), wrap_dim(end_dim, len(shape))
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         if start == end:
@@ -1122,9 +1153,10 @@ class Tensor:
         if dim is None:
             return _unary(R.SqueezeBackward0, self, None)
         if isinstance(dim, (tuple, list)):
-            return _unary(R.SqueezeBackward2, self, tuple(wrap_dim(d, self.ndim) for d in dim)
-                          if self.ndim else ())
-        return _unary(R.SqueezeBackward1, self, wrap_dim(dim, self.ndim) if self.ndim else ())
+            axes = tuple(wrap_dim(d, self.ndim) for d in dim)
+            return _unary(R.SqueezeBackward2, self, axes if self.ndim else ())
+        axis = wrap_dim(dim, self.ndim)
+        return _unary(R.SqueezeBackward1, self, axis if self.ndim else ())
 
     def expand(self, *sizes):
         sizes = _normalize_shape(sizes)
@@ -1135,13 +1167,18 @@ class Tensor:
                 f"expand(torch.DoubleTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
                 "sizes provided (%d) must be greater or equal to the number of dimensions in the "
                 "tensor (%d)" % (len(sizes), len(shape)))
-        full = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        full = tuple(shape[i - lead] if s == -1 and i >= lead else s
+                     for i, s in enumerate(sizes))
         for i, (s, f) in enumerate(zip(shape, full[lead:])):
             if s != f and s != 1:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({f}) must match the existing size ({s}) "
                     f"at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
                     f"Tensor sizes: {list(shape)}")
+        for i in range(lead):
+            if sizes[i] == -1:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
         return _unary(R.ExpandBackward0, self, full)
 
     def expand_as(self, other):
@@ -1155,9 +1192,10 @@ class Tensor:
 
     @property
     def T(self):
-        if self.ndim < 2:
-            return self
-        return _unary(R.PermuteBackward0, self, tuple(reversed(range(self.ndim))))
+        n = self.ndim
+        if n != 2:
+            warnings.warn(T_0D_WARNING if n == 0 else T_WARNING, UserWarning, stacklevel=2)
+        return _unary(R.PermuteBackward0, self, tuple(reversed(range(n))))
 
     @property
     def mT(self):
