@@ -64,6 +64,9 @@ class Node:
     # int is the int, relu of a bool raises); for two inputs
     # ``int_rule(dtype, x, y) -> (x, y)`` on the promoted values (hypot raises).
     int_rule = None
+    # Optional forward on Python floats for float64 scalars (``float.__mul__``...):
+    # exact IEEE arithmetic like numpy's, without numpy's per-call warning checks.
+    pyfwd = None
 
     def __init__(self, args, datas, ans, next_functions):
         self.args = args

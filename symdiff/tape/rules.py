@@ -864,3 +864,10 @@ for _cls, _fn in ((ErfBackward0, _erf), (ErfcBackward0, _erfc), (LgammaBackward0
                   (GammaBackward0, _gamma)):
     _cls.fwd = staticmethod(_keep_float(_fn))
 DigammaBackward0.fwd = staticmethod(_keep_float(lambda x: _psi(0, x)))
+
+
+# Two-input arithmetic on float64 scalars runs on Python floats (see Node.pyfwd).
+AddBackward0.pyfwd = staticmethod(float.__add__)
+SubBackward0.pyfwd = staticmethod(float.__sub__)
+MulBackward0.pyfwd = staticmethod(float.__mul__)
+DivBackward0.pyfwd = staticmethod(float.__truediv__)

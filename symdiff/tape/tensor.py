@@ -166,6 +166,7 @@ def _binary_op(cls):
     """The function applying two-input primitive ``cls`` (add, mul, ...); either
     input may be a constant.  Made once per primitive (see ``_unary_op``)."""
     fwd = cls.fwd
+    pyfwd = cls.pyfwd
 
     def op(x, y):
         if isinstance(x, Tensor):
@@ -189,15 +190,26 @@ def _binary_op(cls):
             yr = False
             yvc = None
         tx = type(xv)
-        ty = type(yv)
-        if not ((tx is _float64 and (ty is _float64 or ty is float or ty is int))
-                or (ty is _float64 and (tx is float or tx is int))):
-            xv, yv = _promote(cls, x, y, xv, yv)
-        try:
-            with _quiet():
-                out = fwd(xv, yv)
-        except (ValueError, TypeError) as exc:
-            raise _binary_error(exc, xv, yv) from None
+        out = None
+        if tx is _float64 and pyfwd is not None:
+            ty = type(yv)
+            if ty is _float64 or ty is float or ty is int:
+                # Python's float arithmetic on the scalars (np.float64 is a float):
+                # no numpy warnings to silence, and faster.
+                try:
+                    out = _float64(pyfwd(xv, yv))
+                except ZeroDivisionError:
+                    pass
+        if out is None:
+            ty = type(yv)
+            if not ((tx is _float64 and (ty is _float64 or ty is float or ty is int))
+                    or (ty is _float64 and (tx is float or tx is int))):
+                xv, yv = _promote(cls, x, y, xv, yv)
+            try:
+                with _quiet():
+                    out = fwd(xv, yv)
+            except (ValueError, TypeError) as exc:
+                raise _binary_error(exc, xv, yv) from None
         t = _new(Tensor)
         t._value = out
         t._grad = t._acc = t._hooks = t._vc = None
