@@ -25,10 +25,11 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import codegen, limits, naming, runtime
+from . import codegen, export, frontend, limits, naming, runtime
 from .calculus import Calculus
-from .codegen import SCALAR, Layout
+from .layout import SCALAR, Layout
 from .graph import Traced
+from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
@@ -177,6 +178,10 @@ class SymbolicFunction:
             return limits.too_large_to_print(self.expr)
         return limits.too_large_to_print(self._outputs, self.graph.defs)
 
+    def compiled(self) -> codegen.Compiled:
+        """The generated function with its source and file name (compiled on first use)."""
+        return self._compile()
+
     def _code_name(self) -> str:
         return naming.sanitize(self.name.replace(" ", "_"))
 
@@ -186,19 +191,38 @@ class SymbolicFunction:
         return self._compile().source
 
     def __call__(self, *args, **kwargs):
+        """Evaluate: the compiled numeric function at these arguments.
+
+        Arguments are given as to the Python function (by position or name; defaults
+        fill the rest). Scalar parameters take numbers or numpy arrays, which broadcast
+        together: an array argument evaluates at every element. A parameter declared
+        with ``shapes={"x": (3,)}`` takes an array of that shape, with any extra trailing
+        axes as batch axes. Returns a float for a scalar function, a tuple for a tuple
+        result (``F.grad``), and an ndarray of core shape plus the broadcast shape for an
+        array result (``F.hessian``). Errors name the argument at fault.
+
+        >>> import symdiff as sd
+        >>> F = sd.symbolic("x**2*y")
+        >>> float(F(3.0, 2.0)), F([1.0, 2.0], 2.0).tolist()
+        (18.0, [2.0, 8.0])
+        """
         fn = self._fn
-        if fn is None:
-            fn = self._fn = self._compile().fn
-        if kwargs or len(args) != self._nparams:
-            args = self._bind(args, kwargs)
+        bound = False
         try:
+            if fn is None:
+                fn = self._fn = self._compile().fn
+            if kwargs or len(args) != self._nparams:
+                args = self._bind(args, kwargs)
+            bound = True
             return fn(*args)
         except Exception as exc:        # costs nothing unless raised
-            err = self._argument_error(exc, args)
-            if err is None:
+            if debugging():
                 raise
+            err = self._argument_error(exc, args) if bound else None
+            if err is None:
+                raise trim(exc)
             # one error, traceback still through the generated code (F.source's lines)
-            raise err.with_traceback(exc.__traceback__) from None
+            raise trim(err.with_traceback(exc.__traceback__)) from None
 
     def _bind(self, args, kwargs) -> tuple:
         """The arguments in parameter order, defaults filled in; a ``TypeError`` that
@@ -219,8 +243,18 @@ class SymbolicFunction:
         missing = [p for p in params if p not in values and p not in defaults]
         if missing:
             raise TypeError(f"{here} missing required argument{'s' * (len(missing) > 1)} "
-                            f"{', '.join(map(repr, missing))}")
+                            f"{', '.join(map(repr, missing))}" + self._names_hint(args))
         return tuple(values[p] if p in values else defaults[p] for p in params)
+
+    def _names_hint(self, args) -> str:
+        """For ``F.grad("x")`` (the JAX/torch habit of naming what to differentiate by):
+        say that calls take values and how to pick the variable."""
+        names = [a for a in args if isinstance(a, str) and a in self.params]
+        if not names:
+            return ""
+        n = names[0]
+        return (f"; {self.__name__} takes values, not names: to differentiate by {n} use "
+                f"sd.grad(F, wrt={n!r}) or F.diff({n!r}), then call it with numbers")
 
     def _argument_error(self, exc, args):
         """The error to raise instead of ``exc`` when an argument is to blame (named,
@@ -235,7 +269,7 @@ class SymbolicFunction:
             bad = runtime.non_numeric(a)
             if bad is not None:
                 return TypeError(f"{self.__name__}(): argument {p!r} must be a real number or "
-                                 f"array of real numbers, got {bad}")
+                                 f"array of real numbers, got {bad}" + self._names_hint(args))
         if isinstance(exc, ValueError):
             batch = {p: np.shape(a)[len(shapes.get(p) or ()):] for p, a in zip(self.params, args)}
             try:
@@ -271,9 +305,37 @@ class SymbolicFunction:
                         lambda: f"the derivative {key} of {self.name}", build)
         return child
 
-    def _derived(self, outputs, layout, name, wrt, recipe=None) -> "SymbolicFunction":
+    def derived(self, outputs, layout: Layout, name: str, wrt: tuple = (),
+                recipe=None) -> "SymbolicFunction":
+        """A function of the same parameters computing ``outputs`` (expressions over
+        this graph's intermediates), returned as ``layout``: how derivatives, and
+        ``sd.check``'s switching functions, are made. It shares this function's
+        graph, derivative cache and backend.
+
+        >>> import symdiff as sd
+        >>> from symdiff.layout import SCALAR
+        >>> F = sd.symbolic("x**2*y")
+        >>> F.derived([F.outputs[0] + 1], SCALAR, "f_plus_1")(3.0, 2.0)
+        np.float64(19.0)
+        """
         return SymbolicFunction(self._traced, outputs, layout, name, wrt=wrt, fn=self.fn,
                                 backend=self.backend, calculus=self._calculus, recipe=recipe)
+
+    def with_backend(self, backend: str) -> "SymbolicFunction":
+        """This function compiled for ``backend`` (``"numpy"``, ``"numba"``, ...): the
+        same graph and derivatives, another code generator. ``sd.export`` writes the
+        numpy one of any function.
+
+        >>> import symdiff as sd
+        >>> F = sd.symbolic("x**2*y")
+        >>> F.with_backend("numpy") is F
+        True
+        """
+        if backend == self.backend:
+            return self
+        return SymbolicFunction(self._traced, self._outputs, self._layout, self.name,
+                                wrt=self.wrt, fn=self.fn, backend=backend,
+                                calculus=self._calculus)
 
     # -- vectorised loops -----------------------------------------------------------
     def _vectorised(self) -> bool:
@@ -295,10 +357,9 @@ class SymbolicFunction:
                 twin = self._twin_cache
                 if twin is None:
                     if self._recipe is None:
-                        from . import api, frontend
                         traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
                                                 vectorize=False)
-                        twin = api._from_traced(traced, self.fn, self.backend)
+                        twin = from_traced(traced, self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)
@@ -314,15 +375,16 @@ class SymbolicFunction:
             name = naming.display_derivative(self._traced.name, wrt)
             if len(syms) == 1 and var in self._traced.symbols and not self._traced.shapes.get(var):
                 outs = self._calculus.forward(list(self._outputs), syms[0])
-                return self._derived(outs, self._layout, name, wrt)
+                return self.derived(outs, self._layout, name, wrt)
             # derivative with respect to a shaped parameter: one entry per element
             cols = [self._calculus.forward(list(self._outputs), s) for s in syms]
             shape = self._traced.shapes.get(var, ()) if var in self._traced.symbols else ()
             outs = [cols[j][i] for i in range(len(self._outputs)) for j in range(len(syms))]
             core = _core_shape(self._layout) + tuple(shape)
-            return self._derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
+            return self.derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
         return self._child(("diff", var), build)
 
+    @api_boundary
     def diff(self, *wrt: str, order: int = 1) -> "SymbolicFunction":
         """Partial derivative: ``F.diff("x")``, ``F.diff("x", order=3)``, ``F.diff("x", "y")``.
 
@@ -357,6 +419,7 @@ class SymbolicFunction:
             self._param_symbols(n)          # raises on unknown names
         return names
 
+    @api_boundary
     def gradient(self, wrt=None) -> "SymbolicFunction":
         """Gradient as a function returning one entry per parameter (reverse mode)."""
         self._scalar_only("grad")
@@ -382,11 +445,12 @@ class SymbolicFunction:
                 else:
                     items.append(Layout("array", shape=shape) if shape else SCALAR)
                     outs += part
-            return self._derived(outs, Layout("tuple", items=tuple(items)),
+            return self.derived(outs, Layout("tuple", items=tuple(items)),
                                  f"grad {self.name}", self.wrt,
                                  recipe=(self, "gradient", (names,)))
         return self._child(("grad", names), build)
 
+    @api_boundary
     def hessian_of(self, wrt=None) -> "SymbolicFunction":
         """Hessian: forward mode over the reverse-mode gradient."""
         self._scalar_only("hessian")
@@ -400,10 +464,11 @@ class SymbolicFunction:
             rows = [self._calculus.forward(grad, s) for s in syms]   # rows[j][i] = d g_i / d x_j
             n = len(syms)
             flat = [rows[j][i] for i in range(n) for j in range(n)]
-            return self._derived(flat, Layout("array", shape=(n, n)),
+            return self.derived(flat, Layout("array", shape=(n, n)),
                                  f"hessian {self.name}", self.wrt)
         return self._child(("hessian", names), build)
 
+    @api_boundary
     def jacobian_of(self, wrt=None) -> "SymbolicFunction":
         """Jacobian ``(m, n)``: reverse per output when m < n, else forward per input."""
         names = self._wrt_names(wrt)
@@ -420,15 +485,49 @@ class SymbolicFunction:
                 cols = [self._calculus.forward(outs, s) for s in syms]
                 rows = [[cols[j][i] for j in range(n)] for i in range(m)]
             flat = [rows[i][j] for i in range(m) for j in range(n)]
-            return self._derived(flat, Layout("array", shape=(m, n)),
+            return self.derived(flat, Layout("array", shape=(m, n)),
                                  f"jacobian {self.name}", self.wrt)
         return self._child(("jacobian", names), build)
+
+    # -- bare results (API 5.1: one name in, no tuple out, as JAX's argnums=int) ------
+    def _entry(self) -> "SymbolicFunction":
+        """This one-entry tuple result returned as its entry: ``sd.grad(F, wrt="x")``.
+
+        Same outputs, same graph, only the layout differs, so the derivative is built
+        once whether asked for bare or as a 1-tuple. A result that is not a one-entry
+        tuple (an array-level gradient that is already bare) is returned unchanged.
+        """
+        lay = self._layout
+        if lay.kind != "tuple" or len(lay.items) != 1:
+            return self
+        return self._child(("entry",), lambda: self.derived(
+            self._outputs, lay.items[0], self.name, self.wrt, recipe=(self, "_entry", ())))
+
+    def _shaped(self, core: tuple) -> "SymbolicFunction":
+        """This array result with core shape ``core`` (same elements, row-major):
+        the ``(n, n)`` Hessian of a parameter of shape ``s`` as ``s + s``, and as a plain
+        number for a scalar parameter. Unchanged when it has that shape already or is
+        not a flat array of that size."""
+        lay = self._layout
+        size = int(np.prod(core, dtype=int))
+        if lay.kind != "array" or tuple(lay.shape) == tuple(core) or lay.size != size:
+            return self
+        layout = Layout("array", shape=tuple(core)) if core else SCALAR
+        return self._child(("shaped", tuple(core)), lambda: self.derived(
+            self._outputs, layout, self.name, self.wrt, recipe=(self, "_shaped", (core,))))
+
+    def _param_shape(self, name: str) -> tuple:
+        """The core shape of parameter (or element) ``name``: ``()`` for a scalar."""
+        self._param_symbols(name)            # unknown names: ValueError listing the parameters
+        shape = self._traced.shapes.get(name) if name in self._traced.symbols else None
+        return tuple(shape) if shape else ()
 
     grad = property(lambda self: self.gradient(), doc="``F.grad(*args)``: tuple of partials.")
     hessian = property(lambda self: self.hessian_of(), doc="``F.hessian(*args)``: (n, n) array.")
     jacobian = property(lambda self: self.jacobian_of(), doc="``F.jacobian(*args)``: (m, n) array.")
 
     # -- printing -------------------------------------------------------------------
+    @api_boundary
     @limits.deep(lambda self: f"the LaTeX of {self.name}")
     def latex(self) -> str:
         limits.printable(self._too_large_to_print(), f"the LaTeX of {self.name}")
@@ -485,8 +584,25 @@ class SymbolicFunction:
         >>> float(mod[mod["__all__"][0]](3.0, 2.0)[1])
         9.0
         """
-        from .export import export
-        return export([self], path)
+        return export.write([self], path)
+
+
+@limits.deep(lambda traced, *rest: f"building the graph of {traced.name}")
+def from_traced(traced: Traced, fn, backend: str) -> SymbolicFunction:
+    """The SymbolicFunction of what the front end read: its outputs named in the
+    graph and returned as a scalar, a tuple or an array."""
+    out = traced.outputs
+    if not traced.vector:
+        layout = SCALAR
+    elif traced.vector == "array" or out.ndim != 1:
+        layout = Layout("array", shape=out.shape)
+    else:
+        layout = Layout("tuple", items=(SCALAR,) * out.size)
+    # The returned expressions become named intermediates too, so that they are
+    # split into primitives like every assignment (a long return expression
+    # would otherwise be differentiated as one growing tree).
+    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
+    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
 
 
 def _core_shape(layout: Layout) -> tuple:

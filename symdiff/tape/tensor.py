@@ -456,11 +456,6 @@ def _check_inplace_result(v, rv):
                            f"output type {torch_name(v.dtype)}")
 
 
-def _check_device(device):
-    if str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"the tape runs on the CPU only; got device {device!r}")
-
-
 def _value_of(x):
     return x._value if isinstance(x, Tensor) else x
 
@@ -843,26 +838,38 @@ class Tensor:
     def numel(self):
         return int(np.size(self._value))
 
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, **kwargs):
-        """``t.to(dtype)``, ``t.to("cpu")``, ``t.to(other)``: the tape has one device, the CPU."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **kwargs):
+        """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(device, dtype)``, ``x.to(other)``:
+        self when nothing changes (torch), a converted copy otherwise."""
+        from .device import check_device
+        check_device(device)
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
-                _check_device(a)
-            elif a is not None:
+            elif isinstance(a, str) or type(a).__name__ == "device" or (
+                    isinstance(a, int) and not isinstance(a, bool)):
+                check_device(a)
+            else:
                 dtype = a
-        if device is not None:
-            _check_device(device)
         out = self if dtype is None else self.type(dtype)
         return out.clone() if copy and out is self else out
+
+    @property
+    def device(self):
+        """Always the CPU: the tape computes with numpy."""
+        from .device import CPU
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
 
     def cpu(self):
         return self
 
-    @property
-    def device(self):
-        return "cpu"
+    def cuda(self, device=None, non_blocking=False):
+        from .device import check_device
+        check_device("cuda" if device is None else device)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -1301,7 +1308,7 @@ class Tensor:
 graph._Tensor = Tensor
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False):
     """Make a leaf tensor (a copy of ``data``); Python floats become float64.
 
     >>> from symdiff import tape
@@ -1312,6 +1319,9 @@ def tensor(data, requires_grad=False, dtype=None):
     """
     if isinstance(data, Tensor):
         warnings.warn(TENSOR_COPY_WARNING, UserWarning, stacklevel=2)
+    if device is not None:
+        from .device import check_device
+        check_device(device)
     value = _to_array(data, dtype=None if dtype is None else np.dtype(dtype))
     if requires_grad:
         _check_float(value.dtype)
