@@ -250,6 +250,17 @@ KNOWN = [
      "torch skips 1-D empty tensors in cat before checking dim (a legacy rule)"),
     (r"^(matmul|@) float64\(1, 2, 3\) float64\(2, 3, 4\)$", "out.grad_fn",
      "torch names a batched product whose batch broadcasts from 1 CloneBackward0"),
+    (r"^unique\(\) ", "out",
+     "torch.unique of a tensor that requires grad records Unique2Backward0 (whose backward "
+     "raises) and keeps every nan apart; the tape returns a tensor without history"),
+    (r"^remainder\(x, x\.flip\(-1\)\) float64/nan/", "grads2",
+     "second derivative of remainder at nan entries: torch 0, the tape nan"),
+    (r"^(sub|x-y|y-x) .*(bool|True)", "error",
+     "a bool tensor minus a number (or the reverse): torch raises; the tape computes it as "
+     "Python does, because sd.check runs Python code on the tape, where `x - (x < y)` is "
+     "arithmetic on a number (two bool tensors still raise torch's error)"),
+    (r"^\(x\*1\)\.sub_\(x, alpha=2\) bool", "error",
+     "the same rule for sub_ with a bool operand"),
     (r"^T float64/regular/(empty|1d|0d)$", "warnings",
      "torch warns about x.T once per process (TORCH_WARN_ONCE); the tape every time"),
 ]
@@ -659,3 +670,37 @@ def _shares(L, how="as_tensor"):
 @pytest.mark.parametrize("name", list(CREATION))
 def test_creation(name):
     check_all([(name, lambda L, fn=CREATION[name]: fn(L), [])])
+
+
+# ---------------------------------------------------------------- selections, triangles, remainders
+MORE = {
+    "sort()": lambda L, x: x.sort(), "sort(0, descending)": lambda L, x: x.sort(0, descending=True),
+    "argsort(-1)": lambda L, x: x.argsort(-1), "topk(2)": lambda L, x: x.topk(2),
+    "topk(1, 0, largest=False)": lambda L, x: x.topk(1, 0, largest=False),
+    "median()": lambda L, x: x.median(), "median(1)": lambda L, x: x.median(1),
+    "median(0, keepdim)": lambda L, x: x.median(0, keepdim=True),
+    "masked_fill(x > 0, 0.5)": lambda L, x: x.masked_fill(x > 0, 0.5),
+    "masked_fill_(x > 0, -1)": lambda L, x: (x * 1).masked_fill_(x > 0, -1),
+    "index_select(-1, [0, 2])": lambda L, x: x.index_select(-1, L.tensor([0, 2])),
+    "select(0, 1)": lambda L, x: x.select(0, 1), "nonzero()": lambda L, x: x.nonzero(),
+    "tril()": lambda L, x: x.tril(), "triu(1)": lambda L, x: L.triu(x, 1),
+    "trace()": lambda L, x: x.trace(), "x % 0.75": lambda L, x: x % 0.75,
+    "x % -0.75": lambda L, x: x % -0.75, "remainder(x, x.flip(-1))": lambda L, x: L.remainder(x, x.flip(-1)),
+    "fmod(x, 0.75)": lambda L, x: L.fmod(x, 0.75), "frac()": lambda L, x: x.frac(),
+    "roll(1, -1)": lambda L, x: x.roll(1, -1), "roll(2)": lambda L, x: L.roll(x, 2),
+    "isnan()": lambda L, x: x.isnan(), "isfinite()": lambda L, x: L.isfinite(x),
+    "logical_not()": lambda L, x: x.logical_not(), "where(x > 0, 0)": lambda L, x: x.where(x > 0, L.zeros(1)),
+    "tape.where promotes": lambda L, x: L.where(x > 0, x, L.tensor(2, dtype=L.int64)),
+    "clamp_min(0)": lambda L, x: x.clamp_min(0), "clamp_max(0.5)": lambda L, x: x.clamp_max(0.5),
+    "new_ones(2)": lambda L, x: x.new_ones(2), "new_zeros((1, 2))": lambda L, x: x.new_zeros((1, 2)),
+    "new_tensor([1, 2])": lambda L, x: x.new_tensor([1, 2]), "type_as(int)": lambda L, x: x.type_as(L.tensor([1])),
+    "full_like(x, 7)": lambda L, x: L.full_like(x, 7), "clone(x)": lambda L, x: L.clone(x),
+    "unique()": lambda L, x: L.unique(x), "nelement()": lambda L, x: x.nelement(),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE))
+def test_more_functions(name):
+    cases = [(f"{name} {label}", MORE[name], [x])
+             for label, x in inputs(ALL_DTYPES, ("regular", "ties", "nan"), other_shapes=("2d",))]
+    check_all(cases)

@@ -231,9 +231,14 @@ def clip(a, a_min=None, a_max=None, **kwargs):
 
 
 def where(condition, input, other):
-    """``tape.where(c, x, y)``: x where c, else y; gradients flow to the chosen side."""
+    """``tape.where(c, x, y)``: x where c, else y; gradients flow to the chosen side;
+    the result has torch's promoted dtype of x and y."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = _t(input)
+    dt = _result_type((_value_of(input), isinstance(input, Tensor)),
+                      (_value_of(other), isinstance(other, Tensor)))
+    input, other = (a.to(dt) if isinstance(a, Tensor) and a.dtype != dt else a
+                    for a in (input, other))
     return _apply(R.WhereBackward0, (input, other, np.asarray(_value_of(condition))), 2)
 
 
@@ -1079,6 +1084,8 @@ FUNCTIONS = {
     np.cumsum: lambda a, axis=None, dtype=None, out=None: cumsum(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
     np.flip: lambda m, axis=None: flip(m, tuple(range(_t(m).ndim)) if axis is None else axis),
     np.tile: lambda A, reps: tile(A, (reps,) if isinstance(reps, int) else reps),
+    np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
+    np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
     np.round: round, np.around: round, np.moveaxis: moveaxis, np.linalg.norm: _np_norm,
     np.zeros_like: _np_zeros_like, np.ones_like: _np_ones_like, np.full_like: _np_full_like,
     np.shape: lambda a: np.shape(_value_of(a)), np.ndim: lambda a: np.ndim(_value_of(a)),
@@ -1124,3 +1131,272 @@ INPLACE_METHODS = frozenset((
     "clip", "neg", "negative", "atan2", "hypot", "maximum", "minimum", "fmax", "fmin",
     "cumsum", "cumprod", "polygamma", "multiply", "divide", "subtract", "true_divide",
 ))
+
+
+# ---------------------------------------------------------------- more of torch's functions
+def _no_grad_fn(name, npfn, doc):
+    def fn(*args):
+        return _make(np.asarray(npfn(*[np.asarray(_value_of(a)) for a in args])))
+    fn.__name__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+isnan = _no_grad_fn("isnan", np.isnan, "Where the entries are nan: a bool tensor.")
+isinf = _no_grad_fn("isinf", np.isinf, "Where the entries are +-inf: a bool tensor.")
+isfinite = _no_grad_fn("isfinite", np.isfinite, "Where the entries are finite: a bool tensor.")
+logical_not = _no_grad_fn("logical_not", np.logical_not, "Elementwise not: a bool tensor.")
+logical_and = _no_grad_fn("logical_and", np.logical_and, "Elementwise and: a bool tensor.")
+logical_or = _no_grad_fn("logical_or", np.logical_or, "Elementwise or: a bool tensor.")
+logical_xor = _no_grad_fn("logical_xor", np.logical_xor, "Elementwise xor: a bool tensor.")
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False, **kwargs):
+    """A tensor shaped like ``input`` filled with ``fill_value`` (input's dtype)."""
+    return tensor(np.full_like(np.asarray(_value_of(input)), fill_value, dtype=dtype),
+                  requires_grad=requires_grad)
+
+
+def clone(input, memory_format=None):
+    return _t(input).clone()
+
+
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is True, ``input`` elsewhere (``MaskedFillBackward0``)."""
+    x = _t(input)
+    m = np.asarray(_value_of(mask))
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{torch_name(m.dtype).lower().replace('double', 'double')}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        v = value if value.dtype == x.dtype else value.to(x.dtype)
+    else:
+        v = np.asarray(value).astype(x.dtype)
+    return _apply(R.MaskedFillBackward0, (v, x, m), 2)
+
+
+def index_select(input, dim, index):
+    """Entries ``index`` (a 1-D int tensor) along ``dim`` (``IndexSelectBackward0``)."""
+    x = _t(input)
+    idx = np.asarray(_value_of(index))
+    d = wrap_dim(dim, x.ndim)
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if x.ndim and x.shape[d] == 0 and idx.size:
+        if x.ndim == 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    if x.ndim == 0 and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{idx.size} value(s)")
+    return _unary(R.IndexSelectBackward0, x, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def select(input, dim, index):
+    """The slice ``index`` of ``dim`` (a view, ``SelectBackward0``)."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, x.ndim)
+    if not -x.shape[d] <= index < x.shape[d]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(x.shape)} at dimension {d}")
+    return x[(slice(None),) * d + (index,)]
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero entries: an (n, ndim) int64 tensor, or one per dim."""
+    v = np.asarray(_value_of(input))
+    if as_tuple:
+        return tuple(_make(i.astype(np.int64)) for i in np.nonzero(v if v.ndim else v.reshape(1)))
+    return _make(np.argwhere(v).astype(np.int64))
+
+
+class _sorts:
+    sort = _return_type("sort")
+    topk = _return_type("topk")
+    median = _return_type("median")
+    kthvalue = _return_type("kthvalue")
+
+
+return_types.sort = _sorts.sort
+return_types.topk = _sorts.topk
+return_types.median = _sorts.median
+return_types.kthvalue = _sorts.kthvalue
+
+
+def _order(v, d, descending):
+    """Stable sort order along ``d``, nan last (first when descending), as torch."""
+    if descending:
+        key = v.astype(np.float64) if v.dtype.kind in "biuf" else v
+        key = np.where(np.isnan(key), -np.inf, -key) if key.dtype.kind == "f" else -key
+        return np.argsort(key, axis=d, kind="stable")
+    return np.argsort(v, axis=d, kind="stable")
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values along ``dim`` and where they came from (``SortBackward0``)."""
+    x = _t(input)
+    d = wrap_dim(dim, x.ndim)
+    v = np.asarray(x._value)
+    if x.ndim == 0:
+        idx = np.zeros((), np.int64)
+        return return_types.sort(_unary(R.SortBackward0, x, idx, 0, True), _make(idx))
+    idx = _order(v, d, descending).astype(np.int64)
+    return return_types.sort(_unary(R.SortBackward0, x, idx, d, True), _make(idx))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) entries along ``dim`` and their indices."""
+    x = _t(input)
+    d = wrap_dim(dim, x.ndim)
+    if x.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    size = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    v = np.asarray(x._value)
+    if x.ndim == 0:
+        idx = np.zeros((k,) if False else (), np.int64)
+        return return_types.topk(_unary(R.TopkBackward0, x, idx, 0, True), _make(idx))
+    idx = np.take(_order(v, d, largest), np.arange(k), axis=d).astype(np.int64)
+    return return_types.topk(_unary(R.TopkBackward0, x, idx, d, True), _make(idx))
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (of all entries, or along ``dim`` with its index), as torch."""
+    x = _t(input)
+    v = np.asarray(x._value)
+    if v.dtype.kind == "b":
+        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'' if dim is None
+                                  else '"median_out" not implemented for \'Bool\'')
+    if dim is None:   # ties (and nans) share the gradient, as torch
+        return _unary(R.MedianBackward0, x)
+    d = wrap_dim(_int_dim(dim, "median"), x.ndim)
+    if x.ndim == 0:
+        idx = np.zeros((), np.int64)
+        return return_types.median(_unary(R.MedianBackward1, x, idx, 0, True), _make(idx))
+    _nonempty(x, "median", dim, wrapped=True)
+    order = _order(v, d, False)
+    n = v.shape[d]
+    pick = np.take(order, [(n - 1) // 2], axis=d)
+    if v.dtype.kind == "f":   # a slice with a nan has median nan (its first nan)
+        nan_first = np.argmax(np.isnan(v), axis=d)
+        has_nan = np.isnan(v).any(axis=d)
+        pick = np.where(np.expand_dims(has_nan, d), np.expand_dims(nan_first, d), pick)
+    idx = pick.astype(np.int64)
+    values = _unary(R.MedianBackward1, x, idx, d, bool(keepdim))
+    return return_types.median(values, _make(idx if keepdim else np.squeeze(idx, d)))
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (``TrilBackward0``)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return _unary(R.TrilBackward0, x, diagonal)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle (``TriuBackward0``)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return _unary(R.TriuBackward0, x, diagonal)
+
+
+def trace(input):
+    """Sum of the diagonal of a matrix (``TraceBackward0``)."""
+    x = _t(input)
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.kind == "b":
+        raise NotImplementedError('"trace" not implemented for \'Bool\'')
+    return _unary(R.TraceBackward0, x)
+
+
+def remainder(input, other):
+    """Python's ``%`` (the sign of the divisor), ``RemainderBackward0``."""
+    if not isinstance(input, Tensor):
+        input = _t(input)
+    return _binary(R.RemainderBackward1 if isinstance(other, Tensor) else R.RemainderBackward0,
+                   input, other)
+
+
+def fmod(input, other):
+    """C's fmod (the sign of the dividend), ``FmodBackward0``."""
+    return _binary(R.FmodBackward1 if isinstance(other, Tensor) else R.FmodBackward0,
+                   _t(input), other)
+
+
+def frac(input):
+    return _unary(R.FracBackward0, _t(input))
+
+
+def roll(input, shifts, dims=None):
+    """Shift entries cyclically along ``dims`` (flattened without dims)."""
+    x = _t(input)
+    if dims is None:   # the flattened tensor rolls, the shape stays
+        shift = shifts if isinstance(shifts, int) else int(tuple(shifts)[0])
+        return _unary(R.RollBackward0, x, shift, None)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    return _unary(R.RollBackward0, x, shifts, tuple(wrap_dim(d, x.ndim) for d in dims))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), optionally with inverse indices and counts."""
+    v = np.asarray(_value_of(input))
+    out = np.unique(v, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return _make(out)
+    vals, *rest = out
+    rest = [_make(np.asarray(r, dtype=np.int64).reshape(v.shape) if i == 0 and return_inverse
+                  else np.asarray(r, dtype=np.int64)) for i, r in enumerate(rest)]
+    return (_make(vals), *rest)
+
+
+def clamp_min(input, min):
+    """max(input, min) (``ClampMinBackward0``)."""
+    return _unary(R.ClampMinBackward0, _t(input), _value_of(min), None)
+
+
+def clamp_max(input, max):
+    """min(input, max) (``ClampMaxBackward0``)."""
+    return _unary(R.ClampMaxBackward0, _t(input), None, _value_of(max))
+
+
+def type_as(input, other):
+    return _t(input).to(_t(other).dtype)
+
+
+__all__ += ["isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
+            "logical_xor", "full_like", "clone", "masked_fill", "index_select", "select",
+            "nonzero", "sort", "argsort", "topk", "median", "tril", "triu", "trace",
+            "remainder", "fmod", "frac", "roll", "unique", "clamp_min", "clamp_max"]
+METHODS.update({
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "logical_not": logical_not,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "masked_fill": masked_fill, "index_select": index_select, "select": select,
+    "nonzero": nonzero, "sort": sort, "argsort": argsort, "topk": topk, "median": median,
+    "tril": tril, "triu": triu, "trace": trace, "remainder": remainder, "fmod": fmod,
+    "frac": frac, "roll": roll, "unique": unique, "clamp_min": clamp_min,
+    "clamp_max": clamp_max, "type_as": type_as,
+    "where": lambda self, condition, other: where(condition, self, other),
+})
+INPLACE_METHODS = INPLACE_METHODS | {"masked_fill", "clamp_min", "clamp_max", "frac", "remainder",
+                                     "fmod", "tril", "triu"}

@@ -871,3 +871,87 @@ AddBackward0.pyfwd = staticmethod(float.__add__)
 SubBackward0.pyfwd = staticmethod(float.__sub__)
 MulBackward0.pyfwd = staticmethod(float.__mul__)
 DivBackward0.pyfwd = staticmethod(float.__truediv__)
+
+
+# ---------------------------------------------------------------- more of torch's primitives
+def _negated(shifts):
+    return -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
+
+
+def _lower_median(x):
+    """torch's median of all entries: the lower of the two middle values; nan if any."""
+    flat = np.reshape(x, -1)
+    if flat.size == 0:
+        return np.array(np.nan, dtype=np.result_type(x))
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        return flat.dtype.type(np.nan)
+    return np.sort(flat)[(flat.size - 1) // 2]
+
+
+def _not_for_ints(kernel, kinds="biu"):
+    def rule(fwd, x, *params):
+        from .dtypes import torch_name
+        dt = np.result_type(x)
+        if dt.kind in kinds:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(dt)}\'')
+        return fwd(x, *params)
+    return rule
+
+
+def _binary_not_for_bool(kernel):
+    """remainder/fmod of bools is not implemented; of integers by 0 raises (torch)."""
+    def rule(dt, x, y):
+        if dt.kind == "b":
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+        if np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        return x, y
+    return rule
+
+
+def _remainder_grad_y(g, a, x, y):
+    return -g * np.floor(x / y)
+
+
+def _fmod_grad_y(g, a, x, y):
+    return -g * np.trunc(x / y)
+
+
+def _tri_grad(fn):
+    return lambda g, a, x, k: fn(g, k)
+
+
+def _tril(x, k):
+    return np.tril(x, k)
+
+
+def _triu(x, k):
+    return np.triu(x, k)
+
+
+def _trace_grad(g, a, x):
+    return g * np.eye(np.shape(x)[0], np.shape(x)[1])
+
+
+RemainderBackward0 = primitive("RemainderBackward0", np.remainder, lambda g, a, x, y: g, _remainder_grad_y)
+FmodBackward0 = primitive("FmodBackward0", np.fmod, lambda g, a, x, y: g, _fmod_grad_y)
+FracBackward0 = primitive("FracBackward0", lambda x: x - np.trunc(x), lambda g, a, x: g, saves=False)
+TrilBackward0 = primitive("TrilBackward0", _tril, _tri_grad(_tril), saves=False)
+TriuBackward0 = primitive("TriuBackward0", _triu, _tri_grad(_triu), saves=False)
+TraceBackward0 = primitive("TraceBackward0", lambda x: np.trace(x), _trace_grad)
+RollBackward0 = primitive("RollBackward0", lambda x, shifts, axes: np.roll(x, shifts, axes),
+                          lambda g, a, x, shifts, axes: np.roll(g, _negated(shifts), axes), saves=False)
+MaskedFillBackward0 = _renamed(WhereBackward0, "MaskedFillBackward0")
+IndexSelectBackward0 = _renamed(IndexBackward0, "IndexSelectBackward0")
+SortBackward0 = _renamed(GatherBackward0, "SortBackward0")
+TopkBackward0 = _renamed(GatherBackward0, "TopkBackward0")
+MedianBackward0 = primitive("MedianBackward0", lambda x: _lower_median(x), lambda g, a, x: _evenly(g, a, x))
+MedianBackward1 = _renamed(GatherBackward0, "MedianBackward1")
+
+ClampMinBackward0 = _renamed(ClampBackward1, "ClampMinBackward0")
+ClampMaxBackward0 = _renamed(ClampBackward1, "ClampMaxBackward0")
+FracBackward0.int_rule = staticmethod(_not_for_ints("frac_cpu"))
+RemainderBackward0.int_rule = staticmethod(_binary_not_for_bool("remainder_cpu"))
+FmodBackward0.int_rule = staticmethod(_binary_not_for_bool("fmod_cpu"))
+RemainderBackward1 = _renamed(RemainderBackward0, "RemainderBackward1")
+FmodBackward1 = _renamed(FmodBackward0, "FmodBackward1")

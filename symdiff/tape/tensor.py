@@ -275,10 +275,9 @@ def _check_bool_sub(xv, yv, xt, yt):
     if xb and yb:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    if xb or yb:
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+    # One bool operand: torch raises ("with a bool tensor is not supported"), but
+    # sd.check runs Python code on the tape, where `x - (x < y)` is arithmetic on
+    # a number: the tape computes it (tests/test_tape_systematic.py KNOWN).
 
 
 def broadcast_message(a, b):
@@ -838,6 +837,30 @@ class Tensor:
     def numel(self):
         return int(np.size(self._value))
 
+    nelement = numel
+
+    def element_size(self):
+        return np.dtype(self.dtype).itemsize
+
+    # ``x.new_*``: a new tensor with x's dtype (torch's factory methods).
+    def new_tensor(self, data, dtype=None, requires_grad=False, **kwargs):
+        return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False, **kwargs):
+        value = np.full(_normalize_shape((size,)), fill_value,
+                        dtype=self.dtype if dtype is None else dtype)
+        return tensor(value, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False, **kwargs):
+        return self.new_full(_normalize_shape(size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False, **kwargs):
+        return self.new_full(_normalize_shape(size), 1, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False, **kwargs):
+        return self.new_full(_normalize_shape(size), 0, dtype, requires_grad)
+
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **kwargs):
         """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(device, dtype)``, ``x.to(other)``:
         self when nothing changes (torch), a converted copy otherwise."""
@@ -874,9 +897,13 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return f"torch.{torch_name(self.dtype)}Tensor"
-        if np.result_type(self._value) == np.dtype(dtype):
+        dtype = np.dtype(dtype)
+        if np.result_type(self._value) == dtype:
             return self
-        return _unary(R.ToCopyBackward0, self, np.dtype(dtype))
+        if dtype.kind not in "fc":   # an integer or bool copy has no gradient (torch)
+            with _quiet():
+                return _make(np.asarray(self._value, dtype=dtype))
+        return _unary(R.ToCopyBackward0, self, dtype)
 
     def float(self):
         return self.type(np.float32)
@@ -949,14 +976,12 @@ class Tensor:
         return _make(np.floor_divide(_value_of(other), self._value))
 
     def __mod__(self, other):
-        # torch's remainder: x - floor(x / y) * y, gradient 1 w.r.t. x and
-        # -floor(x / y) w.r.t. y (the quotient is a constant).
-        q = _make(np.floor_divide(self._value, _value_of(other)))
-        return self - q * other
+        # torch's remainder (Python's sign rule): gradient 1 w.r.t. x and
+        # -floor(x / y) w.r.t. y (RemainderBackward0).
+        return _binary(R.RemainderBackward0, self, other)
 
     def __rmod__(self, other):
-        q = _make(np.floor_divide(_value_of(other), self._value))
-        return other - q * self
+        return _binary(R.RemainderBackward0, other, self)
 
     # comparisons never record: they return bool tensors usable in ``if``.
     __lt__ = _compare_op(np.less)
