@@ -780,8 +780,9 @@ def bmm(input, mat2):
     return _binary(R.BmmBackward0, a, b)
 
 
-def dot(input, tensor):
-    """Inner product of two 1-D tensors (``DotBackward0``), as torch.dot."""
+def torch_dot(input, tensor):
+    """Inner product of two 1-D tensors (``DotBackward0``), as torch.dot: ``tape.dot``
+    and ``x.dot(y)``."""
     a, b = _t(input), _t(tensor)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -791,12 +792,16 @@ def dot(input, tensor):
     return matmul(a, b)
 
 
-def _np_dot(a, b, out=None):
-    """np.dot on tensors: products of scalars, vectors and matrices."""
+def dot(a, b, out=None):
+    """np.dot on tensors (the catalog's ``dot`` row): products of scalars, vectors
+    and matrices.  torch's stricter dot is ``torch_dot`` (``tape.dot``)."""
     a, b = _t(a), _t(b)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     return matmul(a, b)
+
+
+_np_dot = dot
 
 
 def inner(a, b):
@@ -1147,9 +1152,6 @@ def _merge(derived, own, what):
 
 
 _CATALOG_UFUNCS, _CATALOG_FUNCTIONS = _catalog_routes()
-# numpy's dot is wider than torch's (scalars, matrices): np.dot on tensors keeps
-# numpy's meaning, tape.dot is torch's (1-D only).
-_CATALOG_FUNCTIONS[np.dot] = _np_dot
 UFUNCS = _merge(_CATALOG_UFUNCS, UFUNCS, "tape.functions.UFUNCS")
 FUNCTIONS = _merge(_CATALOG_FUNCTIONS, FUNCTIONS, "tape.functions.FUNCTIONS")
 
@@ -1167,7 +1169,7 @@ METHODS = {
     "max": max, "min": min, "argmax": argmax, "argmin": argmin, "all": all, "any": any,
     "allclose": allclose, "isclose": isclose, "equal": equal, "logsumexp": logsumexp,
     "softmax": softmax, "log_softmax": log_softmax, "matmul": matmul, "mm": mm, "mv": mv,
-    "bmm": bmm, "dot": dot, "outer": outer, "inner": inner, "var": var, "std": std,
+    "bmm": bmm, "dot": torch_dot, "outer": outer, "inner": inner, "var": var, "std": std,
     "norm": norm, "neg": neg, "negative": neg, "add": add, "sub": sub, "subtract": sub,
     "mul": mul, "multiply": mul, "div": div, "divide": div, "true_divide": div, "hypot": hypot,
     "cumsum": cumsum, "cumprod": cumprod, "flip": flip, "gather": gather, "repeat": repeat,
