@@ -413,9 +413,12 @@ def function_source(fname, params, doc, body) -> str:
     return "\n".join([head, docstring] + ["    " + b for b in body]) + "\n"
 
 
+_LAZY_SPECIAL = runtime.LazySpecial()
+
+
 def numpy_namespace() -> dict:
     """Globals of generated numpy code: the runtime under the names codegen prints."""
-    return {"numpy": np, "math": math, "_special": runtime.special(),
+    return {"numpy": np, "math": math, "_special": _LAZY_SPECIAL,
             "_in": runtime.as_input, "_out": runtime.as_output,
             "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
             "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,

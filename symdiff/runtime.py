@@ -261,6 +261,21 @@ def cbrt(x):
 _special_module = None
 
 
+class LazySpecial:
+    """What generated code calls ``_special``: ``special()``'s functions, looked up on
+    first use. Importing scipy.special costs about 0.2 s, most of a fresh process's
+    first derivative, and most functions never call erf or gamma. Each function is
+    stored on the instance when first asked for, so later calls find it as a plain
+    attribute (``__getattr__`` runs only for names not found)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(special(), name)
+        setattr(self, name, value)
+        return value
+
+
 def special():
     """The runtime's special functions (erf, gamma, ...).
 
