@@ -23,6 +23,12 @@ import importlib
 from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
 from .version import __version__
 
+# The submodule symdiff.export (numpy only) is loaded first and its name removed, so
+# that ``sd.export`` is the function (loaded below on first use): importing the
+# submodule later would bind the name to the module.
+from . import export as _export_module  # noqa: E402,F401
+del export  # noqa: F821
+
 # public name -> the module that defines it
 _LAZY = {
     **dict.fromkeys(("symbolic", "grad", "derivative", "hessian", "jacobian", "export"), "api"),

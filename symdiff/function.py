@@ -25,7 +25,8 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import codegen, export, frontend, limits, naming, runtime
+from . import codegen, frontend, limits, naming, runtime
+from .export import write as write_module
 from .calculus import Calculus
 from .layout import SCALAR, Layout
 from .graph import Traced
@@ -584,7 +585,7 @@ class SymbolicFunction:
         >>> float(mod[mod["__all__"][0]](3.0, 2.0)[1])
         9.0
         """
-        return export.write([self], path)
+        return write_module([self], path)
 
 
 @limits.deep(lambda traced, *rest: f"building the graph of {traced.name}")
