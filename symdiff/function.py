@@ -34,6 +34,7 @@ from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
+_LATEX_LIMIT = 1200      # LaTeX characters rendered in a notebook (a few lines on screen)
 
 
 class SymbolicFunction:
@@ -551,13 +552,18 @@ class SymbolicFunction:
         return f"<symbolic {self._signature_text()} = {_abbreviate(self._flat_text())}>"
 
     def _repr_latex_(self) -> str | None:
-        if self._too_large_to_print() is not None:
+        """The notebook's rendering: LaTeX for an expression that fits on a few lines;
+        None for a longer one, so the notebook shows ``repr()``, abbreviated to one line
+        (``F.latex()`` still gives all of it)."""
+        if not self._small() or self._too_large_to_print() is not None:
             return None             # the notebook shows repr() instead
         lhs = _latex_lhs(self.name, self._traced.name, self.wrt)
         args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
         try:
             body = self.latex()
         except limits.ExpressionTooLargeError:
+            return None
+        if len(body) > _LATEX_LIMIT:
             return None
         return f"$\\displaystyle {lhs}({args}) = {body}$"
 
