@@ -19,15 +19,11 @@ the first symbolic name asked for (``sd.symbolic``, ...) loads the reader.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
 from .version import __version__
-
-# The submodule symdiff.export (numpy only) is loaded first and its name removed, so
-# that ``sd.export`` is the function (loaded below on first use): importing the
-# submodule later would bind the name to the module.
-from . import export as _export_module  # noqa: E402,F401
-del export  # noqa: F821
 
 # public name -> the module that defines it
 _LAZY = {
@@ -42,6 +38,22 @@ __all__ = [
     "SymdiffError", "SymdiffSyntaxError", "NotDifferentiableError", "__version__",
     "check", "CheckReport", "StaticFunction",
 ]
+
+
+class _Package(types.ModuleType):
+    """The package module. ``sd.check`` and ``sd.export`` are functions, while
+    ``symdiff.check`` and ``symdiff.export`` are also modules: importing one of those
+    modules binds its name on the package, which would hide the function. Those
+    bindings are skipped, so the names stay the functions (loaded on first use);
+    the modules are still ``sys.modules["symdiff.check"]``."""
+
+    def __setattr__(self, name, value):
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

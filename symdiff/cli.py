@@ -396,16 +396,18 @@ def _cmd_diff(args, out) -> int:
             raise CliError(f"unknown variable {w!r} in --wrt: {F.name} has parameters "
                            f"({', '.join(F.params)})")
     _check_order(args.order, times=len(wrt))
+    points = _points(F, args.at)            # a bad --at fails before anything is printed
     D = F.diff(*wrt, order=args.order)
     print(str(F), file=out)
     print(str(D), file=out)
-    _values(F, D, [D.name], _points(F, args.at), out)
+    _values(F, D, [D.name], points, out)
     _display(D, args, out)
     return 0
 
 
 def _cmd_grad(args, out) -> int:
     F = _load(args)
+    points = _points(F, args.at)
     G = F.grad
     print(str(F), file=out)
     print(f"{G.name}({', '.join(F.params)}):", file=out)
@@ -417,19 +419,20 @@ def _cmd_grad(args, out) -> int:
             print(f"  {name} = {e}", file=out)
     else:                       # array parameters: one entry per element
         print(f"  {expr}", file=out)
-    _values(F, G, names, _points(F, args.at), out, multi=True)
+    _values(F, G, names, points, out, multi=True)
     _display(G, args, out)
     return 0
 
 
 def _matrix_command(F, M, args, out) -> int:
     """The Hessian or Jacobian ``M`` of ``F``: its expression, then a matrix per point."""
+    points = _points(F, args.at)
     print(str(F), file=out)
     print(f"{M.name}({', '.join(F.params)}) =", file=out)
     E = M.expr
     for i in range(E.rows):
         print("  [" + ", ".join(str(E[i, j]) for j in range(E.cols)) + "]", file=out)
-    for xs in _points(F, args.at):
+    for xs in points:
         value = np.asarray(M(*xs), dtype=float)
         print(f"at {_point_text(F, xs)}:", file=out)
         for row in value:

@@ -32,6 +32,15 @@ def test_names_load_on_first_use():
     assert out.splitlines() == ["False", "12.0 True", "SymdiffError True symdiff.tape"]
 
 
+def test_function_names_stay_functions_after_their_modules_load():
+    # symdiff.check and symdiff.export are modules too: importing them must not hide
+    # the functions sd.check and sd.export
+    out = run("import symdiff.check, symdiff.export, symdiff as sd\n"
+              "print(callable(sd.check), callable(sd.export), type(sd.check).__name__)\n"
+              "print(sd.check(lambda x: x**2, 1.0).ok)")
+    assert out.splitlines() == ["True True function", "True"]
+
+
 def test_unknown_attribute_is_an_attribute_error():
     out = run("import symdiff as sd\ntry:\n    sd.simbolic\nexcept AttributeError as e:\n"
               "    print(e)")
