@@ -51,6 +51,7 @@ from .errors import SymdiffSyntaxError
 from .layout import SCALAR, Layout
 from .tracebacks import api_boundary
 from .function import SymbolicFunction
+from .static import StaticFunction
 
 __all__ = ["check", "CheckReport", "CheckRow"]
 
@@ -278,6 +279,8 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
             if not inferred:
                 raise
             F = symbolic(fn, shapes=inferred)
+    if isinstance(F, StaticFunction):      # the reading for the static values given
+        F, args, kwargs = F.split_call(args, kwargs)
     plain = F.fn
     name = naming.sanitize(F.name) if F.fn is None else getattr(plain, "__name__", F.name)
     if name == "<lambda>":
