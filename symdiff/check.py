@@ -48,6 +48,7 @@ import sympy
 
 from . import naming
 from .errors import SymdiffSyntaxError
+from .ops import catalog
 from .layout import SCALAR, Layout
 from .tracebacks import api_boundary
 from .function import SymbolicFunction
@@ -798,8 +799,16 @@ class _Switch:
         return bool(np.any(dist <= KINK_TOL * scale))
 
 
-_NONSMOOTH = (sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.Heaviside)
-_STEP = (sympy.floor, sympy.ceiling, sympy.frac)
+def _classes(kind, at):
+    return tuple(getattr(sympy, name) for name in catalog.sympy_classes(kind, at))
+
+
+# the catalog's non-smooth functions, by where they switch: where their argument is
+# zero (abs, sign, Heaviside), at ties of their arguments (max, min), at integers
+# (floor, ceiling, frac)
+_AT_ZERO = _classes(("kink", "step"), "zero")
+_AT_TIES = _classes(("kink", "step"), "ties")
+_STEP = _classes(("kink", "step"), "integers")
 
 
 def _switching_exprs(expr):
@@ -812,9 +821,9 @@ def _switching_exprs(expr):
                     rels = [cond] if isinstance(cond, sympy.core.relational.Relational) \
                         else list(cond.atoms(sympy.core.relational.Relational))
                     found += [(rel.lhs - rel.rhs, False) for rel in rels]
-        elif isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside)):
+        elif isinstance(node, _AT_ZERO):
             found.append((node.args[0], False))
-        elif isinstance(node, (sympy.Max, sympy.Min)):
+        elif isinstance(node, _AT_TIES):
             found += [(a - b, False) for a, b in itertools.combinations(node.args, 2)]
         elif isinstance(node, _STEP):
             found.append((node.args[0], True))
