@@ -321,6 +321,10 @@ def point_args(F, point: dict) -> list:
     args = []
     for p in F.params:
         if p in point:
+            if np.ndim(point[p]) and not F.shapes.get(p):
+                raise CliError(f"bad value in --at {p}={_fmt(point[p])}: {p} is a number; "
+                               f"declare an array parameter with --shapes {p}=SIZE, or repeat "
+                               f"--at for several points")
             args.append(point[p])
             continue
         default = F.__signature__.parameters[p].default
