@@ -1,109 +1,73 @@
-"""The README tour and functions defined across cells, in IPython and in a REPL that
-compiles one statement at a time (issue 10, item 12).
+"""Notebook polish (issue 15, point 5): sd.check's report as a table, long LaTeX left
+to the abbreviated repr, F.plot against one element of a shaped parameter."""
 
-On Python 3.11+, ``math.sin(x)`` compiles differently when ``import math`` is in the
-same compilation unit; IPython, Jupyter and the 3.13 REPL compile a cell one
-top-level statement at a time, so the code Python runs differs from the cell text
-compiled whole, and the stale-source check must not take that for an edit.
-"""
-
-import ast
-import json
-import linecache
 import math
-import os
-import pathlib
-import re
-import subprocess
-import sys
-import textwrap
 
+import numpy as np
 import pytest
 
 import symdiff as sd
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+def loop8(x):
+    y = x
+    for _ in range(8):
+        y = y * x + math.sin(y)
+    return y
 
 
-def _tour() -> str:
-    text = (ROOT / "README.md").read_text()
-    match = re.search(r"## A 10-line tour\n\n```python\n(.*?)```", text, re.S)
-    assert match, "README.md has no '## A 10-line tour' python block"
-    return match.group(1)
+def quad(w, a):
+    return a * w[0] ** 2 * w[1] + math.sin(w[2])
 
 
-CELLS = [
-    "import math\nimport numpy as np\nimport symdiff as sd",
-    "def helper(u):\n    return math.sin(u) * np.exp(-u)",
-    "@sd.symbolic\ndef f(x, y):\n    return helper(x) * y + math.cos(y)",
-    "assert abs(f.diff('y')(1.0, 2.0) - (math.sin(1.0) * math.exp(-1.0) - math.sin(2.0))) < 1e-14",
-    # redefined in a later cell: the new text is read
-    "@sd.symbolic\ndef f(x, y):\n    return math.log(x) * y",
-    "assert f.diff('x')(2.0, 3.0) == 1.5",
-]
+def test_check_report_renders_as_a_table():
+    report = sd.check(lambda x, y: x**2 * math.sin(y), 0.5, 1.0)
+    md = report._repr_markdown_()
+    lines = md.splitlines()
+    assert lines[0].startswith("**sd.check(f) at x=0.5, y=1**") and lines[1].endswith("OK")
+    assert "| derivative | symbolic | tape | finite diff |" in md
+    rows = [line for line in lines if line.startswith("| df/")]
+    assert [r.split(" | ")[0] for r in rows] == ["| df/dx", "| df/dy"]
+    assert rows[0].split(" | ")[1] == f"{math.sin(1.0):.10g}"
+    html = report._repr_html_()
+    assert html.count("<tr") == 1 + len(report.rows) and "<th>finite diff</th>" in html
+    assert "color:#b00020" not in html                  # nothing failed
 
 
-@pytest.fixture(scope="module")
-def ipython_run():
-    """The README tour as one cell, then CELLS, in one fresh IPython shell (a
-    subprocess: the shell installs process-wide hooks). Each cell's outcome is
-    printed as a line ``CELL <i> ok`` or ``CELL <i> failed: <error>``."""
-    pytest.importorskip("IPython")
-    script = textwrap.dedent("""
-        import json, sys
-        from IPython.core.interactiveshell import InteractiveShell
-        shell = InteractiveShell.instance()
-        for i, cell in enumerate(json.loads(sys.stdin.read())):
-            result = shell.run_cell(cell)
-            error = result.error_in_exec or result.error_before_exec
-            print(f"CELL {i} ok" if result.success else f"CELL {i} failed: {error!r}")
-    """)
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps([_tour()] + CELLS),
-                          text=True, capture_output=True, cwd=ROOT, env=env, timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+def test_failing_rows_are_marked_in_html():
+    from dataclasses import replace
+    report = sd.check(lambda x: x**3, 2.0)
+    bad = replace(report.rows[1], status="FAIL", message="a | b disagree")
+    report.rows[1] = bad
+    html, md = report._repr_html_(), report._repr_markdown_()
+    assert html.count("color:#b00020") == 1 and "FAILED" in html
+    assert "a \\| b disagree" in md                 # a | inside a cell is escaped
 
 
-def test_readme_tour_as_one_ipython_cell(ipython_run):
-    assert "CELL 0 ok" in ipython_run, ipython_run[-3000:]
-    assert "tensor(3.6321)" in ipython_run
+def test_long_latex_is_left_to_the_abbreviated_repr():
+    F = sd.symbolic(loop8)
+    assert len(F.latex()) > 1200                     # all of it on request
+    assert F._repr_latex_() is None                  # the notebook shows repr() instead
+    assert len(repr(F)) < 200
+    short = sd.symbolic(quad, shapes={"w": 3})
+    assert short._repr_latex_() == ("$\\displaystyle quad(w, a) = a w_{0}^{2} w_{1} + "
+                                     "\\sin{\\left(w_{2} \\right)}$")
 
 
-def test_functions_across_ipython_cells(ipython_run):
-    for i in range(1, len(CELLS) + 1):
-        assert f"CELL {i} ok" in ipython_run, ipython_run[-3000:]
-
-
-def _run_statements(text: str, filename: str) -> dict:
-    """What the Python 3.13 REPL does with a pasted block: the text is kept in
-    linecache, each top-level statement compiled and run on its own."""
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"__name__": "__main__"}
-    for node in ast.parse(text).body:
-        exec(compile(ast.Module(body=[node], type_ignores=[]), filename, "exec"), namespace)
-    return namespace
-
-
-def test_statement_at_a_time_repl():
-    text = textwrap.dedent("""
-        import math
-        import symdiff as sd
-
-        def f(x, y):
-            return math.sin(x) * y + math.exp(-x * y)
-        """)
-    ns = _run_statements(text, "<python-input-0>")
-    F = sd.symbolic(ns["f"])
-    assert F.diff("y")(1.0, 0.0) == pytest.approx(math.sin(1.0) - 1.0, rel=1e-14)
-
-
-def test_an_edited_file_is_still_stale(tmp_path):
-    from conftest import load_module
-    mod = load_module(tmp_path, "import math\n\n\ndef f(x):\n    return math.sin(x)\n")
-    path = pathlib.Path(mod.__file__)
-    path.write_text("import math\n\n\ndef f(x):\n    return math.cos(x)\n")
-    linecache.checkcache(str(path))
-    with pytest.raises(sd.SymdiffError, match="not the function Python is running"):
-        sd.symbolic(mod.f).expr
+def test_plot_against_one_element_of_a_shaped_parameter():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    G = sd.symbolic(quad, shapes={"w": 3})
+    ax = G.plot(w=[(-2, 2), 0.5, 1.0], a=2.0)
+    assert ax.get_title() == "quad(w, a) against w[0] at w[1]=0.5, w[2]=1"
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines[:3]] == ["quad", "dquad/dw[0]", "d2quad/dw[0]2"]
+    x = lines[0].get_xdata()
+    np.testing.assert_allclose(lines[0].get_ydata(), 2 * x**2 * 0.5 + math.sin(1.0), rtol=1e-14)
+    np.testing.assert_allclose(lines[1].get_ydata(), 2 * 2 * x * 0.5, rtol=1e-14)
+    np.testing.assert_allclose(lines[2].get_ydata(), 2.0, rtol=1e-14)
+    with pytest.raises(ValueError, match="exactly one element of w"):
+        G.plot(w=[(-2, 2), (0, 1), 1.0], a=2.0)
+    with pytest.raises(ValueError, match="give its 3 elements"):
+        G.plot(w=[(-2, 2), 1.0], a=2.0)
