@@ -45,16 +45,25 @@ def symbolic(fn=None, *, shapes=None, backend="numpy"):
     _require_backend(backend)     # unknown name: ValueError; package missing: ImportError
     if fn is None:
         return lambda f: symbolic(f, shapes=shapes, backend=backend)
-    from . import frontend
     if isinstance(fn, SymbolicFunction):
         if shapes is None and backend == fn.backend:
             return fn
         fn = fn.fn
     if isinstance(fn, str):
+        from . import frontend
         return _from_traced(frontend.trace_expression(fn), None, backend)
     if not callable(fn):
         raise TypeError(f"symbolic() takes a function or an expression string, not {type(fn).__name__}")
-    return _from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+    note = None
+    if shapes:                  # whole-array numpy code is read at the array level
+        from .arrays import read_or_fallback
+        F, note = read_or_fallback(fn, shapes, backend)
+        if F is not None:
+            return F
+    from . import frontend
+    F = _from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+    F._note = note
+    return F
 
 
 def _as_symbolic(fn) -> SymbolicFunction:

@@ -61,6 +61,8 @@ def export(functions, path) -> pathlib.Path:
 
 def _numpy_function(F):
     """The numpy backend's compiled function of ``F`` (source and globals)."""
+    if hasattr(F, "named_sizes"):       # an array function: its element-wise reading
+        F = F._twin()
     if F.backend != "numpy":
         from .function import SymbolicFunction
         F = SymbolicFunction(F._traced, F._outputs, F._layout, F.name, wrt=F.wrt, fn=F.fn,
