@@ -47,7 +47,7 @@ import numpy as np
 import sympy
 
 from . import naming
-from .codegen import SCALAR, Layout
+from .layout import SCALAR, Layout
 from .function import SymbolicFunction
 
 __all__ = ["check", "CheckReport", "CheckRow"]
@@ -771,7 +771,7 @@ def _switching(F, to_args) -> _Switch:
         if (e, i) not in seen:
             seen.add((e, i))
             uniq.append((e, i))
-    S = F._derived([e for e, _ in uniq], Layout("tuple", items=(SCALAR,) * len(uniq)),
+    S = F.derived([e for e, _ in uniq], Layout("tuple", items=(SCALAR,) * len(uniq)),
                    f"switch {F.name}", F.wrt)
     return _Switch(lambda x: S(*to_args(x)), [i for _, i in uniq])
 

@@ -136,9 +136,10 @@ class ArrayFunction(SymbolicFunction):
                             f"known sizes; {self.name} was declared with named sizes "
                             f"{self.shapes}: declare the sizes as numbers for it")
                     if self._recipe is None:
-                        from .. import api, frontend
+                        from .. import frontend
+                        from ..function import from_traced
                         traced = frontend.trace(self.fn, shapes=self.shapes or None)
-                        twin = api._from_traced(traced, self.fn, self.backend)
+                        twin = from_traced(traced, self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)
@@ -331,6 +332,11 @@ class ArrayFunction(SymbolicFunction):
 
     def export(self, path):
         return self._twin().export(path)
+
+    def with_backend(self, backend: str):
+        """The element-wise reading for ``backend`` (``sd.export`` writes its numpy code:
+        the array code's constants are not written out yet)."""
+        return self._twin().with_backend(backend)
 
     def plot(self, *a, **k):
         return self._twin().plot(*a, **k)
