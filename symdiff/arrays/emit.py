@@ -16,6 +16,7 @@ import numpy as np
 import sympy
 
 from . import elementwise
+from .indexing import is_basic
 from .ir import Node, is_known
 from .reverse import topological
 
@@ -198,12 +199,11 @@ class Printer:
         if node.op == "scatter":
             key, shape = node.attrs
             g = self.arg(node.args[0], inline, 0)
-            from .indexing import is_basic
             if is_basic(key):
                 return [f"{name} = numpy.zeros({self.shape(shape)})",
                         f"{name}[{self.key(key)}] = {g}"]
             return [f"{name} = numpy.zeros({self.shape(shape)})",
-                    f"numpy.add.at({name}, ({self.key(key)},), {g})"]
+                    f"numpy.add.at({name}, numpy.s_[{self.key(key)}], {g})"]
         text, _ = self.expr(node, inline)
         return [f"{name} = {text}"]
 

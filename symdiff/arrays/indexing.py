@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ir import ArrayError, ShapeError, dim, is_known
+from .shapes import ArrayError, ShapeError, dim, is_known
 
 
 def normalize_key(key, shape) -> tuple:
@@ -69,9 +69,18 @@ def normalize_key(key, shape) -> tuple:
             k.setflags(write=False)
             items[i] = k
         elif isinstance(k, slice) and is_known(d):
-            items[i] = slice(*k.indices(d)) if k != slice(None) else k
+            items[i] = _tidy(k, d)
         axis += 1
     return tuple(items)
+
+
+def _tidy(k: slice, d: int) -> slice:
+    """The slice with its bounds resolved for size ``d``, written as plainly as
+    possible (``x[::-1]``, not ``x[4:-1:-1]``, which would be empty)."""
+    start, stop, step = k.indices(d)
+    if step > 0:
+        return slice(start or None, None if stop >= d else stop, None if step == 1 else step)
+    return slice(None if start >= d - 1 else start, None if stop < 0 else stop, step)
 
 
 def _slice_len(s: slice, d):

@@ -14,13 +14,12 @@ from __future__ import annotations
 import inspect
 import math
 import string
+import sys
 
 import numpy as np
 
 from . import elementwise
 from .ir import ArrayError, Graph, Node, ShapeError, dim, is_known, norm_axes, size_of
-
-import sys
 
 
 class Unsupported(ArrayError):

@@ -165,8 +165,14 @@ class Reader(ast.NodeVisitor):
     def visit_AugAssign(self, node):
         if not isinstance(node.target, ast.Name):
             self.refuse(node, "an augmented assignment to an element or attribute")
-        old = self.lookup(node.target.id, node.target)
-        self.env[node.target.id] = self.binop(node.op, old, self.visit(node.value), node)
+        name = node.target.id
+        old = self.lookup(name, node.target)
+        if isinstance(old, (Node, list, np.ndarray)) and (
+                (isinstance(old, Node) and old.op == "param")
+                or any(v is old for k, v in self.env.items() if k != name)):
+            # numpy changes the array in place: every other name for it sees the change
+            self.refuse(node, "an in-place change of an array that another name refers to")
+        self.env[name] = self.binop(node.op, old, self.visit(node.value), node)
 
     def assign(self, target, value):
         if isinstance(target, ast.Name):
@@ -244,7 +250,7 @@ class Reader(ast.NodeVisitor):
         return self.lookup(node.id, node)
 
     def visit_Constant(self, node):
-        if isinstance(node.value, (str, bytes, complex)):
+        if isinstance(node.value, (bytes, complex)):
             self.refuse(node, f"a {type(node.value).__name__} constant")
         return node.value
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import string
 
 from . import elementwise
-from .ir import Node, broadcast_shapes
+from .ir import Node
+from .shapes import broadcast_shapes
 
 
 def unbroadcast(g, bar: Node, shape) -> Node:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import elementwise
-from .ir import broadcast_shapes
+from .shapes import broadcast_shapes
 
 
 def _scalar(n, value=None) -> bool:
