@@ -47,7 +47,9 @@ import numpy as np
 import sympy
 
 from . import naming
+from .errors import SymdiffSyntaxError
 from .layout import SCALAR, Layout
+from .tracebacks import api_boundary
 from .function import SymbolicFunction
 
 __all__ = ["check", "CheckReport", "CheckRow"]
@@ -198,7 +200,19 @@ def _fmt_arg(v) -> str:
     return _fmt(float(a)) if a.ndim == 0 else np.array2string(a, precision=6, separator=", ")
 
 
+def _shapes_of_point(fn, args, kwargs) -> dict | None:
+    """``{"v": (3,)}`` for the parameters a point gives as lists or arrays."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    shapes = {p: np.shape(v) for p, v in bound.arguments.items()
+              if isinstance(v, (list, tuple, np.ndarray)) and np.ndim(v) >= 1}
+    return shapes or None
+
+
 # ====================================================================== entry point
+@api_boundary
 def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
           shapes: dict | None = None, **kwargs) -> CheckReport:
     """Compare every partial derivative up to ``order``: symbolic vs tape vs finite differences.
@@ -217,13 +231,28 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
     from .api import symbolic
     from .limits import check_order
     order = check_order(order, minimum=0)
-    F = fn if isinstance(fn, SymbolicFunction) and shapes is None else symbolic(fn, shapes=shapes)
+    if isinstance(fn, SymbolicFunction) and shapes is None:
+        F = fn
+    else:
+        try:
+            F = symbolic(fn, shapes=shapes)
+        except SymdiffSyntaxError:
+            # f(v) indexes v and the point gives v as a list or array: that is its shape
+            inferred = None if shapes is not None else _shapes_of_point(fn, args, kwargs)
+            if not inferred:
+                raise
+            F = symbolic(fn, shapes=inferred)
     plain = F.fn
     name = naming.sanitize(F.name) if F.fn is None else getattr(plain, "__name__", F.name)
     if name == "<lambda>":
         name = "f"
 
-    bound = F.__signature__.bind(*args, **kwargs)
+    try:
+        bound = F.__signature__.bind(*args, **kwargs)
+    except TypeError as exc:        # named like F(...)'s own errors, not inspect's bare text
+        raise TypeError(f"check({name}({', '.join(F.params)})): {exc}; the point needs a "
+                        f"value for each parameter, e.g. sd.check({name}, "
+                        f"{', '.join('1.0' for _ in F.params)})") from None
     bound.apply_defaults()
     values = dict(bound.arguments)
     shp = F.shapes
