@@ -43,7 +43,7 @@ class ArrayFunction(SymbolicFunction):
                  fn=None, backend: str = "numpy", recipe=None, wrt_nodes=()):
         self.program = program
         self._outputs = tuple(outputs)
-        self._kind = kind               # "value" or "grad"
+        self._kind = kind               # "value", "grad" (a tuple) or "bare" (one array)
         self.name = name
         self.wrt = wrt
         self.fn = fn
@@ -106,7 +106,7 @@ class ArrayFunction(SymbolicFunction):
             return codegen.Layout("tuple", items=tuple(
                 codegen.Layout("array", shape=n.shape) if n.shape else codegen.SCALAR
                 for n in self._wrt_nodes))
-        if len(self._outputs) > 1 or isinstance(self.program.output, tuple):
+        if self._kind == "value" and (len(self._outputs) > 1 or isinstance(self.program.output, tuple)):
             return codegen.Layout("tuple", items=(codegen.SCALAR,) * len(self._outputs))
         shape = self._outputs[0].shape
         return codegen.Layout("array", shape=shape) if shape else codegen.SCALAR
@@ -303,6 +303,14 @@ class ArrayFunction(SymbolicFunction):
                                  naming.display_derivative(self.program.name, wrt), wrt,
                                  self.fn, self.backend, recipe=(self, "_diff1", (var,)))
         return self._child(("diff", var), build)
+
+    def _entry(self):
+        """A one-parameter gradient returned bare (``sd.grad(F, wrt="x")``)."""
+        if self._kind != "grad" or len(self._outputs) != 1:
+            return self
+        return self._child(("entry",), lambda: ArrayFunction(
+            self.program, self._outputs, "bare", self.name, self.wrt, self.fn, self.backend,
+            recipe=(self, "_entry", ())))
 
     def hessian_of(self, wrt=None):
         names = self._wrt_names(wrt)
