@@ -41,6 +41,9 @@ from typing import Any
 
 import numpy as np
 import sympy
+# sympy imports this inside the first Add it builds (Add.flatten), and it costs more than
+# everything else in a first derivative: it is loaded with the reader instead
+import sympy.tensor.tensor  # noqa: F401,E402
 
 from . import fence, limits, primitives
 from .errors import SymdiffError, SymdiffSyntaxError
@@ -177,8 +180,7 @@ _MISSING = object()
 
 
 ARRAY_METHODS = {
-    "sum": primitives._np_sum, "mean": primitives._np_mean, "prod": primitives._np_prod,
-    "dot": primitives._dot, "max": lambda a: primitives._max(a), "min": lambda a: primitives._min(a),
+    **primitives.ARRAY_METHODS,          # the catalog's: sum, mean, prod, dot, max, min
     "ravel": lambda a: a.ravel(), "flatten": lambda a: a.flatten(), "copy": lambda a: a.copy(),
     "reshape": lambda a, *s: a.reshape(*s), "transpose": lambda a, *ax: a.transpose(*ax),
     "tolist": lambda a: a.tolist(),
