@@ -1,0 +1,270 @@
+"""``sd.check``: every derivative three ways (symbolic, tape, finite differences).
+
+Sits beside the pipeline as its proof. For a function and a point (or array
+arguments, broadcast to many points) it computes the function and every partial
+derivative up to ``order``:
+
+1. **symbolically** -- the compiled ``F.diff(...)`` functions of ``sd.symbolic(fn)``;
+2. **on the tape** -- the user's *own* function body run on ``symdiff.tape``
+   tensors: a copy of the function whose globals have ``math``, ``numpy`` (any
+   alias) and names imported from them rebound to ``tape.math``/``tape.numpy``,
+   helpers rebound the same way, recursively; higher orders by repeated
+   ``tape.grad(..., create_graph=True)``;
+3. **numerically** -- central differences (tensor products of second-order
+   stencils) on the plain Python function, Richardson-extrapolated over three
+   step sizes, with an estimate of the truncation and rounding error.
+
+The package's parts, in the order a check runs them: ``__init__`` binds the
+point and collects the three engines' values, ``on_tape`` runs the user's code on
+the tape, ``finite_diff`` and ``switching`` give the numerical opinion and the
+points where it does not apply, ``judge`` compares, ``report`` holds the result.
+
+Two values ``a``, ``b`` agree when ``|a - b| <= atol + rtol * max(|a|, |b|) + err``,
+where ``err`` is the finite-difference error estimate for comparisons with finite
+differences (and its rounding part between symbolic and tape), so an exact zero
+gradient and derivatives of size 1e7 are both judged on the scale the finite
+differences can resolve. Points where the symbolic expression switches (the
+argument of ``Abs``/``sign``/``Max``/``Min``, a ``Piecewise`` condition's
+``lhs - rhs`` or ``floor``'s argument (near) exactly at a switching value) are
+flagged ``nondifferentiable`` rather than failed.
+
+>>> import math, symdiff as sd
+>>> def f(x, y):
+...     return x**2 * y + math.sin(y)
+>>> report = sd.check(f, 1.5, 0.5, order=2)
+>>> report.ok
+True
+>>> report["d2f/dxdy"].symbolic
+3.0
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import naming
+from ..function import SymbolicFunction
+from .finite_diff import finite_difference, flat_float, safe
+from .judge import judge
+from .on_tape import tape_derivatives, tape_function
+from .report import CheckReport, CheckRow
+from .switching import switching
+
+__all__ = ["check", "CheckReport", "CheckRow"]
+
+_switching = switching      # the name tests/fuzzing.py uses
+
+
+def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
+          shapes: dict | None = None, **kwargs) -> CheckReport:
+    """Compare every partial derivative up to ``order``: symbolic vs tape vs finite differences.
+
+    ``fn`` is a plain function or a ``SymbolicFunction``; ``args``/``kwargs`` give
+    the point (parameters left out take their defaults). Scalar parameters may be
+    arrays: they broadcast, and every point is checked. A shaped parameter
+    (``shapes={"x": (3,)}`` or a SymbolicFunction made with shapes) takes an array of
+    exactly that shape, and each element is a variable (``df/dx[0]``).
+
+    >>> import symdiff as sd
+    >>> report = sd.check(lambda x: x**3, 2.0, order=3)
+    >>> report["d3f/dx3"].symbolic, round(report["d3f/dx3"].finite_diff, 6)
+    (6.0, 6.0)
+    """
+    from ..api import symbolic
+    from ..limits import check_order
+    order = check_order(order, minimum=0)
+    F = fn if isinstance(fn, SymbolicFunction) and shapes is None else symbolic(fn, shapes=shapes)
+    pt = _bind(F, args, kwargs)
+    report = CheckReport(function=pt.name, params=F.params,
+                         point={p: pt.values[p] for p in F.params}, shape=pt.bshape,
+                         order=order, rtol=rtol, atol=atol)
+    seqs = [s for k in range(order + 1)
+            for s in itertools.combinations_with_replacement(range(len(pt.coords)), k)]
+    with np.errstate(all="ignore"):
+        sym = _symbolic(F, pt, seqs)
+        tape = _tape(F, pt, seqs, order, sym.m)
+        fd = _numeric(F, pt, seqs, sym.m)
+    if tape.note:
+        report.notes.append(tape.note)
+    report.rows = _judge_all(pt, seqs, sym, tape, fd, rtol, atol)
+    return report
+
+
+# ====================================================================== the point
+@dataclass
+class _Point:
+    """The point(s) bound to ``F``'s parameters.
+
+    ``coords`` lists the scalar variables, ``(display name, param, index or None)``:
+    a shaped parameter contributes one per element.  ``points`` holds one vector of
+    coordinates per point of the broadcast shape ``bshape``.
+    """
+
+    F: SymbolicFunction
+    name: str
+    values: dict
+    coords: list
+    points: list
+    bshape: tuple
+    kw_only: set
+
+    def args(self, vec) -> list:
+        """The arguments for ``F`` (or the user's function) at the coordinate vector ``vec``."""
+        out, k = [], 0
+        shp = self.F.shapes
+        for p in self.F.params:
+            if shp.get(p):
+                n = int(np.prod(shp[p]))
+                out.append(np.array(vec[k:k + n]).reshape(shp[p]))
+                k += n
+            else:
+                out.append(float(vec[k]))
+                k += 1
+        return out
+
+    def call_user(self, func, arglist):
+        """Call a function with the user's signature (keyword-only parameters by name)."""
+        params = self.F.params
+        pos = [a for p, a in zip(params, arglist) if p not in self.kw_only]
+        kw = {p: a for p, a in zip(params, arglist) if p in self.kw_only}
+        return func(*pos, **kw)
+
+
+def _bind(F, args, kwargs) -> _Point:
+    plain = F.fn
+    name = naming.sanitize(F.name) if plain is None else getattr(plain, "__name__", F.name)
+    if name == "<lambda>":
+        name = "f"
+    bound = F.__signature__.bind(*args, **kwargs)
+    bound.apply_defaults()
+    values = dict(bound.arguments)
+    shp = F.shapes
+    coords = []
+    for p in F.params:
+        if shp.get(p):
+            a = np.asarray(values[p], dtype=float)
+            if a.shape != tuple(shp[p]):
+                raise ValueError(f"{p} is declared with shape {tuple(shp[p])}; got an "
+                                 f"argument of shape {a.shape}")
+            values[p] = a
+            for idx in np.ndindex(*a.shape):
+                coords.append((f"{p}[{','.join(map(str, idx))}]", p, idx))
+        else:
+            values[p] = np.asarray(values[p], dtype=float)
+            coords.append((p, p, None))
+    scalar_params = [p for p in F.params if not shp.get(p)]
+    bshape = np.broadcast_shapes(*(values[p].shape for p in scalar_params)) if scalar_params else ()
+    points = []
+    for idx in np.ndindex(*bshape):
+        vec = []
+        for _, p, cidx in coords:
+            v = values[p]
+            vec.append(float(v[cidx]) if cidx is not None else float(np.broadcast_to(v, bshape)[idx]))
+        points.append(np.array(vec))
+    kw_only = set()
+    if plain is not None:
+        try:
+            kw_only = {n for n, q in inspect.signature(plain).parameters.items()
+                       if q.kind is inspect.Parameter.KEYWORD_ONLY}
+        except (TypeError, ValueError):
+            pass
+    return _Point(F, name, values, coords, points, tuple(bshape), kw_only)
+
+
+# ====================================================================== the three engines
+@dataclass
+class _Symbolic:
+    values: dict        # seq -> (points, m) array
+    errors: dict        # seq -> message
+    m: int              # number of outputs
+
+
+def _symbolic(F, pt: _Point, seqs) -> _Symbolic:
+    """The compiled ``F.diff(...)`` functions at every point."""
+    vals, errs, m = {}, {}, None
+    for seq in seqs:
+        names = [pt.coords[j][0] for j in seq]
+        try:
+            Fd = F.diff(*names) if names else F
+            vals[seq] = np.array([np.asarray(Fd(*pt.args(x)), dtype=float).ravel()
+                                  for x in pt.points])
+            m = vals[seq].shape[1] if m is None else m
+        except Exception as exc:       # report, do not hide: the row fails with it
+            errs[seq] = f"symbolic derivative raised {type(exc).__name__}: {exc}"
+    return _Symbolic(vals, errs, 1 if m is None else m)
+
+
+@dataclass
+class _Tape:
+    values: dict        # seq -> (points, m) array
+    error: str | None
+    note: str | None    # why there is no tape column
+    ran: bool           # False when the function cannot run on the tape
+
+
+def _tape(F, pt: _Point, seqs, order, m) -> _Tape:
+    """The user's own function run on tape tensors, at every point."""
+    tape_fn, note = tape_function(F)
+    if tape_fn is None:
+        return _Tape({}, None, note, False)
+    try:
+        per_point = [tape_derivatives(lambda *a: pt.call_user(tape_fn, a), pt.args(x),
+                                      F.params, pt.coords, order, m) for x in pt.points]
+    except Exception as exc:
+        return _Tape({}, f"tape raised {type(exc).__name__}: {exc}", note, True)
+    return _Tape({s: np.array([pp[s] for pp in per_point]) for s in seqs}, None, note, True)
+
+
+@dataclass
+class _Numeric:
+    values: dict        # seq -> (points, m): Richardson-extrapolated differences
+    errors: dict        # seq -> (points, m): their error estimate
+    rounding: dict      # seq -> (points, m): the rounding part of it
+    reach: dict         # seq -> (points, m): the largest |derivative| they can show
+    kinks: np.ndarray   # (points,): a switching point
+
+
+def _numeric(F, pt: _Point, seqs, m) -> _Numeric:
+    """Finite differences of the plain function (``F`` itself for an expression string)."""
+    switch = switching(F, pt.args)
+    if F.fn is None:
+        def call(vec):
+            return np.asarray(F(*pt.args(vec)), dtype=float).ravel()
+    else:
+        def call(vec):
+            return flat_float(pt.call_user(F.fn, pt.args(vec)))
+    f_eval = safe(call, m)
+    n = len(pt.points)
+    res = _Numeric(*({s: np.empty((n, m)) for s in seqs} for _ in range(4)),
+                   kinks=np.zeros(n, dtype=bool))
+    for i, x in enumerate(pt.points):
+        res.kinks[i] = switch.at_kink(x)
+        for s in seqs:
+            (res.values[s][i], res.errors[s][i], res.rounding[s][i],
+             res.reach[s][i]) = finite_difference(f_eval, x, s, switch)
+    return res
+
+
+# ====================================================================== judging
+def _judge_all(pt: _Point, seqs, sym: _Symbolic, tape: _Tape, fd: _Numeric, rtol, atol) -> list:
+    """One judged row per output and derivative."""
+    m, npts = sym.m, len(pt.points)
+    fname = [pt.name if m == 1 else f"{pt.name}[{i}]" for i in range(m)]
+    rows = []
+    for out in range(m):
+        for seq in seqs:
+            wrt = tuple(pt.coords[j][0] for j in seq)
+            rname = fname[out] if not wrt else naming.display_derivative(fname[out], wrt)
+            s = sym.values[seq][:, out] if seq in sym.values else np.full(npts, np.nan)
+            t = tape.values[seq][:, out] if seq in tape.values else None
+            rows.append(judge(rname, wrt, out, s, t, fd.values[seq][:, out],
+                              fd.errors[seq][:, out], fd.rounding[seq][:, out],
+                              fd.reach[seq][:, out],
+                              fd.kinks if seq else np.zeros_like(fd.kinks),
+                              rtol, atol, pt.bshape, sym.errors.get(seq), tape.error,
+                              not tape.ran))
+    return rows
