@@ -11,13 +11,11 @@ autograd semantics, and ``sd.check``, which compares the two and finite differen
 12.0
 """
 
-from .api import derivative, grad, hessian, jacobian, symbolic
+from .api import derivative, export, grad, hessian, jacobian, symbolic
 from .check import CheckReport, check
 from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
-from .export import export
 from .function import SymbolicFunction
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction", "export",

@@ -1,4 +1,4 @@
-"""The user-facing operators: ``symbolic`` and the functional forms of derivatives.
+"""The user-facing operators: ``symbolic``, the functional forms of derivatives, ``export``.
 
 These only wire the pipeline together (front end -> SymbolicFunction); the work
 happens in ``frontend``, ``calculus`` and ``codegen``.
@@ -9,25 +9,10 @@ from __future__ import annotations
 
 from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
 from .backends import require as _require_backend
-from .codegen import SCALAR, Layout
-from .function import SymbolicFunction
-from .limits import check_order, deep
-
-
-@deep(lambda traced, *rest: f"building the graph of {traced.name}")
-def _from_traced(traced, fn, backend) -> SymbolicFunction:
-    out = traced.outputs
-    if not traced.vector:
-        layout = SCALAR
-    elif traced.vector == "array" or out.ndim != 1:
-        layout = Layout("array", shape=out.shape)
-    else:
-        layout = Layout("tuple", items=(SCALAR,) * out.size)
-    # The returned expressions become named intermediates too, so that they are
-    # split into primitives like every assignment (a long return expression
-    # would otherwise be differentiated as one growing tree).
-    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
-    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
+from . import export as _export
+from . import frontend
+from .function import SymbolicFunction, from_traced
+from .limits import check_order
 
 
 def symbolic(fn=None, *, shapes=None, backend="numpy"):
@@ -45,16 +30,15 @@ def symbolic(fn=None, *, shapes=None, backend="numpy"):
     _require_backend(backend)     # unknown name: ValueError; package missing: ImportError
     if fn is None:
         return lambda f: symbolic(f, shapes=shapes, backend=backend)
-    from . import frontend
     if isinstance(fn, SymbolicFunction):
         if shapes is None and backend == fn.backend:
             return fn
         fn = fn.fn
     if isinstance(fn, str):
-        return _from_traced(frontend.trace_expression(fn), None, backend)
+        return from_traced(frontend.trace_expression(fn), None, backend)
     if not callable(fn):
         raise TypeError(f"symbolic() takes a function or an expression string, not {type(fn).__name__}")
-    return _from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+    return from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
 
 
 def _as_symbolic(fn) -> SymbolicFunction:
@@ -98,3 +82,31 @@ def jacobian(fn, wrt=None) -> SymbolicFunction:
     return _as_symbolic(fn).jacobian_of(wrt)
 
 
+
+
+def export(functions, path):
+    """Write ``functions`` (SymbolicFunctions) to the module file ``path``, a standalone
+    module that needs only numpy (``symdiff.export``); return the path.
+
+    Each function is written under its compiled name (``F.grad`` of ``f`` as
+    ``grad_f``); a repeated name gets a suffix ``_2``, ``_3``, ...
+
+    >>> import symdiff as sd, tempfile, pathlib, runpy
+    >>> F = sd.symbolic("x**2*y")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = sd.export([F, F.grad], pathlib.Path(d) / "f_mod.py")
+    ...     mod = runpy.run_path(str(p))
+    >>> grad_name = mod["__all__"][1]               # the names, in the order given
+    >>> float(mod[grad_name](3.0, 2.0)[0])
+    12.0
+    """
+    if isinstance(functions, SymbolicFunction):
+        functions = [functions]
+    functions = list(functions)
+    if not functions:
+        raise ValueError("export() needs at least one SymbolicFunction")
+    for F in functions:
+        if not isinstance(F, SymbolicFunction):
+            raise TypeError(f"export() takes SymbolicFunctions, not {type(F).__name__}: "
+                            "wrap a plain function with sd.symbolic first")
+    return _export.write(functions, path)

@@ -1,8 +1,9 @@
 """Backends other than numpy: ``numba`` (fused loops), ``jax``, ``torch``, ``cupy``.
 
-Where this sits: the last stage of the pipeline, beside ``codegen``. ``codegen``
+Where this sits: the last stage of the pipeline, above ``codegen``. ``codegen``
 turns the graph into CSE'd ``(target, expr)`` lines and output expressions and,
-for ``backend != "numpy"``, hands them to :func:`generate` here.
+for ``backend != "numpy"``, hands them to the generator registered for that
+backend in ``codegen.BACKENDS``: :func:`generate` here, registered on import.
 
 * ``numba``: for functions of scalar parameters (elementwise functions) the lines
   are printed once as scalar ``math`` code inside one loop over the points, which
@@ -20,6 +21,7 @@ missing one is reported by :func:`require` when ``sd.symbolic(backend=...)`` run
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import math
@@ -81,6 +83,10 @@ def generate(backend: str, *, lines, out_exprs, layout, name, params, shapes, sy
         import jax
         compiled.fn = jax.jit(compiled.fn)
     return compiled
+
+
+for _name in BACKENDS[1:]:
+    codegen.register_backend(_name, functools.partial(generate, _name))
 
 
 class _Spec(types.SimpleNamespace):

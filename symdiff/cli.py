@@ -32,6 +32,7 @@ import numpy as np
 import sympy
 
 from . import naming
+from .version import __version__
 
 __all__ = ["main", "CliError"]
 
@@ -127,7 +128,6 @@ def _display_options(p):
 
 
 def _version() -> str:
-    from . import __version__
     return __version__
 
 

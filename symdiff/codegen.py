@@ -23,6 +23,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import limits, naming, runtime
+from .layout import Layout
 
 _counter = itertools.count()
 
@@ -184,40 +185,6 @@ class NumpyCodePrinter(_Common, NumPyPrinter):
         return f"{expr.p}/{expr.q}"
 
 
-# ---------------------------------------------------------------------------
-# Output layout: how the flat list of output expressions is returned.
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Layout:
-    """Shape of a function's result.
-
-    ``kind`` is ``"scalar"`` (one expression), ``"array"`` (an ndarray of core shape
-    ``shape`` followed by the broadcast shape of the inputs) or ``"tuple"`` (a tuple
-    of sub-layouts, e.g. one gradient entry per parameter). ``"scatter"`` is an
-    array of core shape ``shape`` assembled from one expression per element and,
-    for each index in ``items``, a vector added into that slice (the gradient's
-    share from a vectorised loop).
-    """
-
-    kind: str
-    shape: tuple = ()
-    items: tuple = ()
-
-    @property
-    def size(self) -> int:
-        if self.kind == "scalar":
-            return 1
-        if self.kind == "array":
-            return int(np.prod(self.shape, dtype=int))
-        if self.kind == "scatter":      # one entry per element, then one per lane slice
-            return int(np.prod(self.shape, dtype=int)) + len(self.items)
-        return sum(item.size for item in self.items)
-
-
-SCALAR = Layout("scalar")
-
-
 class MathCodePrinter(_Common, PythonCodePrinter):
     """Printer for Python floats: ``math`` functions, conditional expressions.
 
@@ -343,6 +310,17 @@ def _print_lines(printer, lines, inline, indent):
     return out
 
 
+#: Backends other than numpy: name -> ``generate(*, lines, out_exprs, layout, name,
+#: params, shapes, symbols, doc, lanes) -> Compiled``. ``symdiff.backends`` registers
+#: into it when imported (it imports codegen, never the reverse).
+BACKENDS: dict[str, Any] = {}
+
+
+def register_backend(name: str, generate_for) -> None:
+    """Make ``generate(..., backend=name)`` hand the CSE'd lines to ``generate_for``."""
+    BACKENDS[name] = generate_for
+
+
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              shapes: dict, symbols: dict, doc: str = "",
              backend: str = "numpy") -> Compiled:
@@ -355,10 +333,13 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     lines, out_exprs = _lines(graph, outputs)
     fname = naming.sanitize(name)
     if backend != "numpy":
-        from . import backends
-        return backends.generate(backend, lines=lines, out_exprs=out_exprs, layout=layout,
-                                 name=fname, params=params, shapes=shapes, symbols=symbols,
-                                 doc=doc, lanes=graph.lanes)
+        generate_for = BACKENDS.get(backend)
+        if generate_for is None:
+            raise ValueError(f"unknown backend {backend!r}; available: numpy, "
+                             f"{', '.join(BACKENDS)}")
+        return generate_for(lines=lines, out_exprs=out_exprs, layout=layout, name=fname,
+                            params=params, shapes=shapes, symbols=symbols, doc=doc,
+                            lanes=graph.lanes)
     npp = NumpyCodePrinter()
     inline = _inline_targets(graph, lines, out_exprs)
 

@@ -1,6 +1,7 @@
 """Export compiled functions as a standalone Python module that needs only numpy.
 
-Where this sits: after ``codegen``. ``F.export(path)`` / ``sd.export([F, G], path)``
+Where this sits: after ``codegen``, below ``function`` (it uses only a function's
+public ``with_backend`` and ``compiled``). ``F.export(path)`` / ``sd.export([F, G], path)``
 write the numpy backend's source of each function, preceded by the runtime
 helpers it calls (``symdiff.runtime``) and, when a special function (erf, gamma,
 ...) appears, the code of ``symdiff.special``. The written module gives the same
@@ -15,36 +16,18 @@ import types
 
 import numpy as np
 
-from . import runtime
+from . import runtime, special
+from .version import __version__
 
-def export(functions, path) -> pathlib.Path:
-    """Write ``functions`` (SymbolicFunctions) to the module file ``path``; return the path.
 
-    Each function is written under its compiled name (``F.grad`` of ``f`` as
-    ``grad_f``); a repeated name gets a suffix ``_2``, ``_3``, ...
-
-    >>> import symdiff as sd, tempfile, pathlib, runpy
-    >>> F = sd.symbolic("x**2*y")
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = sd.export([F, F.grad], pathlib.Path(d) / "f_mod.py")
-    ...     mod = runpy.run_path(str(p))
-    >>> grad_name = mod["__all__"][1]               # the names, in the order given
-    >>> float(mod[grad_name](3.0, 2.0)[0])
-    12.0
-    """
-    from .function import SymbolicFunction
-    if isinstance(functions, SymbolicFunction):
-        functions = [functions]
-    functions = list(functions)
-    if not functions:
-        raise ValueError("export() needs at least one SymbolicFunction")
+def write(functions, path) -> pathlib.Path:
+    """Write ``functions`` (SymbolicFunctions, checked by ``sd.export``) to the module
+    file ``path``; return the path. A repeated name gets a suffix ``_2``, ``_3``, ..."""
     sources, names, namespaces = [], [], []
     for F in functions:
-        if not isinstance(F, SymbolicFunction):
-            raise TypeError(f"export() takes SymbolicFunctions, not {type(F).__name__}: "
-                            "wrap a plain function with sd.symbolic first")
-        source, name, namespace = _numpy_function(F)
-        namespaces.append(namespace)
+        compiled = F.with_backend("numpy").compiled()
+        source, name = compiled.source, compiled.fn.__name__
+        namespaces.append(compiled.fn.__globals__)
         unique, k = name, 1
         while unique in names:
             k += 1
@@ -57,16 +40,6 @@ def export(functions, path) -> pathlib.Path:
     path = pathlib.Path(path)
     path.write_text(text)
     return path
-
-
-def _numpy_function(F):
-    """The numpy backend's compiled function of ``F`` (source and globals)."""
-    if F.backend != "numpy":
-        from .function import SymbolicFunction
-        F = SymbolicFunction(F._traced, F._outputs, F._layout, F.name, wrt=F.wrt, fn=F.fn,
-                             backend="numpy", calculus=F._calculus)
-    compiled = F._compile()
-    return compiled.source, compiled.fn.__name__, compiled.fn.__globals__
 
 
 def _aliases(namespaces) -> list[str]:
@@ -95,7 +68,6 @@ def _aliases(namespaces) -> list[str]:
 
 
 def _module_text(sources, names, namespaces) -> str:
-    from . import __version__
     uses_special = any("_special." in s for s in sources)
     runtime_src = inspect.getsource(runtime).replace("from __future__ import annotations\n", "")
     parts = [
@@ -110,8 +82,7 @@ def _module_text(sources, names, namespaces) -> str:
         "\n".join(_aliases(namespaces)),
     ]
     if uses_special:
-        from . import special as special_module   # numpy only, whatever runs here
-        special_src = inspect.getsource(special_module)
+        special_src = inspect.getsource(special)   # numpy only, whatever runs here
         parts += [
             "# -- special functions (the code of symdiff.special, as a module) " + "-" * 12,
             f"_SPECIAL_SOURCE = {special_src!r}\n"

@@ -25,9 +25,9 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import codegen, limits, naming, runtime
+from . import codegen, export, frontend, limits, naming, runtime
 from .calculus import Calculus
-from .codegen import SCALAR, Layout
+from .layout import SCALAR, Layout
 from .graph import Traced
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
@@ -177,6 +177,10 @@ class SymbolicFunction:
             return limits.too_large_to_print(self.expr)
         return limits.too_large_to_print(self._outputs, self.graph.defs)
 
+    def compiled(self) -> codegen.Compiled:
+        """The generated function with its source and file name (compiled on first use)."""
+        return self._compile()
+
     def _code_name(self) -> str:
         return naming.sanitize(self.name.replace(" ", "_"))
 
@@ -271,9 +275,37 @@ class SymbolicFunction:
                         lambda: f"the derivative {key} of {self.name}", build)
         return child
 
-    def _derived(self, outputs, layout, name, wrt, recipe=None) -> "SymbolicFunction":
+    def derived(self, outputs, layout: Layout, name: str, wrt: tuple = (),
+                recipe=None) -> "SymbolicFunction":
+        """A function of the same parameters computing ``outputs`` (expressions over
+        this graph's intermediates), returned as ``layout``: how derivatives, and
+        ``sd.check``'s switching functions, are made. It shares this function's
+        graph, derivative cache and backend.
+
+        >>> import symdiff as sd
+        >>> from symdiff.layout import SCALAR
+        >>> F = sd.symbolic("x**2*y")
+        >>> F.derived([F.outputs[0] + 1], SCALAR, "f_plus_1")(3.0, 2.0)
+        np.float64(19.0)
+        """
         return SymbolicFunction(self._traced, outputs, layout, name, wrt=wrt, fn=self.fn,
                                 backend=self.backend, calculus=self._calculus, recipe=recipe)
+
+    def with_backend(self, backend: str) -> "SymbolicFunction":
+        """This function compiled for ``backend`` (``"numpy"``, ``"numba"``, ...): the
+        same graph and derivatives, another code generator. ``sd.export`` writes the
+        numpy one of any function.
+
+        >>> import symdiff as sd
+        >>> F = sd.symbolic("x**2*y")
+        >>> F.with_backend("numpy") is F
+        True
+        """
+        if backend == self.backend:
+            return self
+        return SymbolicFunction(self._traced, self._outputs, self._layout, self.name,
+                                wrt=self.wrt, fn=self.fn, backend=backend,
+                                calculus=self._calculus)
 
     # -- vectorised loops -----------------------------------------------------------
     def _vectorised(self) -> bool:
@@ -295,10 +327,9 @@ class SymbolicFunction:
                 twin = self._twin_cache
                 if twin is None:
                     if self._recipe is None:
-                        from . import api, frontend
                         traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
                                                 vectorize=False)
-                        twin = api._from_traced(traced, self.fn, self.backend)
+                        twin = from_traced(traced, self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)
@@ -314,13 +345,13 @@ class SymbolicFunction:
             name = naming.display_derivative(self._traced.name, wrt)
             if len(syms) == 1 and var in self._traced.symbols and not self._traced.shapes.get(var):
                 outs = self._calculus.forward(list(self._outputs), syms[0])
-                return self._derived(outs, self._layout, name, wrt)
+                return self.derived(outs, self._layout, name, wrt)
             # derivative with respect to a shaped parameter: one entry per element
             cols = [self._calculus.forward(list(self._outputs), s) for s in syms]
             shape = self._traced.shapes.get(var, ()) if var in self._traced.symbols else ()
             outs = [cols[j][i] for i in range(len(self._outputs)) for j in range(len(syms))]
             core = _core_shape(self._layout) + tuple(shape)
-            return self._derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
+            return self.derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
         return self._child(("diff", var), build)
 
     def diff(self, *wrt: str, order: int = 1) -> "SymbolicFunction":
@@ -382,7 +413,7 @@ class SymbolicFunction:
                 else:
                     items.append(Layout("array", shape=shape) if shape else SCALAR)
                     outs += part
-            return self._derived(outs, Layout("tuple", items=tuple(items)),
+            return self.derived(outs, Layout("tuple", items=tuple(items)),
                                  f"grad {self.name}", self.wrt,
                                  recipe=(self, "gradient", (names,)))
         return self._child(("grad", names), build)
@@ -400,7 +431,7 @@ class SymbolicFunction:
             rows = [self._calculus.forward(grad, s) for s in syms]   # rows[j][i] = d g_i / d x_j
             n = len(syms)
             flat = [rows[j][i] for i in range(n) for j in range(n)]
-            return self._derived(flat, Layout("array", shape=(n, n)),
+            return self.derived(flat, Layout("array", shape=(n, n)),
                                  f"hessian {self.name}", self.wrt)
         return self._child(("hessian", names), build)
 
@@ -420,7 +451,7 @@ class SymbolicFunction:
                 cols = [self._calculus.forward(outs, s) for s in syms]
                 rows = [[cols[j][i] for j in range(n)] for i in range(m)]
             flat = [rows[i][j] for i in range(m) for j in range(n)]
-            return self._derived(flat, Layout("array", shape=(m, n)),
+            return self.derived(flat, Layout("array", shape=(m, n)),
                                  f"jacobian {self.name}", self.wrt)
         return self._child(("jacobian", names), build)
 
@@ -485,8 +516,25 @@ class SymbolicFunction:
         >>> float(mod[mod["__all__"][0]](3.0, 2.0)[1])
         9.0
         """
-        from .export import export
-        return export([self], path)
+        return export.write([self], path)
+
+
+@limits.deep(lambda traced, *rest: f"building the graph of {traced.name}")
+def from_traced(traced: Traced, fn, backend: str) -> SymbolicFunction:
+    """The SymbolicFunction of what the front end read: its outputs named in the
+    graph and returned as a scalar, a tuple or an array."""
+    out = traced.outputs
+    if not traced.vector:
+        layout = SCALAR
+    elif traced.vector == "array" or out.ndim != 1:
+        layout = Layout("array", shape=out.shape)
+    else:
+        layout = Layout("tuple", items=(SCALAR,) * out.size)
+    # The returned expressions become named intermediates too, so that they are
+    # split into primitives like every assignment (a long return expression
+    # would otherwise be differentiated as one growing tree).
+    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
+    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
 
 
 def _core_shape(layout: Layout) -> tuple:

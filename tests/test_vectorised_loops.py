@@ -8,7 +8,6 @@ was vectorised: a wrong vectorisation must never be possible.
 """
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -100,19 +99,17 @@ def test_what_lanes_cannot_do_goes_through_the_unrolled_reading():
     assert sd.check(F, x).ok
 
 
+@pytest.mark.timeout(120)  # a hang guard, not a speed goal: benchmarks/ measures speed
 def test_hand_written_rosenbrock_agrees_and_large_n_compiles_fast():
     n = 100_000
-    t0 = time.perf_counter()
     G = sd.symbolic(m.rosen, shapes={"x": (n,)}).grad
     x = RNG.uniform(-1, 1, size=n)
     (g,) = G(x)
-    elapsed = time.perf_counter() - t0
     d = x[1:] - x[:-1] ** 2
     want = np.zeros(n)
     want[:-1] = -400 * x[:-1] * d - 2 * (1 - x[:-1])
     want[1:] += 200 * d
     np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-9)
-    assert elapsed < 60                  # sanity bound only; benchmarks/ measures it (~2 s)
 
 
 def test_short_loops_are_unrolled():

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import sympy
 
-from ..codegen import SCALAR, Layout
+from ..layout import SCALAR, Layout
 from .finite_diff import flat_float
 
 #: a switching function within this (relative) distance of zero marks a kink
@@ -91,7 +91,7 @@ def switching(F, to_args) -> _Switch:
         if (e, i) not in seen:
             seen.add((e, i))
             uniq.append((e, i))
-    S = F._derived([e for e, _ in uniq], Layout("tuple", items=(SCALAR,) * len(uniq)),
+    S = F.derived([e for e, _ in uniq], Layout("tuple", items=(SCALAR,) * len(uniq)),
                    f"switch {F.name}", F.wrt)
     return _Switch(lambda x: S(*to_args(x)), [i for _, i in uniq])
 

@@ -1,0 +1,180 @@
+"""Imports flow one way: every module of symdiff imports only from layers below it.
+
+The import graph is read from the source with ``ast`` (module-level imports and
+imports inside functions alike: a function-level import is still a dependency,
+only a later one), so a cycle cannot hide behind a lazy import. ``LAYERS`` is the
+order, bottom first; a new module has to be placed in it.
+
+The tape (``symdiff/tape``) is one node here: its own modules are being
+restructured, so cycles inside it are not checked yet. What is checked is that
+it stays independent: it never imports sympy, nor any other part of symdiff
+than the numpy-only modules listed in ``TAPE_MAY_IMPORT``.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "symdiff"
+
+#: bottom first; a module may import modules of earlier layers only
+LAYERS = [
+    # data and helpers that need nothing else of symdiff
+    ["symdiff.version", "symdiff.errors", "symdiff.naming", "symdiff.layout",
+     "symdiff.special", "symdiff.source", "symdiff.plotting"],
+    ["symdiff.limits", "symdiff.fence", "symdiff.runtime"],
+    # the independent engine (one node: see the module docstring)
+    ["symdiff.tape"],
+    # reading a function: python callables -> sympy, the SSA graph, the interpreter
+    ["symdiff.primitives", "symdiff.graph"],
+    ["symdiff.frontend", "symdiff.calculus"],
+    # printing: code generation, then the backends that register into it
+    ["symdiff.codegen"],
+    ["symdiff.backends", "symdiff.export"],
+    # the user-facing objects and functions
+    ["symdiff.function"],
+    ["symdiff.api"],
+    # the checker, a package: its parts, then check() that runs them
+    ["symdiff.check.report", "symdiff.check.finite_diff"],
+    ["symdiff.check.switching", "symdiff.check.judge", "symdiff.check.on_tape"],
+    ["symdiff.check"],
+    ["symdiff"],
+    ["symdiff.testing", "symdiff.cli"],
+    ["symdiff.pytest_plugin", "symdiff.__main__"],
+]
+
+#: the only modules outside symdiff/tape that the tape may import (numpy only)
+TAPE_MAY_IMPORT = {"symdiff.special"}
+
+
+def _modules(package: pathlib.Path = PACKAGE) -> dict[str, pathlib.Path]:
+    """Dotted module name -> file, for every module of ``package``."""
+    out = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return out
+
+
+def _imports(name: str, path: pathlib.Path, known) -> set[tuple[str, int]]:
+    """``(imported name, line)`` for every import in the file, resolved to a module
+    of ``known`` where it names one (``from . import codegen`` is symdiff.codegen),
+    else the module it names (``sympy``, ``numpy.linalg``)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {(a.name, node.lineno) for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            for a in node.names:
+                full = f"{module}.{a.name}"
+                found.add((full if full in known else module, node.lineno))
+    return found
+
+
+def _collapse(name: str) -> str:
+    return "symdiff.tape" if name.startswith("symdiff.tape.") else name
+
+
+def _graph(package: pathlib.Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> symdiff modules it imports, with the tape's modules as one node."""
+    mods = _modules(package)
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        node = _collapse(name)
+        deps = graph.setdefault(node, set())
+        for imported, _ in _imports(name, path, mods):
+            if imported in mods and _collapse(imported) != node:
+                deps.add(_collapse(imported))
+    return graph
+
+
+def test_every_module_has_a_layer():
+    placed = [m for layer in LAYERS for m in layer]
+    assert len(placed) == len(set(placed)), "a module is listed twice in LAYERS"
+    missing = sorted(set(_graph()) - set(placed))
+    assert not missing, f"place these modules in LAYERS (tests/test_layers.py): {missing}"
+    stale = sorted(set(placed) - set(_graph()))
+    assert not stale, f"LAYERS lists modules that do not exist: {stale}"
+
+
+def test_imports_point_down_the_layers():
+    level = {m: i for i, layer in enumerate(LAYERS) for m in layer}
+    upward = sorted(f"{m} imports {d}" for m, deps in _graph().items() for d in deps
+                    if m in level and d in level and level[d] >= level[m])
+    assert not upward, "imports that do not point to a lower layer:\n" + "\n".join(upward)
+
+
+def _cycle(graph) -> list[str] | None:
+    """One import cycle of ``graph`` as a path, or None."""
+    state: dict[str, int] = {}        # 1: on the current path, 2: done
+
+    def visit(m, path):
+        state[m] = 1
+        for d in sorted(graph.get(m, ())):
+            if state.get(d) == 1:
+                return path[path.index(d):] + [d]
+            if d not in state:
+                found = visit(d, path + [d])
+                if found:
+                    return found
+        state[m] = 2
+        return None
+
+    for m in sorted(graph):
+        if m not in state:
+            found = visit(m, [m])
+            if found:
+                return found
+    return None
+
+
+def test_the_import_graph_is_acyclic():
+    cycle = _cycle(_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_tape_never_imports_sympy_or_the_symbolic_engine():
+    mods = _modules()
+    bad = []
+    for name, path in mods.items():
+        if not name.startswith("symdiff.tape"):
+            continue
+        for imported, line in _imports(name, path, mods):
+            top = imported.split(".")[0]
+            outside = top == "symdiff" and not imported.startswith("symdiff.tape") \
+                and imported not in TAPE_MAY_IMPORT
+            if top == "sympy" or outside:
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
+    assert not bad, "the tape must stay independent of the symbolic engine:\n" + "\n".join(bad)
+
+
+def test_what_the_tape_may_import_imports_neither_sympy_nor_the_symbolic_engine():
+    mods = _modules()
+    for name in TAPE_MAY_IMPORT:
+        imported = {i for i, _ in _imports(name, mods[name], mods)}
+        bad = {i for i in imported if i.split(".")[0] == "sympy"
+               or (i.startswith("symdiff") and i not in TAPE_MAY_IMPORT)}
+        assert not bad, f"{name} is shared with the tape and must not import {sorted(bad)}"
+
+
+def test_a_function_level_import_back_is_a_cycle(tmp_path):
+    """The checker itself: a lazy import inside a function still closes a cycle."""
+    pkg = tmp_path / "symdiff"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("def f():\n    from .a import g\n    return g\n")
+    graph = _graph(pkg)
+    assert graph["symdiff.b"] == {"symdiff.a"}
+    assert _cycle(graph) == ["symdiff.a", "symdiff.b", "symdiff.a"]
