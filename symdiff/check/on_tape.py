@@ -4,11 +4,16 @@ A copy of the function whose globals have ``math``, ``numpy`` (any alias) and
 names imported from them rebound to ``tape.math``/``tape.numpy``, helpers
 rebound the same way, recursively; higher orders by repeated
 ``tape.grad(..., create_graph=True)``.
+
+The user's code was written for numbers, so it runs under the tape's thread-local
+``value_semantics`` mode (``z = x; z += y`` leaves ``x`` alone), with ``numpy``
+and ``float`` bound to ``tape.namespaces.numpy_as_floats`` and
+``float_keeping_tensors``.  Only the tape's public API is used: a check changes
+nothing that tape code in other threads sees.
 """
 
 from __future__ import annotations
 
-import builtins
 import math
 import sys
 import types
@@ -30,45 +35,15 @@ def _is_library(obj) -> bool:
     return "site-packages" in fname or "dist-packages" in fname
 
 
-def _keep_tensor(cast):
-    from ..tape import Tensor
-
-    def conv(x=0.0, *rest):
-        return x if isinstance(x, Tensor) else cast(x, *rest)
-    conv.__name__ = getattr(cast, "__name__", "cast")
-    return conv
-
-
-def _object_array(maker):
-    # np.zeros(3) then out[i] = x[i] * ...: an object array keeps the tensors
-    def make(*args, **kwargs):
-        kwargs.pop("dtype", None)
-        a = maker(*args, **kwargs)
-        return a.astype(object) if np.issubdtype(a.dtype, np.number) else a
-    make.__name__ = getattr(maker, "__name__", "make")
-    return make
-
-
-def _tape_numpy():
-    from .. import tape
-    mod = types.ModuleType("symdiff.check.tape_numpy", "tape.numpy, as sd.check runs user code")
-    for n in ("float64", "float32", "float_", "double"):
-        if hasattr(np, n):
-            setattr(mod, n, _keep_tensor(getattr(np, n)))
-    for n in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
-              "full_like"):
-        setattr(mod, n, _object_array(getattr(np, n)))
-    mod.__getattr__ = lambda n: getattr(tape.numpy, n)
-    return mod
-
-
 class _Rebinder:
     """Copies of user functions whose globals see ``tape.math``/``tape.numpy``."""
 
     def __init__(self):
         from .. import tape
+        from ..tape.namespaces import float_keeping_tensors, numpy_as_floats
         self.tape = tape
-        self.np = _tape_numpy()
+        self.np = numpy_as_floats
+        self.float = float_keeping_tensors
         self.globals_memo: dict = {}
         self.fn_memo: dict = {}
         self.mod_memo: dict = {}
@@ -109,7 +84,7 @@ class _Rebinder:
                     continue
                 new[k] = self.value(v)
             if "float" not in g:
-                new["float"] = _keep_tensor(builtins.float)
+                new["float"] = self.float
         return self.globals_memo[key]
 
     def function(self, fn):
@@ -155,9 +130,10 @@ def tape_function(F):
 def tape_derivatives(tape_fn, args, params, coords, order, m):
     """``{seq: array(m)}`` of derivatives by repeated ``tape.grad``."""
     from .. import tape
+    from ..tape.grad_mode import value_semantics
     Tensor = tape.Tensor
     leaves = [tape.tensor(np.asarray(a, dtype=float), requires_grad=True) for a in args]
-    with _value_semantics():
+    with value_semantics():
         outs = _flat_tensors(tape_fn(*leaves))
     if len(outs) != m:
         raise ValueError(f"the function returned {len(outs)} values on the tape, "
@@ -189,43 +165,6 @@ def tape_derivatives(tape_fn, args, params, coords, order, m):
                 res.setdefault(seq, np.zeros(m))[o] = value(t)
             level = nxt
     return res
-
-
-_INPLACE = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__", "__ifloordiv__",
-            "__imod__", "__imatmul__")
-
-
-class _value_semantics:
-    """While the user's code runs, ``z += y`` means ``z = z + y``, as for Python floats.
-
-    Tensors update in place (and a leaf refuses to), so ``z = x; z += y`` would change
-    ``x`` or raise; the user wrote the code for numbers, so the in-place operators of
-    ``Tensor`` are hidden during the run and Python falls back to ``z = z + y``.
-    """
-
-    def __enter__(self):
-        from ..tape import Tensor
-        self.saved = {n: Tensor.__dict__[n] for n in _INPLACE if n in Tensor.__dict__}
-        for n in self.saved:
-            delattr(Tensor, n)
-        # ``a += t`` with a numpy array ``a`` (np.where of constants gives a 0-d one)
-        # calls ``np.add(a, t, out=(a,))``; its value is what ``a`` is bound to next
-        self.ufunc = Tensor.__dict__["__array_ufunc__"]
-        ufunc = self.ufunc
-
-        def by_value(t, uf, method, *inputs, **kwargs):
-            out = kwargs.get("out")
-            if out is not None and method == "__call__" \
-                    and not any(isinstance(o, Tensor) for o in out):
-                kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-            return ufunc(t, uf, method, *inputs, **kwargs)
-        Tensor.__array_ufunc__ = by_value
-
-    def __exit__(self, *exc):
-        from ..tape import Tensor
-        for n, v in self.saved.items():
-            setattr(Tensor, n, v)
-        Tensor.__array_ufunc__ = self.ufunc
 
 
 def _flat_tensors(v) -> list:
