@@ -4,7 +4,9 @@ Sits beside the pipeline as its proof. For a function and a point (or array
 arguments, broadcast to many points) it computes the function and every partial
 derivative up to ``order``:
 
-1. **symbolically** -- the compiled ``F.diff(...)`` functions of ``sd.symbolic(fn)``;
+1. **symbolically** -- the compiled ``F.diff(...)`` functions of ``sd.symbolic(fn)``,
+   and every other function the API offers for the same derivatives (``F.grad``,
+   ``F.jacobian``, ``F.hessian``), which must give the same values;
 2. **on the tape** -- the user's *own* function body run on ``symdiff.tape``
    tensors: a copy of the function whose globals have ``math``, ``numpy`` (any
    alias) and names imported from them rebound to ``tape.math``/``tape.numpy``,
@@ -28,6 +30,11 @@ argument of ``Abs``/``sign``/``Max``/``Min``, a ``Piecewise`` condition's
 ``lhs - rhs`` or ``floor``'s argument (near) exactly at a switching value) are
 flagged ``nondifferentiable`` rather than failed.
 
+A check never passes on nothing: where the function is undefined (Python raises,
+as ``math.log(-1.0)`` does, or the value is nan or inf) or a derivative is not a
+finite number, every engine may agree on nan, and the row is ``undefined``, a
+failure with a message that says why.
+
 >>> import math, symdiff as sd
 >>> def f(x, y):
 ...     return x**2 * y + math.sin(y)
@@ -48,10 +55,11 @@ import numpy as np
 
 from .. import naming
 from ..function import SymbolicFunction
+from .domain import undefined_at
 from .finite_diff import finite_difference, flat_float, safe
 from .judge import judge
 from .on_tape import tape_derivatives, tape_function
-from .report import CheckReport, CheckRow
+from .report import CheckReport, CheckRow, fmt
 from .switching import switching
 
 __all__ = ["check", "CheckReport", "CheckRow"]
@@ -85,12 +93,13 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
     seqs = [s for k in range(order + 1)
             for s in itertools.combinations_with_replacement(range(len(pt.coords)), k)]
     with np.errstate(all="ignore"):
-        sym = _symbolic(F, pt, seqs)
+        undefined = undefined_at(F, pt)
+        sym = _symbolic(F, pt, seqs, order)
         tape = _tape(F, pt, seqs, order, sym.m)
         fd = _numeric(F, pt, seqs, sym.m)
     if tape.note:
         report.notes.append(tape.note)
-    report.rows = _judge_all(pt, seqs, sym, tape, fd, rtol, atol)
+    report.rows = _judge_all(pt, seqs, sym, tape, fd, undefined, rtol, atol)
     return report
 
 
@@ -125,6 +134,10 @@ class _Point:
                 out.append(float(vec[k]))
                 k += 1
         return out
+
+    def where(self, vec) -> str:
+        """The point ``vec`` as text: ``x=-1, y=2``."""
+        return ", ".join(f"{c}={fmt(float(v))}" for (c, _, _), v in zip(self.coords, vec))
 
     def call_user(self, func, arglist):
         """Call a function with the user's signature (keyword-only parameters by name)."""
@@ -181,21 +194,63 @@ class _Symbolic:
     values: dict        # seq -> (points, m) array
     errors: dict        # seq -> message
     m: int              # number of outputs
+    paths: dict         # seq -> [(label, output, values over points)]: F.grad, F.hessian...
 
 
-def _symbolic(F, pt: _Point, seqs) -> _Symbolic:
-    """The compiled ``F.diff(...)`` functions at every point."""
-    vals, errs, m = {}, {}, None
+def _symbolic(F, pt: _Point, seqs, order) -> _Symbolic:
+    """The compiled ``F.diff(...)`` functions at every point, and the other API paths."""
+    vals, errs, m, scalar = {}, {}, None, False
     for seq in seqs:
         names = [pt.coords[j][0] for j in seq]
         try:
             Fd = F.diff(*names) if names else F
-            vals[seq] = np.array([np.asarray(Fd(*pt.args(x)), dtype=float).ravel()
-                                  for x in pt.points])
+            raw = [Fd(*pt.args(x)) for x in pt.points]
+            vals[seq] = np.array([np.asarray(v, dtype=float).ravel() for v in raw])
             m = vals[seq].shape[1] if m is None else m
+            if not names and raw:
+                scalar = not isinstance(raw[0], (tuple, list)) and np.ndim(raw[0]) == 0
         except Exception as exc:       # report, do not hide: the row fails with it
             errs[seq] = f"symbolic derivative raised {type(exc).__name__}: {exc}"
-    return _Symbolic(vals, errs, 1 if m is None else m)
+    m = 1 if m is None else m
+    paths = {}
+    for what, size, entry, get in _api_paths(F, len(pt.coords), m, order, scalar):
+        try:
+            G = get()
+            got = np.array([flat_float(G(*pt.args(x))) for x in pt.points]).reshape(len(pt.points), -1)
+            if got.shape[1] != size:
+                raise ValueError(f"{got.shape[1]} values, expected {size}")
+        except Exception as exc:       # the rows this path serves fail with it
+            for k in range(size):
+                seq = entry(k)[0]
+                errs[seq] = "; ".join(e for e in (errs.get(seq), f"{what} raised "
+                                                  f"{type(exc).__name__}: {exc}") if e)
+            continue
+        for k in range(size):
+            seq, out, label = entry(k)
+            paths.setdefault(seq, []).append((label, out, got[:, k]))
+    return _Symbolic(vals, errs, m, paths)
+
+
+def _api_paths(F, n, m, order, scalar) -> list:
+    """The functions users call for derivatives of ``order`` or less, other than
+    ``F.diff``: ``(name, number of entries, entry k -> (seq, output, label), getter)``.
+
+    ``sd.grad``/``sd.hessian``/``sd.jacobian`` and the ``wrt=`` forms build these same
+    functions.  Entries follow the layout: ``F.grad`` one per variable, ``F.jacobian``
+    ``(m, n)`` and ``F.hessian`` ``(n, n)``, both halves of it.
+    """
+    paths = []
+    if order >= 1 and n:
+        if scalar:
+            paths.append(("F.grad", n, lambda k: ((k,), 0, f"F.grad[{k}]"), lambda: F.grad))
+        paths.append(("F.jacobian", m * n,
+                      lambda k: ((k % n,), k // n, f"F.jacobian[{k // n}, {k % n}]"),
+                      lambda: F.jacobian))
+    if order >= 2 and n and scalar:
+        paths.append(("F.hessian", n * n,
+                      lambda k: (tuple(sorted((k // n, k % n))), 0, f"F.hessian[{k // n}, {k % n}]"),
+                      lambda: F.hessian))
+    return paths
 
 
 @dataclass
@@ -250,9 +305,11 @@ def _numeric(F, pt: _Point, seqs, m) -> _Numeric:
 
 
 # ====================================================================== judging
-def _judge_all(pt: _Point, seqs, sym: _Symbolic, tape: _Tape, fd: _Numeric, rtol, atol) -> list:
+def _judge_all(pt: _Point, seqs, sym: _Symbolic, tape: _Tape, fd: _Numeric, undefined,
+               rtol, atol) -> list:
     """One judged row per output and derivative."""
     m, npts = sym.m, len(pt.points)
+    where = [pt.where(x) for x in pt.points]
     fname = [pt.name if m == 1 else f"{pt.name}[{i}]" for i in range(m)]
     rows = []
     for out in range(m):
@@ -266,5 +323,7 @@ def _judge_all(pt: _Point, seqs, sym: _Symbolic, tape: _Tape, fd: _Numeric, rtol
                               fd.reach[seq][:, out],
                               fd.kinks if seq else np.zeros_like(fd.kinks),
                               rtol, atol, pt.bshape, sym.errors.get(seq), tape.error,
-                              not tape.ran))
+                              not tape.ran, undefined=undefined, where=where,
+                              paths=[(label, v) for label, o, v in sym.paths.get(seq, ())
+                                     if o == out]))
     return rows

@@ -27,8 +27,17 @@ _UNRESOLVED = ("finite differences cannot resolve this derivative (it is larger 
 
 
 def judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_err, tape_err,
-           no_tape):
+          no_tape, undefined=(), paths=(), where=()):
+    """Judge one row.  ``s``, ``t``, ``d`` are the symbolic, tape and finite-difference
+    values at every point (``t`` None without a tape), ``e``/``r`` the finite-difference
+    error and its rounding part.  ``undefined`` gives, per point, why the function is
+    undefined there (None where it is defined); ``paths`` the same derivative as other
+    API functions return it, ``(label, values)``, e.g. ``("F.hessian[0, 1]", ...)``;
+    ``where`` the point as text, for messages."""
     npts = len(s)
+    undef = np.array([u is not None for u in undefined], dtype=bool) if len(undefined) \
+        else np.zeros(npts, dtype=bool)
+    skip = kinks | undef            # nothing to compare there
     engines = [("symbolic", s)] + ([] if t is None else [("tape", t)]) + [("finite differences", d)]
     # A derivative larger than any value the stencil can give from the sampled values
     # (``reach``; 0 when no sample differs from f(x): the input is lost to rounding,
@@ -39,7 +48,7 @@ def judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_e
     if wrt:
         with np.errstate(invalid="ignore"):
             unresolved = ((np.isfinite(s) & (np.abs(s) > FD_REACH * reach))
-                          | (~np.isnan(s) & ~np.isfinite(d))) & ~kinks
+                          | (~np.isnan(s) & ~np.isfinite(d))) & ~skip
     fd_extra = FD_SAFETY * e
     pairs = []
     if t is not None:
@@ -54,37 +63,59 @@ def judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_e
         a, b = engines[i][1], engines[j][1]
         fin = np.isfinite(a) & np.isfinite(b)
         same = (np.isnan(a) & np.isnan(b)) | (np.isinf(a) & np.isinf(b) & (a == b))
-        diff = np.where(fin, np.abs(a - b), 0.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.where(fin, np.abs(a - b), 0.0)
         big = np.where(fin, np.maximum(np.abs(a), np.abs(b)), 0.0)
         tol = atol + rtol * big + np.where(np.isfinite(extra), extra, np.inf)
-        bad = (fin & (diff > tol)) | (~fin & ~same)
+        # one finite value against nan or inf is a disagreement; nan against inf is
+        # not (neither is a number: the row is undefined there, see ``infinite``)
+        bad = (fin & (diff > tol)) | (np.isfinite(a) != np.isfinite(b))
         if j == len(engines) - 1:
             bad &= ~unresolved                 # finite differences do not count there
-        bad &= ~kinks
+        bad &= ~skip
         bad_pair[k] = bad
         score = np.maximum(score, np.where(~fin & ~same, np.inf, diff / tol))
-        ok_pts = fin & ~kinks
+        ok_pts = fin & ~skip
         if j == len(engines) - 1:
             ok_pts &= ~unresolved
         if ok_pts.any():
             max_abs = max(max_abs, float(diff[ok_pts].max()))
             rel = np.where(big > 0, diff / np.where(big > 0, big, 1.0), 0.0)
             max_rel = max(max_rel, float(rel[ok_pts].max()))
+    # a derivative that is not a number where the function is defined: nothing to check
+    infinite = np.zeros(npts, dtype=bool)
+    if wrt:
+        infinite = ~np.isfinite(s) & ~skip
     score = np.where(kinks, -1.0, score)
+    score = np.where(undef | infinite, np.inf, score)
     worst = int(np.argmax(score)) if npts else 0
     widx = np.unravel_index(worst, bshape) if bshape else ()
     bad_any = bad_pair.any(axis=0)
-    message = ""
+
+    failures, undefined_msgs = [], []
     if sym_err or tape_err:
-        status = "FAIL"
-        message = "; ".join(m for m in (sym_err, tape_err) if m)
-    elif bad_any.any():
-        status = "FAIL"
+        failures += [m for m in (sym_err, tape_err) if m]
+    failures += _paths_disagree(s, paths, ~skip, rtol, atol, bshape)
+    if bad_any.any():
         p = int(np.argmax(bad_any))
         message = _blame(engines, p, bad_pair, pairs) + _at(p, bshape, npts)
         nbad = int(bad_any.sum())
         if nbad > 1:
             message += f" ({nbad} of {npts} points disagree)"
+        failures.append(message)
+    if undef.any():
+        p = int(np.argmax(undef))
+        undefined_msgs.append(undefined[p] + _count(undef, "the function is undefined"))
+    if infinite.any():
+        p = int(np.argmax(infinite))
+        undefined_msgs.append(
+            f"{fmt(float(s[p]))} at {where[p] if len(where) else 'this point'}: not a finite "
+            f"number, so there is nothing to check (the function is not differentiable there, "
+            f"or the derivative overflows)" + _count(infinite, "the derivative is not finite"))
+    message = ""
+    if failures or undefined_msgs:
+        status = "FAIL" if failures else "undefined"
+        message = "; ".join(failures + undefined_msgs)
     elif unresolved.any() and t is None:
         status = "unresolved"
         p = int(np.argmax(unresolved))
@@ -100,8 +131,6 @@ def judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_e
         if unresolved.any():
             message = "; ".join(m for m in (message, _UNRESOLVED + "; symbolic and tape agree"
                                             + _at(int(np.argmax(unresolved)), bshape, npts)) if m)
-    if no_tape and not message:
-        message = ""
 
     def shaped(v):
         if v is None:
@@ -114,6 +143,29 @@ def judge(name, wrt, out, s, t, d, e, r, reach, kinks, rtol, atol, bshape, sym_e
                     nondifferentiable=bool(kinks[0]) if bshape == () else kinks.reshape(bshape),
                     max_abs_err=max_abs, max_rel_err=max_rel, status=status,
                     message=message, worst=widx)
+
+
+def _count(mask, what) -> str:
+    n = len(mask)
+    return "" if n == 1 else f" ({int(mask.sum())} of {n} points: {what})"
+
+
+def _paths_disagree(s, paths, where_ok, rtol, atol, bshape) -> list:
+    """Messages for API functions (``F.grad``, ``F.hessian``...) that return another
+    value than ``F.diff`` for the same derivative, within ``atol + rtol * max(|a|, |b|)``."""
+    out = []
+    for label, v in paths:
+        fin = np.isfinite(s) & np.isfinite(v)
+        same = (np.isnan(s) & np.isnan(v)) | (np.isinf(s) & np.isinf(v) & (s == v))
+        with np.errstate(invalid="ignore"):
+            diff = np.where(fin, np.abs(s - v), 0.0)
+            tol = atol + rtol * np.where(fin, np.maximum(np.abs(s), np.abs(v)), 0.0)
+        bad = ((fin & (diff > tol)) | (~fin & ~same)) & where_ok
+        if bad.any():
+            p = int(np.argmax(bad))
+            out.append(f"{label} gives {fmt(float(v[p]))} where F.diff gives {fmt(float(s[p]))}"
+                       + _at(p, bshape, len(s)))
+    return out
 
 
 def _at(p, bshape, npts):

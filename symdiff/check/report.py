@@ -34,7 +34,7 @@ class CheckRow:
     nondifferentiable: object
     max_abs_err: float
     max_rel_err: float
-    status: str                 # "ok", "FAIL", "nondifferentiable" or "unresolved"
+    status: str                 # "ok", "FAIL", "undefined", "nondifferentiable" or "unresolved"
     message: str = ""
     worst: tuple = ()           # index of the point shown in the table
 
@@ -102,7 +102,7 @@ class CheckReport:
     def _verdict(self) -> str:
         if self.ok:
             return "OK"
-        return "FAILED" if any(r.status == "FAIL" for r in self.rows) else "UNRESOLVED"
+        return "UNRESOLVED" if all(r.status == "unresolved" for r in self.failures) else "FAILED"
 
     def __str__(self) -> str:
         head = (f"sd.check({self.function}) at {self._where()}\n"
