@@ -14,7 +14,7 @@ import sysconfig
 
 import numpy as np
 
-from .finite_diff import flat_float
+from .finite_diff import ComplexValue, flat_float
 from .report import fmt
 
 #: where Python's own modules and installed packages live: not the user's code
@@ -33,6 +33,9 @@ def undefined_at(F, pt) -> list:
         try:
             with np.errstate(all="ignore"):
                 v = flat_float(call(x))
+        except ComplexValue as exc:
+            out.append(f"{pt.name} is undefined at {where}: {exc}")
+            continue
         except Exception as exc:        # noqa: BLE001 -- whatever Python raises is the reason
             what = _raising_expression(exc)
             out.append(f"{pt.name} is undefined at {where}: {what + ' raises ' if what else ''}"

@@ -15,10 +15,18 @@ import sympy
 
 EPS = float(np.finfo(np.float64).eps)
 
+class ComplexValue(ValueError):
+    """The function returned a complex number (``(-2.0) ** 0.5`` in Python): it is
+    undefined there as a real function."""
+
+
 def flat_float(v) -> np.ndarray:
     if isinstance(v, (list, tuple)):
         return np.concatenate([flat_float(x) for x in v]) if v else np.zeros(0)
-    return np.asarray(v, dtype=float).ravel()
+    a = np.asarray(v)
+    if np.iscomplexobj(a):
+        raise ComplexValue(f"its value {v} is complex (outside the real domain)")
+    return np.asarray(a, dtype=float).ravel()
 
 
 

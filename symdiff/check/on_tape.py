@@ -14,6 +14,7 @@ nothing that tape code in other threads sees.
 
 from __future__ import annotations
 
+import builtins
 import math
 import sys
 import types
@@ -54,6 +55,10 @@ class _Rebinder:
             return tape.math
         if v is np:
             return self.np
+        if v is builtins.float:
+            return self.float
+        if isinstance(v, type) and issubclass(v, np.generic):       # np.float64(x)
+            return getattr(self.np, v.__name__, v)
         if isinstance(v, SymbolicFunction):
             return self.function(v.fn) if v.fn is not None else v
         if isinstance(v, types.FunctionType):

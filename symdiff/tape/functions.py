@@ -23,6 +23,7 @@ __all__ = [
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
     "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
     "hypot", "sigmoid", "relu", "abs", "absolute", "sign", "floor", "ceil", "round", "trunc",
+    "deg2rad", "rad2deg", "heaviside",
     "erf", "erfc", "lgamma", "gamma", "digamma", "polygamma",
     "maximum", "minimum", "fmax", "fmin", "clamp", "clip", "where",
     "sum", "mean", "prod", "amax", "amin", "max", "min", "logsumexp", "softmax", "log_softmax",
@@ -171,6 +172,9 @@ sign = _unary_fn(R.SignBackward0, "sign")
 floor = _unary_fn(R.FloorBackward0, "floor")
 ceil = _unary_fn(R.CeilBackward0, "ceil")
 trunc = _unary_fn(R.TruncBackward0, "trunc")
+deg2rad = _unary_fn(R.Deg2RadBackward0, "deg2rad")
+rad2deg = _unary_fn(R.Rad2DegBackward0, "rad2deg")
+heaviside = _binary_fn(R.HeavisideBackward0, "heaviside")
 erf = _unary_fn(R.ErfBackward0, "erf")
 erfc = _unary_fn(R.ErfcBackward0, "erfc")
 lgamma = _unary_fn(R.LgammaBackward0, "lgamma")
@@ -202,7 +206,12 @@ def clamp(input, min=None, max=None):
 
 
 def clip(a, a_min=None, a_max=None, **kwargs):
-    return clamp(a, kwargs.get("min", a_min), kwargs.get("max", a_max))
+    lo, hi = kwargs.get("min", a_min), kwargs.get("max", a_max)
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        # bounds that carry gradients: numpy's definition, minimum(maximum(a, lo), hi)
+        out = a if lo is None else maximum(a, lo)
+        return out if hi is None else minimum(out, hi)
+    return clamp(a, lo, hi)
 
 
 def where(condition, input, other):
@@ -486,6 +495,8 @@ UFUNCS = {
     np.arctan2: atan2, np.sinh: sinh, np.cosh: cosh, np.tanh: tanh, np.arcsinh: asinh,
     np.arccosh: acosh, np.arctanh: atanh, np.hypot: hypot, np.absolute: abs, np.fabs: abs,
     np.sign: sign, np.floor: floor, np.ceil: ceil, np.trunc: trunc, np.rint: round,
+    np.deg2rad: deg2rad, np.radians: deg2rad, np.rad2deg: rad2deg, np.degrees: rad2deg,
+    np.heaviside: heaviside,
     np.maximum: maximum, np.minimum: minimum, np.fmax: fmax, np.fmin: fmin,
     np.matmul: matmul,
     np.greater: _compare(np.greater), np.greater_equal: _compare(np.greater_equal),
@@ -522,7 +533,8 @@ METHODS = {
     "acosh": acosh, "atanh": atanh, "arcsin": asin, "arccos": acos, "arctan": atan,
     "sqrt": sqrt, "rsqrt": rsqrt, "square": square, "reciprocal": reciprocal, "pow": pow,
     "sigmoid": sigmoid, "relu": relu, "abs": abs, "sign": sign, "floor": floor, "ceil": ceil,
-    "round": round, "trunc": trunc, "erf": erf, "erfc": erfc, "lgamma": lgamma,
+    "round": round, "trunc": trunc, "deg2rad": deg2rad, "rad2deg": rad2deg,
+    "heaviside": heaviside, "erf": erf, "erfc": erfc, "lgamma": lgamma,
     "digamma": digamma, "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin,
     "clamp": clamp, "clip": clamp, "prod": prod, "amax": amax, "amin": amin, "max": max,
     "min": min, "logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax,

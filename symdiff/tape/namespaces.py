@@ -127,6 +127,8 @@ _NUMPY_TABLE = {
     "power": F.pow, "float_power": F.pow, "hypot": F.hypot, "abs": F.abs, "absolute": F.abs,
     "fabs": F.abs, "sign": F.sign, "floor": F.floor, "ceil": F.ceil, "trunc": F.trunc,
     "rint": F.round, "round": F.round, "around": F.round, "maximum": F.maximum,
+    "radians": F.deg2rad, "deg2rad": F.deg2rad, "degrees": F.rad2deg, "rad2deg": F.rad2deg,
+    "heaviside": F.heaviside,
     "minimum": F.minimum, "fmax": F.fmax, "fmin": F.fmin, "clip": F.clip, "where": F.where,
     "sum": F.sum, "mean": F.mean, "prod": F.prod, "max": F.amax, "min": F.amin,
     "amax": F.amax, "amin": F.amin, "dot": F.dot, "matmul": F.matmul, "inner": F.inner,
