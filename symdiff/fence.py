@@ -20,6 +20,10 @@ import ast
 
 from .errors import SymdiffSyntaxError
 
+# list/set/dict methods that change their object in place (the value they return is None)
+_IN_PLACE = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+             "update", "add", "discard", "setdefault"}
+
 #: node class -> (construct, hint), for everything symdiff rejects outright
 REJECTED: dict[type, tuple[str, str]] = {
     ast.While: ("while loop", "use `for i in range(n)` with n known when the function is defined"),
@@ -185,6 +189,13 @@ class Fence(ast.NodeVisitor):
             return
         if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
             self.generic_visit(node.value)
+        call = node.value
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in _IN_PLACE):
+            self.reject(node, f"in-place .{call.func.attr}()",
+                        "build the list as a literal or a comprehension ([g(x) for x in ...]), "
+                        "or make a new one (out = out + [v]); symdiff reads values, not changes "
+                        "made in place")
         self.reject(node, "expression statement",
                     "remove calls made for their side effects (print, logging, ...); assign results to names")
 

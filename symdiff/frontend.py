@@ -34,6 +34,7 @@ import inspect
 import itertools
 import math
 import operator
+import os
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ import sympy
 from . import fence, limits, primitives
 from .errors import SymdiffError, SymdiffSyntaxError
 from .graph import Graph, LaneSum, Traced
+from .tracebacks import library_file
 from .source import FunctionSource, NoSource, StaleSource, function_source, stale_source, unwrap
 
 MAX_INLINE_DEPTH = 40     # nested helper calls; deeper means (probably) unbounded recursion
@@ -927,8 +929,7 @@ class Tracer(ast.NodeVisitor):
         try:
             out = fn(a, b)
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
-            self.fail(node, f"cannot compute {type(op).__name__} of {type(a).__name__} and "
-                            f"{type(b).__name__}: {exc}")
+            self.fail(node, f"cannot compute {ast.unparse(node)}: {exc}" + _operand_hint(a, b))
         self._check_result(out, node)
         return out
 
@@ -1132,10 +1133,36 @@ class Tracer(ast.NodeVisitor):
             return int(idx)
         if isinstance(idx, sympy.Integer):
             return int(idx)
+        if isinstance(idx, str):
+            self.fail(node, f"cannot index with the str {idx!r}: symdiff reads numbers, tuples "
+                            "and arrays, not dicts; pass the entries as separate parameters "
+                            "(def f(a, b)) or as one array parameter declared with shapes=")
         if isinstance(idx, sympy.Basic):
             self.error(node, "index that depends on the input",
-                       "index with constants or loop variables over range(n)")
+                       "index with constants or loop variables over range(n)"
+                       + self.static_hint([idx]))
         self.fail(node, f"cannot index with a {type(idx).__name__}")
+
+    def input_names(self, values) -> list[str]:
+        """The parameters ``values`` depend on, by name (a shaped one once)."""
+        deps = 0
+        for v in values:
+            for e in np.asarray(v, dtype=object).ravel():
+                deps |= self.g.dependence(e)
+        return sorted({self.g.element_of.get(p, (p.name,))[0]
+                       for p in self.g.params if deps >> self.g.position[p] & 1})
+
+    def static_hint(self, values) -> str:
+        """'; if n is an integer ... static' naming the parameters ``values`` depend on:
+        how to make a value known when the function is read (API 5.2)."""
+        names = self.input_names(values)
+        if not names:
+            return ""
+        n = names[0]
+        return (f"; if {' and '.join(names)} {'is an integer' if len(names) == 1 else 'are integers'}"
+                f" known at the call, make it static: sd.symbolic(fn, static=({n!r},)), "
+                f"annotate `{n}: int`, give it an integer default (`{n}=3`), or pass "
+                f"functools.partial(fn, {n}=3)")
 
     def subscript(self, base, idx, node):
         if isinstance(idx, LaneIndex) or (isinstance(idx, tuple)
@@ -1143,8 +1170,10 @@ class Tracer(ast.NodeVisitor):
             return self.lane_subscript(base, idx, node)
         idx = self.index_value(idx, node)
         if isinstance(base, sympy.Basic):
+            names = self.input_names([base]) or ["x"]
             self.error(node, "indexing of a scalar that depends on the input",
-                       "declare the parameter's shape, e.g. shapes={'x': (3,)}")
+                       f"declare the parameter's shape, e.g. shapes={{{names[0]!r}: (3,)}} "
+                       f"(on the command line: --shapes {names[0]}=3)")
         if getattr(type(base), "__getitem__", None) not in _PLAIN_GETITEM:
             self.error(node, f"indexing a {type(base).__name__}",
                        "index tuples, lists, dicts and numpy arrays (indexing other objects "
@@ -1231,8 +1260,8 @@ class Tracer(ast.NodeVisitor):
             if any(isinstance(a, sympy.Basic) for a in list(args) + list(kwargs.values())):
                 if func is range:
                     self.error(node, "loop bound that depends on the input",
-                               "loop bound depends on the input; bounds must be known when the "
-                               "function is read (use constants, len(x) or a shape)")
+                               "bounds must be known when the function is read (use constants, "
+                               "len(x) or a shape)" + self.static_hint(list(args)))
                 self.error(node, f"{_callable_name(func)}() of a value that depends on the input",
                            "its arguments must be known when the function is read")
             self._not_too_large(func, args, kwargs, node)
@@ -1246,9 +1275,16 @@ class Tracer(ast.NodeVisitor):
             return value
         if self.src.untrusted:           # text from outside: nothing but math and its lambdas
             self.error(node, f"call to {ast.unparse(node.func)}", _EXPRESSION_CALLS)
+        if isinstance(func, functools.partial):     # what Python does: bound arguments first
+            return self.call(func.func, list(func.args) + list(args),
+                             {**func.keywords, **kwargs}, node)
         target = unwrap(func)
+        if isinstance(target, types.FunctionType) and _library(target):
+            return self.library_call(func, target, args, kwargs, node)
         if isinstance(target, types.FunctionType):
             return self.inline_python(target, args, kwargs, node)
+        if func in _CALL_HINTS:
+            self.error(node, f"call to {_callable_name(func)}()", _CALL_HINTS[func])
         if isinstance(getattr(func, "__symdiff_source__", None), str):
             return self.inline_expression(func.__symdiff_source__, args, kwargs, node)
         if hasattr(func, "__symdiff_source__") and hasattr(func, "expr") and hasattr(func, "symbols"):
@@ -1289,6 +1325,31 @@ class Tracer(ast.NodeVisitor):
             self.fail(node, f"{name}: {exc}")
         self._check_result(out, node, name)
         return out
+
+    def library_call(self, func, fn, args, kwargs, node):
+        """A Python function of an installed library (scipy.optimize.rosen, ...): computed
+        when its arguments are constants; else read like the user's own code, and when
+        that fails, the error names the user's call, not a line inside the library."""
+        name = _callable_name(fn)
+        if is_const(list(args)) and is_const(list(kwargs.values())):
+            self._not_too_large(func, args, kwargs, node)
+            try:
+                return from_outside(func(*args, **kwargs))
+            except Exception as exc:  # the user's own function would raise the same
+                self.fail(node, f"{name}() raised {type(exc).__name__}: {exc}")
+        try:
+            return self.inline_python(fn, args, kwargs, node)
+        except (SymdiffSyntaxError, SymdiffError) as exc:
+            # the innermost reason, once, however deep the library calls itself
+            reason = getattr(exc, "library_reason", None) or _one_line(exc)
+        try:
+            self.error(node, f"call to {ast.unparse(node.func)} ({name}), a library function",
+                       f"symdiff could not read it ({reason}); write the formula in your own "
+                       "function (plain Python with math/numpy, which symdiff reads), or compute "
+                       "the call outside the function and pass its result in as an argument")
+        except SymdiffSyntaxError as err:
+            err.library_reason = reason
+            raise
 
     def inline_python(self, fn, args, kwargs, node):
         try:
@@ -1383,6 +1444,39 @@ class Tracer(ast.NodeVisitor):
                 else:
                     self.fail(node, f"{name}() missing required keyword argument {pname!r}")
         return bound
+
+
+# callables that are refused with a targeted hint instead of the list of supported calls
+_CALL_HINTS = {
+    dict: "symdiff reads numbers, tuples and arrays, not dicts; use separate variables or a tuple",
+    set: "symdiff reads numbers, tuples and arrays, not sets; use a tuple",
+}
+
+def _library(fn) -> bool:
+    """Is ``fn`` defined in an installed package or the standard library (not the
+    user's code, not symdiff)?"""
+    return library_file(getattr(getattr(fn, "__code__", None), "co_filename", ""))
+
+
+def _one_line(exc) -> str:
+    """An error as one line: where (file name without its directories) and what."""
+    if isinstance(exc, SymdiffSyntaxError):
+        return f"{os.path.basename(exc.filename or '')}:{exc.lineno}: {exc.msg_only}"
+    return str(exc).splitlines()[0]
+
+
+def _operand_hint(a, b) -> str:
+    """What to write instead of arithmetic between a number and a list, dict, ...:
+    Python's types named, numpy's way suggested."""
+    kinds = {type(v).__name__ for v in (a, b) if isinstance(v, (list, tuple, dict, set, str))}
+    if not kinds:
+        return ""
+    shown = " and ".join(sorted(kinds))
+    if kinds <= {"list", "tuple"}:
+        return (f"; Python's {shown} is a container, not a vector: make it an array with "
+                "np.asarray([...]) (or declare the parameter with shapes=) for elementwise "
+                "arithmetic")
+    return f"; symdiff computes with numbers and arrays, not {shown}"
 
 
 def _free(v) -> set:
@@ -1641,8 +1735,13 @@ def _deep_recursion(fn):
 
 
 @_deep_recursion
-def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
+def trace(fn, shapes: dict | None = None, vectorize: bool = True,
+          static: dict | None = None) -> Traced:
     """Read ``fn``'s source into an SSA ``Graph``; see the module docstring.
+
+    ``static`` maps parameter names to values bound as constants before reading
+    (API 5.2): they are not parameters of the result. A ``functools.partial`` is
+    read as its function with the partial's bound arguments static.
 
     >>> def f(x, y=2.0):
     ...     return x * y
@@ -1651,15 +1750,22 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
     (('x', 'y'), {'y': 2.0})
     """
     shapes = {k: tuple(v) for k, v in (shapes or {}).items()}
+    fn, static = static_binding(fn, static)
     original = unwrap(fn)
     if not isinstance(original, types.FunctionType):
         raise TypeError(f"symdiff needs a plain Python function, got {type(fn).__name__}")
     sig = inspect.signature(original)
     params, defaults = [], {}
     for p in sig.parameters.values():
+        if p.name in static:
+            continue
         params.append(p.name)
         if p.default is not inspect.Parameter.empty:
             defaults[p.name] = p.default
+    unknown = set(static) - set(sig.parameters)
+    if unknown:
+        raise ValueError(f"static values given for unknown parameters {sorted(unknown)}; "
+                         f"{original.__name__} has parameters {list(sig.parameters)}")
     unknown = set(shapes) - set(params)
     if unknown:
         raise ValueError(f"shapes given for unknown parameters {sorted(unknown)}; "
@@ -1679,14 +1785,15 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
         if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
             raise SymdiffError(f"{original.__name__}: *args/**kwargs parameters are not supported")
         symbols = _make_symbols(g, params, shapes)
-        value = call_without_source(original, [symbols[p] for p in params], {},
-                                    define=g.define)
+        value = call_without_source(original, [static[p] if p in static else symbols[p]
+                                               for p in sig.parameters], {}, define=g.define)
 
         def complain(msg):
             raise SymdiffError(f"{filename}: {original.__name__} {msg}")
     else:
         symbols = _make_symbols(g, params, shapes)
-        scope = Scope(dict(symbols), None, _closure_of(original), original.__globals__)
+        scope = Scope({**symbols, **{k: from_outside(v) for k, v in static.items()}}, None,
+                      _closure_of(original), original.__globals__)
         tracer = Tracer(ctx, src, scope, original.__name__)
         try:
             value = tracer.run_function(src.node)
@@ -1700,6 +1807,23 @@ def trace(fn, shapes: dict | None = None, vectorize: bool = True) -> Traced:
     return Traced(g, name=original.__name__, params=tuple(params), symbols=symbols,
                   outputs=outputs, vector=vector, shapes=shapes, defaults=defaults,
                   filename=filename)
+
+
+def static_binding(fn, static: dict | None = None) -> tuple:
+    """``(function, {name: static value})``: a ``functools.partial``'s bound arguments
+    (positional ones bind the first parameters, as Python binds them) joined with
+    ``static``; partials of partials are flattened by functools itself."""
+    static = dict(static or {})
+    if isinstance(fn, functools.partial):
+        target = unwrap(fn.func)
+        names = [p.name for p in inspect.signature(target).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(fn.args) > len(names):
+            raise TypeError(f"functools.partial binds {len(fn.args)} positional arguments, but "
+                            f"{getattr(target, '__name__', target)} takes {len(names)}")
+        static = {**dict(zip(names, fn.args)), **fn.keywords, **static}
+        fn = fn.func
+    return fn, static
 
 
 _EXPRESSION_CALLS = ("an expression string may call only lambdas it defines and "

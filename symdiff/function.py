@@ -29,6 +29,7 @@ from . import codegen, export, frontend, limits, naming, runtime
 from .calculus import Calculus
 from .layout import SCALAR, Layout
 from .graph import Traced
+from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
@@ -190,19 +191,38 @@ class SymbolicFunction:
         return self._compile().source
 
     def __call__(self, *args, **kwargs):
+        """Evaluate: the compiled numeric function at these arguments.
+
+        Arguments are given as to the Python function (by position or name; defaults
+        fill the rest). Scalar parameters take numbers or numpy arrays, which broadcast
+        together: an array argument evaluates at every element. A parameter declared
+        with ``shapes={"x": (3,)}`` takes an array of that shape, with any extra trailing
+        axes as batch axes. Returns a float for a scalar function, a tuple for a tuple
+        result (``F.grad``), and an ndarray of core shape plus the broadcast shape for an
+        array result (``F.hessian``). Errors name the argument at fault.
+
+        >>> import symdiff as sd
+        >>> F = sd.symbolic("x**2*y")
+        >>> float(F(3.0, 2.0)), F([1.0, 2.0], 2.0).tolist()
+        (18.0, [2.0, 8.0])
+        """
         fn = self._fn
-        if fn is None:
-            fn = self._fn = self._compile().fn
-        if kwargs or len(args) != self._nparams:
-            args = self._bind(args, kwargs)
+        bound = False
         try:
+            if fn is None:
+                fn = self._fn = self._compile().fn
+            if kwargs or len(args) != self._nparams:
+                args = self._bind(args, kwargs)
+            bound = True
             return fn(*args)
         except Exception as exc:        # costs nothing unless raised
-            err = self._argument_error(exc, args)
-            if err is None:
+            if debugging():
                 raise
+            err = self._argument_error(exc, args) if bound else None
+            if err is None:
+                raise trim(exc)
             # one error, traceback still through the generated code (F.source's lines)
-            raise err.with_traceback(exc.__traceback__) from None
+            raise trim(err.with_traceback(exc.__traceback__)) from None
 
     def _bind(self, args, kwargs) -> tuple:
         """The arguments in parameter order, defaults filled in; a ``TypeError`` that
@@ -223,8 +243,18 @@ class SymbolicFunction:
         missing = [p for p in params if p not in values and p not in defaults]
         if missing:
             raise TypeError(f"{here} missing required argument{'s' * (len(missing) > 1)} "
-                            f"{', '.join(map(repr, missing))}")
+                            f"{', '.join(map(repr, missing))}" + self._names_hint(args))
         return tuple(values[p] if p in values else defaults[p] for p in params)
+
+    def _names_hint(self, args) -> str:
+        """For ``F.grad("x")`` (the JAX/torch habit of naming what to differentiate by):
+        say that calls take values and how to pick the variable."""
+        names = [a for a in args if isinstance(a, str) and a in self.params]
+        if not names:
+            return ""
+        n = names[0]
+        return (f"; {self.__name__} takes values, not names: to differentiate by {n} use "
+                f"sd.grad(F, wrt={n!r}) or F.diff({n!r}), then call it with numbers")
 
     def _argument_error(self, exc, args):
         """The error to raise instead of ``exc`` when an argument is to blame (named,
@@ -239,7 +269,7 @@ class SymbolicFunction:
             bad = runtime.non_numeric(a)
             if bad is not None:
                 return TypeError(f"{self.__name__}(): argument {p!r} must be a real number or "
-                                 f"array of real numbers, got {bad}")
+                                 f"array of real numbers, got {bad}" + self._names_hint(args))
         if isinstance(exc, ValueError):
             batch = {p: np.shape(a)[len(shapes.get(p) or ()):] for p, a in zip(self.params, args)}
             try:
@@ -354,6 +384,7 @@ class SymbolicFunction:
             return self.derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
         return self._child(("diff", var), build)
 
+    @api_boundary
     def diff(self, *wrt: str, order: int = 1) -> "SymbolicFunction":
         """Partial derivative: ``F.diff("x")``, ``F.diff("x", order=3)``, ``F.diff("x", "y")``.
 
@@ -388,6 +419,7 @@ class SymbolicFunction:
             self._param_symbols(n)          # raises on unknown names
         return names
 
+    @api_boundary
     def gradient(self, wrt=None) -> "SymbolicFunction":
         """Gradient as a function returning one entry per parameter (reverse mode)."""
         self._scalar_only("grad")
@@ -418,6 +450,7 @@ class SymbolicFunction:
                                  recipe=(self, "gradient", (names,)))
         return self._child(("grad", names), build)
 
+    @api_boundary
     def hessian_of(self, wrt=None) -> "SymbolicFunction":
         """Hessian: forward mode over the reverse-mode gradient."""
         self._scalar_only("hessian")
@@ -435,6 +468,7 @@ class SymbolicFunction:
                                  f"hessian {self.name}", self.wrt)
         return self._child(("hessian", names), build)
 
+    @api_boundary
     def jacobian_of(self, wrt=None) -> "SymbolicFunction":
         """Jacobian ``(m, n)``: reverse per output when m < n, else forward per input."""
         names = self._wrt_names(wrt)
@@ -455,11 +489,45 @@ class SymbolicFunction:
                                  f"jacobian {self.name}", self.wrt)
         return self._child(("jacobian", names), build)
 
+    # -- bare results (API 5.1: one name in, no tuple out, as JAX's argnums=int) ------
+    def _entry(self) -> "SymbolicFunction":
+        """This one-entry tuple result returned as its entry: ``sd.grad(F, wrt="x")``.
+
+        Same outputs, same graph, only the layout differs, so the derivative is built
+        once whether asked for bare or as a 1-tuple. A result that is not a one-entry
+        tuple (an array-level gradient that is already bare) is returned unchanged.
+        """
+        lay = self._layout
+        if lay.kind != "tuple" or len(lay.items) != 1:
+            return self
+        return self._child(("entry",), lambda: self.derived(
+            self._outputs, lay.items[0], self.name, self.wrt, recipe=(self, "_entry", ())))
+
+    def _shaped(self, core: tuple) -> "SymbolicFunction":
+        """This array result with core shape ``core`` (same elements, row-major):
+        the ``(n, n)`` Hessian of a parameter of shape ``s`` as ``s + s``, and as a plain
+        number for a scalar parameter. Unchanged when it has that shape already or is
+        not a flat array of that size."""
+        lay = self._layout
+        size = int(np.prod(core, dtype=int))
+        if lay.kind != "array" or tuple(lay.shape) == tuple(core) or lay.size != size:
+            return self
+        layout = Layout("array", shape=tuple(core)) if core else SCALAR
+        return self._child(("shaped", tuple(core)), lambda: self.derived(
+            self._outputs, layout, self.name, self.wrt, recipe=(self, "_shaped", (core,))))
+
+    def _param_shape(self, name: str) -> tuple:
+        """The core shape of parameter (or element) ``name``: ``()`` for a scalar."""
+        self._param_symbols(name)            # unknown names: ValueError listing the parameters
+        shape = self._traced.shapes.get(name) if name in self._traced.symbols else None
+        return tuple(shape) if shape else ()
+
     grad = property(lambda self: self.gradient(), doc="``F.grad(*args)``: tuple of partials.")
     hessian = property(lambda self: self.hessian_of(), doc="``F.hessian(*args)``: (n, n) array.")
     jacobian = property(lambda self: self.jacobian_of(), doc="``F.jacobian(*args)``: (m, n) array.")
 
     # -- printing -------------------------------------------------------------------
+    @api_boundary
     @limits.deep(lambda self: f"the LaTeX of {self.name}")
     def latex(self) -> str:
         limits.printable(self._too_large_to_print(), f"the LaTeX of {self.name}")

@@ -17,6 +17,7 @@ KEY_LINES = {
                              "every tape gradient agrees with the closed form"],
     "black_scholes.py": ["all Greeks agree with the textbook formulas"],
     "newton.py": ["converged to the minimum (1, 1)"],
+    "scipy_minimize.py": ["n=10 trust-constr", "scipy.optimize converged to the minimum"],
     "pendulum.py": ["theta'' = -g/l sin(theta) recovered from L", "energy conserved"],
     "dask_gradient.py": ["dask gradient matches numpy on every checked chunk"],
 }

@@ -306,7 +306,7 @@ def test_loop_bound_depending_on_data(tmp_path):
         trace(mod.f)
     e = err.value
     assert (e.filename, e.lineno, e.offset) == (path, 4, 14)
-    assert "loop bound depends on the input" in str(e)
+    assert "loop bound that depends on the input" in str(e) and "static=('n',)" in str(e)
     assert e.text.strip() == "for i in range(n):"
 
 

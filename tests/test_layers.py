@@ -24,7 +24,7 @@ PACKAGE = ROOT / "symdiff"
 #: bottom first; a module may import modules of earlier layers only
 LAYERS = [
     # data and helpers that need nothing else of symdiff
-    ["symdiff.version", "symdiff.errors", "symdiff.naming", "symdiff.layout",
+    ["symdiff.version", "symdiff.errors", "symdiff.naming", "symdiff.layout", "symdiff.tracebacks",
      "symdiff.special", "symdiff.source", "symdiff.plotting"],
     ["symdiff.limits", "symdiff.fence", "symdiff.runtime"],
     # the independent engine (one node: see the module docstring)
@@ -36,7 +36,7 @@ LAYERS = [
     ["symdiff.codegen"],
     ["symdiff.backends", "symdiff.export"],
     # the user-facing objects and functions
-    ["symdiff.function"],
+    ["symdiff.function", "symdiff.static"],
     ["symdiff.api"],
     # the checker, a package: its parts, then check() that runs them
     ["symdiff.check.report", "symdiff.check.finite_diff"],

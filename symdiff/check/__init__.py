@@ -54,7 +54,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import naming
+from ..errors import SymdiffSyntaxError
 from ..function import SymbolicFunction
+from ..tracebacks import api_boundary
 from .domain import undefined_at
 from .finite_diff import finite_difference, flat_float, safe
 from .judge import judge
@@ -67,6 +69,7 @@ __all__ = ["check", "CheckReport", "CheckRow"]
 _switching = switching      # the name tests/fuzzing.py uses
 
 
+@api_boundary
 def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
           shapes: dict | None = None, **kwargs) -> CheckReport:
     """Compare every partial derivative up to ``order``: symbolic vs tape vs finite differences.
@@ -85,7 +88,17 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
     from ..api import symbolic
     from ..limits import check_order
     order = check_order(order, minimum=0)
-    F = fn if isinstance(fn, SymbolicFunction) and shapes is None else symbolic(fn, shapes=shapes)
+    if isinstance(fn, SymbolicFunction) and shapes is None:
+        F = fn
+    else:
+        try:
+            F = symbolic(fn, shapes=shapes)
+        except SymdiffSyntaxError:
+            # f(v) indexes v and the point gives v as a list or array: that is its shape
+            inferred = None if shapes is not None else _shapes_of_point(fn, args, kwargs)
+            if not inferred:
+                raise
+            F = symbolic(fn, shapes=inferred)
     pt = _bind(F, args, kwargs)
     report = CheckReport(function=pt.name, params=F.params,
                          point={p: pt.values[p] for p in F.params}, shape=pt.bshape,
@@ -104,6 +117,17 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
 
 
 # ====================================================================== the point
+def _shapes_of_point(fn, args, kwargs) -> dict | None:
+    """``{"v": (3,)}`` for the parameters a point gives as lists or arrays."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    shapes = {p: np.shape(v) for p, v in bound.arguments.items()
+              if isinstance(v, (list, tuple, np.ndarray)) and np.ndim(v) >= 1}
+    return shapes or None
+
+
 @dataclass
 class _Point:
     """The point(s) bound to ``F``'s parameters.
@@ -152,7 +176,12 @@ def _bind(F, args, kwargs) -> _Point:
     name = naming.sanitize(F.name) if plain is None else getattr(plain, "__name__", F.name)
     if name == "<lambda>":
         name = "f"
-    bound = F.__signature__.bind(*args, **kwargs)
+    try:
+        bound = F.__signature__.bind(*args, **kwargs)
+    except TypeError as exc:        # named like F(...)'s own errors, not inspect's bare text
+        raise TypeError(f"check({name}({', '.join(F.params)})): {exc}; the point needs a "
+                        f"value for each parameter, e.g. sd.check({name}, "
+                        f"{', '.join('1.0' for _ in F.params)})") from None
     bound.apply_defaults()
     values = dict(bound.arguments)
     shp = F.shapes

@@ -15,8 +15,10 @@ tensor(4.)
 Layout: ``grad_mode`` (no_grad & co), ``graph`` (nodes and the backward
 engine), ``rules`` (the derivative table), ``tensor`` (the Tensor class),
 ``functions`` (public functions and numpy routing), ``autograd`` (``grad``,
-``backward``), ``optim``, ``nn`` (losses), ``dot`` (Graphviz), ``namespaces``
-(``tape.math`` and ``tape.numpy`` mirrors), ``printing``.
+``backward``, ``Function``, ``functional``), ``optim`` (optimizers,
+``lr_scheduler``), ``nn`` (modules, layers, losses, ``functional``), ``random``
+(``manual_seed``, ``randn``...), ``device`` (the CPU), ``dot`` (Graphviz),
+``namespaces`` (``tape.math`` and ``tape.numpy`` mirrors), ``printing``.
 """
 
 import numpy as _np
@@ -25,33 +27,46 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from .functions import *  # noqa: F401,F403  (the public functions listed in functions.__all__)
 from .functions import __all__ as _function_names
-from .autograd import backward, grad
+from . import autograd
+from .autograd import backward, grad, inference_mode, is_inference_mode_enabled
 from .graph import AccumulateGrad, Node
 from .dot import to_dot
 from . import optim, nn
 from .namespaces import math, numpy
+from .device import device, cuda, accelerator, set_default_device, get_default_device
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed,
+                     get_rng_state, set_rng_state, rand, randn, randint, randperm, rand_like,
+                     randn_like, randint_like)
 
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-double = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-long = _np.int64
+# dtypes, under torch's names (the tape's dtypes are numpy's).
+float16 = half = _np.float16
+float32 = float = _np.float32
+float64 = double = _np.float64
+complex64 = cfloat = _np.complex64
+complex128 = cdouble = _np.complex128
+uint8 = _np.uint8
+int8 = _np.int8
+int16 = short = _np.int16
+int32 = int = _np.int32
+int64 = long = _np.int64
 bool = _np.bool_
+
+
+def get_default_dtype():
+    """The dtype of float tensors made without one: float64 on the tape (torch: float32
+    unless ``set_default_dtype``)."""
+    return float64
+
+
 pi = _np.pi
 e = _np.e
 inf = _np.inf
 nan = _np.nan
 
 
-class autograd:
-    """``tape.autograd.grad`` / ``tape.autograd.backward``, as ``torch.autograd`` spells them."""
-    grad = staticmethod(grad)
-    backward = staticmethod(backward)
-
-
 __all__ = sorted(set(_function_names) | {
     "Tensor", "tensor", "grad", "backward", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "to_dot", "optim", "nn", "math", "numpy", "Node", "AccumulateGrad",
-    "float32", "float64", "int64", "pi", "e", "inf", "nan", "autograd"})
+    "float32", "float64", "int64", "pi", "e", "inf", "nan", "autograd", "inference_mode",
+    "device", "cuda", "manual_seed", "rand", "randn", "randint", "randperm", "Generator",
+    "double", "half", "long", "get_default_dtype"})

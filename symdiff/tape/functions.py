@@ -55,52 +55,64 @@ def _binary_fn(cls, name):
 
 
 # ---------------------------------------------------------------- creation
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size, dtype=None, requires_grad=False, device=None, **kwargs):
     """``tape.ones(2, 3)``: a tensor of ones (float64 by default)."""
     return tensor(np.ones(_normalize_shape(size), dtype=dtype or np.float64),
-                  requires_grad=requires_grad)
+                  requires_grad=requires_grad, device=device)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, requires_grad=False, device=None, **kwargs):
     """``tape.zeros(2, 3)``: a tensor of zeros (float64 by default)."""
     return tensor(np.zeros(_normalize_shape(size), dtype=dtype or np.float64),
-                  requires_grad=requires_grad)
+                  requires_grad=requires_grad, device=device)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def empty(*size, dtype=None, requires_grad=False, device=None, **kwargs):
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, requires_grad=False, device=None, **kwargs):
     return tensor(np.full(_normalize_shape((size,)), fill_value, dtype=dtype),
-                  requires_grad=requires_grad)
+                  requires_grad=requires_grad, device=device)
 
 
-def ones_like(input, dtype=None, requires_grad=False, **kwargs):
+def ones_like(input, dtype=None, requires_grad=False, device=None, **kwargs):
     """A tensor of ones shaped like ``input``."""
     return tensor(np.ones_like(np.asarray(_value_of(input)), dtype=dtype),
-                  requires_grad=requires_grad)
+                  requires_grad=requires_grad, device=device)
 
 
-def zeros_like(input, dtype=None, requires_grad=False, **kwargs):
+def zeros_like(input, dtype=None, requires_grad=False, device=None, **kwargs):
     """A tensor of zeros shaped like ``input``."""
     return tensor(np.zeros_like(np.asarray(_value_of(input)), dtype=dtype),
-                  requires_grad=requires_grad)
+                  requires_grad=requires_grad, device=device)
 
 
-def arange(*args, dtype=None, requires_grad=False):
-    return tensor(np.arange(*args, dtype=dtype), requires_grad=requires_grad)
+def arange(start=0, end=None, step=1, *, dtype=None, requires_grad=False, device=None,
+           **kwargs):
+    """``tape.arange(5)`` (int64), ``tape.arange(0.0, 1.0, 0.25)`` (float64): torch's
+    ``[start, end)`` with ``step``."""
+    if end is None:
+        start, end = 0, start
+    return tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad,
+                  device=device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return tensor(np.linspace(start, end, steps, dtype=dtype), requires_grad=requires_grad)
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None, **kwargs):
+    """``steps`` evenly spaced values from ``start`` to ``end`` (float64 by default)."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return tensor(np.linspace(start, end, steps, dtype=dtype or np.float64),
+                  requires_grad=requires_grad, device=device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+def eye(n, m=None, dtype=None, requires_grad=False, device=None, **kwargs):
+    return tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad, device=device)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
+    if device is not None:
+        tensor((), device=device)  # checks the device
     if isinstance(data, Tensor) and dtype is None:
         return data
     return tensor(data, dtype=dtype)

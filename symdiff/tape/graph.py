@@ -58,6 +58,9 @@ class Node:
     aux_vjps = ()
     saves = True
     uses_ans = True
+    # Whether ``create_graph`` re-applies the forward on tensors to get a
+    # differentiable ``ans`` for the vjps (custom Functions have no forward to replay).
+    replays = True
 
     def __init__(self, args, datas, ans, next_functions):
         self.args = args
@@ -455,7 +458,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     _check_versions(node)
                 if create_graph:
                     args = node.args
-                    ans = _Tensor._apply_node(type(node), args, len(node.next_functions))
+                    ans = (_Tensor._apply_node(type(node), args, len(node.next_functions))
+                           if node.replays else None)
                     vjps = node.vjps
                 else:
                     vjps, args = node._rules()

@@ -603,8 +603,38 @@ class Tensor:
     def numel(self):
         return int(np.size(self._value))
 
-    def to(self, dtype):
-        return self.type(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **kwargs):
+        """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(device, dtype)``, ``x.to(other)``:
+        self when nothing changes (torch), a converted copy otherwise."""
+        from .device import check_device
+        check_device(device)
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) or type(a).__name__ == "device" or (
+                    isinstance(a, int) and not isinstance(a, bool)):
+                check_device(a)
+            else:
+                dtype = a
+        out = self if dtype is None else self.type(dtype)
+        return out.clone() if copy and out is self else out
+
+    @property
+    def device(self):
+        """Always the CPU: the tape computes with numpy."""
+        from .device import CPU
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        from .device import check_device
+        check_device("cuda" if device is None else device)
 
     def type(self, dtype):
         if np.result_type(self._value) == np.dtype(dtype):
@@ -941,7 +971,7 @@ class Tensor:
 graph._Tensor = Tensor
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False):
     """Make a leaf tensor (a copy of ``data``); Python floats become float64.
 
     >>> from symdiff import tape
@@ -950,6 +980,9 @@ def tensor(data, requires_grad=False, dtype=None):
     >>> tape.tensor(3)
     tensor(3)
     """
+    if device is not None:
+        from .device import check_device
+        check_device(device)
     value = _to_array(data, dtype=None if dtype is None else np.dtype(dtype))
     if requires_grad:
         _check_float(value.dtype)

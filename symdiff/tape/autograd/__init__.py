@@ -1,13 +1,16 @@
-"""User-facing differentiation: ``Tensor.backward`` and ``tape.grad``.
+"""``tape.autograd``: user-facing differentiation: ``Tensor.backward``, ``tape.grad``,
+custom operations (``Function``) and ``functional`` (jacobian, hessian, vjp, jvp).
 
-Sits on top of ``graph.run_backward``: checks arguments the way torch does
-(with torch's messages), builds the seed gradients, and wraps results.
+This module sits on top of ``graph.run_backward``: it checks arguments the way
+torch does (with torch's messages), builds the seed gradients, and wraps
+results.  ``function`` holds ``autograd.Function``, ``functional`` the
+higher-level operators built on ``grad``.
 """
 
 import numpy as np
 
-from .graph import run_backward
-from .tensor import Tensor, _make
+from ..graph import run_backward
+from ..tensor import Tensor, _make
 
 
 def _seq(x):
@@ -54,7 +57,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = _seq(inputs)
         res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
-        from .graph import _accumulate_leaf
+        from ..graph import _accumulate_leaf
         for t, g in zip(inputs, res):
             if g is not None:
                 _accumulate_leaf(t, g, create_graph)
@@ -100,3 +103,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             out.append(_make(np.array(g, dtype=t.dtype)))
     return tuple(out)
+
+
+from . import functional  # noqa: E402  (they use grad above)
+from .function import Function, FunctionCtx, once_differentiable  # noqa: E402
+from ..grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: E402,F401
+from .inference import inference_mode, is_inference_mode_enabled  # noqa: E402,F401
+
+__all__ = ["backward", "grad", "functional", "Function", "FunctionCtx", "once_differentiable",
+           "no_grad", "enable_grad", "set_grad_enabled", "inference_mode"]
