@@ -159,3 +159,25 @@ def test_vector_function_compares_the_jacobian():
     r = sd.check(F, 0.5, 2.0)
     assert [x.name for x in r.failures] == ["dh[1]/dy"]
     assert r["dh[1]/dy"].message.startswith("F.jacobian[1, 1] gives 5")
+
+
+def branchy(x, y):
+    if x > 0:
+        y = x + math.log(x)
+    elif x > -0.5:
+        return 0.0
+    return x + math.sin(y)
+
+
+def test_issue_example_nan_hessian_is_never_a_pass():
+    """Issue 10 item 2: F.hessian had nan at x < -0.5 where the true value is 0, and
+    sd.check passed because it compared F.diff only. Whether or not the core fix has
+    landed, the check must agree with what F.hessian returns."""
+    r = sd.check(branchy, -1.0, 2.0, order=2)
+    H = sd.hessian(branchy)(-1.0, 2.0)
+    assert r["d2branchy/dx2"].symbolic == 0.0
+    if np.isfinite(H).all():                 # the core fix is in: an honest pass
+        assert r.ok, str(r)
+    else:
+        assert not r.ok
+        assert r["d2branchy/dx2"].message == "F.hessian[0, 0] gives nan where F.diff gives 0"
