@@ -30,6 +30,7 @@ import types
 import numpy as np
 
 from . import codegen, runtime
+from .ops import catalog
 from .errors import SymdiffError
 
 BACKENDS = ("numpy", "numba", "jax", "torch", "cupy")
@@ -152,9 +153,8 @@ def _jax_namespace() -> dict:
     def stack(values, core, shape, like=None):
         return jnp.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
 
-    special = types.SimpleNamespace(erf=jsp.erf, erfc=jsp.erfc, gamma=jsp.gamma,
-                                    lgamma=jsp.gammaln, digamma=jsp.digamma,
-                                    polygamma=lambda n, x: jsp.polygamma(int(n), x))
+    special = catalog.special_namespace(jsp, "jax")
+
     def scatter(core, shape, slices, points):
         out = jnp.zeros(tuple(core) + tuple(shape), dtype=float_dtype())
         for index, value in tuple(slices) + tuple(points):
@@ -250,9 +250,8 @@ def _torch_namespace() -> dict:
         sign = torch.where((x > 0) | (torch.remainder(torch.floor(x), 2) == 0), 1.0, -1.0)
         return sign * torch.exp(torch.lgamma(x))
 
-    special = types.SimpleNamespace(
-        erf=tnp._call(sp.erf), erfc=tnp._call(sp.erfc), gamma=gamma,
-        lgamma=tnp._call(sp.gammaln), digamma=tnp._call(sp.digamma),
+    special = catalog.special_namespace(
+        sp, "torch", wrap=tnp._call, gamma=gamma,
         polygamma=lambda n, x: sp.polygamma(int(n), tnp.tensor(x)))
     return {"numpy": tnp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
@@ -276,9 +275,7 @@ def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
     def stack(values, core, shape, like=None):
         return cp.stack([as_output(v, shape) for v in values]).reshape(tuple(core) + tuple(shape))
 
-    special = types.SimpleNamespace(erf=csp.erf, erfc=csp.erfc, gamma=csp.gamma,
-                                    lgamma=csp.gammaln, digamma=csp.digamma,
-                                    polygamma=lambda n, x: csp.polygamma(int(n), x))
+    special = catalog.special_namespace(csp, "cupy")
     return {"numpy": cp, "math": math, "_special": special, "_in": as_input,
             "_out": as_output, "_stack": stack, "_broadcast_shapes": runtime.broadcast_shapes,
             "_scatter": _inplace_scatter(as_output), "_reversed_slice": runtime.reversed_slice,
@@ -290,25 +287,22 @@ def _cupy_namespace() -> dict:     # pragma: no cover - needs a GPU
 # ---------------------------------------------------------------------------
 
 class _NumbaPrinter(codegen.MathCodePrinter):
-    """Scalar ``math`` code that numba compiles: special functions from ``math``."""
+    """Scalar ``math`` code that numba compiles: special functions from ``math``
+    (the catalog's ``math`` names), refused where ``math`` has none."""
 
-    def _print_erf(self, expr):
-        return f"math.erf({self._print(expr.args[0])})"
 
-    def _print_erfc(self, expr):
-        return f"math.erfc({self._print(expr.args[0])})"
+def _numba_special(row):
+    if row.math:
+        return codegen.call_printer(row.math)
 
-    def _print_gamma(self, expr):
-        return f"math.gamma({self._print(expr.args[0])})"
+    def refuse(self, expr):
+        raise BackendError(f"backend 'numba' has no {row.name} (Python's math module lacks it; "
+                           "polygamma and digamma are derivatives of gamma and lgamma): "
+                           "use backend='numpy' for this function")
+    return refuse
 
-    def _print_loggamma(self, expr):
-        return f"math.lgamma({self._print(expr.args[0])})"
 
-    def _print_polygamma(self, expr):
-        raise BackendError("backend 'numba' has no polygamma/digamma (derivatives of gamma "
-                           "and lgamma): use backend='numpy' for this function")
-
-    _print_digamma = _print_polygamma
+codegen.install_printers(_NumbaPrinter, "math", special=_numba_special)
 
 
 # Arrays with at least this many points use the multi-threaded loop.
@@ -342,7 +336,7 @@ def _numba(spec) -> codegen.Compiled:
     nb = _numba_helpers()
     namespace = {"numpy": np, "math": math, "prange": nb["prange"], "_flatten": _flatten,
                  "_PARALLEL_MIN": PARALLEL_MIN, "_sign": nb["sign"],
-                 "_heaviside": nb["heaviside"], "_cbrt": nb["cbrt"]}
+                 "_heaviside": nb["heaviside"]}
     compiled = _compile(source, spec, namespace)
     py_loop = namespace[loop]
     numba = nb["numba"]
@@ -397,6 +391,5 @@ def _numba_helpers() -> dict:
             "numba": numba, "prange": numba.prange,
             "sign": jit(lambda x: 0.0 if x == 0 else math.copysign(1.0, x)),
             "heaviside": jit(lambda x, h0: h0 if x == 0 else (1.0 if x > 0 else 0.0)),
-            "cbrt": jit(lambda x: np.cbrt(x)),
         }
     return helpers

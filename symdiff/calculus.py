@@ -27,11 +27,12 @@ import sympy
 from sympy import Add, Derivative, DiracDelta, Subs
 
 from . import naming
+from .ops import catalog
 from .graph import Graph, LaneSum
 
-# d/dx f(...) of these is zero almost everywhere; sympy leaves it unevaluated.
-_PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside,
-                       sympy.frac)
+# d/dx f(...) of these is zero almost everywhere (the catalog's steps: floor,
+# ceiling, frac, sign, Heaviside); sympy leaves it unevaluated.
+_PIECEWISE_CONSTANT = tuple(getattr(sympy, name) for name in catalog.sympy_classes("step"))
 
 
 def _resolve_derivative(d: Derivative):

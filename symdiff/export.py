@@ -17,6 +17,7 @@ import types
 import numpy as np
 
 from . import runtime, special
+from .ops import catalog
 from .version import __version__
 
 
@@ -48,8 +49,7 @@ def _aliases(namespaces) -> list[str]:
     Read from the namespaces the functions were compiled in, so a helper added to
     codegen later is exported without a change here.
     """
-    by_id = {id(v): k for k, v in vars(runtime).items()
-             if not k.startswith("__") and k != "_special_module"}
+    by_id = {id(v): k for k, v in vars(runtime).items() if not k.startswith("__")}
     lines = {}
     for ns in namespaces:
         for name, value in ns.items():
@@ -93,9 +93,7 @@ def _module_text(sources, names, namespaces) -> str:
             "except ImportError:\n"
             "    pass\n"
             "else:\n"
-            "    _special = _types.SimpleNamespace(\n"
-            "        erf=_sp.erf, erfc=_sp.erfc, gamma=_sp.gamma, lgamma=_sp.gammaln,\n"
-            "        digamma=_sp.psi, polygamma=_special.polygamma)",
+            f"    _special = _types.SimpleNamespace({catalog.scipy_text('_sp', '_special')})",
         ]
     parts.append("# -- exported functions " + "-" * 56)
     parts += [s.rstrip() for s in sources]

@@ -4,8 +4,9 @@ Where this sits in the pipeline: the front end (``frontend.py``) resolves the ca
 of every call in the user's source to a Python object (``math.sin``, ``numpy.sin``
 under any alias, the builtin ``abs``, ...) and looks it up here *by identity*, so
 ``import numpy as onp`` and ``from math import sin as s`` work without any name
-matching. Each entry is one line: the Python object and a builder that makes the
-sympy expression from the traced argument values.
+matching. The table comes from the catalog (``ops/catalog.py``): each row names
+the Python objects and a builder that makes the sympy expression from the traced
+argument values; the builders of symdiff's own live here.
 
 Builders receive interpreter values: sympy expressions, Python numbers, tuples/lists
 and numpy arrays (object arrays of sympy expressions for shaped values). When every
@@ -23,6 +24,7 @@ pi
 from __future__ import annotations
 
 import builtins
+import importlib
 import inspect
 import math
 from functools import reduce
@@ -31,6 +33,8 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 from sympy.codegen import cfunctions as cf
+
+from .ops import catalog
 
 
 # -- a real cube root -------------------------------------------------------------
@@ -337,70 +341,74 @@ def _transpose(a):
     return np.transpose(a)
 
 
-E = elementwise
+def _radians(x):
+    return x * sympy.pi / 180
+
+
+def _degrees(x):
+    return x * 180 / sympy.pi
+
+
+def _maximum(a, b):
+    return sympy.Max(a, b)
+
+
+def _minimum(a, b):
+    return sympy.Min(a, b)
+
+
+_builtin_max = _builtin_extremum("max", _max)
+_builtin_min = _builtin_extremum("min", _min)
+
+
+def _np_max(a):
+    return _max(a)
+
+
+def _np_min(a):
+    return _min(a)
+
+
+def _negative(x):
+    return -x
+
+
+def _positive(x):
+    return +x
+
+
+def _add(a, b):
+    return a + b
+
+
+def _subtract(a, b):
+    return a - b
+
+
+def _multiply(a, b):
+    return a * b
+
+
+def _divide(a, b):
+    return a / b
+
+
+def _reciprocal(x):
+    return 1 / x
+
+
+def builder(row: catalog.Op) -> Callable:
+    """The sympy builder a catalog row names: ``"sympy.sin"``, a cfunction, or one
+    of this module's (``"primitives._clip"``)."""
+    module, _, attr = row.sympy.rpartition(".")
+    if module == "primitives":
+        return globals()[attr]
+    return getattr(importlib.import_module(module), attr)
+
+
 _TABLE_ENTRIES: list[tuple[Any, Callable]] = [
-    # trigonometric and hyperbolic
-    (math.sin, E(sympy.sin)), (np.sin, E(sympy.sin)),
-    (math.cos, E(sympy.cos)), (np.cos, E(sympy.cos)),
-    (math.tan, E(sympy.tan)), (np.tan, E(sympy.tan)),
-    (math.asin, E(sympy.asin)), (np.arcsin, E(sympy.asin)),
-    (math.acos, E(sympy.acos)), (np.arccos, E(sympy.acos)),
-    (math.atan, E(sympy.atan)), (np.arctan, E(sympy.atan)),
-    (math.atan2, E(sympy.atan2)), (np.arctan2, E(sympy.atan2)),
-    (math.sinh, E(sympy.sinh)), (np.sinh, E(sympy.sinh)),
-    (math.cosh, E(sympy.cosh)), (np.cosh, E(sympy.cosh)),
-    (math.tanh, E(sympy.tanh)), (np.tanh, E(sympy.tanh)),
-    (math.asinh, E(sympy.asinh)), (np.arcsinh, E(sympy.asinh)),
-    (math.acosh, E(sympy.acosh)), (np.arccosh, E(sympy.acosh)),
-    (math.atanh, E(sympy.atanh)), (np.arctanh, E(sympy.atanh)),
-    (math.radians, E(lambda x: x * sympy.pi / 180)), (np.radians, E(lambda x: x * sympy.pi / 180)),
-    (np.deg2rad, E(lambda x: x * sympy.pi / 180)),
-    (math.degrees, E(lambda x: x * 180 / sympy.pi)), (np.degrees, E(lambda x: x * 180 / sympy.pi)),
-    (np.rad2deg, E(lambda x: x * 180 / sympy.pi)),
-    # exponentials and logarithms (cfunctions keep expm1/log1p/log2/log10 accurate)
-    (math.exp, E(sympy.exp)), (np.exp, E(sympy.exp)),
-    (math.expm1, E(cf.expm1)), (np.expm1, E(cf.expm1)),
-    (np.exp2, E(_exp2)),
-    (math.log, _log), (np.log, E(sympy.log)),
-    (math.log1p, E(cf.log1p)), (np.log1p, E(cf.log1p)),
-    (math.log2, E(cf.log2)), (np.log2, E(cf.log2)),
-    (math.log10, E(cf.log10)), (np.log10, E(cf.log10)),
-    (math.sqrt, E(sympy.sqrt)), (np.sqrt, E(sympy.sqrt)),
-    (np.cbrt, E(cbrt)),
-    (math.hypot, _hypot), (np.hypot, E(cf.hypot)),
-    (math.pow, _pow), (builtins.pow, _pow), (np.power, E(_pow)),
-    (np.square, E(_square)),
-    # special functions
-    (math.erf, E(sympy.erf)), (math.erfc, E(sympy.erfc)),
-    (math.gamma, E(sympy.gamma)), (math.lgamma, E(sympy.loggamma)),
-    # non-smooth
-    (math.floor, E(sympy.floor)), (np.floor, E(sympy.floor)),
-    (math.ceil, E(sympy.ceiling)), (np.ceil, E(sympy.ceiling)),
-    (math.fabs, E(_abs)), (np.fabs, E(_abs)), (np.abs, E(_abs)), (builtins.abs, E(_abs)),
-    (np.sign, E(_sign)), (np.heaviside, E(_heaviside)),
-    (np.maximum, E(lambda a, b: sympy.Max(a, b))), (np.fmax, E(lambda a, b: sympy.Max(a, b))),
-    (np.minimum, E(lambda a, b: sympy.Min(a, b))), (np.fmin, E(lambda a, b: sympy.Min(a, b))),
-    (np.clip, E(_clip)),
-    (np.where, E(_where)),
-    (builtins.max, _builtin_extremum("max", _max)), (builtins.min, _builtin_extremum("min", _min)),
-    (np.max, lambda a: _max(a)), (np.min, lambda a: _min(a)),
-    (np.amax, lambda a: _max(a)), (np.amin, lambda a: _min(a)),
-    # reductions and linear algebra
-    (builtins.sum, _sum), (np.sum, _np_sum), (np.mean, _np_mean), (np.prod, _np_prod),
-    (np.dot, _dot), (np.matmul, _matmul), (np.inner, _dot), (np.transpose, _transpose),
-    (builtins.any, _any), (builtins.all, _all),
-    # conversions and structure
-    (builtins.float, _float), (np.float64, _float), (builtins.int, _int), (builtins.len, _len),
-    (builtins.tuple, _tuple), (builtins.list, _list),
-    (np.array, _array), (np.asarray, _array),
-    (np.negative, E(lambda x: -x)), (np.positive, E(lambda x: +x)),
-    (np.add, E(lambda a, b: a + b)), (np.subtract, E(lambda a, b: a - b)),
-    (np.multiply, E(lambda a, b: a * b)), (np.divide, E(lambda a, b: a / b)),
-    (np.true_divide, E(lambda a, b: a / b)), (np.reciprocal, E(lambda x: 1 / x)),
-]
-for _name in ("cbrt", "exp2"):          # Python 3.11+
-    if hasattr(math, _name):
-        _TABLE_ENTRIES.append((getattr(math, _name), E(cbrt if _name == "cbrt" else _exp2)))
+    (f, elementwise(b) if row.elementwise else b)
+    for row in catalog.ROWS for b in (builder(row),) for f in row.python]
 
 def _signature(f):
     try:
@@ -447,6 +455,10 @@ _TABLE_ENTRIES = [(f, _as_python_calls(f, _sequences_as_arrays(b)
                   for f, b in _TABLE_ENTRIES]
 CALLABLES: dict[int, tuple[Any, Callable]] = {id(f): (f, b) for f, b in _TABLE_ENTRIES}
 
+#: ndarray method name -> builder (``x.sum()``), for the catalog rows that are methods too
+ARRAY_METHODS: dict[str, Callable] = {row.method: builder(row) for row in catalog.ROWS
+                                      if row.method}
+
 #: Callables that only restructure constant-length data or need constant arguments
 #: (factorial, ...); called as-is, after checking no argument depends on the input.
 STRUCTURAL: dict[int, Any] = {id(f): f for f in (
@@ -462,20 +474,19 @@ _CONSTANT_ENTRIES = [
 ]
 CONSTANTS: dict[int, tuple[Any, Any]] = {id(v): (v, s) for v, s in _CONSTANT_ENTRIES}
 
-#: Names usable in an expression string (``sd.symbolic("x**2 + sin(y)")``).
-EXPRESSION_NAMESPACE: dict[str, Any] = {
-    **{n: getattr(math, n) for n in (
-        "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
-        "asinh", "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10",
-        "sqrt", "hypot", "erf", "erfc", "gamma", "lgamma", "floor", "ceil", "fabs",
-        "pi", "e", "tau", "inf", "radians", "degrees") if hasattr(math, n)},
-    "cbrt": np.cbrt, "exp2": np.exp2, "ln": math.log, "ceiling": math.ceil,
-    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "arctan2": np.arctan2,
-    "arcsinh": np.arcsinh, "arccosh": np.arccosh, "arctanh": np.arctanh,
-    "loggamma": math.lgamma, "sign": np.sign, "Heaviside": np.heaviside,
-    "abs": builtins.abs, "Abs": builtins.abs, "Max": builtins.max, "Min": builtins.min,
-    "max": builtins.max, "min": builtins.min, "pow": builtins.pow, "E": math.e,
-}
+def _expression_namespace() -> dict[str, Any]:
+    names: dict[str, Any] = {}
+    for row in catalog.ROWS:
+        for name in row.expression:
+            names[name] = next((f for f in row.python if getattr(f, "__name__", None) == name),
+                               row.python[0])
+    names.update(pi=math.pi, e=math.e, E=math.e, tau=math.tau, inf=math.inf)
+    return names
+
+
+#: Names usable in an expression string (``sd.symbolic("x**2 + sin(y)")``): the
+#: catalog's ``expression`` names and the constants.
+EXPRESSION_NAMESPACE: dict[str, Any] = _expression_namespace()
 
 
 #: callables whose arguments may be conditions (the others read a condition as 0/1)

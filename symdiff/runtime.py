@@ -9,7 +9,6 @@ numpy's protocols (dask) stay lazy.
 from __future__ import annotations
 
 import math
-import types as _types
 
 import numpy as np
 
@@ -251,38 +250,3 @@ def sign(x):
 
 def heaviside(x, h0):
     return h0 if x == 0 else (1.0 if x > 0 else 0.0)
-
-
-def cbrt(x):
-    """Real cube root, exact for perfect cubes up to rounding (as numpy.cbrt)."""
-    return float(np.cbrt(x))
-
-
-_special_module = None
-
-
-def special():
-    """The runtime's special functions (erf, gamma, ...).
-
-    ``symdiff.special`` (numpy only, accurate to ~1e-15), with the compiled ufuncs
-    of ``scipy.special`` in its place when scipy happens to be installed: same
-    accuracy, about 1.2x faster on erf. Both are ufunc-like, so dask stays lazy.
-
-    Compute-then-publish, no lock: threads that race on the first call each build
-    an equivalent namespace and one assignment wins; no thread can see a
-    half-built one, since the global is assigned only when complete.
-    """
-    global _special_module
-    module = _special_module
-    if module is None:
-        from . import special as mod
-        try:
-            import scipy.special as sp
-        except ImportError:
-            module = mod
-        else:
-            module = _types.SimpleNamespace(
-                erf=sp.erf, erfc=sp.erfc, gamma=sp.gamma, lgamma=sp.gammaln,
-                digamma=sp.psi, polygamma=mod.polygamma, __name__="scipy.special")
-        _special_module = module
-    return module

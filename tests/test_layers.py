@@ -25,7 +25,9 @@ PACKAGE = ROOT / "symdiff"
 LAYERS = [
     # data and helpers that need nothing else of symdiff
     ["symdiff.version", "symdiff.errors", "symdiff.naming", "symdiff.layout", "symdiff.tracebacks",
-     "symdiff.special", "symdiff.source", "symdiff.plotting"],
+     "symdiff.special", "symdiff.source", "symdiff.plotting", "symdiff.ops"],
+    # the catalog of functions, read by both engines
+    ["symdiff.ops.catalog"],
     ["symdiff.limits", "symdiff.fence", "symdiff.runtime"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],
@@ -49,7 +51,7 @@ LAYERS = [
 ]
 
 #: the only modules outside symdiff/tape that the tape may import (numpy only)
-TAPE_MAY_IMPORT = {"symdiff.special"}
+TAPE_MAY_IMPORT = {"symdiff.special", "symdiff.ops", "symdiff.ops.catalog"}
 
 
 def _modules(package: pathlib.Path = PACKAGE) -> dict[str, pathlib.Path]:

@@ -13,6 +13,7 @@ import numpy as np
 import sympy
 
 from ..layout import SCALAR, Layout
+from ..ops import catalog
 from .finite_diff import flat_float
 
 #: a switching function within this (relative) distance of zero marks a kink
@@ -52,8 +53,16 @@ class _Switch:
         return bool(np.any(dist <= KINK_TOL * scale))
 
 
-_NONSMOOTH = (sympy.Abs, sympy.sign, sympy.Max, sympy.Min, sympy.Heaviside)
-_STEP = (sympy.floor, sympy.ceiling, sympy.frac)
+def _classes(kind, at):
+    return tuple(getattr(sympy, name) for name in catalog.sympy_classes(kind, at))
+
+
+# the catalog's non-smooth functions, by where they switch: where their argument is
+# zero (abs, sign, Heaviside), at ties of their arguments (max, min), at integers
+# (floor, ceiling, frac)
+_AT_ZERO = _classes(("kink", "step"), "zero")
+_AT_TIES = _classes(("kink", "step"), "ties")
+_STEP = _classes(("kink", "step"), "integers")
 
 
 def _switching_exprs(expr):
@@ -66,9 +75,9 @@ def _switching_exprs(expr):
                     rels = [cond] if isinstance(cond, sympy.core.relational.Relational) \
                         else list(cond.atoms(sympy.core.relational.Relational))
                     found += [(rel.lhs - rel.rhs, False) for rel in rels]
-        elif isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside)):
+        elif isinstance(node, _AT_ZERO):
             found.append((node.args[0], False))
-        elif isinstance(node, (sympy.Max, sympy.Min)):
+        elif isinstance(node, _AT_TIES):
             found += [(a - b, False) for a, b in itertools.combinations(node.args, 2)]
         elif isinstance(node, _STEP):
             found.append((node.args[0], True))

@@ -4,13 +4,17 @@ the tables that route numpy calls on tensors to them.
 Sits on top of ``tensor`` and ``rules``: each function accepts tensors or
 plain numbers/arrays and applies a primitive.  ``UFUNCS`` and ``FUNCTIONS``
 map numpy ufuncs and numpy functions to these, for ``Tensor.__array_ufunc__``
-and ``Tensor.__array_function__``; ``METHODS`` gives tensors their
-``x.exp()``-style methods.
+and ``Tensor.__array_function__``: those of the catalog (``symdiff/ops/catalog.py``,
+the functions both engines support) from its rows, the tape's own beside them;
+``METHODS`` gives tensors their ``x.exp()``-style methods.
 """
 
 
+import math
+
 import numpy as np
 
+from ..ops import catalog
 from . import rules as R
 from .tensor import (Tensor, _apply, _as_tensor, _binary, _make,
                      _normalize_shape, _unary, _unary_op, _value_of, tensor)
@@ -19,11 +23,11 @@ __all__ = [
     "tensor", "Tensor", "ones", "zeros", "ones_like", "zeros_like", "full", "arange",
     "linspace", "eye", "empty", "as_tensor", "from_numpy",
     "add", "sub", "mul", "div", "neg", "pow", "square", "reciprocal", "sqrt", "rsqrt", "cbrt",
-    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "logaddexp", "deg2rad", "rad2deg",
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
     "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
-    "hypot", "sigmoid", "relu", "abs", "absolute", "sign", "floor", "ceil", "round", "trunc",
-    "deg2rad", "rad2deg", "heaviside",
+    "hypot", "sigmoid", "relu", "abs", "absolute", "sign", "heaviside", "positive", "floor",
+    "ceil", "round", "trunc",
     "erf", "erfc", "lgamma", "gamma", "digamma", "polygamma",
     "maximum", "minimum", "fmax", "fmin", "clamp", "clip", "where",
     "sum", "mean", "prod", "amax", "amin", "max", "min", "logsumexp", "softmax", "log_softmax",
@@ -177,6 +181,7 @@ acosh = arccosh = _unary_fn(R.AcoshBackward0, "acosh")
 atanh = arctanh = _unary_fn(R.AtanhBackward0, "atanh")
 atan2 = arctan2 = _binary_fn(R.Atan2Backward0, "atan2")
 hypot = _binary_fn(R.HypotBackward0, "hypot")
+logaddexp = _binary_fn(R.LogaddexpBackward0, "logaddexp")
 sigmoid = _unary_fn(R.SigmoidBackward0, "sigmoid")
 relu = _unary_fn(R.ReluBackward0, "relu")
 abs = absolute = _unary_fn(R.AbsBackward0, "abs")
@@ -184,9 +189,6 @@ sign = _unary_fn(R.SignBackward0, "sign")
 floor = _unary_fn(R.FloorBackward0, "floor")
 ceil = _unary_fn(R.CeilBackward0, "ceil")
 trunc = _unary_fn(R.TruncBackward0, "trunc")
-deg2rad = _unary_fn(R.Deg2RadBackward0, "deg2rad")
-rad2deg = _unary_fn(R.Rad2DegBackward0, "rad2deg")
-heaviside = _binary_fn(R.HeavisideBackward0, "heaviside")
 erf = _unary_fn(R.ErfBackward0, "erf")
 erfc = _unary_fn(R.ErfcBackward0, "erfc")
 lgamma = _unary_fn(R.LgammaBackward0, "lgamma")
@@ -196,6 +198,28 @@ maximum = _binary_fn(R.MaximumBackward0, "maximum")
 minimum = _binary_fn(R.MinimumBackward0, "minimum")
 fmax = _binary_fn(R.FmaxBackward0, "fmax")
 fmin = _binary_fn(R.FminBackward0, "fmin")
+
+
+def deg2rad(input):
+    """Degrees to radians, ``x * (pi/180)`` as numpy computes it (``MulBackward0``)."""
+    return _t(input) * (math.pi / 180.0)
+
+
+def rad2deg(input):
+    """Radians to degrees, ``x * (180/pi)`` (``MulBackward0``)."""
+    return _t(input) * (180.0 / math.pi)
+
+
+def heaviside(input, values):
+    """0 below zero, 1 above, ``values`` at zero. torch has no derivative for it; here,
+    as for ``sign``, the gradient is zero (made of ``sign`` and ``where``)."""
+    x = _t(input)
+    return where(_value_of(x) == 0, values, (sign(x) + 1.0) * 0.5)
+
+
+def positive(input):
+    """``+x``: the input itself (torch.positive)."""
+    return _t(input)
 
 
 def round(input, decimals=0):
@@ -497,20 +521,10 @@ def _compare(fn):
 
 
 # ---------------------------------------------------------------- numpy routing tables
+# The catalog's functions (ops/catalog.py) are routed by _catalog_routes below, to
+# the function of this module its row names; these tables hold what only the tape has.
 UFUNCS = {
-    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.divide: div,
-    np.power: _ufunc_power, np.float_power: _ufunc_power, np.negative: neg,
-    np.positive: lambda x: _t(x), np.square: square, np.reciprocal: reciprocal,
-    np.sqrt: sqrt, np.cbrt: cbrt, np.exp: exp, np.exp2: exp2, np.expm1: expm1,
-    np.log: log, np.log2: log2, np.log10: log10, np.log1p: log1p,
-    np.sin: sin, np.cos: cos, np.tan: tan, np.arcsin: asin, np.arccos: acos, np.arctan: atan,
-    np.arctan2: atan2, np.sinh: sinh, np.cosh: cosh, np.tanh: tanh, np.arcsinh: asinh,
-    np.arccosh: acosh, np.arctanh: atanh, np.hypot: hypot, np.absolute: abs, np.fabs: abs,
-    np.sign: sign, np.floor: floor, np.ceil: ceil, np.trunc: trunc, np.rint: round,
-    np.deg2rad: deg2rad, np.radians: deg2rad, np.rad2deg: rad2deg, np.degrees: rad2deg,
-    np.heaviside: heaviside,
-    np.maximum: maximum, np.minimum: minimum, np.fmax: fmax, np.fmin: fmin,
-    np.matmul: matmul,
+    np.float_power: _ufunc_power, np.trunc: trunc, np.rint: round,
     np.greater: _compare(np.greater), np.greater_equal: _compare(np.greater_equal),
     np.less: _compare(np.less), np.less_equal: _compare(np.less_equal),
     np.equal: _compare(np.equal), np.not_equal: _compare(np.not_equal),
@@ -521,10 +535,8 @@ UFUNCS = {
 }
 
 FUNCTIONS = {
-    np.sum: sum, np.mean: mean, np.prod: prod, np.amax: amax, np.amin: amin,
-    np.max: amax, np.min: amin, np.dot: dot, np.inner: inner, np.outer: outer,
-    np.where: where, np.clip: clip, np.reshape: reshape, np.ravel: ravel,
-    np.transpose: transpose, np.swapaxes: swapaxes, np.squeeze: squeeze,
+    np.outer: outer, np.reshape: reshape, np.ravel: ravel, np.swapaxes: swapaxes,
+    np.squeeze: squeeze,
     np.expand_dims: expand_dims, np.broadcast_to: broadcast_to,
     np.concatenate: concatenate, np.stack: stack, np.var: lambda a, axis=None, ddof=0, keepdims=False, **k: var(a, axis, keepdims, correction=ddof),
     np.std: lambda a, axis=None, ddof=0, keepdims=False, **k: std(a, axis, keepdims, correction=ddof),
@@ -538,6 +550,42 @@ FUNCTIONS = {
     np.argmin: _np_passthrough(np.argmin), np.result_type: _np_passthrough(np.result_type),
 }
 
+
+
+def catalog_function(row: catalog.Op):
+    """The tape function computing the catalog row ``row`` (its ``tape`` column)."""
+    fn = globals().get(row.tape) if row.tape else None
+    if fn is None:
+        raise LookupError(f"catalog row {row.name!r} names the tape function {row.tape!r}, "
+                          "which symdiff/tape/functions.py lacks: add it there (with its "
+                          "rule in rules.py)")
+    return fn
+
+
+def _catalog_routes():
+    """numpy ufunc -> tape function and numpy function -> tape function, for every
+    numpy callable of a catalog row that the tape computes."""
+    ufuncs, functions = {}, {}
+    for row in catalog.ROWS:
+        if row.tape is None or row.group == "conversion":
+            continue
+        for f in row.numpy_callables:
+            (ufuncs if isinstance(f, np.ufunc) else functions)[f] = catalog_function(row)
+    return ufuncs, functions
+
+
+def _merge(derived, own, what):
+    both = [getattr(f, "__name__", f) for f in own if f in derived]
+    if both:
+        raise LookupError(f"numpy's {', '.join(both)} routed twice ({what} and the catalog): "
+                          "change the catalog row's tape column instead")
+    return {**derived, **own}
+
+
+_CATALOG_UFUNCS, _CATALOG_FUNCTIONS = _catalog_routes()
+UFUNCS = _merge(_CATALOG_UFUNCS, UFUNCS, "tape.functions.UFUNCS")
+FUNCTIONS = _merge(_CATALOG_FUNCTIONS, FUNCTIONS, "tape.functions.FUNCTIONS")
+
 METHODS = {
     "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10,
     "log1p": log1p, "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos,
@@ -545,8 +593,7 @@ METHODS = {
     "acosh": acosh, "atanh": atanh, "arcsin": asin, "arccos": acos, "arctan": atan,
     "sqrt": sqrt, "rsqrt": rsqrt, "square": square, "reciprocal": reciprocal, "pow": pow,
     "sigmoid": sigmoid, "relu": relu, "abs": abs, "sign": sign, "floor": floor, "ceil": ceil,
-    "round": round, "trunc": trunc, "deg2rad": deg2rad, "rad2deg": rad2deg,
-    "heaviside": heaviside, "erf": erf, "erfc": erfc, "lgamma": lgamma,
+    "round": round, "trunc": trunc, "erf": erf, "erfc": erfc, "lgamma": lgamma,
     "digamma": digamma, "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin,
     "clamp": clamp, "clip": clamp, "prod": prod, "amax": amax, "amin": amin, "max": max,
     "min": min, "logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax,

@@ -8,6 +8,8 @@ real ``math`` function (module constants stay floats).  ``tape.numpy`` mostly
 forwards to numpy (whose functions already dispatch to tensors through
 ``__array_ufunc__``/``__array_function__``) and overrides the few that would
 otherwise convert a tensor to a plain array (``array``, ``asarray``...).
+Which functions each module routes to the tape comes from the catalog
+(``symdiff/ops/catalog.py``); the tables below add the tape's own.
 
 ``numpy_as_floats`` and ``float_keeping_tensors`` are what ``sd.check`` binds
 ``numpy`` and ``float`` to in code written for Python floats: ``np.float64(t)``
@@ -21,6 +23,7 @@ import types
 
 import numpy as _np
 
+from ..ops import catalog
 from . import functions as F
 from .tensor import Tensor, _value_of
 
@@ -67,15 +70,24 @@ def _prod(values, start=1):
     return out
 
 
+# math's own signatures on top of the tape function: log's base, hypot of n coordinates
+_MATH_SIGNATURES = {"log": _log, "hypot": _hypot}
+
+
+def _catalog_math():
+    """math function name -> tape function, for the catalog's rows."""
+    table = {}
+    for row in catalog.ROWS:
+        if row.tape is not None:
+            for f in row.math_callables:
+                table[f.__name__] = _MATH_SIGNATURES.get(f.__name__) or F.catalog_function(row)
+    return table
+
+
 _MATH_TABLE = {
-    "sin": F.sin, "cos": F.cos, "tan": F.tan, "asin": F.asin, "acos": F.acos,
-    "atan": F.atan, "atan2": F.atan2, "sinh": F.sinh, "cosh": F.cosh, "tanh": F.tanh,
-    "asinh": F.asinh, "acosh": F.acosh, "atanh": F.atanh, "exp": F.exp, "expm1": F.expm1,
-    "exp2": F.exp2, "log": _log, "log1p": F.log1p, "log2": F.log2, "log10": F.log10,
-    "sqrt": F.sqrt, "cbrt": F.cbrt, "pow": F.pow, "hypot": _hypot, "erf": F.erf,
-    "erfc": F.erfc, "gamma": F.gamma, "lgamma": F.lgamma, "floor": F.floor, "ceil": F.ceil,
-    "trunc": F.trunc, "fabs": F.abs, "fsum": _fsum, "prod": _prod,
-    "degrees": lambda x: x * (180.0 / _math.pi), "radians": lambda x: x * (_math.pi / 180.0),
+    **_catalog_math(),
+    # the tape's own (math functions the symbolic engine does not read)
+    "trunc": F.trunc, "fsum": _fsum, "prod": _prod,
     "isfinite": lambda x: bool(_np.isfinite(_value_of(x))),
     "isnan": lambda x: bool(_np.isnan(_value_of(x))),
     "isinf": lambda x: bool(_np.isinf(_value_of(x))),
@@ -118,25 +130,21 @@ def _float(x):
     return float(_value_of(x)) if not isinstance(x, Tensor) else x
 
 
+def _catalog_numpy():
+    """numpy name -> tape function, for the catalog's rows (every name numpy binds
+    the callable to: abs and absolute, max and amax)."""
+    routes = {**F._CATALOG_UFUNCS, **F._CATALOG_FUNCTIONS}
+    return {name: routes[obj] for name, obj in vars(_np).items()
+            if callable(obj) and obj in routes}
+
+
 _NUMPY_TABLE = {
-    "sin": F.sin, "cos": F.cos, "tan": F.tan, "arcsin": F.asin, "arccos": F.acos,
-    "arctan": F.atan, "arctan2": F.atan2, "sinh": F.sinh, "cosh": F.cosh, "tanh": F.tanh,
-    "arcsinh": F.asinh, "arccosh": F.acosh, "arctanh": F.atanh, "exp": F.exp,
-    "expm1": F.expm1, "exp2": F.exp2, "log": F.log, "log1p": F.log1p, "log2": F.log2,
-    "log10": F.log10, "sqrt": F.sqrt, "cbrt": F.cbrt, "square": F.square,
-    "power": F.pow, "float_power": F.pow, "hypot": F.hypot, "abs": F.abs, "absolute": F.abs,
-    "fabs": F.abs, "sign": F.sign, "floor": F.floor, "ceil": F.ceil, "trunc": F.trunc,
-    "rint": F.round, "round": F.round, "around": F.round, "maximum": F.maximum,
-    "radians": F.deg2rad, "deg2rad": F.deg2rad, "degrees": F.rad2deg, "rad2deg": F.rad2deg,
-    "heaviside": F.heaviside,
-    "minimum": F.minimum, "fmax": F.fmax, "fmin": F.fmin, "clip": F.clip, "where": F.where,
-    "sum": F.sum, "mean": F.mean, "prod": F.prod, "max": F.amax, "min": F.amin,
-    "amax": F.amax, "amin": F.amin, "dot": F.dot, "matmul": F.matmul, "inner": F.inner,
-    "outer": F.outer, "reshape": F.reshape, "transpose": F.transpose, "ravel": F.ravel,
+    **_catalog_numpy(),
+    # the tape's own (numpy functions the symbolic engine does not read)
+    "float_power": F.pow, "trunc": F.trunc, "rint": F.round, "round": F.round,
+    "around": F.round, "outer": F.outer, "reshape": F.reshape, "ravel": F.ravel,
     "concatenate": F.concatenate, "stack": F.stack, "squeeze": F.squeeze,
     "expand_dims": F.expand_dims, "broadcast_to": F.broadcast_to,
-    "add": F.add, "subtract": F.sub, "multiply": F.mul, "divide": F.div,
-    "true_divide": F.div, "negative": F.neg, "reciprocal": F.reciprocal,
 }
 
 
