@@ -56,6 +56,7 @@ import numpy as np
 from .. import naming
 from ..errors import SymdiffSyntaxError
 from ..function import SymbolicFunction
+from ..static import StaticFunction
 from ..tracebacks import api_boundary
 from .domain import undefined_at
 from .finite_diff import finite_difference, flat_float, safe
@@ -99,6 +100,8 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
             if not inferred:
                 raise
             F = symbolic(fn, shapes=inferred)
+    if isinstance(F, StaticFunction):      # the reading for the static values given
+        F, args, kwargs = F.split_call(args, kwargs)
     pt = _bind(F, args, kwargs)
     report = CheckReport(function=pt.name, params=F.params,
                          point={p: pt.values[p] for p in F.params}, shape=pt.bshape,
