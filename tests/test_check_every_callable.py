@@ -145,6 +145,9 @@ KNOWN_AT_SPECIAL_POINTS = {
     (np.power, "df/dx"): "x**y at a zero base", (np.power, "df/dy"): "x**y at (0, 0)",
     # the tape's ProdBackward0 divides the product by each factor: nan for a zero factor
     (np.prod, "df/dx"): "tape prod at a zero factor", (np.prod, "df/dy"): "tape prod at a zero factor",
+    # atan2 at (0, 0), where it is not differentiable: symbolic nan, the tape torch's 0
+    (math.atan2, "df/dx"): "atan2 at (0, 0)", (math.atan2, "df/dy"): "atan2 at (0, 0)",
+    (np.arctan2, "df/dx"): "atan2 at (0, 0)", (np.arctan2, "df/dy"): "atan2 at (0, 0)",
     # the reader's np.clip gives a_min where a_min > a_max; numpy gives a_max
     (np.clip, "f"): "symbolic clip with crossed bounds",
 }
