@@ -49,6 +49,10 @@ LAYERS = [
     ["symdiff.arrays.function"],
     ["symdiff.arrays"],
     ["symdiff.api"],
+    # the checker, a package: its parts, then check() that runs them
+    ["symdiff.check.report", "symdiff.check.finite_diff"],
+    ["symdiff.check.switching", "symdiff.check.judge", "symdiff.check.on_tape",
+     "symdiff.check.domain"],
     ["symdiff.check"],
     ["symdiff"],
     ["symdiff.testing", "symdiff.cli"],
