@@ -65,7 +65,20 @@ def _defined(fn, point) -> bool:
     return bool(np.all(np.isfinite(np.asarray(v, dtype=float))))
 
 
-FNS = list(_scalar_functions())
+def sum_of_squares(x, y):
+    # numpy style, as a third of SciPy's global-optimisation benchmarks write it
+    return (x - 1.0) ** 2.0 + 100.0 * (y - x ** 2.0) ** 2.0
+
+
+def gaussian_bump(x, y):
+    return -np.exp(-x ** 2.0 - y ** 2.0) + np.sin(x) ** 2.0
+
+
+sum_of_squares.points, sum_of_squares.shapes = [(0.5, 1.5)], {}
+gaussian_bump.points, gaussian_bump.shapes = [(0.3, -0.2)], {}
+MINIMISERS.update(sum_of_squares=(1.0, 1.0), gaussian_bump=(0.0, 0.0))
+
+FNS = list(_scalar_functions()) + [sum_of_squares, gaussian_bump]
 
 
 @pytest.mark.parametrize("fn", FNS, ids=lambda f: f.__name__)
