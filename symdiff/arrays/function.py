@@ -36,7 +36,7 @@ class ArrayFunction(SymbolicFunction):
     ...     return np.sum(np.log(1 + np.exp(-y * (X @ w))))
     >>> F = sd.symbolic(loss, shapes={"X": ("n", "d"), "y": ("n",), "w": ("d",)})
     >>> X, y, w = np.eye(3), np.ones(3), np.zeros(3)
-    >>> [round(v, 4) for v in F.grad(X, y, w)[2]]
+    >>> F.grad(X, y, w)[2].round(4).tolist()
     [-0.5, -0.5, -0.5]
     """
 
@@ -384,8 +384,10 @@ def _argument_checks(program: Program):
     declared = {p: tuple(d if is_known(d) else str(d) for d in s) for p, s in specs if s}
 
     def mismatch(p, got):
+        # with known sizes, trailing axes beyond the declared shape are batch axes
+        batch = " (extra trailing axes are batch axes)" if known else ""
         return ValueError(f"argument {p!r} has shape {got}, but {program.name} was declared "
-                          f"with shapes={declared}")
+                          f"with shapes={declared}{batch}")
 
     def check(args):
         out = []
