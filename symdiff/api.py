@@ -91,8 +91,16 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
     names = tuple(n for n in names if n not in bound)
     if names:
         return _static_function(fn, names, shapes, backend)
+    note = None
+    if shapes:                  # whole-array numpy code is read at the array level
+        from .arrays import read_or_fallback
+        F, note = read_or_fallback(fn, shapes, backend)
+        if F is not None:
+            return F
     try:
-        return from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+        F = from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+        F._note = note
+        return F
     except (SymdiffError, SymdiffSyntaxError) as exc:
         # n=3: a parameter with an integer default that the function cannot be read
         # without (a loop bound, an index) is static; anything else fails as it did

@@ -794,6 +794,8 @@ def _switching_exprs(expr):
 
 
 def _switching(F, to_args) -> _Switch:
+    if hasattr(F, "named_sizes"):       # an array function: its element-wise reading's switches
+        F = F._twin()
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:

@@ -185,10 +185,13 @@ class SymbolicFunction:
     def _code_name(self) -> str:
         return naming.sanitize(self.name.replace(" ", "_"))
 
+    _note = None        # why the array reading did not apply (shown in F.source)
+
     @property
     def source(self) -> str:
         """Generated Python source of the compiled numeric function."""
-        return self._compile().source
+        src = self._compile().source
+        return src if self._note is None else f"# {self._note}\n{src}"
 
     def __call__(self, *args, **kwargs):
         """Evaluate: the compiled numeric function at these arguments.

@@ -29,6 +29,13 @@ LAYERS = [
     # the catalog of functions, read by both engines
     ["symdiff.ops.catalog"],
     ["symdiff.limits", "symdiff.fence", "symdiff.runtime"],
+    # the array IR (symdiff/arrays): shapes, scalar functions, graph, rules, printing
+    ["symdiff.arrays.shapes", "symdiff.arrays.elementwise"],
+    ["symdiff.arrays.simplify", "symdiff.arrays.indexing"],
+    ["symdiff.arrays.ir"],
+    ["symdiff.arrays.rules", "symdiff.arrays.numpy_api"],
+    ["symdiff.arrays.reverse", "symdiff.arrays.reader"],
+    ["symdiff.arrays.emit"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],
     # reading a function: python callables -> sympy, the SSA graph, the interpreter
@@ -39,6 +46,8 @@ LAYERS = [
     ["symdiff.backends", "symdiff.export"],
     # the user-facing objects and functions
     ["symdiff.function", "symdiff.static"],
+    ["symdiff.arrays.function"],
+    ["symdiff.arrays"],
     ["symdiff.api"],
     ["symdiff.check"],
     ["symdiff"],

@@ -1,0 +1,310 @@
+"""Code generation for the array IR: readable numpy source, one line per named value.
+
+Contractions that are matrix products print as ``@`` (with ``.T`` for transposed
+operands), other contractions as ``numpy.einsum(..., optimize=True)``; elementwise
+values used once are written inline into the expression that uses them, so the
+source reads like hand-written numpy and its length does not depend on the data
+size. Constant arrays are named ``_k0, _k1, ...`` in the function's globals (shown
+in a comment). Named sizes are read from the arguments' shapes at the top.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy
+
+from . import elementwise
+from .indexing import is_basic
+from .ir import Node, is_known
+from .reverse import topological
+
+_ATOM = 9
+
+
+class Printer:
+    def __init__(self, params: dict, backend: str = "numpy"):
+        self.params = params            # name -> param node
+        self.names: dict = {}           # id(node) -> variable name
+        self.consts: dict = {}          # constant arrays: name -> value
+        self.dims: set = set()          # named sizes used
+        self.backend = backend
+
+    # -- sizes and keys ------------------------------------------------------------
+    def dim(self, d) -> str:
+        if is_known(d):
+            return str(d)
+        self.dims |= d.free_symbols
+        return str(d)
+
+    def shape(self, shape) -> str:
+        parts = [self.dim(d) for d in shape]
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+    def constant(self, value: np.ndarray) -> str:
+        for name, v in self.consts.items():
+            if v is value:
+                return name
+        name = f"_k{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def key(self, key) -> str:
+        parts = []
+        for k in key:
+            if k is None:
+                parts.append("None")
+            elif isinstance(k, int):
+                parts.append(str(k))
+            elif isinstance(k, slice):
+                text = ":".join("" if v is None else str(v) for v in (k.start, k.stop))
+                if k.step is not None and k.step != 1:
+                    text += f":{k.step}"
+                parts.append(text)
+            else:
+                parts.append(self.constant(k))
+        while len(parts) > 1 and parts[-1] == ":":
+            parts.pop()
+        return ", ".join(parts) if parts else "()"
+
+    # -- expressions ----------------------------------------------------------------
+    def text(self, node: Node, inline: dict) -> tuple[str, int]:
+        """(text, precedence) of ``node``; named nodes print as their name."""
+        name = self.names.get(id(node))
+        if name is not None:
+            return name, _ATOM
+        if id(node) in inline:
+            return inline[id(node)]
+        return self.expr(node, inline)
+
+    def arg(self, node, inline, prec: int, strict: bool = False) -> str:
+        text, p = self.text(node, inline)
+        return f"({text})" if p < prec or (strict and p == prec) else text
+
+    def expr(self, node: Node, inline: dict) -> tuple[str, int]:
+        op = node.op
+        if op == "param":
+            return node.attrs[0], _ATOM
+        if op == "const":
+            v = node.attrs[0]
+            if isinstance(v, float):
+                return _float(v)
+            return self.constant(v), _ATOM
+        return getattr(self, "_" + op)(node, inline)
+
+    def _ewise(self, node, inline):
+        fname = node.attrs[0]
+        spec = elementwise.FUNCTIONS[fname]
+        args = node.args
+        if spec.prec < _ATOM:
+            if len(args) == 1:
+                return f"{spec.text}{self.arg(args[0], inline, spec.prec)}", spec.prec
+            if fname == "pow":          # right-associative
+                left = self.arg(args[0], inline, spec.prec, strict=True)
+                right = self.arg(args[1], inline, spec.prec)
+            else:
+                left = self.arg(args[0], inline, spec.prec)
+                right = self.arg(args[1], inline, spec.prec, strict=True)
+            return f"{left} {spec.text} {right}", spec.prec
+        inner = ", ".join(self.arg(a, inline, 0) for a in args)
+        return spec.text.format(inner), _ATOM
+
+    def _einsum(self, node, inline):
+        inputs, output = node.attrs
+        mm = _as_matmul(inputs, output, [a.ndim for a in node.args])
+        if mm is not None:
+            (ia, ta), (ib, tb), swap = mm
+            a = self._maybe_t(node.args[ia], inline, ta)
+            b = self._maybe_t(node.args[ib], inline, tb)
+            if swap:
+                return f"({a} @ {b}).T", _ATOM
+            return f"{a} @ {b}", 2
+        ops = ", ".join(self.arg(a, inline, 0) for a in node.args)
+        spec = ",".join(inputs) + "->" + output
+        opt = ", optimize=True" if len(inputs) > 1 else ""
+        return f"numpy.einsum('{spec}', {ops}{opt})", _ATOM
+
+    def _maybe_t(self, node, inline, transposed):
+        if transposed:
+            return self.arg(node, inline, _ATOM) + ".T"
+        return self.arg(node, inline, 3)
+
+    def _reduce(self, node, inline):
+        kind, axes, keepdims = node.attrs
+        (x,) = node.args
+        fn = {"sum": "sum", "max": "max", "min": "min", "prod": "prod"}[kind]
+        extra = ""
+        if axes != tuple(range(x.ndim)) or keepdims:
+            extra = f", axis={axes[0] if len(axes) == 1 else axes}"
+        if keepdims:
+            extra += ", keepdims=True"
+        return f"numpy.{fn}({self.arg(x, inline, 0)}{extra})", _ATOM
+
+    def _broadcast(self, node, inline):
+        return f"numpy.broadcast_to({self.arg(node.args[0], inline, 0)}, {self.shape(node.shape)})", _ATOM
+
+    def _reshape(self, node, inline):
+        return f"{self.arg(node.args[0], inline, _ATOM)}.reshape({self.shape(node.shape)})", _ATOM
+
+    def _transpose(self, node, inline):
+        (perm,) = node.attrs
+        x = self.arg(node.args[0], inline, _ATOM)
+        if perm == tuple(reversed(range(len(perm)))):
+            return f"{x}.T", _ATOM
+        return f"{x}.transpose({perm})", _ATOM
+
+    def _index(self, node, inline):
+        return f"{self.arg(node.args[0], inline, _ATOM)}[{self.key(node.attrs[0])}]", _ATOM
+
+    def _concat(self, node, inline):
+        items = ", ".join(self.arg(a, inline, 0) for a in node.args)
+        return f"numpy.concatenate(({items}), axis={node.attrs[0]})", _ATOM
+
+    def _cumsum(self, node, inline):
+        return f"numpy.cumsum({self.arg(node.args[0], inline, 0)}, axis={node.attrs[0]})", _ATOM
+
+    def _roll(self, node, inline):
+        shift, axis = node.attrs
+        return f"numpy.roll({self.arg(node.args[0], inline, 0)}, {shift}, axis={axis})", _ATOM
+
+    def _tril(self, node, inline):
+        return f"numpy.tril({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
+
+    def _triu(self, node, inline):
+        return f"numpy.triu({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
+
+    def _inv(self, node, inline):
+        return f"numpy.linalg.inv({self.arg(node.args[0], inline, 0)})", _ATOM
+
+    def _det(self, node, inline):
+        return f"numpy.linalg.det({self.arg(node.args[0], inline, 0)})", _ATOM
+
+    def _solve(self, node, inline):
+        a, b = (self.arg(x, inline, 0) for x in node.args)
+        return f"numpy.linalg.solve({a}, {b})", _ATOM
+
+    def _dim(self, node, inline):
+        return f"float({self.dim(node.attrs[0])})", _ATOM
+
+    def _scatter(self, node, inline):         # as a value in the docstring's expression
+        key, shape = node.attrs
+        return f"scatter({self.arg(node.args[0], inline, 0)}, [{self.key(key)}], {self.shape(shape)})", _ATOM
+
+    def _eye(self, node, inline):
+        return f"numpy.eye({self.dim(node.attrs[0])})", _ATOM
+
+    def statements(self, node, name, inline) -> list[str]:
+        """Lines that compute ``node`` into ``name`` (a scatter takes two)."""
+        if node.op == "scatter":
+            key, shape = node.attrs
+            g = self.arg(node.args[0], inline, 0)
+            if is_basic(key):
+                return [f"{name} = numpy.zeros({self.shape(shape)})",
+                        f"{name}[{self.key(key)}] = {g}"]
+            return [f"{name} = numpy.zeros({self.shape(shape)})",
+                    f"numpy.add.at({name}, numpy.s_[{self.key(key)}], {g})"]
+        text, _ = self.expr(node, inline)
+        return [f"{name} = {text}"]
+
+
+def _float(v: float) -> tuple[str, int]:
+    if math.isnan(v):
+        return "math.nan", _ATOM
+    if math.isinf(v):
+        return ("math.inf", _ATOM) if v > 0 else ("-math.inf", 3)
+    if v == int(v) and abs(v) < 1e15:
+        text = str(int(v))
+    else:
+        text = repr(v)
+    return (text, _ATOM - 1) if v >= 0 else (text, 3)     # 1.T would not parse: (1).T
+
+
+def _as_matmul(inputs, output, ndims):
+    """((operand, transposed), (operand, transposed), transpose result) when the
+    contraction is one matrix or matrix-vector product, else None."""
+    if len(inputs) != 2:
+        return None
+    sa, sb = inputs
+    if len(set(sa)) != len(sa) or len(set(sb)) != len(sb) or not sa or not sb:
+        return None
+    shared = set(sa) & set(sb)
+    contracted = [c for c in shared if c not in output]
+    if len(contracted) != 1 or len(sa) > 2 or len(sb) > 2 or shared - set(contracted):
+        return None
+    (c,) = contracted
+    fa = [x for x in sa if x != c]
+    fb = [x for x in sb if x != c]
+    if sorted(fa + fb) != sorted(output) or len(output) != len(fa) + len(fb):
+        return None
+    # a: (fa, c) or its transpose; b: (c, fb) or its transpose
+    ta = len(sa) == 2 and sa[0] == c
+    tb = len(sb) == 2 and sb[1] == c
+    if "".join(fa + fb) == output:
+        return (0, ta), (1, tb), False
+    if "".join(fb + fa) == output:         # b @ a: swap the roles
+        ta2 = len(sb) == 2 and sb[0] == c
+        tb2 = len(sa) == 2 and sa[1] == c
+        return (1, ta2), (0, tb2), False
+    return None
+
+
+def _uses(order) -> dict:
+    count: dict = {}
+    for n in order:
+        for a in n.args:
+            count[id(a)] = count.get(id(a), 0) + 1
+    return count
+
+
+_INLINE_OPS = {"ewise", "transpose", "reshape", "broadcast"}
+
+
+def body(outputs, params: dict, out_text, backend: str = "numpy"):
+    """Lines of the function body computing ``outputs``; ``out_text(texts)`` writes
+    the return expression from the outputs' texts. Returns (lines, printer)."""
+    pr = Printer(params, backend)
+    order = topological(outputs)
+    uses = _uses(order)
+    for o in outputs:
+        uses[id(o)] = uses.get(id(o), 0) + 2
+    for name, p in params.items():
+        pr.names[id(p)] = name
+    lines: list[str] = []
+    inline: dict = {}
+    k = 0
+    for node in order:
+        if node.op in ("param",) or (node.op == "const" and isinstance(node.attrs[0], float)):
+            continue
+        if node.op == "const":
+            pr.names[id(node)] = pr.constant(node.attrs[0])
+            continue
+        if uses.get(id(node), 0) == 1 and node.op in _INLINE_OPS:
+            inline[id(node)] = pr.expr(node, inline)
+            continue
+        name = f"_t{k}"
+        k += 1
+        lines.extend(pr.statements(node, name, inline))
+        pr.names[id(node)] = name
+    texts = []
+    for o in outputs:
+        t, _ = pr.text(o, inline)
+        if o.op == "broadcast":
+            t = f"numpy.array({t})"     # a writable array, not a broadcast view
+        texts.append(t)
+    lines.append(f"return {out_text(texts)}")
+    prologue = _size_lines(pr.dims, params)
+    return prologue + lines, pr
+
+
+def _size_lines(dims: set, params: dict) -> list[str]:
+    lines, done = [], set()
+    for name, p in params.items():
+        for axis, d in enumerate(p.shape):
+            if isinstance(d, sympy.Symbol) and d in dims and d not in done:
+                done.add(d)
+                lines.append(f"{d} = {name}.shape[{axis}]")
+    missing = dims - done
+    if missing:
+        raise ValueError(f"named sizes {sorted(map(str, missing))} belong to no parameter")
+    return lines

@@ -1,0 +1,455 @@
+"""``ArrayFunction``: a ``SymbolicFunction`` read at the array level.
+
+What ``sd.symbolic(fn, shapes=...)`` returns when the body is whole-array numpy
+code: its value and gradient are compiled from the array IR (``reader`` ->
+``reverse`` -> ``emit``), so their cost does not depend on the data size. What the
+array level does not do yet (``F.expr``, Hessians and Jacobians, derivatives of
+vector-valued results, batch axes, backends other than numpy) goes through the
+element-wise reading of the same function, the *twin*, built on first use (for
+known sizes only; with named sizes these raise a clear error).
+
+``read_or_fallback(fn, shapes, backend)`` decides which reading a function gets.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+import sympy
+
+from .. import codegen, naming, runtime
+from ..errors import SymdiffError
+from ..function import SymbolicFunction
+from . import emit, reverse
+from .ir import Node, is_known, show_shape
+from .reader import NotArrayCode, Program, read
+
+
+class ArrayFunction(SymbolicFunction):
+    """A function of arrays: value, gradient and derivatives as array code.
+
+    >>> import numpy as np, symdiff as sd
+    >>> def loss(X, y, w):
+    ...     return np.sum(np.log(1 + np.exp(-y * (X @ w))))
+    >>> F = sd.symbolic(loss, shapes={"X": ("n", "d"), "y": ("n",), "w": ("d",)})
+    >>> X, y, w = np.eye(3), np.ones(3), np.zeros(3)
+    >>> [round(v, 4) for v in F.grad(X, y, w)[2]]
+    [-0.5, -0.5, -0.5]
+    """
+
+    def __init__(self, program: Program, outputs, kind: str, name: str, wrt: tuple = (),
+                 fn=None, backend: str = "numpy", recipe=None, wrt_nodes=()):
+        self.program = program
+        self._outputs = tuple(outputs)
+        self._kind = kind               # "value", "grad" (a tuple) or "bare" (one array)
+        self.name = name
+        self.wrt = wrt
+        self.fn = fn
+        self.backend = backend
+        self._recipe = recipe           # (parent, method, args): how the twin derives it
+        self._twin_cache = None
+        self._children: dict = {}
+        self._compiled = None
+        self._fn = None
+        self._expr = None
+        self._nparams = len(program.params)
+        self._wrt_nodes = tuple(wrt_nodes)
+        import threading
+        self._lock = threading.RLock()
+        sig_params = [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        default=program.defaults.get(p, inspect.Parameter.empty))
+                      for p in program.params]
+        self.__signature__ = inspect.Signature(sig_params)
+        if fn is not None:
+            self.__wrapped__ = fn
+            self.__doc__ = fn.__doc__
+        self.__name__ = naming.sanitize(name)
+        self._checks = _argument_checks(program)
+
+    # -- description --------------------------------------------------------------
+    @property
+    def params(self):
+        return self.program.params
+
+    @property
+    def shapes(self) -> dict:
+        return dict(self.program.shapes)
+
+    @property
+    def symbols(self) -> dict:
+        """Parameter name -> its sympy symbol: a Symbol for a scalar; for known sizes an
+        array of one symbol per element (``x_0_1``, as in ``F.expr``); for named
+        sizes one MatrixSymbol (2-d) or ArraySymbol."""
+        out = {}
+        for p in self.params:
+            shape = self.program.nodes[p].shape
+            if not shape:
+                out[p] = sympy.Symbol(p, real=True)
+            elif all(is_known(d) for d in shape):
+                arr = np.empty(shape, dtype=object)
+                for idx in np.ndindex(*shape):
+                    arr[idx] = sympy.Symbol(naming.element(p, idx), real=True)
+                out[p] = arr
+            elif len(shape) == 2:
+                out[p] = sympy.MatrixSymbol(p, *shape)
+            else:
+                from sympy.tensor.array.expressions import ArraySymbol
+                out[p] = ArraySymbol(p, shape)
+        return out
+
+    @property
+    def _layout(self):
+        """The result's layout, in the element-wise reading's terms."""
+        if self._kind == "grad":
+            return codegen.Layout("tuple", items=tuple(
+                codegen.Layout("array", shape=n.shape) if n.shape else codegen.SCALAR
+                for n in self._wrt_nodes))
+        if self._kind == "value" and (len(self._outputs) > 1 or isinstance(self.program.output, tuple)):
+            return codegen.Layout("tuple", items=(codegen.SCALAR,) * len(self._outputs))
+        shape = self._outputs[0].shape
+        return codegen.Layout("array", shape=shape) if shape else codegen.SCALAR
+
+    @property
+    def outputs(self) -> tuple:
+        return self._outputs
+
+    @property
+    def graph(self):
+        return self.program.graph
+
+    @property
+    def named_sizes(self) -> bool:
+        return any(not is_known(d) for n in self.program.nodes.values() for d in n.shape)
+
+    # -- the element-wise twin --------------------------------------------------------
+    def _twin(self) -> SymbolicFunction:
+        twin = self._twin_cache
+        if twin is None:
+            with self._lock:
+                twin = self._twin_cache
+                if twin is None:
+                    if self.named_sizes:
+                        raise SymdiffError(
+                            f"{self.name}: this needs the element-wise reading, which needs "
+                            f"known sizes; {self.name} was declared with named sizes "
+                            f"{self.shapes}: declare the sizes as numbers for it")
+                    if self._recipe is None:
+                        from .. import frontend
+                        from ..function import from_traced
+                        traced = frontend.trace(self.fn, shapes=self.shapes or None)
+                        twin = from_traced(traced, self.fn, self.backend)
+                    else:
+                        parent, method, args = self._recipe
+                        twin = getattr(parent._twin(), method)(*args)
+                    self._twin_cache = twin
+        return twin
+
+    @property
+    def expr(self):
+        return self._twin().expr
+
+    def _small(self) -> bool:
+        return True
+
+    # -- code -----------------------------------------------------------------------------
+    def _compile(self):
+        compiled = self._compiled
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled
+                if compiled is None:
+                    compiled = self._compiled = self._generate()
+        return compiled
+
+    def _generate(self):
+        params = {p: self.program.nodes[p] for p in self.params}
+        if self._kind == "grad" or (isinstance(self.program.output, tuple) and self._kind == "value"):
+            def out_text(texts):
+                return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+        else:
+            def out_text(texts):
+                return texts[0]
+        lines, printer = emit.body(list(self._outputs), params, out_text)
+        fname = naming.sanitize(self.name.replace(" ", "_"))
+        doc = f"{self.name} = {self._expression_text()}"
+        notes = [f"# {name}: a constant array of shape {show_shape(v.shape)}"
+                 for name, v in printer.consts.items()]
+        source = codegen.function_source(fname, self.params, _abbreviate(doc, 400), notes + lines)
+        namespace = {"numpy": np, "math": __import__("math")}
+        if "_special." in source:       # importing scipy.special takes seconds: only when used
+            namespace["_special"] = runtime.special()
+        namespace.update(printer.consts)
+        return codegen.compile_source(source, fname, namespace)
+
+    def _expression_text(self) -> str:
+        pr = emit.Printer({p: self.program.nodes[p] for p in self.params})
+        for p, n in self.program.nodes.items():
+            pr.names[id(n)] = p
+        texts = []
+        for o in self._outputs:
+            inline: dict = {}
+            for node in reverse.topological([o]):
+                if node.op not in ("param",):
+                    inline[id(node)] = pr.expr(node, inline)
+            texts.append(pr.text(o, inline)[0])
+        text = texts[0] if len(texts) == 1 else "(" + ", ".join(texts) + ")"
+        return text.replace("numpy.", "")
+
+    @property
+    def source(self) -> str:
+        return self._compile().source
+
+    # -- calling ------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if kwargs or len(args) != self._nparams:
+            args = self._bind(args, kwargs)
+        try:
+            args = self._checks(args)
+        except _UseTwin:
+            return self._twin()(*args)
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = self._compile().fn
+        with np.errstate(all="ignore"):
+            return fn(*args)
+
+    def _bind(self, args, kwargs) -> tuple:
+        params, defaults = self.params, self.program.defaults
+        here = f"{self.__name__}({', '.join(params)})"
+        if len(args) > len(params):
+            raise TypeError(f"{here} takes {len(params)} argument{'s' * (len(params) != 1)} "
+                            f"but {len(args)} were given")
+        values = dict(zip(params, args))
+        for k, v in kwargs.items():
+            if k not in params:
+                raise TypeError(f"{here} got an unexpected keyword argument {k!r}; "
+                                f"its parameters are {', '.join(params)}")
+            if k in values:
+                raise TypeError(f"{here} got multiple values for argument {k!r}")
+            values[k] = v
+        missing = [p for p in params if p not in values and p not in defaults]
+        if missing:
+            raise TypeError(f"{here} missing required argument{'s' * (len(missing) > 1)} "
+                            f"{', '.join(map(repr, missing))}")
+        return tuple(values[p] if p in values else defaults[p] for p in params)
+
+    # -- derivatives ------------------------------------------------------------------------
+    def _child(self, key, build):
+        child = self._children.get(key)
+        if child is None:
+            with self._lock:
+                child = self._children.get(key)
+                if child is None:
+                    child = self._children[key] = build()
+        return child
+
+    def _scalar_output(self) -> bool:
+        return self._kind == "value" and isinstance(self._outputs[0], Node) \
+            and len(self._outputs) == 1 and self._outputs[0].shape == ()
+
+    def gradient(self, wrt=None):
+        """Reverse mode on the array graph: one array per parameter, of its shape."""
+        names = self._wrt_names(wrt)
+        if not self._scalar_output() and self._kind == "value":
+            self._scalar_only("grad")
+        if any(n not in self.params for n in names) or not self._scalar_output():
+            return self._child(("grad", names), lambda: self._twin().gradient(names))
+
+        def build():
+            g = self.program.graph
+            wrt_nodes = [self.program.nodes[n] for n in names]
+            grads = reverse.gradient(g, self._outputs[0], wrt_nodes)
+            return ArrayFunction(self.program, grads, "grad", f"grad {self.name}", self.wrt,
+                                 self.fn, self.backend, recipe=(self, "gradient", (names,)),
+                                 wrt_nodes=wrt_nodes)
+        return self._child(("grad", names), build)
+
+    def _wrt_names(self, wrt):
+        if wrt is None:
+            return self.params
+        names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+        for n in names:
+            self._param_symbols(n)
+        return names
+
+    def _param_symbols(self, name):
+        if name in self.params:
+            return [name]
+        base, idx = _element(name)
+        if base in self.params and idx is not None:
+            shape = self.program.nodes[base].shape
+            if len(idx) == len(shape) and all(is_known(d) and 0 <= i < d for i, d in zip(idx, shape)):
+                return [name]
+        raise ValueError(f"unknown variable {name!r}: {self.name} has parameters "
+                         f"({', '.join(self.params)})")
+
+    def _scalar_only(self, what):
+        if not self._scalar_output():
+            raise ValueError(f"{what} needs a scalar-valued function; {self.name} returns "
+                             "an array: use .jacobian")
+
+    def _diff1(self, var: str):
+        def build():
+            if not self._scalar_output():
+                return self._twin()._diff1(var)
+            g = self.program.graph
+            base, idx = (var, None) if var in self.params else _element(var)
+            (grad,) = reverse.gradient(g, self._outputs[0], [self.program.nodes[base]])
+            out = grad if idx is None else g.index(grad, idx)
+            wrt = self.wrt + (var,)
+            return ArrayFunction(self.program, [out], "value",
+                                 naming.display_derivative(self.program.name, wrt), wrt,
+                                 self.fn, self.backend, recipe=(self, "_diff1", (var,)))
+        return self._child(("diff", var), build)
+
+    def _entry(self):
+        """A one-parameter gradient returned bare (``sd.grad(F, wrt="x")``)."""
+        if self._kind != "grad" or len(self._outputs) != 1:
+            return self
+        return self._child(("entry",), lambda: ArrayFunction(
+            self.program, self._outputs, "bare", self.name, self.wrt, self.fn, self.backend,
+            recipe=(self, "_entry", ())))
+
+    def hessian_of(self, wrt=None):
+        names = self._wrt_names(wrt)
+        return self._child(("hessian", names), lambda: self._twin().hessian_of(names))
+
+    def jacobian_of(self, wrt=None):
+        names = self._wrt_names(wrt)
+        return self._child(("jacobian", names), lambda: self._twin().jacobian_of(names))
+
+    # -- printing ---------------------------------------------------------------------------
+    def _too_large_to_print(self):
+        return None if not self.named_sizes else "an array function with named sizes"
+
+    def latex(self) -> str:
+        return self._twin().latex()
+
+    def __str__(self) -> str:
+        return f"{self._signature_text()} = {self._expression_text()}"
+
+    def __repr__(self) -> str:
+        return f"<symbolic {self._signature_text()} = {_abbreviate(self._expression_text(), 120)}>"
+
+    def _repr_latex_(self):
+        if self.named_sizes:
+            return None
+        return self._twin()._repr_latex_()
+
+    def export(self, path):
+        return self._twin().export(path)
+
+    def with_backend(self, backend: str):
+        """The element-wise reading for ``backend`` (``sd.export`` writes its numpy code:
+        the array code's constants are not written out yet)."""
+        return self._twin().with_backend(backend)
+
+    def plot(self, *a, **k):
+        return self._twin().plot(*a, **k)
+
+
+class _UseTwin(Exception):
+    """Arguments with batch axes: the element-wise reading handles those."""
+
+
+def _element(name: str):
+    """``"x[0,1]"`` or ``"x_0_1"`` -> ("x", (0, 1)); anything else -> (name, None)."""
+    text = name.replace(" ", "")
+    m = re.fullmatch(r"([A-Za-z_]\w*?)((?:_\d+)+)", text)
+    if m and "[" not in text:
+        return m.group(1), tuple(int(p) for p in m.group(2).split("_")[1:])
+    if not text.endswith("]") or "[" not in text:
+        return name, None
+    base, _, inner = text[:-1].partition("[")
+    try:
+        return base, tuple(int(p) for p in inner.split(",") if p != "")
+    except ValueError:
+        return name, None
+
+
+def _argument_checks(program: Program):
+    """A function that converts the arguments to float arrays and checks their shapes:
+    known sizes exactly, named sizes the same wherever the name appears."""
+    specs = [(p, program.nodes[p].shape) for p in program.params]
+    known = all(is_known(d) for _, s in specs for d in s)
+    as_input = runtime.as_input
+
+    declared = {p: tuple(d if is_known(d) else str(d) for d in s) for p, s in specs if s}
+
+    def mismatch(p, got):
+        return ValueError(f"argument {p!r} has shape {got}, but {program.name} was declared "
+                          f"with shapes={declared}")
+
+    def check(args):
+        out = []
+        sizes: dict = {}
+        for (p, shape), a in zip(specs, args):
+            try:
+                a = as_input(a)
+            except runtime.ArgumentTypeError:
+                raise runtime.ArgumentTypeError(
+                    f"{program.name}(): argument {p!r} must be a real number or array of real "
+                    f"numbers, got {runtime.non_numeric(a)}") from None
+            got = np.shape(a)
+            if got != shape:
+                if known and len(got) >= len(shape) and got[:len(shape)] == shape:
+                    raise _UseTwin          # trailing batch axes: element-wise semantics
+                if known or len(got) != len(shape):
+                    raise mismatch(p, got)
+                for axis, (d, n) in enumerate(zip(shape, got)):
+                    if is_known(d):
+                        if d != n:
+                            raise mismatch(p, got)
+                        continue
+                    key = str(d)
+                    if key in sizes and sizes[key][0] != n:
+                        q, axis_q = sizes[key][1], sizes[key][2]
+                        raise ValueError(
+                            f"size {key!r} disagrees: argument {q!r} has {key} = {sizes[key][0]} "
+                            f"(axis {axis_q}) but argument {p!r} has {key} = {n} (axis {axis})")
+                    sizes.setdefault(key, (n, p, axis))
+            out.append(a)
+        return out
+
+    if known:
+        def check_known(args):
+            out = []
+            try:
+                for (p, shape), a in zip(specs, args):
+                    a = as_input(a)
+                    if np.shape(a) != shape:
+                        return check(args)
+                    out.append(a)
+            except runtime.ArgumentTypeError:
+                return check(args)
+            return out
+        return check_known
+    return check
+
+
+def _abbreviate(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def read_or_fallback(fn, shapes: dict, backend: str):
+    """(ArrayFunction, None) when ``fn`` reads at the array level; (None, note) when it
+    must be read element by element (known sizes); raises for named sizes."""
+    named = any(not isinstance(d, (int, np.integer)) for s in shapes.values() for d in s)
+    if backend != "numpy" and not named:
+        return None, None
+    try:
+        program = read(fn, shapes)
+    except NotArrayCode as exc:
+        if named:
+            raise SymdiffError(f"{exc}\n(named sizes need array-level code; this construct "
+                               "is read only element by element, for sizes given as numbers)") \
+                from None
+        return None, f"read element by element: {exc.reason} at {exc.where}"
+    except SymdiffError:
+        if named:
+            raise
+        return None, None           # the element-wise reader reports the error its way
+    outputs = program.output if isinstance(program.output, tuple) else (program.output,)
+    return ArrayFunction(program, outputs, "value", program.name, fn=fn, backend=backend), None

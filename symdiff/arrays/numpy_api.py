@@ -1,0 +1,824 @@
+"""numpy's functions on array values: one handler per numpy function, by identity.
+
+The reader looks up the callee of every call (``numpy.sum`` under any alias) in
+``FUNCTIONS`` and calls the handler with the graph and the call's arguments. A
+handler has the numpy function's own signature, so a misspelt or unsupported
+keyword is refused with numpy's name for it (``numpy.sum: unexpected keyword
+argument 'axes'``); an argument it cannot express (``dtype=``, ``out=``) raises
+``Unsupported`` naming the function and the argument. ``METHODS`` are the
+``ndarray`` methods (``x.sum(axis=0)``), mapped to the same handlers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import string
+import sys
+
+import numpy as np
+
+from . import elementwise
+from .ir import ArrayError, Graph, Node, ShapeError, dim, is_known, norm_axes, size_of
+
+
+class Unsupported(ArrayError):
+    """A numpy function or argument the array reader does not express."""
+
+
+class _Missing:
+    def __repr__(self):
+        return "<not given>"
+
+
+_NO = _Missing()        # "argument not given" (numpy's own _NoValue)
+FUNCTIONS: dict[int, tuple] = {}        # id(numpy function) -> (function, handler, name)
+
+
+def handles(*fns, name=None):
+    def register(handler):
+        for f in fns:
+            if f is not None:
+                FUNCTIONS[id(f)] = (f, handler, name or f"numpy.{getattr(f, '__name__', '?')}")
+        return handler
+    return register
+
+
+def lookup(fn):
+    hit = FUNCTIONS.get(id(fn))
+    if hit is None and "scipy.special" in sys.modules:
+        _scipy_handlers()
+        hit = FUNCTIONS.get(id(fn))
+    return hit if hit is not None and hit[0] is fn else None
+
+
+def _none(name, **given):
+    """Refuse arguments a handler cannot express, naming them."""
+    for k, v in given.items():
+        if v is not None and v is not _NO:
+            if k == "dtype" and v in (float, np.float64, "float64", "float", "f8", "d"):
+                continue
+            raise Unsupported(f"{name}: the argument {k}={v!r} is not supported at the array "
+                              f"level; remove it")
+
+
+def node(g: Graph, x):
+    if isinstance(x, (list, tuple)):
+        if any(isinstance(e, Node) for e in _flat(x)):
+            return stack(g, x, 0) if not any(isinstance(e, (list, tuple)) for e in x) else \
+                stack(g, [node(g, e) for e in x], 0)
+    return g.as_node(x)
+
+
+def _flat(x):
+    for e in x:
+        if isinstance(e, (list, tuple)):
+            yield from _flat(e)
+        else:
+            yield e
+
+
+# -- elementwise --------------------------------------------------------------------------
+def _ewise_handler(fname, nargs):
+    if nargs == 1:
+        def h(g, x, /, out=None, *, where=None, dtype=None):
+            _none(f"numpy.{fname}", out=out, where=where, dtype=dtype)
+            return g.ewise(fname, node(g, x))
+    else:
+        def h(g, x1, x2, /, out=None, *, where=None, dtype=None):
+            _none(f"numpy.{fname}", out=out, where=where, dtype=dtype)
+            return g.ewise(fname, node(g, x1), node(g, x2))
+    return h
+
+
+_UFUNCS = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "power": "pow", "negative": "neg", "maximum": "maximum", "minimum": "minimum",
+    "fmax": "maximum", "fmin": "minimum", "arctan2": "arctan2", "hypot": "hypot",
+    "logaddexp": "logaddexp", "logaddexp2": "logaddexp2", "mod": "mod", "remainder": "mod",
+    "floor_divide": "floor_divide", "copysign": "copysign", "absolute": "abs", "abs": "abs",
+    "fabs": "fabs", "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
+    "equal": "eq", "not_equal": "ne", "logical_and": "logical_and", "logical_or": "logical_or",
+    "logical_xor": "logical_xor", "logical_not": "logical_not", "degrees": "rad2deg",
+    "radians": "deg2rad", "float_power": "pow",
+}
+for _np_name in sorted(set(_UFUNCS) | set(elementwise.FUNCTIONS)):
+    _f = np.__dict__.get(_np_name)      # not getattr: it imports numpy's lazy submodules
+    if not isinstance(_f, np.ufunc):
+        continue
+    _ir = _UFUNCS.get(_np_name, _np_name)
+    if _ir in elementwise.FUNCTIONS and _f.nin == elementwise.FUNCTIONS[_ir].nargs:
+        handles(_f, name=f"numpy.{_np_name}")(_ewise_handler(_ir, _f.nin))
+
+
+@handles(np.positive)
+def _positive(g, x, /, out=None, **kw):
+    return node(g, x)
+
+
+@handles(np.real, getattr(np, "real_if_close", None))
+def _real(g, val, *a):
+    return node(g, val)
+
+
+@handles(np.where)
+def where(g, condition, x=_NO, y=_NO):
+    if x is _NO or y is _NO:
+        raise Unsupported("numpy.where with one argument (the positions where it holds) "
+                          "depends on the data; give both x and y")
+    return g.ewise("where", node(g, condition), node(g, x), node(g, y))
+
+
+@handles(np.clip)
+def clip(g, a, a_min=None, a_max=None, out=None, **kw):
+    kw.pop("min", None), kw.pop("max", None)
+    _none("numpy.clip", out=out, **kw)
+    a = node(g, a)
+    lo = -math.inf if a_min is None else a_min
+    hi = math.inf if a_max is None else a_max
+    return g.ewise("clip", a, node(g, lo), node(g, hi))
+
+
+def _scipy_handlers():
+    """Handlers for scipy.special, registered once scipy.special has been imported (by
+    the user: a function of it can only appear in code that imported it)."""
+    sps = sys.modules.get("scipy.special")
+    if sps is None or id(sps.expit) in FUNCTIONS:
+        return
+
+    @handles(sps.expit, name="scipy.special.expit")
+    def _expit(g, x, /, out=None, **kw):
+        return g.div(1.0, g.add(1.0, g.ewise("exp", g.neg(node(g, x)))))
+
+    @handles(sps.erf, name="scipy.special.erf")
+    def _erf(g, x, /, out=None, **kw):
+        return g.ewise("erf", node(g, x))
+
+    @handles(sps.erfc, name="scipy.special.erfc")
+    def _erfc(g, x, /, out=None, **kw):
+        return g.ewise("erfc", node(g, x))
+
+    @handles(sps.logsumexp, name="scipy.special.logsumexp")
+    def _sps_logsumexp(g, a, axis=None, b=None, keepdims=False, return_sign=False):
+        _none("scipy.special.logsumexp", b=b, return_sign=return_sign or None)
+        return logsumexp(g, node(g, a), axis, keepdims)
+
+
+def logsumexp(g, a, axis, keepdims):
+    m = g.reduce("max", a, axis, keepdims=True)
+    s = g.sum(g.ewise("exp", g.sub(a, m)), axis, keepdims=True)
+    out = g.add(m, g.ewise("log", s))
+    return out if keepdims else g.squeeze(out, norm_axes(axis, a.ndim))
+
+
+# -- reductions -------------------------------------------------------------------------------
+def _reduction(kind, name):
+    def h(g, a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        _none(name, dtype=dtype, out=out, initial=initial, where=where)
+        a = node(g, a)
+        if kind in ("max", "min") and any(a.shape[k] == 0 for k in norm_axes(axis, a.ndim)):
+            raise ShapeError(f"{name}: zero-size array to reduction operation {kind}")
+        return g.reduce(kind, a, axis, bool(keepdims))
+    return h
+
+
+handles(np.sum)(_reduction("sum", "numpy.sum"))
+handles(np.prod)(_reduction("prod", "numpy.prod"))
+handles(np.max, np.amax)(_reduction("max", "numpy.max"))
+handles(np.min, np.amin)(_reduction("min", "numpy.min"))
+
+
+def count(g, a, axis):
+    axes = norm_axes(axis, a.ndim)
+    return size_of([a.shape[k] for k in axes])
+
+
+def size_value(g, n):
+    return g.const(float(n)) if is_known(n) else g.make("dim", (), (n,), ())
+
+
+@handles(np.mean)
+def mean(g, a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
+    _none("numpy.mean", dtype=dtype, out=out, where=where)
+    a = node(g, a)
+    return g.div(g.sum(a, axis, bool(keepdims)), size_value(g, count(g, a, axis)))
+
+
+@handles(np.var)
+def var(g, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO, mean=_NO,
+        correction=_NO):
+    _none("numpy.var", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
+    a = node(g, a)
+    centred = g.sub(a, g.div(g.sum(a, axis, True), size_value(g, count(g, a, axis))))
+    n = count(g, a, axis)
+    return g.div(g.sum(g.mul(centred, centred), axis, bool(keepdims)), size_value(g, n - ddof))
+
+
+@handles(np.std)
+def std(g, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO, mean=_NO,
+        correction=_NO):
+    _none("numpy.std", where=where, mean=mean, correction=correction)
+    return g.ewise("sqrt", var(g, a, axis, dtype, out, ddof, keepdims))
+
+
+@handles(np.cumsum)
+def cumsum(g, a, axis=None, dtype=None, out=None):
+    _none("numpy.cumsum", dtype=dtype, out=out)
+    a = node(g, a)
+    if axis is None:
+        a, axis = g.reshape(a, (size_of(a.shape),)), 0
+    return g.linear("cumsum", a, norm_axes(axis, a.ndim)[0])
+
+
+@handles(np.trace)
+def trace(g, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _none("numpy.trace", dtype=dtype, out=out)
+    return diagonal(g, a, offset, axis1, axis2, _sum=True)
+
+
+@handles(np.diagonal)
+def diagonal(g, a, offset=0, axis1=0, axis2=1, _sum=False):
+    a = node(g, a)
+    if a.ndim < 2:
+        raise ShapeError("diag requires an array of at least two dimensions")
+    axis1, axis2 = norm_axes(axis1, a.ndim)[0], norm_axes(axis2, a.ndim)[0]
+    if axis1 == axis2:
+        raise ShapeError("axis1 and axis2 cannot be the same")
+    if offset:
+        key = [slice(None)] * a.ndim
+        if offset > 0:
+            key[axis2] = slice(offset, None)
+        else:
+            key[axis1] = slice(-offset, None)
+        a = g.index(a, tuple(key))
+        n = _min_dim(a.shape[axis1], a.shape[axis2])
+        key = [slice(None)] * a.ndim
+        key[axis1], key[axis2] = slice(0, n), slice(0, n)
+        a = g.index(a, tuple(key))
+    letters = string.ascii_lowercase[:a.ndim]
+    spec = list(letters)
+    spec[axis2] = spec[axis1]
+    rest = "".join(c for k, c in enumerate(letters) if k not in (axis1, axis2))
+    if a.shape[axis1] != a.shape[axis2]:
+        n = _min_dim(a.shape[axis1], a.shape[axis2])
+        key = [slice(None)] * a.ndim
+        key[axis1], key[axis2] = slice(0, n), slice(0, n)
+        a = g.index(a, tuple(key))
+    return g.einsum(("".join(spec),), rest + ("" if _sum else letters[axis1]), a)
+
+
+def _min_dim(a, b):
+    if is_known(a) and is_known(b):
+        return min(a, b)
+    raise Unsupported("a diagonal of a non-square array with named sizes")
+
+
+@handles(np.diag)
+def diag(g, v, k=0):
+    v = node(g, v)
+    if v.ndim == 2:
+        return diagonal(g, v, k)
+    if v.ndim != 1:
+        raise ShapeError("Input must be 1- or 2-d.")
+    if k:
+        raise Unsupported("numpy.diag of a vector with k != 0")
+    return g.einsum(("i", "ij"), "ij", v, g.eye(v.shape[0]))
+
+
+@handles(np.tril)
+def tril(g, m, k=0):
+    return g.linear("tril", node(g, m), int(k))
+
+
+@handles(np.triu)
+def triu(g, m, k=0):
+    return g.linear("triu", node(g, m), int(k))
+
+
+# -- products ----------------------------------------------------------------------------
+def matmul(g, a, b, name="numpy.matmul"):
+    a, b = node(g, a), node(g, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"{name}: Input operand does not have enough dimensions")
+    if a.ndim == 1 and b.ndim == 1:
+        _agree(a.shape[0], b.shape[0], name, a, b)
+        return g.einsum(("i", "i"), "", a, b)
+    if b.ndim == 1:
+        lead = string.ascii_lowercase[:a.ndim - 1]
+        _agree(a.shape[-1], b.shape[0], name, a, b)
+        return g.einsum((lead + "z", "z"), lead, a, b)
+    if a.ndim == 1:
+        lead = string.ascii_lowercase[:b.ndim - 2]
+        _agree(a.shape[0], b.shape[-2], name, a, b)
+        return g.einsum(("z", lead + "zw"), lead + "w", a, b)
+    _agree(a.shape[-1], b.shape[-2], name, a, b)
+    nb = max(a.ndim, b.ndim) - 2
+    lead = string.ascii_lowercase[:nb]
+    sa, sb = lead[nb - (a.ndim - 2):], lead[nb - (b.ndim - 2):]
+    # batch axes of size 1 against a larger one: drop them (broadcast)
+    ka, kb = [], []
+    for k, c in enumerate(lead):
+        da = a.shape[k - (nb - (a.ndim - 2))] if c in sa else None
+        db = b.shape[k - (nb - (b.ndim - 2))] if c in sb else None
+        if da is not None and db is not None and da != db:
+            if da == 1:
+                ka.append(k - (nb - (a.ndim - 2)))
+            elif db == 1:
+                kb.append(k - (nb - (b.ndim - 2)))
+            else:
+                raise ShapeError(f"{name}: batch shapes {a.shape[:-2]} and {b.shape[:-2]} do not broadcast")
+    if ka:
+        a = g.squeeze(a, tuple(ka))
+        sa = "".join(c for k, c in enumerate(sa) if k not in ka)
+    if kb:
+        b = g.squeeze(b, tuple(kb))
+        sb = "".join(c for k, c in enumerate(sb) if k not in kb)
+    return g.einsum((sa + "yz", sb + "zw"), lead + "yw", a, b)
+
+
+def _agree(da, db, name, a, b):
+    if da != db:
+        raise ShapeError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} not aligned: "
+                         f"{da} (last axis of the first) != {db}")
+
+
+@handles(np.matmul)
+def _matmul(g, x1, x2, /, out=None, **kw):
+    _none("numpy.matmul", out=out, **kw)
+    return matmul(g, x1, x2)
+
+
+@handles(np.dot)
+def dot(g, a, b, out=None):
+    _none("numpy.dot", out=out)
+    a, b = node(g, a), node(g, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return g.mul(a, b)
+    if b.ndim <= 2:
+        return matmul(g, a, b, "numpy.dot")
+    la = string.ascii_lowercase[:a.ndim - 1]
+    lb = string.ascii_lowercase[a.ndim - 1:a.ndim - 1 + b.ndim - 2]
+    _agree(a.shape[-1], b.shape[-2], "numpy.dot", a, b)
+    return g.einsum((la + "Z", lb + "ZY"), la + lb + "Y", a, b)
+
+
+@handles(np.inner)
+def inner(g, a, b, /):
+    a, b = node(g, a), node(g, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return g.mul(a, b)
+    la = string.ascii_lowercase[:a.ndim - 1]
+    lb = string.ascii_lowercase[a.ndim - 1:a.ndim + b.ndim - 2]
+    _agree(a.shape[-1], b.shape[-1], "numpy.inner", a, b)
+    return g.einsum((la + "Z", lb + "Z"), la + lb, a, b)
+
+
+@handles(np.outer)
+def outer(g, a, b, out=None):
+    _none("numpy.outer", out=out)
+    a, b = ravel(g, a), ravel(g, b)
+    return g.einsum(("i", "j"), "ij", a, b)
+
+
+@handles(np.tensordot)
+def tensordot(g, a, b, axes=2):
+    a, b = node(g, a), node(g, b)
+    if isinstance(axes, (int, np.integer)):
+        axa = list(range(a.ndim - axes, a.ndim))
+        axb = list(range(axes))
+    else:
+        axa, axb = axes
+        axa = [axa] if isinstance(axa, (int, np.integer)) else list(axa)
+        axb = [axb] if isinstance(axb, (int, np.integer)) else list(axb)
+    axa = [k % a.ndim for k in axa]
+    axb = [k % b.ndim for k in axb]
+    if len(axa) != len(axb):
+        raise ShapeError("numpy.tensordot: shape-mismatch for sum")
+    letters = iter(string.ascii_letters)
+    sa = [next(letters) for _ in range(a.ndim)]
+    sb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(axa, axb):
+        if a.shape[i] != b.shape[j]:
+            raise ShapeError("numpy.tensordot: shape-mismatch for sum")
+        sb[j] = sa[i]
+    out = [c for k, c in enumerate(sa) if k not in axa] + [c for k, c in enumerate(sb) if k not in axb]
+    return g.einsum(("".join(sa), "".join(sb)), "".join(out), a, b)
+
+
+@handles(np.einsum)
+def einsum(g, subscripts, *operands, out=None, optimize=False, **kw):
+    _none("numpy.einsum", out=out, **kw)
+    if not isinstance(subscripts, str):
+        raise Unsupported("numpy.einsum with operands and index lists; write the subscripts string")
+    ops = [node(g, o) for o in operands]
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        ins, output = spec.split("->")
+    else:
+        ins, output = spec, None
+    ins = ins.split(",")
+    if len(ins) != len(ops):
+        raise ShapeError(f"numpy.einsum: {len(ins)} operand subscripts for {len(ops)} operands")
+    if any("..." in s for s in ins):
+        used = set(c for s in ins for c in s if c.isalpha())
+        spare = [c for c in string.ascii_letters if c not in used]
+        nell = max(o.ndim - len(s.replace("...", "")) for s, o in zip(ins, ops) if "..." in s)
+        ell = "".join(spare[:nell])
+        new = []
+        for s, o in zip(ins, ops):
+            if "..." in s:
+                k = o.ndim - len(s.replace("...", ""))
+                s = s.replace("...", ell[nell - k:])
+            new.append(s)
+        ins = new
+        if output is not None:
+            output = output.replace("...", ell)
+        else:
+            output = ell + "".join(sorted(c for c in used if sum(s.count(c) for s in ins) == 1))
+    if output is None:
+        letters = "".join(ins)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    # numpy broadcasts size-1 axes in einsum: drop them from the operand instead
+    sizes: dict = {}
+    for s, o in zip(ins, ops):
+        for c, d in zip(s, o.shape):
+            if d != 1:
+                sizes[c] = d
+    new_ins, new_ops = [], []
+    for s, o in zip(ins, ops):
+        ones = tuple(k for k, (c, d) in enumerate(zip(s, o.shape)) if d == 1 and sizes.get(c, 1) != 1)
+        if ones:
+            o = g.squeeze(o, ones)
+            s = "".join(c for k, c in enumerate(s) if k not in ones)
+        new_ins.append(s)
+        new_ops.append(o)
+    return g.einsum(tuple(new_ins), output, *new_ops)
+
+
+@handles(np.kron)
+def kron(g, a, b):
+    a, b = node(g, a), node(g, b)
+    if a.ndim != b.ndim or a.ndim > 2:
+        raise Unsupported("numpy.kron of arrays of different or more than 2 dimensions")
+    if a.ndim == 1:
+        return g.reshape(g.einsum(("i", "j"), "ij", a, b), (a.shape[0] * b.shape[0],))
+    r = g.einsum(("ij", "kl"), "ikjl", a, b)
+    return g.reshape(r, (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]))
+
+
+@handles(np.cross)
+def cross(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    a, b = node(g, a), node(g, b)
+    if a.shape[-1] != 3 or b.shape[-1] != 3 or axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
+        raise Unsupported("numpy.cross of anything but vectors of 3 along the last axis")
+    eps = np.zeros((3, 3, 3))
+    eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1.0
+    eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1.0
+    lead = string.ascii_lowercase[:max(a.ndim, b.ndim) - 1]
+    sa = lead[len(lead) - (a.ndim - 1):] + "x"
+    sb = lead[len(lead) - (b.ndim - 1):] + "y"
+    return g.einsum(("zxy", sa, sb), lead + "z", g.const(eps), a, b)
+
+
+# -- shapes ------------------------------------------------------------------------------------
+@handles(np.reshape)
+def reshape(g, a, /, shape=None, order="C", *, newshape=None, copy=None):
+    if shape is None:
+        shape = newshape
+    if order != "C":
+        raise Unsupported(f"numpy.reshape: order={order!r}")
+    a = node(g, a)
+    shape = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
+    shape = [dim(d) if not (isinstance(d, int) and d == -1) else -1 for d in shape]
+    if -1 in shape:
+        known = size_of([d for d in shape if not (isinstance(d, int) and d == -1)])
+        total = size_of(a.shape)
+        if is_known(known) and is_known(total):
+            if known == 0 or total % known:
+                raise ShapeError(f"cannot reshape array of size {total} into shape {tuple(shape)}")
+            rest = total // known
+        else:
+            import sympy
+            rest = dim(sympy.cancel(total / known))
+        shape = [rest if isinstance(d, int) and d == -1 else d for d in shape]
+    return g.reshape(a, shape)
+
+
+@handles(np.ravel)
+def ravel(g, a, order="C"):
+    if order != "C":
+        raise Unsupported(f"numpy.ravel: order={order!r}")
+    a = node(g, a)
+    return g.reshape(a, (size_of(a.shape),))
+
+
+@handles(np.transpose)
+def transpose(g, a, axes=None):
+    a = node(g, a)
+    if axes is not None:
+        axes = [k % a.ndim for k in axes]
+    return g.transpose(a, axes)
+
+
+@handles(np.swapaxes)
+def swapaxes(g, a, axis1, axis2):
+    a = node(g, a)
+    perm = list(range(a.ndim))
+    i, j = axis1 % a.ndim, axis2 % a.ndim
+    perm[i], perm[j] = perm[j], perm[i]
+    return g.transpose(a, perm)
+
+
+@handles(np.moveaxis)
+def moveaxis(g, a, source, destination):
+    a = node(g, a)
+    src = list(norm_axes(source, a.ndim)) if not isinstance(source, int) else [source % a.ndim]
+    dst = [destination % a.ndim] if isinstance(destination, int) else [d % a.ndim for d in destination]
+    if not isinstance(source, int):
+        src = [s % a.ndim for s in source]
+    order = [k for k in range(a.ndim) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return g.transpose(a, order)
+
+
+@handles(np.squeeze)
+def squeeze(g, a, axis=None):
+    return g.squeeze(node(g, a), axis)
+
+
+@handles(np.expand_dims)
+def expand_dims(g, a, axis):
+    return g.expand_dims(node(g, a), axis)
+
+
+@handles(np.atleast_1d)
+def atleast_1d(g, *arys):
+    out = [g.reshape(a, (1,)) if a.ndim == 0 else a for a in (node(g, x) for x in arys)]
+    return out[0] if len(out) == 1 else out
+
+
+@handles(np.atleast_2d)
+def atleast_2d(g, *arys):
+    out = []
+    for a in (node(g, x) for x in arys):
+        out.append(g.reshape(a, (1, 1)) if a.ndim == 0 else g.reshape(a, (1,) + a.shape)
+                   if a.ndim == 1 else a)
+    return out[0] if len(out) == 1 else out
+
+
+@handles(np.atleast_3d)
+def atleast_3d(g, *arys):
+    out = []
+    for a in (node(g, x) for x in arys):
+        if a.ndim == 0:
+            a = g.reshape(a, (1, 1, 1))
+        elif a.ndim == 1:
+            a = g.reshape(a, (1,) + a.shape + (1,))
+        elif a.ndim == 2:
+            a = g.reshape(a, a.shape + (1,))
+        out.append(a)
+    return out[0] if len(out) == 1 else out
+
+
+@handles(np.broadcast_to)
+def broadcast_to(g, array, shape, subok=False):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return g.broadcast(node(g, array), shape)
+
+
+def _seq(name, arrays):
+    if isinstance(arrays, Node) or not isinstance(arrays, (list, tuple)):
+        raise Unsupported(f"{name} of an array (not a list or tuple of arrays)")
+    return list(arrays)
+
+
+@handles(np.concatenate)
+def concatenate(g, arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    _none("numpy.concatenate", out=out, dtype=dtype)
+    xs = [node(g, a) for a in _seq("numpy.concatenate", arrays)]
+    if axis is None:
+        xs, axis = [ravel(g, x) for x in xs], 0
+    return g.concat(xs, axis)
+
+
+@handles(np.stack)
+def stack(g, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    _none("numpy.stack", out=out, dtype=dtype)
+    xs = [node(g, a) for a in _seq("numpy.stack", arrays)]
+    if any(x.shape != xs[0].shape for x in xs):
+        raise ShapeError("numpy.stack: all input arrays must have the same shape")
+    axis = norm_axes(axis, xs[0].ndim + 1)[0]
+    return g.concat([g.expand_dims(x, axis) for x in xs], axis)
+
+
+@handles(np.vstack, getattr(np, "row_stack", None))
+def vstack(g, tup, *, dtype=None, casting="same_kind"):
+    xs = [atleast_2d(g, x) for x in _seq("numpy.vstack", tup)]
+    return g.concat(xs, 0)
+
+
+@handles(np.hstack)
+def hstack(g, tup, *, dtype=None, casting="same_kind"):
+    xs = [node(g, a) for a in _seq("numpy.hstack", tup)]
+    xs = [g.reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
+    return g.concat(xs, 0 if xs[0].ndim == 1 else 1)
+
+
+@handles(np.dstack)
+def dstack(g, tup):
+    xs = atleast_3d(g, *_seq("numpy.dstack", tup))
+    return g.concat(xs if isinstance(xs, list) else [xs], 2)
+
+
+@handles(np.column_stack)
+def column_stack(g, tup):
+    xs = [node(g, a) for a in _seq("numpy.column_stack", tup)]
+    xs = [g.reshape(x, (x.shape[0], 1)) if x.ndim == 1 else x for x in xs]
+    return g.concat(xs, 1)
+
+
+@handles(np.repeat)
+def repeat(g, a, repeats, axis=None):
+    a = node(g, a)
+    if axis is None:
+        a, axis = ravel(g, a), 0
+    axis = norm_axes(axis, a.ndim)[0]
+    n = a.shape[axis]
+    if not is_known(n):
+        raise Unsupported("numpy.repeat along an axis of a named size")
+    idx = np.repeat(np.arange(n), repeats)
+    key = tuple(idx if k == axis else slice(None) for k in range(a.ndim))
+    return g.index(a, key)
+
+
+@handles(np.tile)
+def tile(g, A, reps):
+    a = node(g, A)
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    nd = max(a.ndim, len(reps))
+    reps = (1,) * (nd - len(reps)) + reps
+    a = g.reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    # (r0, d0, r1, d1, ...) broadcast, then merged
+    inter = []
+    for r, d in zip(reps, a.shape):
+        inter += [1, d]
+    x = g.reshape(a, inter)
+    full = []
+    for r, d in zip(reps, a.shape):
+        full += [r, d]
+    x = g.broadcast(x, full)
+    return g.reshape(x, [r * d for r, d in zip(reps, a.shape)])
+
+
+@handles(np.flip)
+def flip(g, m, axis=None):
+    m = node(g, m)
+    axes = norm_axes(axis, m.ndim)
+    return g.index(m, tuple(slice(None, None, -1) if k in axes else slice(None)
+                            for k in range(m.ndim)))
+
+
+@handles(np.fliplr)
+def fliplr(g, m):
+    return flip(g, m, 1)
+
+
+@handles(np.flipud)
+def flipud(g, m):
+    return flip(g, m, 0)
+
+
+@handles(np.rot90)
+def rot90(g, m, k=1, axes=(0, 1)):
+    m = node(g, m)
+    k %= 4
+    a0, a1 = axes
+    for _ in range(k):
+        m = swapaxes(g, flip(g, m, a1), a0, a1)
+    return m
+
+
+@handles(np.roll)
+def roll(g, a, shift, axis=None):
+    a = node(g, a)
+    if isinstance(shift, (tuple, list)) or isinstance(axis, (tuple, list)):
+        shifts = list(shift) if isinstance(shift, (tuple, list)) else [shift] * len(axis)
+        for s, ax in zip(shifts, axis):
+            a = g.linear("roll", a, int(s), norm_axes(ax, a.ndim)[0])
+        return a
+    return g.linear("roll", a, int(shift), None if axis is None else norm_axes(axis, a.ndim)[0])
+
+
+# -- constants shaped like an array --------------------------------------------------------
+def _like(value):
+    def h(g, a, dtype=None, order="K", subok=True, shape=None, **kw):
+        a = node(g, a)
+        return g.broadcast(g.const(value), a.shape if shape is None else shape)
+    return h
+
+
+handles(np.zeros_like)(_like(0.0))
+handles(np.ones_like)(_like(1.0))
+
+
+@handles(np.full_like)
+def full_like(g, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    a = node(g, a)
+    return g.broadcast(node(g, fill_value), a.shape if shape is None else shape)
+
+
+# -- linear algebra ---------------------------------------------------------------------------
+@handles(np.linalg.inv)
+def inv(g, a):
+    return g.inv(node(g, a))
+
+
+@handles(np.linalg.det)
+def det(g, a):
+    return g.det(node(g, a))
+
+
+@handles(np.linalg.slogdet)
+def slogdet(g, a):
+    d = g.det(node(g, a))
+    return g.ewise("sign", d), g.ewise("log", g.ewise("abs", d))
+
+
+@handles(np.linalg.solve)
+def solve(g, a, b):
+    return g.solve(node(g, a), node(g, b))
+
+
+@handles(np.linalg.norm)
+def norm(g, x, ord=None, axis=None, keepdims=False):
+    x = node(g, x)
+    if axis is None and ord is not None and x.ndim == 2:
+        if ord == "fro":
+            ord, axis = None, (0, 1)
+        else:
+            raise Unsupported(f"numpy.linalg.norm of a matrix with ord={ord!r} (needs an SVD or "
+                              "a max over sums); use ord=None or 'fro'")
+    if axis is None:
+        axes = tuple(range(x.ndim))
+        if ord is not None and x.ndim > 1:
+            raise Unsupported("numpy.linalg.norm with ord of an array of more than 2 dimensions")
+    else:
+        axes = norm_axes(axis, x.ndim)
+        if len(axes) == 2 and ord not in (None, "fro"):
+            raise Unsupported(f"numpy.linalg.norm of matrices with ord={ord!r}; use 'fro'")
+    keep = bool(keepdims)
+    if ord is None or ord == 2 or ord == "fro":
+        return g.ewise("sqrt", g.sum(g.mul(x, x), axes, keep))
+    if ord == 1:
+        return g.sum(g.ewise("abs", x), axes, keep)
+    if ord == math.inf or ord == np.inf:
+        return g.reduce("max", g.ewise("abs", x), axes, keep)
+    if ord == -math.inf:
+        return g.reduce("min", g.ewise("abs", x), axes, keep)
+    if isinstance(ord, (int, float)) and ord > 0:
+        p = float(ord)
+        return g.pow(g.sum(g.pow(g.ewise("abs", x), p), axes, keep), 1.0 / p)
+    raise Unsupported(f"numpy.linalg.norm with ord={ord!r}")
+
+
+# -- ndarray methods ----------------------------------------------------------------------------
+def _method(fn):
+    return lambda g, self, *a, **k: fn(g, self, *a, **k)
+
+
+def _reshape_method(g, self, *shape, order="C"):
+    if len(shape) == 1:
+        shape = shape[0]
+    return reshape(g, self, shape, order)
+
+
+def _transpose_method(g, self, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    return transpose(g, self, axes or None)
+
+
+def _astype(g, self, dtype, *a, **k):
+    if dtype not in (float, np.float64, "float64", "float", "f8", "d"):
+        raise Unsupported(f"ndarray.astype({dtype!r}): symdiff computes in float64")
+    return self
+
+
+def _flatten(g, self, order="C"):
+    return ravel(g, self, order)
+
+
+def _copy(g, self, order="C"):
+    return self
+
+
+METHODS = {
+    "sum": FUNCTIONS[id(np.sum)][1], "prod": FUNCTIONS[id(np.prod)][1],
+    "max": FUNCTIONS[id(np.max)][1], "min": FUNCTIONS[id(np.min)][1],
+    "mean": mean, "var": var, "std": std, "cumsum": cumsum, "trace": trace,
+    "diagonal": diagonal, "dot": dot, "clip": clip, "repeat": repeat,
+    "reshape": _reshape_method, "transpose": _transpose_method, "ravel": ravel,
+    "flatten": _flatten, "squeeze": squeeze, "swapaxes": swapaxes, "copy": _copy,
+    "astype": _astype,
+}

@@ -1,0 +1,271 @@
+"""Derivative rules of the array IR: a VJP and a JVP per operation.
+
+``VJP[op](g, node, bar)`` gives the adjoint contribution to each argument of
+``node`` from the adjoint ``bar`` of its result (``None``: no gradient);
+``JVP[op](g, node, dots)`` gives the tangent of the result from the tangents of
+the arguments (``None``: a zero tangent). Both build nodes of the same IR, so a
+derivative can be differentiated again. In Einstein notation (Laue, Mitterreiter,
+Giesen 2020): the adjoint of a contraction is a contraction, of a broadcast a
+sum, of a sum a broadcast, of an elementwise function an elementwise product.
+"""
+
+from __future__ import annotations
+
+import string
+
+from . import elementwise
+from .ir import Node
+from .shapes import broadcast_shapes
+
+
+def unbroadcast(g, bar: Node, shape) -> Node:
+    """Sum ``bar`` down to ``shape`` (the adjoint of numpy's broadcasting)."""
+    if bar.shape == tuple(shape):
+        return bar
+    lead = bar.ndim - len(shape)
+    out = g.sum(bar, tuple(range(lead))) if lead else bar
+    ones = tuple(k for k, d in enumerate(shape) if d == 1 and out.shape[k] != 1)
+    out = g.sum(out, ones, keepdims=True) if ones else out
+    return g.reshape(out, shape)
+
+
+def _scaled(g, bar, partial):
+    if partial is None:
+        return None
+    if isinstance(partial, float):
+        if partial == 1.0:
+            return bar
+        if partial == -1.0:
+            return g.neg(bar)
+    return g.mul(bar, partial)
+
+
+def _keep(g, node, x, value):
+    """A reduced value with the reduced axes put back as size 1 (keepdims)."""
+    kind, axes, keepdims = node.attrs
+    if keepdims or value.ndim == 0:         # a scalar broadcasts as it is
+        return value
+    return g.reshape(value, [1 if k in axes else d for k, d in enumerate(x.shape)])
+
+
+def _zeros(g, shape):
+    return g.broadcast(g.const(0.0), shape)
+
+
+def _swap(g, x):
+    """Swap the last two axes (the matrix transpose of a stack of matrices)."""
+    perm = list(range(x.ndim))
+    perm[-1], perm[-2] = perm[-2], perm[-1]
+    return g.transpose(x, perm)
+
+
+def _matmul(g, a, b):
+    """``a @ b`` for a stack of matrices and a matrix or vector."""
+    lead = string.ascii_lowercase[:max(a.ndim, b.ndim) - 2]
+    sa = lead[len(lead) - (a.ndim - 2):] + "yz"
+    if b.ndim == 1:
+        return g.einsum((sa, "z"), sa[:-1], a, b)
+    sb = lead[len(lead) - (b.ndim - 2):] + "zw"
+    out = lead + "yw"
+    return g.einsum((sa, sb), out, a, b)
+
+
+def _einsum_vjp(g, node, bar):
+    inputs, output = node.attrs
+    out = []
+    for k, (spec, x) in enumerate(zip(inputs, node.args)):
+        specs = [output] + [s for j, s in enumerate(inputs) if j != k]
+        ops = [bar] + [a for j, a in enumerate(node.args) if j != k]
+        free = iter(c for c in string.ascii_letters if c not in "".join(inputs) + output)
+        target, seen = [], set()
+        for c in spec:
+            if c in seen:                       # a repeated index (diagonal): times eye
+                d = next(free)
+                specs.append(c + d)
+                ops.append(g.eye(x.shape[spec.index(c)]))
+                target.append(d)
+            else:
+                seen.add(c)
+                target.append(c)
+        present = "".join(c for c in target if any(c in s for s in specs))
+        r = g.einsum(specs, present, *ops)
+        if len(present) < len(target):          # an index only this operand has: broadcast
+            r = g.reshape(r, [d if c in present else 1 for c, d in zip(target, x.shape)])
+            r = g.broadcast(r, x.shape)
+        out.append(r)
+    return out
+
+
+def _einsum_jvp(g, node, dots):
+    inputs, output = node.attrs
+    total = None
+    for k, t in enumerate(dots):
+        if t is None:
+            continue
+        args = list(node.args)
+        args[k] = t
+        term = g.einsum(inputs, output, *args)
+        total = term if total is None else g.add(total, term)
+    return total
+
+
+def _ewise_vjp(g, node, bar):
+    spec = elementwise.FUNCTIONS[node.attrs[0]]
+    partials = spec.partials(g, node, *node.args)
+    return [None if p is None else unbroadcast(g, _scaled(g, bar, p), a.shape)
+            for p, a in zip(partials, node.args)]
+
+
+def _ewise_jvp(g, node, dots):
+    spec = elementwise.FUNCTIONS[node.attrs[0]]
+    if not any(t is not None for t in dots):
+        return None
+    partials = spec.partials(g, node, *node.args)
+    total = None
+    for p, t in zip(partials, dots):
+        if p is None or t is None:
+            continue
+        term = _scaled(g, t, p)
+        total = term if total is None else g.add(total, term)
+    if total is not None and total.shape != node.shape:
+        total = g.broadcast(total, node.shape)
+    return total
+
+
+def _reduce_vjp(g, node, bar):
+    (x,) = node.args
+    kind, axes, keepdims = node.attrs
+    b = _keep(g, node, x, bar)
+    if kind == "sum":
+        return [g.broadcast(b, x.shape)]
+    out = _keep(g, node, x, node)
+    if kind == "prod":
+        return [g.mul(b, g.div(out, x))]
+    mask = g.ewise("eq", x, out)                # max/min: split evenly among ties
+    count = g.sum(mask, axes, keepdims=True)
+    return [g.mul(mask, g.div(b, count))]
+
+
+def _reduce_jvp(g, node, dots):
+    (x,), (t,) = node.args, dots
+    kind, axes, keepdims = node.attrs
+    if kind == "sum":
+        return g.sum(t, axes, keepdims)
+    out = _keep(g, node, x, node)
+    if kind == "prod":
+        return g.mul(node, g.sum(g.div(t, x), axes, keepdims))
+    mask = g.ewise("eq", x, out)
+    return g.div(g.sum(g.mul(mask, t), axes, keepdims), g.sum(mask, axes, keepdims))
+
+
+def _concat_vjp(g, node, bar):
+    (axis,) = node.attrs
+    out, start = [], 0
+    for x in node.args:
+        stop = start + x.shape[axis]
+        key = tuple(slice(None) if k != axis else slice(start, stop) for k in range(x.ndim))
+        out.append(g.index(bar, key))
+        start = stop
+    return out
+
+
+def _concat_jvp(g, node, dots):
+    return g.concat([t if t is not None else _zeros(g, x.shape)
+                     for t, x in zip(dots, node.args)], node.attrs[0])
+
+
+def _flip(g, x, axis):
+    return g.index(x, tuple(slice(None, None, -1) if k == axis else slice(None)
+                            for k in range(x.ndim)))
+
+
+def _det_vjp(g, node, bar):
+    (a,) = node.args
+    scale = g.reshape(g.mul(bar, node), node.shape + (1, 1))
+    return [g.mul(scale, _swap(g, g.inv(a)))]
+
+
+def _det_jvp(g, node, dots):
+    (a,), (t,) = node.args, dots
+    lead = string.ascii_lowercase[:a.ndim - 2]
+    return g.mul(node, g.einsum((lead + "yz", lead + "zy"), lead, g.inv(a), t))
+
+
+def _solve_vjp(g, node, bar):
+    a, b = node.args
+    gb = g.solve(g.transpose(a), bar)
+    if b.ndim == 1:
+        ga = g.neg(g.einsum(("i", "j"), "ij", gb, node))
+    else:
+        ga = g.neg(g.einsum(("ik", "jk"), "ij", gb, node))
+    return [ga, gb]
+
+
+def _solve_jvp(g, node, dots):
+    a, b = node.args
+    ta, tb = dots
+    rhs = tb
+    if ta is not None:
+        ax = _matmul(g, ta, node)
+        rhs = g.neg(ax) if rhs is None else g.sub(rhs, ax)
+    return g.solve(a, rhs)
+
+
+def _linear(op):
+    """VJP/JVP of a linear operation that is its own kind of adjoint."""
+    return (lambda g, node, bar: [g.linear(op, bar, *node.attrs)],
+            lambda g, node, dots: g.linear(op, dots[0], *node.attrs))
+
+
+VJP = {
+    "ewise": _ewise_vjp,
+    "einsum": _einsum_vjp,
+    "reduce": _reduce_vjp,
+    "broadcast": lambda g, node, bar: [unbroadcast(g, bar, node.args[0].shape)],
+    "reshape": lambda g, node, bar: [g.reshape(bar, node.args[0].shape)],
+    "transpose": lambda g, node, bar: [g.transpose(bar, _inverse(node.attrs[0]))],
+    "index": lambda g, node, bar: [g.scatter(bar, node.attrs[0], node.args[0].shape)],
+    "scatter": lambda g, node, bar: [g.index(bar, node.attrs[0])],
+    "concat": _concat_vjp,
+    "cumsum": lambda g, node, bar: [_flip(g, g.linear("cumsum", _flip(g, bar, node.attrs[0]),
+                                                      node.attrs[0]), node.attrs[0])],
+    "roll": lambda g, node, bar: [g.linear("roll", bar, _neg_shift(node.attrs[0]), node.attrs[1])],
+    "tril": _linear("tril")[0],
+    "triu": _linear("triu")[0],
+    "inv": lambda g, node, bar: [g.neg(_matmul(g, _matmul(g, _swap(g, node), bar), _swap(g, node)))],
+    "det": _det_vjp,
+    "solve": _solve_vjp,
+}
+
+JVP = {
+    "ewise": _ewise_jvp,
+    "einsum": _einsum_jvp,
+    "reduce": _reduce_jvp,
+    "broadcast": lambda g, node, dots: g.broadcast(dots[0], node.shape),
+    "reshape": lambda g, node, dots: g.reshape(dots[0], node.shape),
+    "transpose": lambda g, node, dots: g.transpose(dots[0], node.attrs[0]),
+    "index": lambda g, node, dots: g.index(dots[0], node.attrs[0]),
+    "scatter": lambda g, node, dots: g.scatter(dots[0], *node.attrs),
+    "concat": _concat_jvp,
+    "cumsum": _linear("cumsum")[1],
+    "roll": _linear("roll")[1],
+    "tril": _linear("tril")[1],
+    "triu": _linear("triu")[1],
+    "inv": lambda g, node, dots: g.neg(_matmul(g, _matmul(g, node, dots[0]), node)),
+    "det": _det_jvp,
+    "solve": _solve_jvp,
+}
+
+
+def _inverse(perm):
+    inv = [0] * len(perm)
+    for k, p in enumerate(perm):
+        inv[p] = k
+    return tuple(inv)
+
+
+def _neg_shift(shift):
+    return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
+
+
+__all__ = ["VJP", "JVP", "unbroadcast", "broadcast_shapes"]
