@@ -11,14 +11,14 @@ autograd semantics, and ``sd.check``, which compares the two and finite differen
 12.0
 """
 
-from .api import derivative, export, grad, hessian, jacobian, symbolic
+from .api import derivative, export, grad, hessian, hvp, jacobian, symbolic
 from .check import CheckReport, check
 from .errors import NotDifferentiableError, SymdiffError, SymdiffSyntaxError
 from .function import SymbolicFunction
 from .version import __version__
 
 __all__ = [
-    "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction", "export",
+    "symbolic", "grad", "derivative", "hessian", "hvp", "jacobian", "SymbolicFunction", "export",
     "SymdiffError", "SymdiffSyntaxError", "NotDifferentiableError", "__version__",
     "check", "CheckReport",
 ]

@@ -22,7 +22,7 @@ import sympy
 from .. import codegen, naming, runtime
 from ..errors import SymdiffError
 from ..function import SymbolicFunction
-from . import emit, reverse
+from . import display, emit, hessian, reverse
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, read
 
@@ -148,7 +148,12 @@ class ArrayFunction(SymbolicFunction):
 
     @property
     def expr(self):
-        return self._twin().expr
+        """A SymPy matrix expression where one exists (``display``: the Hessian of
+        ``x @ A @ x`` is ``A + A.T``), else the element-wise reading's expression."""
+        try:
+            return display.function_expr(self)
+        except display.NotMatrixExpression:
+            return self._twin().expr
 
     def _small(self) -> bool:
         return True
@@ -293,6 +298,8 @@ class ArrayFunction(SymbolicFunction):
     def _diff1(self, var: str):
         def build():
             if not self._scalar_output():
+                if var in self.params:          # forward mode on the array graph
+                    return hessian.diff_function(self, var)
                 return self._twin()._diff1(var)
             g = self.program.graph
             base, idx = (var, None) if var in self.params else _element(var)
@@ -313,19 +320,43 @@ class ArrayFunction(SymbolicFunction):
             recipe=(self, "_entry", ())))
 
     def hessian_of(self, wrt=None):
-        names = self._wrt_names(wrt)
-        return self._child(("hessian", names), lambda: self._twin().hessian_of(names))
+        """Forward over reverse on the array graph (``hessian``): for ``wrt="x"`` an array
+        of shape ``x.shape + x.shape``, else the ``(n, n)`` matrix over all entries."""
+        return hessian.hessian_function(self, wrt)
 
     def jacobian_of(self, wrt=None):
-        names = self._wrt_names(wrt)
-        return self._child(("jacobian", names), lambda: self._twin().jacobian_of(names))
+        """``F.shape + x.shape`` for ``wrt="x"``, else ``(m, n)`` over all entries."""
+        return hessian.jacobian_function(self, wrt)
+
+    def _array_child(self, node, name, recipe):
+        """A function of the same parameters computing ``node`` of this graph."""
+        return ArrayFunction(self.program, [node], "value", name, self.wrt, self.fn,
+                             self.backend, recipe=recipe)
+
+    def _param_shape(self, name: str) -> tuple:
+        """The shape of parameter ``name`` (named sizes stay names): ``()`` for a scalar."""
+        self._wrt_names(name)
+        node = self.program.nodes.get(name)
+        return tuple(node.shape) if node is not None else ()
+
+    def _shaped(self, core: tuple):
+        """This result with shape ``core`` (the Hessian of ``x`` as ``x.shape * 2``):
+        unchanged when it has it already, as array Hessians do."""
+        out = self._outputs[0]
+        if len(self._outputs) != 1 or tuple(out.shape) == tuple(core):
+            return self
+        return self._child(("shaped", tuple(core)), lambda: self._array_child(
+            self.program.graph.reshape(out, core), self.name, (self, "_shaped", (core,))))
 
     # -- printing ---------------------------------------------------------------------------
     def _too_large_to_print(self):
         return None if not self.named_sizes else "an array function with named sizes"
 
     def latex(self) -> str:
-        return self._twin().latex()
+        try:
+            return sympy.latex(display.function_expr(self))
+        except display.NotMatrixExpression:
+            return self._twin().latex()
 
     def __str__(self) -> str:
         return f"{self._signature_text()} = {self._expression_text()}"
