@@ -177,8 +177,7 @@ _MISSING = object()
 
 
 ARRAY_METHODS = {
-    "sum": primitives._np_sum, "mean": primitives._np_mean, "prod": primitives._np_prod,
-    "dot": primitives._dot, "max": lambda a: primitives._max(a), "min": lambda a: primitives._min(a),
+    **primitives.ARRAY_METHODS,          # the catalog's: sum, mean, prod, dot, max, min
     "ravel": lambda a: a.ravel(), "flatten": lambda a: a.flatten(), "copy": lambda a: a.copy(),
     "reshape": lambda a, *s: a.reshape(*s), "transpose": lambda a, *ax: a.transpose(*ax),
     "tolist": lambda a: a.tolist(),

@@ -455,6 +455,10 @@ _TABLE_ENTRIES = [(f, _as_python_calls(f, _sequences_as_arrays(b)
                   for f, b in _TABLE_ENTRIES]
 CALLABLES: dict[int, tuple[Any, Callable]] = {id(f): (f, b) for f, b in _TABLE_ENTRIES}
 
+#: ndarray method name -> builder (``x.sum()``), for the catalog rows that are methods too
+ARRAY_METHODS: dict[str, Callable] = {row.method: builder(row) for row in catalog.ROWS
+                                      if row.method}
+
 #: Callables that only restructure constant-length data or need constant arguments
 #: (factorial, ...); called as-is, after checking no argument depends on the input.
 STRUCTURAL: dict[int, Any] = {id(f): f for f in (

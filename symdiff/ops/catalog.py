@@ -7,7 +7,8 @@ by ``primitives``: this module never imports sympy), what generated code calls
 it in each backend, how smooth it is, where it is differentiable, and which
 function of the tape computes it. From the rows come:
 
-* the reader's tables: ``primitives.CALLABLES`` and ``EXPRESSION_NAMESPACE``;
+* the reader's tables: ``primitives.CALLABLES``, ``EXPRESSION_NAMESPACE`` and the
+  array methods (``frontend.ARRAY_METHODS``);
 * the printers' ``_print_<class>`` methods (``codegen``, a ``setattr`` loop as in
   sympy's ``printing/numpy.py``) and the numba printer's;
 * the special-function namespaces: ``runtime``'s (scipy or ``symdiff.special``),
@@ -66,8 +67,9 @@ class Op:
     argument on which the function is real and differentiable with a finite
     derivative (cbrt's (0, inf): it is odd, and its derivative is infinite at 0).
 
-    ``tape`` names the function of ``symdiff.tape.functions`` that computes it on
-    tensors (None: Python runs the builtin on tensors itself, or the tape's
+    ``method`` is the name of the ndarray method that computes it too (``x.sum()``),
+    which tensors have as well. ``tape`` names the function of
+    ``symdiff.tape.functions`` that computes it on tensors (None: Python runs the builtin on tensors itself, or the tape's
     namespaces convert). ``expression`` lists the names an expression string may
     call it by (``sd.symbolic("sin(x)")``); each binds the row's callable of that
     ``__name__``, else its first.
@@ -92,6 +94,7 @@ class Op:
     torch: str | None = None
     cupy: str | None = None
     order_arg: bool = False             # polygamma(n, x): n is an integer order
+    method: str | None = None           # the array method it also is: x.sum(), x.max()
     expression: tuple = ()
     internal: bool = field(default=False)   # made by derivatives/simplification, not called
 
@@ -223,15 +226,19 @@ ROWS: tuple[Op, ...] = (
     Op("where", (np.where,), _P + "_where", arity=3, kind="step"),
     # -- reductions and linear algebra -----------------------------------------------------
     Op("amax", (np.max, np.amax), _P + "_np_max", elementwise=False, group="reduction",
-       printed="Max", kind="kink", at="ties"),
+       printed="Max", kind="kink", at="ties", method="max"),
     Op("amin", (np.min, np.amin), _P + "_np_min", elementwise=False, group="reduction",
-       printed="Min", kind="kink", at="ties"),
+       printed="Min", kind="kink", at="ties", method="min"),
     Op("builtins.sum", (builtins.sum,), _P + "_sum", arity=None, elementwise=False,
        group="reduction", tape=None),
-    Op("sum", (np.sum,), _P + "_np_sum", arity=None, elementwise=False, group="reduction"),
-    Op("mean", (np.mean,), _P + "_np_mean", arity=None, elementwise=False, group="reduction"),
-    Op("prod", (np.prod,), _P + "_np_prod", arity=None, elementwise=False, group="reduction"),
-    Op("dot", (np.dot,), _P + "_dot", arity=2, elementwise=False, group="linalg"),
+    Op("sum", (np.sum,), _P + "_np_sum", arity=None, elementwise=False, group="reduction",
+       method="sum"),
+    Op("mean", (np.mean,), _P + "_np_mean", arity=None, elementwise=False, group="reduction",
+       method="mean"),
+    Op("prod", (np.prod,), _P + "_np_prod", arity=None, elementwise=False, group="reduction",
+       method="prod"),
+    Op("dot", (np.dot,), _P + "_dot", arity=2, elementwise=False, group="linalg",
+       method="dot"),
     Op("inner", (np.inner,), _P + "_dot", arity=2, elementwise=False, group="linalg"),
     Op("matmul", (np.matmul,), _P + "_matmul", arity=2, elementwise=False, group="linalg"),
     Op("transpose", (np.transpose,), _P + "_transpose", elementwise=False, group="linalg"),
