@@ -33,7 +33,7 @@ try:
     import dask
     import dask.array as da
 except ImportError:                     # pragma: no cover - the example needs dask
-    raise SystemExit("this example needs dask: pip install 'symdiff[dask]'")
+    raise SystemExit('this example needs dask: pip install -e ".[dask]" in the symdiff checkout')
 
 K, R = 100.0, 0.05
 

@@ -13,9 +13,9 @@ import numpy as np
 
 from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
 from .backends import require as _require_backend
-from . import export as _export
 from . import frontend
 from .errors import SymdiffError, SymdiffSyntaxError
+from .export import write as write_module
 from .function import SymbolicFunction, from_traced
 from .limits import check_order
 from .static import StaticFunction, annotated_static, integer_defaults
@@ -264,7 +264,7 @@ def export(functions, path):
         if not isinstance(F, SymbolicFunction):
             raise TypeError(f"export() takes SymbolicFunctions, not {type(F).__name__}: "
                             "wrap a plain function with sd.symbolic first")
-    return _export.write(functions, path)
+    return write_module(functions, path)
 
 
 def hvp(fn, wrt=None) -> SymbolicFunction:

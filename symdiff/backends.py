@@ -37,9 +37,9 @@ BACKENDS = ("numpy", "numba", "jax", "torch", "cupy")
 
 # backend -> (module to import, install hint)
 _PACKAGES = {
-    "numba": ("numba", "pip install 'symdiff[numba]'"),
-    "jax": ("jax", "pip install 'symdiff[jax]'"),
-    "torch": ("torch", "pip install 'symdiff[compare]' (torch==2.13.0)"),
+    "numba": ("numba", 'pip install -e ".[numba]" (in the symdiff checkout) or pip install numba'),
+    "jax": ("jax", 'pip install -e ".[jax]" (in the symdiff checkout) or pip install jax'),
+    "torch": ("torch", 'pip install -e ".[compare]" (in the symdiff checkout; torch==2.13.0)'),
     "cupy": ("cupy", "pip install cupy-cuda12x (needs an NVIDIA GPU)"),
 }
 

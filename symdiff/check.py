@@ -52,6 +52,7 @@ from .ops import catalog
 from .layout import SCALAR, Layout
 from .tracebacks import api_boundary
 from .function import SymbolicFunction
+from .static import StaticFunction
 
 __all__ = ["check", "CheckReport", "CheckRow"]
 
@@ -159,7 +160,9 @@ class CheckReport:
             return "OK"
         return "FAILED" if any(r.status == "FAIL" for r in self.rows) else "UNRESOLVED"
 
-    def __str__(self) -> str:
+    def _table(self) -> tuple[str, list[list[str]], list[str]]:
+        """(heading, rows of cells with the column names first, messages): what
+        ``str()``, ``_repr_markdown_`` and ``_repr_html_`` lay out."""
         head = (f"sd.check({self.function}) at {self._where()}\n"
                 f"order {self.order}, rtol={self.rtol:g}, atol={self.atol:g}: "
                 f"{self._verdict()}")
@@ -174,18 +177,52 @@ class CheckReport:
                 return _fmt(float(v[r.worst] if v.ndim else v))
             table.append([r.name, at(r.symbolic), at(r.tape), at(r.finite_diff),
                           _fmt(r.max_abs_err, 3), _fmt(r.max_rel_err, 3), r.status])
-        widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
+        msgs = [f"{r.name}: {r.message}" for r in self.rows if r.message] + list(self.notes)
+        return head, table, msgs
+
+    def __str__(self) -> str:
+        head, table, msgs = self._table()
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         lines = [head]
         for k, row in enumerate(table):
             cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:-1], widths[1:-1])]
             lines.append("  ".join(cells + [row[-1]]).rstrip())
             if k == 0:
                 lines.append("  ".join("-" * w for w in widths))
-        msgs = [f"{r.name}: {r.message}" for r in self.rows if r.message]
-        if msgs or self.notes:
+        if msgs:
             lines.append("")
-            lines.extend(msgs + list(self.notes))
+            lines.extend(msgs)
         return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        """The table in a notebook (Jupyter shows this instead of ``repr``)."""
+        head, table, msgs = self._table()
+        cell = lambda c: c.replace("|", "\\|")              # noqa: E731
+        first, verdict = head.split("\n")
+        lines = [f"**{cell(first)}**  ", cell(verdict), "",
+                 "| " + " | ".join(table[0]) + " |",
+                 "|" + "|".join([":---"] + ["---:"] * (len(table[0]) - 2) + [":---"]) + "|"]
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table[1:]]
+        if msgs:
+            lines += [""] + [f"- {cell(m)}" for m in msgs]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The table as HTML, the failing rows marked (Jupyter, VS Code)."""
+        from html import escape
+        head, table, msgs = self._table()
+        first, verdict = head.split("\n")
+        th = "".join(f"<th>{escape(c)}</th>" for c in table[0])
+        body = []
+        for r, row in zip(self.rows, table[1:]):
+            style = "" if r.ok else ' style="color:#b00020;font-weight:bold"'
+            tds = "".join(f'<td style="text-align:{"left" if i in (0, len(row) - 1) else "right"}">'
+                          f"{escape(c)}</td>" for i, c in enumerate(row))
+            body.append(f"<tr{style}>{tds}</tr>")
+        notes = "".join(f"<li>{escape(m)}</li>" for m in msgs)
+        return (f"<p><b>{escape(first)}</b><br>{escape(verdict)}</p>"
+                f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                + (f"<ul>{notes}</ul>" if notes else ""))
 
 
 def _fmt(v, digits=10) -> str:
@@ -243,6 +280,8 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
             if not inferred:
                 raise
             F = symbolic(fn, shapes=inferred)
+    if isinstance(F, StaticFunction):      # the reading for the static values given
+        F, args, kwargs = F.split_call(args, kwargs)
     plain = F.fn
     name = naming.sanitize(F.name) if F.fn is None else getattr(plain, "__name__", F.name)
     if name == "<lambda>":

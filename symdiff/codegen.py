@@ -398,7 +398,7 @@ def function_source(fname, params, doc, body) -> str:
 
 def numpy_namespace() -> dict:
     """Globals of generated numpy code: the runtime under the names codegen prints."""
-    return {"numpy": np, "math": math, "_special": special_functions(),
+    return {"numpy": np, "math": math, "_special": _LAZY_SPECIAL,
             "_in": runtime.as_input, "_out": runtime.as_output,
             "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
             "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
@@ -436,6 +436,24 @@ def special_functions():
             namespace.__name__ = "scipy.special"
         _special_functions = namespace
     return namespace
+
+
+class _LazySpecial:
+    """What generated numpy code calls ``_special``: ``special_functions()``, looked up
+    on first use. Importing scipy.special costs about 0.2 s, most of a fresh process's
+    first derivative, and most functions never call erf or gamma. Each function is
+    stored on the instance when first asked for, so later calls find it as a plain
+    attribute (``__getattr__`` runs only for names not found)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(special_functions(), name)
+        setattr(self, name, value)
+        return value
+
+
+_LAZY_SPECIAL = _LazySpecial()
 
 
 def compile_source(source: str, name: str, namespace: dict, entry: str | None = None) -> Compiled:

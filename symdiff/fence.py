@@ -204,12 +204,26 @@ class Fence(ast.NodeVisitor):
             self.reject(node, "return without a value", "return the numeric result")
         self.visit(node.value)
 
+    def _operator_position(self, node: ast.BinOp):
+        """Where the operator of ``a ^ b`` is written (the caret goes under ``^``, not
+        under ``a``): the first character after the left operand and its closing
+        parentheses; the node itself when the line is not at hand."""
+        line = self.line_of(node.left.end_lineno) if node.left.end_lineno else None
+        col = node.left.end_col_offset
+        if line is None or col is None:
+            return node
+        while col < len(line) and line[col] in " \t)":
+            col += 1
+        if col >= len(line):
+            return node
+        return ast.Name(id="", lineno=node.left.end_lineno, col_offset=col)
+
     def _check_operator(self, node, op):
         if type(op) in REJECTED_OPERATORS:
             self.reject(node, *REJECTED_OPERATORS[type(op)])
 
     def visit_BinOp(self, node: ast.BinOp):
-        self._check_operator(node, node.op)
+        self._check_operator(self._operator_position(node), node.op)
         self.visit(node.left)
         self.visit(node.right)
 

@@ -41,6 +41,9 @@ from typing import Any
 
 import numpy as np
 import sympy
+# sympy imports this inside the first Add it builds (Add.flatten), and it costs more than
+# everything else in a first derivative: it is loaded with the reader instead
+import sympy.tensor.tensor  # noqa: F401,E402
 
 from . import fence, limits, primitives
 from .errors import SymdiffError, SymdiffSyntaxError

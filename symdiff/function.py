@@ -25,7 +25,8 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import codegen, export, frontend, limits, naming, runtime
+from . import codegen, frontend, limits, naming, runtime
+from .export import write as write_module
 from .calculus import Calculus
 from .layout import SCALAR, Layout
 from .graph import Traced
@@ -33,6 +34,19 @@ from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
+_LATEX_LIMIT = 1200      # LaTeX characters rendered in a notebook (a few lines on screen)
+
+
+class _Help:
+    """``__doc__``: the class's docstring on the class; on a function, a text about
+    *that* function (what ``help(F)`` and IPython's ``F?`` show): its signature,
+    where it was read from, the user's own docstring and what to call."""
+
+    def __init__(self, class_doc: str):
+        self.class_doc = class_doc
+
+    def __get__(self, obj, cls=None):
+        return self.class_doc if obj is None else obj._help()
 
 
 class SymbolicFunction:
@@ -43,6 +57,27 @@ class SymbolicFunction:
     >>> float(F.diff("x")(3.0, 2.0))
     12.0
     """
+
+    __doc__ = _Help(__doc__)
+
+    def _help(self) -> str:
+        fn = self.fn.func if hasattr(self.fn, "func") else self.fn      # a partial's function
+        lines = [f"{self.name}({', '.join(self.params)}): a symdiff SymbolicFunction"]
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            lines.append(f"read from {getattr(fn, '__qualname__', fn.__name__)} "
+                         f"({code.co_filename}:{code.co_firstlineno})")
+        if self.wrt:
+            lines.append(f"a derivative with respect to {', '.join(self.wrt)}")
+        if self.shapes:
+            lines.append(f"shapes: {self.shapes}")
+        user = getattr(fn, "__doc__", None) if fn is not None else None
+        if user and not self.wrt and not self.name.startswith(("grad ", "hessian ", "jacobian ")):
+            lines += ["", inspect.cleandoc(user)]
+        lines += ["", "F(...) evaluates it (numbers or numpy arrays); F.diff('x'), F.grad, "
+                      "F.hessian, F.jacobian differentiate it; F.expr, F.latex(), F.source "
+                      "show it. See help(symdiff.SymbolicFunction)."]
+        return "\n".join(lines)
 
     def __init__(self, traced: Traced, outputs, layout: Layout, name: str,
                  wrt: tuple = (), fn=None, backend: str = "numpy", calculus=None, recipe=None):
@@ -67,7 +102,6 @@ class SymbolicFunction:
         self.__signature__ = inspect.Signature(sig_params)
         if fn is not None:
             self.__wrapped__ = fn
-            self.__doc__ = fn.__doc__
         self.__name__ = naming.sanitize(name)
 
     # what the front end inlines when another function calls this one
@@ -553,13 +587,18 @@ class SymbolicFunction:
         return f"<symbolic {self._signature_text()} = {_abbreviate(self._flat_text())}>"
 
     def _repr_latex_(self) -> str | None:
-        if self._too_large_to_print() is not None:
+        """The notebook's rendering: LaTeX for an expression that fits on a few lines;
+        None for a longer one, so the notebook shows ``repr()``, abbreviated to one line
+        (``F.latex()`` still gives all of it)."""
+        if not self._small() or self._too_large_to_print() is not None:
             return None             # the notebook shows repr() instead
         lhs = _latex_lhs(self.name, self._traced.name, self.wrt)
         args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
         try:
             body = self.latex()
         except limits.ExpressionTooLargeError:
+            return None
+        if len(body) > _LATEX_LIMIT:
             return None
         return f"$\\displaystyle {lhs}({args}) = {body}$"
 
@@ -587,7 +626,7 @@ class SymbolicFunction:
         >>> float(mod[mod["__all__"][0]](3.0, 2.0)[1])
         9.0
         """
-        return export.write([self], path)
+        return write_module([self], path)
 
 
 @limits.deep(lambda traced, *rest: f"building the graph of {traced.name}")

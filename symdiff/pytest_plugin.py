@@ -1,11 +1,9 @@
 """A pytest plugin: the ``derivatives`` fixture, a front for ``sd.check`` in tests.
 
-Enable it for a run with ``pytest -p symdiff.pytest_plugin``, or for a project in
-its ``conftest.py``::
-
-    pytest_plugins = ["symdiff.pytest_plugin"]
-
-Then::
+Installed with symdiff (``pip install -e .``), it is registered through the
+``pytest11`` entry point, so every pytest run has the fixture; without an install
+(symdiff on ``PYTHONPATH`` only), enable it with ``pytest -p symdiff.pytest_plugin``
+or ``pytest_plugins = ["symdiff.pytest_plugin"]`` in a ``conftest.py``. Then::
 
     def test_my_loss(derivatives):
         derivatives(my_loss, 0.3, 1.2, order=2)           # fails with the table

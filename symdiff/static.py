@@ -169,10 +169,10 @@ class StaticFunction:
                                 f"of {self.__name__}")
         return self._reading(full)
 
-    @api_boundary
-    def __call__(self, *args, **kwargs):
-        """Call with all arguments, static ones included, as the plain function takes
-        them: the reading for these static values computes the result."""
+    def split_call(self, args, kwargs) -> tuple:
+        """``(reading, args, {})``: the SymbolicFunction for the static values among
+        ``args``/``kwargs`` and the other arguments in its parameter order (how
+        ``sd.check(F, x, 3)`` checks the reading for ``n=3``)."""
         try:
             bound = self._sig.bind(*args, **kwargs)
         except TypeError as exc:
@@ -180,7 +180,14 @@ class StaticFunction:
         bound.apply_defaults()
         values = bound.arguments
         F = self._reading({s: values[s] for s in self.static})
-        return F(*[values[p] for p in self.params])
+        return F, tuple(values[p] for p in self.params), {}
+
+    @api_boundary
+    def __call__(self, *args, **kwargs):
+        """Call with all arguments, static ones included, as the plain function takes
+        them: the reading for these static values computes the result."""
+        F, rest, _ = self.split_call(args, kwargs)
+        return F(*rest)
 
     # -- derivatives: the same step applied to every reading ---------------------------
     def _check_names(self, names) -> None:

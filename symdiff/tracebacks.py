@@ -18,8 +18,6 @@ import sysconfig
 import types
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_NOTE = ("(symdiff hid its internal frames from this traceback; set SYMDIFF_DEBUG=1 to "
-         "see them)")
 
 
 def debugging() -> bool:
@@ -59,18 +57,18 @@ def _without_internal(tb):
 
 
 def trim(exc: BaseException) -> BaseException:
-    """``exc`` (and the exceptions it was raised from) with symdiff's frames removed."""
+    """``exc`` (and the exceptions it was raised from) with symdiff's frames removed.
+
+    No note is added to the exception: its printed form (and so a doctest of it)
+    stays exactly the message; ``SYMDIFF_DEBUG`` is documented instead."""
     seen: set[int] = set()
-    e, removed = exc, False
+    e = exc
     while e is not None and id(e) not in seen:
         seen.add(id(e))
         tb, cut = _without_internal(e.__traceback__)
         if cut:
             e.__traceback__ = tb
-            removed = True
         e = e.__cause__ or e.__context__
-    if removed and _NOTE not in getattr(exc, "__notes__", ()) and hasattr(exc, "add_note"):
-        exc.add_note(_NOTE)
     return exc
 
 

@@ -97,8 +97,67 @@ def test_at_may_be_repeated_and_defaults_fill_in(capsys, tmp_path):
     code, out, err = run(capsys, "diff", f"{path}:f", "--wrt", "x", "--at", "x=1")
     assert code == 0, err
     assert out.strip().endswith(": 3.0")
-    code, out, err = run(capsys, "diff", f"{path}:f", "--wrt", "x", "--at", "x=1", "--at", "y=5")
+    code, out, err = run(capsys, "diff", f"{path}:f", "--wrt", "x", "--at", "x=1,y=5")
     assert out.strip().endswith(": 5.0")
+
+
+def test_repeated_at_evaluates_every_point_as_a_table(capsys):
+    code, out, err = run(capsys, "diff", "x**3", "--at", "x=1", "--at", "x=2", "--at", "x=-1.5")
+    assert code == 0, err
+    rows = [line.split() for line in out.strip().splitlines()[-4:]]
+    assert rows == [["x", "df/dx"], ["1.0", "3.0"], ["2.0", "12.0"], ["-1.5", "6.75"]]
+    code, out, err = run(capsys, "grad", "x**2*y", "--at", "x=1,y=2", "--at", "x=0,y=3")
+    rows = [line.split() for line in out.strip().splitlines()[-3:]]
+    assert rows == [["x", "y", "df/dx", "df/dy"], ["1.0", "2.0", "4.0", "1.0"],
+                    ["0.0", "3.0", "0.0", "0.0"]]
+
+
+def test_a_name_twice_in_one_at_is_an_error(capsys):
+    code, out, err = run(capsys, "diff", "x**3", "--at", "x=1,x=2")
+    assert_one_line_error(code, out, err, "symdiff diff: error:", "x is given twice",
+                          "--at x=1 --at x=2")
+
+
+def test_jacobian_command(capsys):
+    code, out, err = run(capsys, "jacobian", "(x*y, x + y, sin(x))", "--at", "x=0,y=2")
+    assert code == 0, err
+    assert "jacobian f(x, y) =" in out and "  [y, x]" in out and "  [cos(x), 0]" in out
+    assert out.strip().endswith("at x=0.0, y=2.0:\n  [2.0, 0.0]\n  [1.0, 1.0]\n  [1.0, 0.0]")
+
+
+def test_shapes_and_static_options(capsys, tmp_path):
+    path = tmp_path / "shaped.py"
+    path.write_text(textwrap.dedent("""\
+        def head(x, k):
+            total = 0.0
+            for i in range(k):
+                total += x[i] ** 2
+            return total
+
+        def power(a, n: int):
+            for _ in range(n):
+                a = a * a
+            return a
+        """))
+    code, out, err = run(capsys, "grad", f"{path}:head", "--shapes", "x=3", "--static", "k=2",
+                         "--at", "x=[1,2,3]")
+    assert code == 0, err
+    assert "head(x) = x_0**2 + x_1**2" in out and "dhead/dx = [2., 4., 0.]" in out
+    code, out, err = run(capsys, "diff", f"{path}:power", "--static", "n=2",
+                         "--at", "a=1.5", "--at", "a=2")
+    assert code == 0, err
+    assert "power(a) = a**4" in out and out.split()[-4:] == ["1.5", "13.5", "2.0", "32.0"]
+    code, out, err = run(capsys, "diff", f"{path}:power", "--at", "a=1.5")
+    assert_one_line_error(code, out, err, "static parameter n", "--static n=VALUE")
+    code, out, err = run(capsys, "grad", f"{path}:head", "--static", "k=2", "--at", "x=1")
+    assert_one_line_error(code, out, err, "symdiff grad: error:", "--shapes x=3")
+    code, out, err = run(capsys, "grad", f"{path}:head", "--shapes", "x=three")
+    assert_one_line_error(code, out, err, "bad --shapes entry")
+
+
+def test_expression_errors_have_the_prefix_and_the_column(capsys):
+    code, out, err = run(capsys, "diff", "(x + 1) ^ 2", "--wrt", "x")
+    assert_one_line_error(code, out, err, "symdiff diff: error: <expression>:1:9:", "operator ^")
 
 
 def test_file_imports_its_sibling_modules(capsys, tmp_path):
@@ -118,7 +177,7 @@ def test_file_imports_its_sibling_modules(capsys, tmp_path):
 
 # -- help -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [[], ["diff"], ["grad"], ["hessian"], ["check"]])
+@pytest.mark.parametrize("command", [[], ["diff"], ["grad"], ["hessian"], ["jacobian"], ["check"]])
 def test_help_with_examples(capsys, command):
     code, out, _ = run(capsys, *command, "--help")
     assert code == 0

@@ -413,7 +413,7 @@ TABLE = [
      SRC + r"unsupported attribute assignment", "u_attribute_store.cache"),
     ("is", lambda: sd.symbolic(u_is), S, SRC + r"unsupported `is not` comparison: compare", "x is"),
     ("xor", lambda: sd.symbolic(u_xor), S, SRC + r"unsupported operator \^: use \*\* for powers",
-     "x ^"),
+     "^ 2"),          # the caret under the operator
     ("generator", lambda: sd.symbolic(u_genexp), S, SRC + r"unsupported generator expression "
      r"outside a call", "(k"),
     ("bare-return", lambda: sd.symbolic(u_bare_return), S, SRC + r"unsupported return without a "

@@ -161,7 +161,7 @@ CASES = [
     ("operator ^", """
         def f(x):
             return x ^ 2
-        """, "x ^ 2", "use ** for powers"),
+        """, "^ 2", "use ** for powers"),
     ("`is` comparison", """
         def f(x):
             if x is None:

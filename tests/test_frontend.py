@@ -281,7 +281,7 @@ def test_trace_expression():
     assert t.params == ("a", "b")
     with pytest.raises(SymdiffSyntaxError) as err:
         trace_expression("x ^ 2")
-    assert err.value.construct == "operator ^" and err.value.offset == 1
+    assert err.value.construct == "operator ^" and err.value.offset == 3     # under the operator
     with pytest.raises(SymdiffSyntaxError) as err:
         trace_expression("x + * 2")
     assert err.value.lineno == 1 and err.value.offset == 5

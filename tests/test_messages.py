@@ -113,7 +113,7 @@ def test_traceback_trimmed_at_the_api_boundary(monkeypatch):
     inside = [f for f in files if f.startswith(package)]
     assert [os.path.basename(f) for f in inside] == ["tracebacks.py"]   # the re-raise only
     assert not any("ast.py" in f for f in files)
-    assert "SYMDIFF_DEBUG=1" in "".join(getattr(e, "__notes__", ["SYMDIFF_DEBUG=1"]))
+    assert not getattr(e, "__notes__", None)          # the message alone, as doctests expect
     # an error from a call: the user's call, the re-raise, nothing of the machinery
     F = sd.symbolic("x*y")
     e = error_of(lambda: F(1.0))

@@ -163,3 +163,17 @@ def test_static_with_shapes_and_calls_from_other_functions():
     sq = functools.partial(tangent.iterpower, n=1)
     H = sd.symbolic(lambda y: sq(y) + 1.0)
     assert H.diff("y")(2.0) == pytest.approx(4.0)
+
+
+def test_check_of_a_function_with_static_parameters():
+    F = sd.symbolic(tangent.iterpower, static=("n",))
+    report = sd.check(F, 1.5, 2, order=2)
+    assert report.ok and [r.name for r in report.rows] == ["iterpower", "diterpower/da",
+                                                           "d2iterpower/da2"]
+    assert report["diterpower/da"].symbolic == pytest.approx(4 * 1.5**3)
+
+    def power(a, n: int):                # a plain function: its int parameter is static
+        for _ in range(n):
+            a = a * a
+        return a
+    assert sd.check(power, 0.7, 3).ok

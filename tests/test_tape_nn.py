@@ -75,6 +75,20 @@ def test_linear_values_gradients_and_nodes(shape, bias):
         close(p.grad, tp.grad)
 
 
+LINEAR_ERRORS = [
+    ("dtype", lambda lib: lib.nn.Linear(3, 2)(lib.ones(2, 3, dtype=lib.float32))),
+    ("shape2d", lambda lib: lib.nn.Linear(3, 2)(lib.ones(2, 4))),
+    ("shape1d", lambda lib: lib.nn.Linear(3, 2)(lib.ones(4))),
+    ("shape3d", lambda lib: lib.nn.Linear(3, 2)(lib.ones(2, 2, 4))),
+    ("scalar", lambda lib: lib.nn.Linear(3, 2)(lib.tensor(1.0))),
+]
+
+
+@pytest.mark.parametrize("name, fn", LINEAR_ERRORS, ids=[e[0] for e in LINEAR_ERRORS])
+def test_linear_errors_match_torch(name, fn):
+    raises_like(lambda: fn(tape), lambda: fn(torch))
+
+
 def test_linear_second_derivative():
     ours, theirs = nn.Linear(3, 2), tnn.Linear(3, 2)
     copy_weights(ours, theirs)
@@ -356,6 +370,16 @@ LOSSES = {
     "ce_ncdd_weight": loss_case(
         lambda lib, r: lib.nn.CrossEntropyLoss(weight=lib.tensor(W3), reduction=r), X2345,
         RNG.integers(0, 3, size=(2, 4, 5)), False, True),
+    "ce_smoothing": loss_case(lambda lib, r: lib.nn.CrossEntropyLoss(reduction=r,
+                                                                     label_smoothing=0.2),
+                              X34, [0, 3, 1], False, True),
+    "ce_smoothing_weight_ignore": loss_case(
+        lambda lib, r: lib.nn.CrossEntropyLoss(weight=lib.tensor(W3), reduction=r,
+                                               label_smoothing=0.1),
+        X2345[:, :, :, 0], [[0, 1, 2, 0], [2, 2, -100, 1]], False, True),
+    "ce_probabilities_smoothing": loss_case(
+        lambda lib, r: lib.nn.CrossEntropyLoss(reduction=r, label_smoothing=0.3), X34,
+        np.exp(X34) / np.exp(X34).sum(1, keepdims=True), True),
     "ce_probabilities": loss_case(lambda lib, r: lib.nn.CrossEntropyLoss(reduction=r), X34,
                                   np.exp(X34) / np.exp(X34).sum(1, keepdims=True), True),
     "ce_probabilities_weight": loss_case(
@@ -428,6 +452,8 @@ LOSS_ERRORS = [
     ("ce_long_probabilities", lambda lib: lib.nn.CrossEntropyLoss()(
         lib.ones(3, 4), lib.ones(3, 4, dtype=lib.int64))),
     ("nll_float_target", lambda lib: lib.nn.NLLLoss()(lib.ones(3, 4), lib.ones(3))),
+    ("label_smoothing_range", lambda lib: lib.nn.CrossEntropyLoss(label_smoothing=1.5)(
+        lib.ones(3, 4), lib.tensor([0, 1, 2]))),
     ("huber_delta", lambda lib: lib.nn.HuberLoss(delta=0.0)(lib.ones(2), lib.ones(2))),
 ]
 
@@ -480,3 +506,26 @@ def test_clip_grad_value_and_nonfinite_error():
                                                       error_if_nonfinite=True),
                 lambda: torch.nn.utils.clip_grad_norm_(theirs.parameters(), 1.0,
                                                        error_if_nonfinite=True))
+
+
+# ---------------------------------------------------------------- init and one_hot
+def test_init_gains_bounds_and_one_hot_match_torch():
+    for args in (("linear",), ("relu",), ("tanh",), ("leaky_relu", 0.2), ("selu",),
+                 ("sigmoid",)):
+        assert tape.nn.init.calculate_gain(*args) == torch.nn.init.calculate_gain(*args)
+    tape.manual_seed(1)
+    w = tape.zeros(300, 200)
+    tape.nn.init.xavier_uniform_(w, gain=2.0)
+    bound = 2.0 * math.sqrt(6.0 / 500)
+    assert np.abs(arr(w)).max() <= bound and np.abs(arr(w)).max() > 0.99 * bound
+    tape.nn.init.kaiming_normal_(w, nonlinearity="relu")
+    assert abs(arr(w).std() / math.sqrt(2.0 / 200) - 1) < 0.02
+    tape.nn.init.constant_(w, 0.5)
+    assert set(np.unique(arr(w))) == {0.5}
+    raises_like(lambda: tape.nn.init.xavier_uniform_(tape.zeros(3)),
+                lambda: torch.nn.init.xavier_uniform_(torch.zeros(3)))
+    labels = [0, 2, 1, 2]
+    one, tone = (tape.nn.functional.one_hot(tape.tensor(labels)),
+                 torch.nn.functional.one_hot(torch.tensor(labels)))
+    np.testing.assert_array_equal(arr(one), arr(tone))
+    assert one.dtype.name == str(tone.dtype).replace("torch.", "")

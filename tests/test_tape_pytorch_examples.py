@@ -31,7 +31,7 @@ from symdiff import tape
 
 torch = pytest.importorskip("torch")
 
-STEPS = 300
+STEPS = 200
 
 BY_HAND = '''
 import torch

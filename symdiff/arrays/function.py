@@ -20,7 +20,8 @@ import numpy as np
 import sympy
 
 from .. import codegen, naming, runtime
-from ..errors import SymdiffError
+from ..errors import SymdiffError, SymdiffSyntaxError
+from ..layout import SCALAR, Layout
 from ..function import SymbolicFunction
 from . import display, emit, hessian, reverse
 from .ir import Node, is_known, show_shape
@@ -103,13 +104,17 @@ class ArrayFunction(SymbolicFunction):
     def _layout(self):
         """The result's layout, in the element-wise reading's terms."""
         if self._kind == "grad":
-            return codegen.Layout("tuple", items=tuple(
-                codegen.Layout("array", shape=n.shape) if n.shape else codegen.SCALAR
-                for n in self._wrt_nodes))
+            return Layout("tuple", items=tuple(
+                Layout("array", shape=n.shape) if n.shape else SCALAR for n in self._wrt_nodes))
         if self._kind == "value" and (len(self._outputs) > 1 or isinstance(self.program.output, tuple)):
-            return codegen.Layout("tuple", items=(codegen.SCALAR,) * len(self._outputs))
+            return Layout("tuple", items=(SCALAR,) * len(self._outputs))
         shape = self._outputs[0].shape
-        return codegen.Layout("array", shape=shape) if shape else codegen.SCALAR
+        return Layout("array", shape=shape) if shape else SCALAR
+
+    def _param_shape(self, name: str) -> tuple:
+        """The shape of parameter ``name`` (``()`` for a scalar or an element)."""
+        self._param_symbols(name)
+        return tuple(self.program.nodes[name].shape) if name in self.params else ()
 
     @property
     def outputs(self) -> tuple:
@@ -333,12 +338,6 @@ class ArrayFunction(SymbolicFunction):
         return ArrayFunction(self.program, [node], "value", name, self.wrt, self.fn,
                              self.backend, recipe=recipe)
 
-    def _param_shape(self, name: str) -> tuple:
-        """The shape of parameter ``name`` (named sizes stay names): ``()`` for a scalar."""
-        self._wrt_names(name)
-        node = self.program.nodes.get(name)
-        return tuple(node.shape) if node is not None else ()
-
     def _shaped(self, core: tuple):
         """This result with shape ``core`` (the Hessian of ``x`` as ``x.shape * 2``):
         unchanged when it has it already, as array Hessians do."""
@@ -478,7 +477,7 @@ def read_or_fallback(fn, shapes: dict, backend: str):
                                "is read only element by element, for sizes given as numbers)") \
                 from None
         return None, f"read element by element: {exc.reason} at {exc.where}"
-    except SymdiffError:
+    except (SymdiffError, SymdiffSyntaxError):
         if named:
             raise
         return None, None           # the element-wise reader reports the error its way

@@ -203,6 +203,10 @@ class Graph:
             return x
         if kind == "sum" and x.op == "ewise" and x.attrs[0] == "neg":
             return self.neg(self.reduce(kind, x.args[0], axes, keepdims))
+        if kind == "sum":
+            out = simplify.sum_of(self, x, axes, keepdims)
+            if out is not None:
+                return out
         shape = self._reduced_shape(x.shape, axes, keepdims)
         return self.make("reduce", (x,), (kind, axes, bool(keepdims)), shape)
 

@@ -532,10 +532,12 @@ def swapaxes(g, a, axis1, axis2):
 @handles(np.moveaxis)
 def moveaxis(g, a, source, destination):
     a = node(g, a)
-    src = list(norm_axes(source, a.ndim)) if not isinstance(source, int) else [source % a.ndim]
-    dst = [destination % a.ndim] if isinstance(destination, int) else [d % a.ndim for d in destination]
-    if not isinstance(source, int):
-        src = [s % a.ndim for s in source]
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise ShapeError("numpy.moveaxis: source and destination must have the same number "
+                         "of elements")
+    src, dst = [s % a.ndim for s in src], [d % a.ndim for d in dst]
     order = [k for k in range(a.ndim) if k not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)

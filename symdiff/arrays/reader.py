@@ -235,11 +235,6 @@ class Reader(ast.NodeVisitor):
     def lookup(self, name, node):
         if name in self.env:
             return self.env[name]
-        chain = getattr(self, "outer", None)
-        while chain is not None:
-            if name in chain:
-                return chain[name]
-            chain = None
         if name in self.globals:
             return self.globals[name]
         if hasattr(builtins, name):
@@ -407,8 +402,6 @@ class Reader(ast.NodeVisitor):
                 self.fail(node, f"IndexError: {exc}")
             except ArrayError as exc:
                 self.refuse(node, f"this index ({exc})")
-        if isinstance(key, (list, tuple)) and any(isinstance(k, np.ndarray) for k in key):
-            pass
         if _is_dim(key) or (isinstance(key, tuple) and any(_is_dim(k) for k in key)):
             self.refuse(node, "an index by a named size")
         if not isinstance(base, (tuple, list, np.ndarray, range)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .ir import ArrayError, Node
 from .rules import JVP, VJP
+from .simplify import is_zero
 
 
 def topological(outputs) -> list[Node]:
@@ -50,7 +51,7 @@ def vjp(g, ys, bars, wrt) -> list:
         _accumulate(g, adj, y, b)
     for node in reversed(order):
         bar = adj.get(id(node))
-        if bar is None or not node.args or node.dtype == "b":
+        if bar is None or not node.args or node.dtype == "b" or is_zero(bar):
             continue
         if not any(id(a) in live for a in node.args):
             continue
@@ -64,6 +65,8 @@ def vjp(g, ys, bars, wrt) -> list:
 
 
 def _accumulate(g, adj, node, value):
+    if is_zero(value):          # a zero adjoint adds nothing and propagates nothing
+        return
     old = adj.get(id(node))
     adj[id(node)] = value if old is None else g.add(old, value)
 

@@ -63,6 +63,8 @@ def ewise(g, fname, args):
             for x, y in ((a, b), (b, a)):       # x * (1 / y) -> x / y
                 if y.op == "ewise" and y.attrs[0] == "div" and _scalar(y.args[0], 1.0):
                     return g.div(x, y.args[1])
+                if _is(y, "div") and y.args[1] is x:     # (u / x) * x -> u
+                    return g.broadcast(y.args[0], shape)
             if _scalar(a) and b.op == "ewise" and b.attrs[0] == "mul" and _scalar(b.args[0]):
                 return g.mul(a.attrs[0] * b.args[0].attrs[0], b.args[1])
         if fname == "add":
@@ -76,6 +78,8 @@ def ewise(g, fname, args):
         return None
     if fname == "sub":
         a, b = args
+        if a is b and a.dtype == "f":
+            return g.broadcast(g.const(0.0), shape)
         if _scalar(b, 0.0):
             return same(a)
         if _scalar(a, 0.0):
@@ -141,3 +145,29 @@ def einsum(g, inputs, output, args, sizes):
             x = g.sum(a, summed) if summed else a
             return g.transpose(x, tuple(kept.index(c) for c in output))
     return None
+
+
+def constant_along(x, axes, ndim) -> bool:
+    """Is ``x`` (broadcast against an ``ndim``-d array) constant along ``axes``?"""
+    lead = ndim - x.ndim
+    return all(k < lead or x.shape[k - lead] == 1 for k in axes)
+
+
+def sum_of(g, x, axes, keepdims):
+    """A sum of a product or quotient with a factor constant along the summed axes:
+    the factor comes out (sum(a * b) = a * sum(b)), so that later terms can cancel
+    (the shift of a stable logsumexp has a zero gradient, found this way)."""
+    if not keepdims or x.op != "ewise" or x.attrs[0] not in ("mul", "div"):
+        return None
+    a, b = x.args
+    if x.attrs[0] == "mul":
+        for u, v in ((a, b), (b, a)):
+            if v.shape == x.shape and constant_along(u, axes, x.ndim) and u.dtype == "f":
+                return g.mul(u, g.sum(v, axes, keepdims=True))
+    elif a.shape == x.shape and constant_along(b, axes, x.ndim):
+        return g.div(g.sum(a, axes, keepdims=True), b)
+    return None
+
+
+def is_zero(n) -> bool:
+    return n.is_const(0.0) or (n.op == "broadcast" and n.args[0].is_const(0.0))

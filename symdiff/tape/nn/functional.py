@@ -46,9 +46,15 @@ def linear(input, weight, bias=None):
     """
     x = _as_tensor(input)
     w = _as_tensor(weight)
-    if x.ndim == 0 or w.ndim not in (1, 2):
-        raise RuntimeError(f"linear: expected a weight of 1 or 2 dimensions and an input of "
-                           f"at least 1, got weight {_size(w.shape)} and input {_size(x.shape)}")
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{x.ndim}D and {w.ndim}D")
+    if w.ndim > 2:
+        raise RuntimeError(f"linear: expected a weight of 1 or 2 dimensions, got "
+                           f"{_size(w.shape)}")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{_torch_type(x.dtype)} and {_torch_type(w.dtype)}")
     if x.shape[-1] != w.shape[-1]:
         rows = int(np.prod(x.shape[:-1])) if x.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} "
@@ -357,32 +363,59 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     'NllLossBackward0'
     """
     reduction = _check_reduction(reduction, size_average, reduce)
-    if label_smoothing:
-        raise NotImplementedError("symdiff.tape: cross_entropy's label_smoothing is not "
-                                  "implemented; smooth the target probabilities instead")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
     x = _as_tensor(input)
     if x.ndim == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
     cdim = 0 if x.ndim == 1 else 1
+    C = x.shape[cdim]
     logp = _fn.log_softmax(x, cdim)
     t = _as_tensor(target)
+    wshape = [1] * x.ndim
+    wshape[cdim] = C
+    w = _class_weight(weight, C)
     if t.shape != x.shape:
         # torch: a target shaped unlike the input holds class indices
-        return nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+        nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+        if not label_smoothing:
+            return nll
+        return (1 - label_smoothing) * nll + _smoothing_term(
+            logp, np.asarray(t._value), w, wshape, cdim, ignore_index, reduction) * (
+            label_smoothing / C)
     if t.dtype.kind not in "fc":
         raise RuntimeError(f"Expected floating point type for target with class "
                            f"probabilities, got {_torch_type(t.dtype)}")
+    if label_smoothing:
+        t = t * (1 - label_smoothing) + label_smoothing / C
     prod = logp * t
-    if weight is not None:
-        shape = [1] * x.ndim
-        shape[cdim] = x.shape[cdim]
-        prod = prod * _as_tensor(_class_weight(weight, x.shape[cdim]).reshape(shape))
+    if w is not None:
+        prod = prod * _as_tensor(w.reshape(wshape))
     if reduction == "none":
         return -prod.sum(cdim)
     total = -prod.sum()
     if reduction == "sum":
         return total
-    return _apply(R.DivBackward1, (total, x.numel() // x.shape[cdim]), 1)
+    return _apply(R.DivBackward1, (total, x.numel() // C), 1)
+
+
+def _smoothing_term(logp, target, w, wshape, cdim, ignore_index, reduction):
+    """torch's label-smoothing term for class-index targets: ``-sum_c w_c logp_c`` per
+    element, 0 at ignored targets, the mean divided by the targets' total weight."""
+    if w is not None:
+        smooth = -(logp * _as_tensor(w.reshape(wshape))).sum(cdim)
+    else:
+        smooth = -logp.sum(cdim)
+    keep = target != ignore_index
+    smooth = smooth * _as_tensor(keep.astype(smooth.dtype))
+    if reduction == "none":
+        return smooth
+    if reduction == "sum":
+        return smooth.sum()
+    if w is not None:
+        return smooth.sum() / float(w[target[keep]].sum())
+    return smooth.sum() / float(keep.sum())
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,

@@ -141,10 +141,6 @@ class Optimizer:
         """The group's parameters that hold a gradient (frozen ones too, as torch)."""
         for p in group["params"]:
             if p._grad is not None:
-                if p._grad.grad_fn is not None or p._grad._requires_grad:
-                    raise RuntimeError("symdiff.tape optimizers do not differentiate through "
-                                       "the update: a parameter's .grad requires grad "
-                                       "(call .backward() without create_graph)")
                 yield p
 
     @staticmethod
