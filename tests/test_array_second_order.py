@@ -252,3 +252,15 @@ def test_gradient_hessian_and_hvp_over_row_chunked_dask_data():
     np.testing.assert_allclose(g, AW.grad_logistic(X, y, w), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(H, AW.hess_logistic(X, y, w), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(hv, AW.hess_logistic(X, y, w) @ v, rtol=1e-12, atol=1e-12)
+
+
+def scalar_weight(W, b):
+    return W[0, 0] * W[1, 2] * b + np.sin(W[0, 1]) * W[1, 1] ** 2 - W[0, 2] * b ** 3
+
+
+def test_hessian_and_hvp_in_a_scalar_parameter():
+    """A 0-d parameter: the seed is the number 1 (no tangent axes)."""
+    F = sd.symbolic(scalar_weight, shapes={"W": (2, 3)})
+    W, b = np.array([[1.0, -1.0, 0.0], [0.5, 2.0, -0.25]]), 2.0
+    assert float(sd.hessian(F, wrt="b")(W, b)) == -6.0 * W[0, 2] * b
+    assert float(sd.hvp(F, wrt="b")(W, b, 3.0)) == 3.0 * -6.0 * W[0, 2] * b

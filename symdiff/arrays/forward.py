@@ -109,7 +109,8 @@ class Forward:
         if not self.L and terms:
             total = None
             for coef, base in terms:
-                term = base if coef is None else self.g.mul(coef, base)
+                b = self.base_node(base)
+                term = b if coef is None else self.g.mul(coef, b)
                 total = term if total is None else self.g.add(total, term)
             return Tangent.of(total)
         out: list = []
