@@ -31,6 +31,7 @@ from . import autograd
 from .autograd import backward, grad, inference_mode, is_inference_mode_enabled
 from .graph import AccumulateGrad, Node
 from .dot import to_dot
+from .functions import torch_dot as dot  # torch's dot (not the submodule of that name)
 from . import optim, nn
 from .namespaces import math, numpy
 from .device import device, cuda, accelerator, set_default_device, get_default_device

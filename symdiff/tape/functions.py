@@ -10,14 +10,18 @@ the functions both engines support) from its rows, the tape's own beside them;
 """
 
 
+import builtins
+import collections
 import math
+import warnings
 
 import numpy as np
 
 from ..ops import catalog
 from . import rules as R
-from .tensor import (Tensor, _apply, _as_tensor, _binary, _make,
-                     _normalize_shape, _unary, _unary_op, _value_of, tensor)
+from .dtypes import result_type as _result_type, torch_name
+from .tensor import (Tensor, _apply, _as_tensor, _binary, _make, _normalize_shape, _unary,
+                     _unary_op, _value_of, broadcast_message, tensor, wrap_dim, wrap_dims)
 
 __all__ = [
     "tensor", "Tensor", "ones", "zeros", "ones_like", "zeros_like", "full", "arange",
@@ -34,6 +38,10 @@ __all__ = [
     "matmul", "mm", "mv", "dot", "outer", "reshape", "transpose", "permute", "t",
     "cat", "concatenate", "stack", "squeeze", "unsqueeze", "broadcast_to", "flatten",
     "var", "std", "norm",
+    "argmax", "argmin", "all", "any", "allclose", "isclose", "equal", "gather", "repeat_interleave",
+    "chunk", "split", "narrow", "bmm", "cumsum", "cumprod", "flip", "numel", "return_types",
+    "result_type", "promote_types", "eq", "ne", "lt", "le", "gt", "ge", "is_tensor",
+    "is_floating_point", "unbind", "swapaxes", "moveaxis", "tile",
 ]
 
 
@@ -115,10 +123,14 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None, **kwargs):
 
 
 def as_tensor(data, dtype=None, device=None):
+    """A tensor sharing memory with ``data`` when it can (a tensor, or a numpy
+    array of the same dtype), else a copy, as torch.as_tensor."""
     if device is not None:
         tensor((), device=device)  # checks the device
-    if isinstance(data, Tensor) and dtype is None:
-        return data
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return _make(data)
     return tensor(data, dtype=dtype)
 
 
@@ -246,9 +258,14 @@ def clip(a, a_min=None, a_max=None, **kwargs):
 
 
 def where(condition, input, other):
-    """``tape.where(c, x, y)``: x where c, else y; gradients flow to the chosen side."""
+    """``tape.where(c, x, y)``: x where c, else y; gradients flow to the chosen side;
+    the result has torch's promoted dtype of x and y."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = _t(input)
+    dt = _result_type((_value_of(input), isinstance(input, Tensor)),
+                      (_value_of(other), isinstance(other, Tensor)))
+    input, other = (a.to(dt) if isinstance(a, Tensor) and a.dtype != dt else a
+                    for a in (input, other))
     return _apply(R.WhereBackward0, (input, other, np.asarray(_value_of(condition))), 2)
 
 
@@ -259,123 +276,457 @@ def _axis(dim):
     return dim
 
 
+def _dtype_arg(x, dtype):
+    return x if dtype is None else x.to(dtype)
+
+
+def _require_float(x, what):
+    dt = x.dtype
+    if dt.kind not in "fc":
+        raise RuntimeError(f"{what}(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {torch_name(dt)}")
+
+
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, **kwargs):
-    """Sum of all elements (``SumBackward0``) or along ``dim`` (``SumBackward1``)."""
+    """Sum of all elements (``SumBackward0``) or along ``dim`` (``SumBackward1``);
+    bool and integer tensors sum as int64, as in torch."""
+    x = _dtype_arg(_t(input), dtype)
+    if x.dtype.kind in "bi" and x.dtype != np.int64:
+        x = x.to(np.int64)
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
-    x = _t(input)
     if dim is None and not keepdim:
         return _unary(R.SumBackward0, x)
-    return _unary(R.SumBackward1, x, dim, bool(keepdim))
+    return _unary(R.SumBackward1, x, wrap_dims(dim, x.ndim), bool(keepdim))
 
 
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, **kwargs):
-    """Mean of all elements (``MeanBackward0``) or along ``dim`` (``MeanBackward1``)."""
+    """Mean of all elements (``MeanBackward0``) or along ``dim`` (``MeanBackward1``);
+    an integer tensor needs ``dtype=`` (torch's error)."""
+    x = _dtype_arg(_t(input), dtype)
+    _require_float(x, "mean")
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
-    x = _t(input)
     if dim is None and not keepdim:
         return _unary(R.MeanBackward0, x)
-    return _unary(R.MeanBackward1, x, dim, bool(keepdim))
+    return _unary(R.MeanBackward1, x, wrap_dims(dim, x.ndim), bool(keepdim))
 
 
-def prod(input, dim=None, keepdim=False, *, axis=None, **kwargs):
-    x = _t(input)
+def prod(input, dim=None, keepdim=False, *, axis=None, dtype=None, **kwargs):
+    """Product of all elements (``ProdBackward0``) or along one ``dim``
+    (``ProdBackward1``); the gradient is exact with zeros (one or several)."""
+    x = _dtype_arg(_t(input), dtype)
+    if x.dtype.kind in "bi" and x.dtype != np.int64:
+        x = x.to(np.int64)
     dim = dim if axis is None else axis
     if dim is None:
         return _unary(R.ProdBackward0, x)
-    # Along an axis: exp(sum(log)) would fail at zeros; use a product of slices.
-    x = moveaxis(x, dim, 0)
-    out = x[0]
-    for i in range(1, x.shape[0]):
-        out = out * x[i]
-    return unsqueeze(out, dim) if keepdim else out
+    return _unary(R.ProdBackward1, x, wrap_dims(_int_dim(dim, "prod"), x.ndim), bool(keepdim))
 
 
 def moveaxis(x, source, destination):
+    x = _t(x)
+    if x.ndim == 0:
+        wrap_dim(source, 0)
+        wrap_dim(destination, 0)
+        return x[...]
     axes = list(range(x.ndim))
-    axes.insert(destination % x.ndim, axes.pop(source % x.ndim))
+    axes.insert(wrap_dim(destination, x.ndim), axes.pop(wrap_dim(source, x.ndim)))
     return permute(x, axes)
 
 
-def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
-    dim = _axis(dim if axis is None else axis)
-    keepdim = keepdim if keepdims is None else keepdims
-    return _unary(R.AmaxBackward0, _t(input), dim, bool(keepdim))
+movedim = moveaxis
 
 
-def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
+def _int_dim(dim, name):
+    """torch's TypeError for a ``dim`` that must be one int."""
+    if not _is_dim(dim):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return dim
+
+
+def _nonempty(x, name, dim, wrapped=False):
+    """torch's errors for a max-like reduction over nothing: without ``dim`` on an
+    empty tensor, or along a dimension of size 0 (``dim`` as the caller wrote it,
+    checked before the dims are validated further)."""
+    shape = x.shape
+    if dim is None:
+        if x.numel() == 0:
+            if name in ("argmax", "argmin"):
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return
+    for d in ((dim,) if _is_dim(dim) else dim):
+        w = wrap_dim(d, len(shape))
+        if shape and shape[w] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {w if wrapped else d} to have "
+                             "non-zero size.")
+
+
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
+    """Largest value along ``dim`` (all by default); ties share the gradient."""
+    x = _t(input)
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
-    return _unary(R.AminBackward0, _t(input), dim, bool(keepdim))
+    _nonempty(x, "amax", None if dim == () else dim)
+    axes = wrap_dims(dim, x.ndim)
+    return _unary(R.AmaxBackward0, x, axes, bool(keepdim))
+
+
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
+    """Smallest value along ``dim`` (all by default); ties share the gradient."""
+    x = _t(input)
+    dim = _axis(dim if axis is None else axis)
+    keepdim = keepdim if keepdims is None else keepdims
+    _nonempty(x, "amin", None if dim == () else dim)
+    axes = wrap_dims(dim, x.ndim)
+    return _unary(R.AminBackward0, x, axes, bool(keepdim))
+
+
+def _return_type(name):
+    """torch.return_types.<name>: a named tuple ``(values, indices)``."""
+    base = collections.namedtuple(name, ("values", "indices"))
+
+    def __repr__(self):
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                                "__module__": "symdiff.tape.return_types"})
+
+
+class return_types:
+    """The named tuples of ``max(dim)``/``min(dim)``, as ``torch.return_types``."""
+    max = _return_type("max")
+    min = _return_type("min")
+
+
+def _extreme(x, dim, keepdim, name, argfn, node, rtype):
+    """``x.max(dim)``: values (node ``MaxBackward0``: the whole gradient goes to the
+    selected entry) and int64 indices (the first extreme, nan counting as one)."""
+    _nonempty(x, name, dim, wrapped=True)
+    d = wrap_dim(dim, x.ndim)
+    v = np.asarray(x._value)
+    if x.ndim == 0:
+        return rtype(_unary(node, x, np.zeros((), np.int64), 0, bool(keepdim)),
+                     _make(np.zeros((), np.int64)))
+    idx = argfn(v, axis=d, keepdims=True).astype(np.int64)
+    values = _unary(node, x, idx, d, bool(keepdim))
+    return rtype(values, _make(idx if keepdim else np.squeeze(idx, d)))
+
+
+def _is_dim(dim):
+    return isinstance(dim, (int, np.integer)) and not isinstance(dim, (bool, np.bool_))
 
 
 def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
-    """``tape.max(x)`` (``MaxBackward1``), ``tape.max(x, y)`` (elementwise) or along a dim."""
+    """``tape.max(x)`` (``MaxBackward1``), ``tape.max(x, y)`` (elementwise), or
+    ``tape.max(x, dim)``: the named tuple ``(values, indices)``, as torch."""
+    if axis is not None or keepdims is not None:   # numpy's spelling: numpy's meaning
+        return amax(input, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
+    if dim is None:
+        x = _t(input)
+        _nonempty(x, "max", None)
+        return _unary(R.MaxBackward1, x)
     if isinstance(dim, Tensor):
         return maximum(input, dim)
-    if dim is None and axis is None:
-        return _unary(R.MaxBackward1, _t(input))
-    return amax(input, dim, keepdim, axis=axis, keepdims=keepdims)
+    _int_dim(dim, "max")
+    return _extreme(_t(input), dim, keepdim, "max", np.argmax, R.MaxBackward0, return_types.max)
 
 
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
+    """``tape.min(x)``, ``tape.min(x, y)`` or ``tape.min(x, dim)`` -> ``(values, indices)``."""
+    if axis is not None or keepdims is not None:
+        return amin(input, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
+    if dim is None:
+        x = _t(input)
+        _nonempty(x, "min", None)
+        return _unary(R.MinBackward1, x)
     if isinstance(dim, Tensor):
         return minimum(input, dim)
-    if dim is None and axis is None:
-        return _unary(R.MinBackward1, _t(input))
-    return amin(input, dim, keepdim, axis=axis, keepdims=keepdims)
+    _int_dim(dim, "min")
+    return _extreme(_t(input), dim, keepdim, "min", np.argmin, R.MinBackward0, return_types.min)
+
+
+def _arg_extreme(name, argfn):
+    def fn(input, dim=None, keepdim=False, *, axis=None, **kwargs):
+        x = _t(input)
+        dim = dim if axis is None else axis
+        v = np.asarray(x._value)
+        if dim is not None:
+            _int_dim(dim, name)
+        if v.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input")
+        if dim is None:
+            _nonempty(x, name, None)
+            out = np.asarray(argfn(v.reshape(-1)), dtype=np.int64)
+            return _make(out.reshape((1,) * v.ndim) if keepdim else out)
+        _nonempty(x, name, dim, wrapped=True)
+        d = wrap_dim(dim, x.ndim)
+        if x.ndim == 0:
+            return _make(np.zeros((), np.int64))
+        return _make(argfn(v, axis=d, keepdims=bool(keepdim)).astype(np.int64))
+    fn.__name__ = name
+    fn.__doc__ = (f"Index of the {name[3:]}imum (flattened without ``dim``; the first one "
+                  "at ties, nan counting as the extreme), an int64 tensor without gradient.")
+    return fn
+
+
+argmax = _arg_extreme("argmax", np.argmax)
+argmin = _arg_extreme("argmin", np.argmin)
+
+
+def _bool_reduce(name, npfn):
+    def fn(input, dim=None, keepdim=False, *, axis=None, **kwargs):
+        x = _t(input)
+        dim = _axis(dim if axis is None else axis)
+        axes = wrap_dims(dim, x.ndim)
+        return _make(np.asarray(npfn(np.asarray(x._value), axis=axes,
+                                     keepdims=bool(keepdim) and dim is not None)))
+    fn.__name__ = name
+    fn.__doc__ = f"Whether {name} elements are true (along ``dim``): a bool tensor."
+    return fn
+
+
+all = _bool_reduce("all", np.all)
+any = _bool_reduce("any", np.any)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _make(np.isclose(_value_of(input), _value_of(other), rtol, atol, equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Python bool: every ``|input - other| <= atol + rtol * |other|``."""
+    return bool(np.allclose(_value_of(input), _value_of(other), rtol, atol, equal_nan))
+
+
+def equal(input, other):
+    """Python bool: same shape and the same values."""
+    a, b = np.asarray(_value_of(input)), np.asarray(_value_of(other))
+    return a.shape == b.shape and bool(np.all(a == b))
+
+
+def _compare_fn(name, method):
+    def fn(input, other):
+        return getattr(_t(input), method)(other)
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` comparison: a bool tensor (no gradient)."
+    return fn
+
+
+eq = _compare_fn("eq", "__eq__")
+ne = _compare_fn("ne", "__ne__")
+lt = _compare_fn("lt", "__lt__")
+le = _compare_fn("le", "__le__")
+gt = _compare_fn("gt", "__gt__")
+ge = _compare_fn("ge", "__ge__")
+
+
+def result_type(tensor1, tensor2):
+    """torch.result_type: the dtype of ``tensor1 + tensor2`` (torch's promotion)."""
+    return _result_type((_value_of(tensor1), isinstance(tensor1, Tensor)),
+                        (_value_of(tensor2), isinstance(tensor2, Tensor))).type
+
+
+def promote_types(type1, type2):
+    from .dtypes import promote_types as _pt
+    return _pt(np.dtype(type1), np.dtype(type2)).type
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return _t(input).dtype.kind == "f"
+
+
+def numel(input):
+    return _t(input).numel()
 
 
 def logsumexp(input, dim, keepdim=False):
-    return _unary(R.LogsumexpBackward0, _t(input), _axis(dim), bool(keepdim))
-
-
-def softmax(input, dim):
-    return _unary(R.SoftmaxBackward0, _t(input), dim)
-
-
-def log_softmax(input, dim):
-    return _unary(R.LogSoftmaxBackward0, _t(input), dim)
-
-
-def var(input, dim=None, keepdim=False, unbiased=True, *, correction=None, axis=None,
-        ddof=None, keepdims=None, **kwargs):
-    """Variance; torch's default is the unbiased (n - 1) estimate, numpy's ``ddof=0``."""
+    """log(sum(exp(x))) along ``dim``, computed stably; -inf over nothing."""
     x = _t(input)
+    if x.dtype.kind in "biu":
+        x = x.to(np.float64)
+    return _unary(R.LogsumexpBackward0, x, wrap_dims(_axis(dim), x.ndim), bool(keepdim))
+
+
+def _softmax_like(name, node, input, dim, dtype):
+    x = _dtype_arg(_t(input), dtype)
+    d = wrap_dim(_int_dim(dim, name), x.ndim)
+    if x.dtype.kind in "biu" and x.numel():
+        kernel = "lastdim_kernel_impl" if d == builtins.max(x.ndim - 1, 0) else "kernel_impl"
+        raise NotImplementedError(f'"{name}_{kernel}" not implemented for '
+                                  f"'{torch_name(x.dtype)}'")
+    return _unary(node, x, d if x.ndim else None)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (``SoftmaxBackward0``)."""
+    return _softmax_like("softmax", R.SoftmaxBackward0, input, dim, dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    """x - logsumexp(x) along ``dim`` (``LogSoftmaxBackward0``)."""
+    return _softmax_like("log_softmax", R.LogSoftmaxBackward0, input, dim, dtype)
+
+
+_DOF_WARNING = ("{}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                "the reduction factor (input numel divided by output numel).")
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction, axis, ddof, keepdims):
+    x = _t(input)
+    if isinstance(dim, bool):            # x.var(False): torch's var(unbiased) overload
+        dim, unbiased = None, dim
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
     if ddof is not None:
         correction = ddof
     if correction is None:
         correction = 1 if unbiased else 0
-    n = x.numel() if dim is None else R._count(x.shape, dim)
-    d = x - mean(x, dim, keepdim=True)
-    return sum(d * d, dim, keepdim) / (n - correction)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    axes = wrap_dims(dim, x.ndim)
+    kept = x.numel() // builtins.max(R._count(x.shape, axes), 1) if x.numel() else 0
+    factor = x.numel() // kept if kept else 0
+    if factor - correction <= 0:
+        warnings.warn(_DOF_WARNING.format(name), UserWarning, stacklevel=3)
+    return x, axes, correction, bool(keepdim)
 
 
-def std(input, dim=None, keepdim=False, unbiased=True, **kwargs):
-    return sqrt(var(input, dim, keepdim, unbiased, **kwargs))
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+        ddof=None, keepdims=None, **kwargs):
+    """Variance (``VarBackward0``); torch's default is the unbiased (n - 1) estimate,
+    numpy's (``np.var(t)``) ``ddof=0``."""
+    return _unary(R.VarBackward0, *_var_args("var", input, dim, unbiased, keepdim, correction,
+                                              axis, ddof, keepdims))
 
 
-def norm(input, p=2, dim=None, keepdim=False, **kwargs):
-    x = _t(input)
-    if p == 2 or p is None or p == "fro":
-        return sqrt(sum(x * x, dim, keepdim))
-    if p == 1:
-        return sum(abs(x), dim, keepdim)
-    return sum(abs(x) ** p, dim, keepdim) ** (1.0 / p)
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+        ddof=None, keepdims=None, **kwargs):
+    """Standard deviation (``StdBackward0``; gradient 0 where it is 0, as torch)."""
+    return _unary(R.StdBackward0, *_var_args("std", input, dim, unbiased, keepdim, correction,
+                                              axis, ddof, keepdims))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None, **kwargs):
+    """Vector norm (``LinalgVectorNormBackward0``) over ``dim`` (all by default);
+    p = 2 ('fro'), 1, inf, -inf, 0 or any number, with torch's gradients at the
+    edges (0 at a zero vector, ties of the inf-norm share)."""
+    x = _dtype_arg(_t(input), dtype)
+    if p is None or p == "fro":
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"tape.norm: p={p!r} (matrix norms) is not supported; use a number")
+    if x.dtype.kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {torch_name(x.dtype)}")
+    axes = wrap_dims(_axis(dim), x.ndim)
+    if p < 0 and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    return _unary(R.LinalgVectorNormBackward0, x, float(p), axes, bool(keepdim))
 
 
 def _np_norm(x, ord=None, axis=None, keepdims=False):
     return norm(x, 2 if ord is None else ord, axis, keepdims)
 
 
+def cumsum(input, dim, *, dtype=None, axis=None, **kwargs):
+    """Running sum along ``dim`` (``CumsumBackward0``); bool/int give int64."""
+    x = _dtype_arg(_t(input), dtype)
+    if x.dtype.kind in "bi" and x.dtype != np.int64:
+        x = x.to(np.int64)
+    d = wrap_dim(_int_dim(dim if axis is None else axis, "cumsum"), x.ndim)
+    return _unary(R.CumsumBackward0, x, d if x.ndim else None)
+
+
+def cumprod(input, dim, *, dtype=None, **kwargs):
+    """Running product along ``dim`` (``CumprodBackward0``; gradients exact at zeros)."""
+    x = _dtype_arg(_t(input), dtype)
+    if x.dtype.kind in "bi" and x.dtype != np.int64:
+        x = x.to(np.int64)
+    d = wrap_dim(_int_dim(dim, "cumprod"), x.ndim)
+    return _unary(R.CumprodBackward0, x, d if x.ndim else None)
+
+
+def flip(input, dims):
+    """Reverse the order along ``dims`` (``FlipBackward0``)."""
+    x = _t(input)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = tuple(wrap_dim(d, x.ndim) for d in dims)
+    return _unary(R.FlipBackward0, x, axes if x.ndim else ())
+
+
 # ---------------------------------------------------------------- linear algebra
+def _matmul_error(sa, sb):
+    """torch's message for matmul operands of shapes ``sa`` and ``sb`` that do not
+    fit, or None."""
+    na, nb = len(sa), len(sb)
+    if na == 0 or nb == 0:
+        return f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D"
+    if na == 1 and nb == 1:
+        if sa[0] != sb[0]:
+            return (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to "
+                    f"have the same number of elements, but got {sa[0]} and {sb[0]} elements "
+                    "respectively")
+        return None
+    if nb == 1 or (nb == 2 and na != 1):
+        rows = int(np.prod(sa[:-1]))
+        if sa[-1] != sb[0]:
+            if nb == 1:
+                return f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})"
+            return (f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
+                    f"{sb[0]}x{sb[1]})")
+        return None
+    if na == 1 and nb == 2:
+        if sa[0] != sb[0]:
+            return f"mat1 and mat2 shapes cannot be multiplied (1x{sa[0]} and {sb[0]}x{sb[1]})"
+        return None
+    ba, bb = sa[:-2], sb[:-2]
+    msg = broadcast_message(ba, bb)
+    if msg is not None:
+        return msg
+    ka = sa[-1]
+    kb = sb[-2]
+    if ka != kb:
+        batch = int(np.prod(np.broadcast_shapes(ba, bb)))
+        return (f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {ka}] "
+                f"but got: [{batch}, {kb}].")
+    return None
+
+
+def _same_dtype(a, b):
+    """torch's error for matrix products of different dtypes (worded per kernel)."""
+    if a.dtype == b.dtype:
+        return
+    na, nb = a.ndim, b.ndim
+    ta, tb = torch_name(a.dtype), torch_name(b.dtype)
+    if na == 1 and nb == 1:
+        msg = f"dot : expected both vectors to have same dtype, but found {ta} and {tb}"
+    elif nb == 1:
+        msg = f"addmv input tensors must have the same dtype, but got {tb}, {ta}, and {tb}"
+    elif na <= 2 and nb == 2:
+        msg = (f"expected m1 and m2 to have the same dtype, but got: {ta.lower()} != "
+               f"{tb.lower()}")
+    else:
+        msg = f"expected scalar type {ta} but found {tb}"
+    raise RuntimeError(msg)
+
+
 def matmul(input, other):
-    """Matrix product with torch's node names (Dot/Mv/Mm/...)."""
+    """Matrix product with torch's node names (Dot/Mv/Mm/...) and errors."""
     a, b = _t(input), _t(other)
     na, nb = a.ndim, b.ndim
+    msg = _matmul_error(a.shape, b.shape)
+    if msg is not None:
+        raise RuntimeError(msg)
+    _same_dtype(a, b)
     if na == 1 and nb == 1:
         cls = R.DotBackward0
     elif na == 2 and nb == 1:
@@ -385,43 +736,101 @@ def matmul(input, other):
     elif na == 2 and nb == 2:
         cls = R.MmBackward0
     elif na >= 2 and nb >= 2:
-        cls = R.BmmBackward0
-    elif nb == 1:
-        return squeeze(matmul(a, unsqueeze(b, -1)), -1)
+        cls = R.MatmulNdBackward0
+    elif nb == 1:      # torch folds the batch and reshapes: UnsafeViewBackward0
+        out = _binary(R.MatmulNdBackward0, a, unsqueeze(b, -1))
+        return _unary(R.UnsafeViewBackward0, out, out.shape[:-1])
     else:
-        return squeeze(matmul(unsqueeze(a, 0), b), -2)
+        out = _binary(R.MatmulNdBackward0, unsqueeze(a, 0), b)
+        return _unary(R.UnsafeViewBackward0, out, out.shape[:-2] + out.shape[-1:])
     return _binary(cls, a, b)
 
 
-mm = mv = matmul
+def mm(input, mat2):
+    """Matrix product of two 2-D tensors (``MmBackward0``)."""
+    a, b = _t(input), _t(mat2)
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(a, b)
+
+
+def mv(input, vec):
+    """Matrix times vector (``MvBackward0``)."""
+    a, b = _t(input), _t(vec)
+    if a.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if a.ndim != 2 or b.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {b.ndim}")
+    return matmul(a, b)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of two 3-D tensors (``BmmBackward0``)."""
+    a, b = _t(input), _t(mat2)
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    _same_dtype(a, b)
+    return _binary(R.BmmBackward0, a, b)
+
+
+def torch_dot(input, tensor):
+    """Inner product of two 1-D tensors (``DotBackward0``), as torch.dot: ``tape.dot``
+    and ``x.dot(y)``."""
+    a, b = _t(input), _t(tensor)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{torch_name(a.dtype)} and {torch_name(b.dtype)}")
+    return matmul(a, b)
 
 
 def dot(a, b, out=None):
+    """np.dot on tensors (the catalog's ``dot`` row): products of scalars, vectors
+    and matrices.  torch's stricter dot is ``torch_dot`` (``tape.dot``)."""
     a, b = _t(a), _t(b)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     return matmul(a, b)
 
 
+_np_dot = dot
+
+
 def inner(a, b):
     return sum(_t(a) * b, -1)
 
 
-def outer(a, b):
-    a, b = _t(a), _t(b)
+def outer(input, vec2):
+    """Outer product of two 1-D tensors."""
+    a, b = _t(input), _t(vec2)
+    for name, v in (("self", a), ("vec2", b)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def _np_outer(a, b, out=None):
+    return outer(reshape(a, (-1,)), reshape(b, (-1,)))
 
 
 # ---------------------------------------------------------------- shape
 def reshape(input, shape, *more, order="C"):
     shape = (shape,) + more if more else shape
-    if isinstance(shape, int):
+    if isinstance(shape, (int, np.integer)):
         shape = (shape,)
-    return _unary(R.ViewBackward0, _t(input), tuple(shape))
+    return _t(input).reshape(tuple(shape))
 
 
-def flatten(input):
-    return reshape(input, (-1,))
+def flatten(input, start_dim=0, end_dim=-1):
+    return _t(input).flatten(start_dim, end_dim)
 
 
 def ravel(a, order="C"):
@@ -432,33 +841,33 @@ def transpose(input, dim0=None, dim1=None, axes=None):
     """``tape.transpose(x, 0, 1)`` (torch) or ``np.transpose(x, axes)`` (numpy)."""
     x = _t(input)
     if dim1 is not None:
-        return _unary(R.TransposeBackward0, x, dim0, dim1)
+        return x.transpose(dim0, dim1)
     axes = dim0 if axes is None else axes
     if axes is None:
         if x.ndim <= 2:
             return _unary(R.TBackward0, x)
         axes = tuple(reversed(range(x.ndim)))
-    return _unary(R.PermuteBackward0, x, tuple(axes))
+    return x.permute(tuple(axes))
 
 
 def swapaxes(a, axis1, axis2):
-    return _unary(R.TransposeBackward0, _t(a), axis1, axis2)
+    return _t(a).transpose(axis1, axis2)
 
 
 def permute(input, dims):
-    return _unary(R.PermuteBackward0, _t(input), tuple(dims))
+    return _t(input).permute(tuple(dims))
 
 
 def t(input):
-    return _unary(R.TBackward0, _t(input))
+    return _t(input).t()
 
 
 def squeeze(input, dim=None, axis=None):
-    return _unary(R.SqueezeBackward0, _t(input), dim if axis is None else axis)
+    return _t(input).squeeze(dim if axis is None else axis)
 
 
 def unsqueeze(input, dim):
-    return _unary(R.UnsqueezeBackward0, _t(input), dim)
+    return _t(input).unsqueeze(dim)
 
 
 def expand_dims(a, axis):
@@ -470,13 +879,161 @@ def broadcast_to(input, shape, subok=False):
     shape = tuple(shape) if not isinstance(shape, int) else (shape,)
     if x.shape == shape:
         return x
-    return _unary(R.ExpandBackward0, x, shape)
+    return x.expand(shape)
+
+
+def narrow(input, dim, start, length):
+    """``length`` entries of ``dim`` from ``start`` (a view, ``SliceBackward0``)."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    start = start + size if start < 0 else start
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    index = (slice(None),) * d + (slice(start, start + length),)
+    return x[index]
+
+
+def _pieces(x, d, sizes, node):
+    out = []
+    start = 0
+    for n in sizes:
+        index = (slice(None),) * d + (slice(start, start + n), Ellipsis)
+        out.append(_unary(node, x, index))
+        start += n
+    return tuple(out)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the
+    listed sizes: views with torch's node names."""
+    x = _t(tensor)
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        sizes = [builtins.min(step, size - i) for i in range(0, size, step)] or [0]
+        return _pieces(x, d, sizes, R.SplitBackward0)
+    sizes = [int(n) for n in split_size_or_sections]
+    if builtins.sum(sizes) != size:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                           f"(input tensor's size at dimension {d}), but got "
+                           f"split_sizes={sizes}")
+    return _pieces(x, d, sizes, R.SplitWithSizesBackward0)
+
+
+def chunk(input, chunks, dim=0):
+    """At most ``chunks`` pieces of equal size ``ceil(n / chunks)`` along ``dim``."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: %d" % chunks)
+    x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d]
+    if size == 0:   # torch: `chunks` empty pieces
+        return _pieces(x, d, [0] * chunks, R.SplitWithSizesBackward0)
+    return split(x, -(-size // chunks), dim)
+
+
+def unbind(input, dim=0):
+    """The slices along ``dim`` (``UnbindBackward0``)."""
+    x = _t(input)
+    d = wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    return tuple(_unary(R.UnbindBackward0, x, (slice(None),) * d + (i, Ellipsis))
+                 for i in range(x.shape[d]))
+
+
+def gather(input, dim, index):
+    """``out[i][j] = input[index[i][j]][j]`` for dim 0 (``GatherBackward0``)."""
+    x = _t(input)
+    idx = np.asarray(_value_of(index))
+    d = wrap_dim(dim, x.ndim)
+    if idx.dtype != np.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if idx.ndim != x.ndim and not (idx.ndim <= 1 and x.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    size = x.shape[d] if x.ndim else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = idx[(idx < -size) | (idx >= size)].flat[0]
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {d} with size {size}")
+    if x.ndim == 0:
+        return _unary(R.GatherBackward0, x, idx, 0, True)
+    for i, (si, sx) in enumerate(zip(idx.shape, x.shape)):
+        if i != d and si > sx:
+            raise RuntimeError(f"Size does not match at dimension {i} expected index "
+                               f"{list(idx.shape)} to be no larger than self {list(x.shape)} "
+                               f"apart from dimension {d}")
+    if any(si < sx for i, (si, sx) in enumerate(zip(idx.shape, x.shape)) if i != d):
+        x = x[tuple(slice(0, si) if i != d else slice(None) for i, si in enumerate(idx.shape))]
+    return _unary(R.GatherBackward0, x, idx, d, True)
+
+
+def repeat(input, *sizes):
+    """Tile ``input`` ``sizes`` times along each dimension (``RepeatBackward0``)."""
+    x = _t(input)
+    reps = _normalize_shape(sizes)
+    if len(reps) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    return _unary(R.RepeatBackward0, x, tuple(int(r) for r in reps))
+
+
+def tile(input, dims):
+    x = _t(input)
+    dims = tuple(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    """Each entry repeated ``repeats`` times (flattened without ``dim``)."""
+    x = _t(input)
+    if dim is None:
+        x = x.reshape(-1)
+        dim = 0
+    d = wrap_dim(dim, x.ndim)
+    reps = np.asarray(_value_of(repeats))
+    index = np.repeat(np.arange(x.shape[d]), reps)
+    return x[(slice(None),) * d + (index,)]
 
 
 def cat(tensors, dim=0, *, axis=None, out=None, **kwargs):
-    """Concatenate along ``dim`` (``CatBackward0``)."""
-    tensors = tuple(tensors)
-    return _apply(R.CatBackward0, tensors + (dim if axis is None else axis,), len(tensors))
+    """Concatenate along ``dim`` (``CatBackward0``), torch's type promotion and errors."""
+    tensors = tuple(_t(a) for a in tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ndim = tensors[0].ndim
+    dim = dim if axis is None else axis
+    if ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, ndim)
+    first = tensors[0].shape
+    for k, a in enumerate(tensors[1:], 1):
+        if a.ndim == 1 and a.shape[0] == 0:
+            continue
+        if a.ndim != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and "
+                               f"{a.ndim}")
+        for i, (p, q) in enumerate(zip(first, a.shape)):
+            if i != d and p != q:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {p} but got size {q} for tensor number {k} "
+                                   "in the list.")
+    dt = _result_type(*[(a._value, True) for a in tensors])
+    tensors = tuple(a if a.dtype == dt else a.to(dt) for a in tensors)
+    return _apply(R.CatBackward0, tensors + (d,), len(tensors))
 
 
 concatenate = cat
@@ -484,8 +1041,18 @@ concatenate = cat
 
 def stack(tensors, dim=0, *, axis=None, out=None, **kwargs):
     """Stack along a new ``dim`` (``StackBackward0``)."""
-    tensors = tuple(tensors)
-    return _apply(R.StackBackward0, tensors + (dim if axis is None else axis,), len(tensors))
+    tensors = tuple(_t(a) for a in tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for k, a in enumerate(tensors[1:], 1):
+        if a.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(a.shape)} at "
+                               f"entry {k}")
+    d = wrap_dim(dim if axis is None else axis, tensors[0].ndim + 1)
+    dt = _result_type(*[(a._value, True) for a in tensors])
+    tensors = tuple(a if a.dtype == dt else a.to(dt) for a in tensors)
+    return _apply(R.StackBackward0, tensors + (d,), len(tensors))
 
 
 def _np_zeros_like(a, dtype=None, **kwargs):
@@ -530,16 +1097,23 @@ UFUNCS = {
 }
 
 FUNCTIONS = {
-    np.outer: outer, np.reshape: reshape, np.ravel: ravel, np.swapaxes: swapaxes,
+    np.outer: _np_outer, np.reshape: reshape, np.ravel: ravel, np.swapaxes: swapaxes,
     np.squeeze: squeeze,
     np.expand_dims: expand_dims, np.broadcast_to: broadcast_to,
-    np.concatenate: concatenate, np.stack: stack, np.var: lambda a, axis=None, ddof=0, keepdims=False, **k: var(a, axis, keepdims, correction=ddof),
-    np.std: lambda a, axis=None, ddof=0, keepdims=False, **k: std(a, axis, keepdims, correction=ddof),
+    np.concatenate: concatenate, np.stack: stack,
+    np.var: lambda a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **k: var(a, axis, keepdim=keepdims, correction=ddof),
+    np.std: lambda a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **k: std(a, axis, keepdim=keepdims, correction=ddof),
+    np.cumsum: lambda a, axis=None, dtype=None, out=None: cumsum(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
+    np.flip: lambda m, axis=None: flip(m, tuple(range(_t(m).ndim)) if axis is None else axis),
+    np.tile: lambda A, reps: tile(A, (reps,) if isinstance(reps, int) else reps),
+    np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
+    np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
     np.round: round, np.around: round, np.moveaxis: moveaxis, np.linalg.norm: _np_norm,
     np.zeros_like: _np_zeros_like, np.ones_like: _np_ones_like, np.full_like: _np_full_like,
     np.shape: lambda a: np.shape(_value_of(a)), np.ndim: lambda a: np.ndim(_value_of(a)),
     np.size: lambda a, axis=None: np.size(_value_of(a), axis),
-    np.allclose: _np_passthrough(np.allclose), np.isclose: _np_passthrough(np.isclose),
+    np.allclose: lambda a, b, rtol=1e-05, atol=1e-08, equal_nan=False: allclose(a, b, rtol, atol, equal_nan),
+    np.isclose: _np_passthrough(np.isclose),
     np.array_equal: _np_passthrough(np.array_equal), np.any: _np_passthrough(np.any),
     np.all: _np_passthrough(np.all), np.argmax: _np_passthrough(np.argmax),
     np.argmin: _np_passthrough(np.argmin), np.result_type: _np_passthrough(np.result_type),
@@ -586,15 +1160,301 @@ METHODS = {
     "log1p": log1p, "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos,
     "atan": atan, "atan2": atan2, "sinh": sinh, "cosh": cosh, "tanh": tanh, "asinh": asinh,
     "acosh": acosh, "atanh": atanh, "arcsin": asin, "arccos": acos, "arctan": atan,
+    "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh,
     "sqrt": sqrt, "rsqrt": rsqrt, "square": square, "reciprocal": reciprocal, "pow": pow,
-    "sigmoid": sigmoid, "relu": relu, "abs": abs, "sign": sign, "floor": floor, "ceil": ceil,
-    "round": round, "trunc": trunc, "erf": erf, "erfc": erfc, "lgamma": lgamma,
-    "digamma": digamma, "maximum": maximum, "minimum": minimum, "fmax": fmax, "fmin": fmin,
-    "clamp": clamp, "clip": clamp, "prod": prod, "amax": amax, "amin": amin, "max": max,
-    "min": min, "logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax,
-    "matmul": matmul, "mm": matmul, "mv": matmul, "dot": dot, "outer": outer,
-    "var": var, "std": std, "norm": norm, "neg": neg, "add": add, "sub": sub, "mul": mul,
-    "div": div, "hypot": hypot, "cumsum": None,
+    "sigmoid": sigmoid, "relu": relu, "abs": abs, "absolute": abs, "sign": sign,
+    "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "erf": erf, "erfc": erfc,
+    "lgamma": lgamma, "digamma": digamma, "maximum": maximum, "minimum": minimum, "fmax": fmax,
+    "fmin": fmin, "clamp": clamp, "clip": clamp, "prod": prod, "amax": amax, "amin": amin,
+    "max": max, "min": min, "argmax": argmax, "argmin": argmin, "all": all, "any": any,
+    "allclose": allclose, "isclose": isclose, "equal": equal, "logsumexp": logsumexp,
+    "softmax": softmax, "log_softmax": log_softmax, "matmul": matmul, "mm": mm, "mv": mv,
+    "bmm": bmm, "dot": torch_dot, "outer": outer, "inner": inner, "var": var, "std": std,
+    "norm": norm, "neg": neg, "negative": neg, "add": add, "sub": sub, "subtract": sub,
+    "mul": mul, "multiply": mul, "div": div, "divide": div, "true_divide": div, "hypot": hypot,
+    "cumsum": cumsum, "cumprod": cumprod, "flip": flip, "gather": gather, "repeat": repeat,
+    "tile": tile, "repeat_interleave": repeat_interleave, "chunk": chunk, "split": split,
+    "narrow": narrow, "unbind": unbind, "movedim": moveaxis, "moveaxis": moveaxis,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "is_floating_point": is_floating_point,
 }
-METHODS = {k: v for k, v in METHODS.items() if v is not None}
 METHODS["polygamma"] = lambda self, n: polygamma(n, self)
+
+#: methods with an in-place form ``x.name_()``: elementwise, same shape and dtype
+INPLACE_METHODS = frozenset((
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin",
+    "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "sqrt", "rsqrt", "square", "reciprocal", "sigmoid", "relu", "abs", "absolute",
+    "sign", "floor", "ceil", "round", "trunc", "erf", "erfc", "lgamma", "digamma", "clamp",
+    "clip", "neg", "negative", "atan2", "hypot", "maximum", "minimum", "fmax", "fmin",
+    "cumsum", "cumprod", "polygamma", "multiply", "divide", "subtract", "true_divide",
+))
+
+
+# ---------------------------------------------------------------- more of torch's functions
+def _no_grad_fn(name, npfn, doc):
+    def fn(*args):
+        return _make(np.asarray(npfn(*[np.asarray(_value_of(a)) for a in args])))
+    fn.__name__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+isnan = _no_grad_fn("isnan", np.isnan, "Where the entries are nan: a bool tensor.")
+isinf = _no_grad_fn("isinf", np.isinf, "Where the entries are +-inf: a bool tensor.")
+isfinite = _no_grad_fn("isfinite", np.isfinite, "Where the entries are finite: a bool tensor.")
+logical_not = _no_grad_fn("logical_not", np.logical_not, "Elementwise not: a bool tensor.")
+logical_and = _no_grad_fn("logical_and", np.logical_and, "Elementwise and: a bool tensor.")
+logical_or = _no_grad_fn("logical_or", np.logical_or, "Elementwise or: a bool tensor.")
+logical_xor = _no_grad_fn("logical_xor", np.logical_xor, "Elementwise xor: a bool tensor.")
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False, **kwargs):
+    """A tensor shaped like ``input`` filled with ``fill_value`` (input's dtype)."""
+    return tensor(np.full_like(np.asarray(_value_of(input)), fill_value, dtype=dtype),
+                  requires_grad=requires_grad)
+
+
+def clone(input, memory_format=None):
+    return _t(input).clone()
+
+
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is True, ``input`` elsewhere (``MaskedFillBackward0``)."""
+    x = _t(input)
+    m = np.asarray(_value_of(mask))
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{torch_name(m.dtype).lower().replace('double', 'double')}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        v = value if value.dtype == x.dtype else value.to(x.dtype)
+    else:
+        v = np.asarray(value).astype(x.dtype)
+    return _apply(R.MaskedFillBackward0, (v, x, m), 2)
+
+
+def index_select(input, dim, index):
+    """Entries ``index`` (a 1-D int tensor) along ``dim`` (``IndexSelectBackward0``)."""
+    x = _t(input)
+    idx = np.asarray(_value_of(index))
+    d = wrap_dim(dim, x.ndim)
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if x.ndim and x.shape[d] == 0 and idx.size:
+        if x.ndim == 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    if x.ndim == 0 and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{idx.size} value(s)")
+    return _unary(R.IndexSelectBackward0, x, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def select(input, dim, index):
+    """The slice ``index`` of ``dim`` (a view, ``SelectBackward0``)."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, x.ndim)
+    if not -x.shape[d] <= index < x.shape[d]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(x.shape)} at dimension {d}")
+    return x[(slice(None),) * d + (index,)]
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero entries: an (n, ndim) int64 tensor, or one per dim."""
+    v = np.asarray(_value_of(input))
+    if as_tuple:
+        return tuple(_make(i.astype(np.int64)) for i in np.nonzero(v if v.ndim else v.reshape(1)))
+    return _make(np.argwhere(v).astype(np.int64))
+
+
+class _sorts:
+    sort = _return_type("sort")
+    topk = _return_type("topk")
+    median = _return_type("median")
+    kthvalue = _return_type("kthvalue")
+
+
+return_types.sort = _sorts.sort
+return_types.topk = _sorts.topk
+return_types.median = _sorts.median
+return_types.kthvalue = _sorts.kthvalue
+
+
+def _order(v, d, descending):
+    """Stable sort order along ``d``, nan last (first when descending), as torch."""
+    if descending:
+        key = v.astype(np.float64) if v.dtype.kind in "biuf" else v
+        key = np.where(np.isnan(key), -np.inf, -key) if key.dtype.kind == "f" else -key
+        return np.argsort(key, axis=d, kind="stable")
+    return np.argsort(v, axis=d, kind="stable")
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values along ``dim`` and where they came from (``SortBackward0``)."""
+    x = _t(input)
+    d = wrap_dim(dim, x.ndim)
+    v = np.asarray(x._value)
+    if x.ndim == 0:
+        idx = np.zeros((), np.int64)
+        return return_types.sort(_unary(R.SortBackward0, x, idx, 0, True), _make(idx))
+    idx = _order(v, d, descending).astype(np.int64)
+    return return_types.sort(_unary(R.SortBackward0, x, idx, d, True), _make(idx))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) entries along ``dim`` and their indices."""
+    x = _t(input)
+    d = wrap_dim(dim, x.ndim)
+    if x.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    size = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    v = np.asarray(x._value)
+    if x.ndim == 0:
+        idx = np.zeros((k,) if False else (), np.int64)
+        return return_types.topk(_unary(R.TopkBackward0, x, idx, 0, True), _make(idx))
+    idx = np.take(_order(v, d, largest), np.arange(k), axis=d).astype(np.int64)
+    return return_types.topk(_unary(R.TopkBackward0, x, idx, d, True), _make(idx))
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (of all entries, or along ``dim`` with its index), as torch."""
+    x = _t(input)
+    v = np.asarray(x._value)
+    if v.dtype.kind == "b":
+        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'' if dim is None
+                                  else '"median_out" not implemented for \'Bool\'')
+    if dim is None:   # ties (and nans) share the gradient, as torch
+        return _unary(R.MedianBackward0, x)
+    d = wrap_dim(_int_dim(dim, "median"), x.ndim)
+    if x.ndim == 0:
+        idx = np.zeros((), np.int64)
+        return return_types.median(_unary(R.MedianBackward1, x, idx, 0, True), _make(idx))
+    _nonempty(x, "median", dim, wrapped=True)
+    order = _order(v, d, False)
+    n = v.shape[d]
+    pick = np.take(order, [(n - 1) // 2], axis=d)
+    if v.dtype.kind == "f":   # a slice with a nan has median nan (its first nan)
+        nan_first = np.argmax(np.isnan(v), axis=d)
+        has_nan = np.isnan(v).any(axis=d)
+        pick = np.where(np.expand_dims(has_nan, d), np.expand_dims(nan_first, d), pick)
+    idx = pick.astype(np.int64)
+    values = _unary(R.MedianBackward1, x, idx, d, bool(keepdim))
+    return return_types.median(values, _make(idx if keepdim else np.squeeze(idx, d)))
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (``TrilBackward0``)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return _unary(R.TrilBackward0, x, diagonal)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle (``TriuBackward0``)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return _unary(R.TriuBackward0, x, diagonal)
+
+
+def trace(input):
+    """Sum of the diagonal of a matrix (``TraceBackward0``)."""
+    x = _t(input)
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.kind == "b":
+        raise NotImplementedError('"trace" not implemented for \'Bool\'')
+    return _unary(R.TraceBackward0, x)
+
+
+def remainder(input, other):
+    """Python's ``%`` (the sign of the divisor), ``RemainderBackward0``."""
+    if not isinstance(input, Tensor):
+        input = _t(input)
+    return _binary(R.RemainderBackward1 if isinstance(other, Tensor) else R.RemainderBackward0,
+                   input, other)
+
+
+def fmod(input, other):
+    """C's fmod (the sign of the dividend), ``FmodBackward0``."""
+    return _binary(R.FmodBackward1 if isinstance(other, Tensor) else R.FmodBackward0,
+                   _t(input), other)
+
+
+def frac(input):
+    return _unary(R.FracBackward0, _t(input))
+
+
+def roll(input, shifts, dims=None):
+    """Shift entries cyclically along ``dims`` (flattened without dims)."""
+    x = _t(input)
+    if dims is None:   # the flattened tensor rolls, the shape stays
+        shift = shifts if isinstance(shifts, int) else int(tuple(shifts)[0])
+        return _unary(R.RollBackward0, x, shift, None)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    return _unary(R.RollBackward0, x, shifts, tuple(wrap_dim(d, x.ndim) for d in dims))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), optionally with inverse indices and counts."""
+    v = np.asarray(_value_of(input))
+    out = np.unique(v, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return _make(out)
+    vals, *rest = out
+    rest = [_make(np.asarray(r, dtype=np.int64).reshape(v.shape) if i == 0 and return_inverse
+                  else np.asarray(r, dtype=np.int64)) for i, r in enumerate(rest)]
+    return (_make(vals), *rest)
+
+
+def clamp_min(input, min):
+    """max(input, min) (``ClampMinBackward0``)."""
+    return _unary(R.ClampMinBackward0, _t(input), _value_of(min), None)
+
+
+def clamp_max(input, max):
+    """min(input, max) (``ClampMaxBackward0``)."""
+    return _unary(R.ClampMaxBackward0, _t(input), None, _value_of(max))
+
+
+def type_as(input, other):
+    return _t(input).to(_t(other).dtype)
+
+
+__all__ += ["isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
+            "logical_xor", "full_like", "clone", "masked_fill", "index_select", "select",
+            "nonzero", "sort", "argsort", "topk", "median", "tril", "triu", "trace",
+            "remainder", "fmod", "frac", "roll", "unique", "clamp_min", "clamp_max"]
+METHODS.update({
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "logical_not": logical_not,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "masked_fill": masked_fill, "index_select": index_select, "select": select,
+    "nonzero": nonzero, "sort": sort, "argsort": argsort, "topk": topk, "median": median,
+    "tril": tril, "triu": triu, "trace": trace, "remainder": remainder, "fmod": fmod,
+    "frac": frac, "roll": roll, "unique": unique, "clamp_min": clamp_min,
+    "clamp_max": clamp_max, "type_as": type_as,
+    "where": lambda self, condition, other: where(condition, self, other),
+})
+INPLACE_METHODS = INPLACE_METHODS | {"masked_fill", "clamp_min", "clamp_max", "frac", "remainder",
+                                     "fmod", "tril", "triu"}

@@ -58,6 +58,15 @@ class Node:
     aux_vjps = ()
     saves = True
     uses_ans = True
+    is_view = False     # the output is a view of the first input's memory
+    # torch's rule for bool/integer inputs where numpy's differs: for one input
+    # ``int_rule(fwd, x, *params) -> out`` (sqrt computes in float64, floor of an
+    # int is the int, relu of a bool raises); for two inputs
+    # ``int_rule(dtype, x, y) -> (x, y)`` on the promoted values (hypot raises).
+    int_rule = None
+    # Optional forward on Python floats for float64 scalars (``float.__mul__``...):
+    # exact IEEE arithmetic like numpy's, without numpy's per-call warning checks.
+    pyfwd = None
     # Whether ``create_graph`` re-applies the forward on tensors to get a
     # differentiable ``ans`` for the vjps (custom Functions have no forward to replay).
     replays = True
@@ -153,9 +162,7 @@ MODIFIED_MESSAGE = (
     "Hint: enable anomaly detection to find the operation that failed to compute its "
     "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
-_TORCH_TYPES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-                "int32": "Int", "bool": "Bool", "complex128": "ComplexDouble",
-                "complex64": "ComplexFloat"}
+from .dtypes import TORCH_NAMES as _TORCH_TYPES  # noqa: E402
 
 
 def _modified(value, fn, now, saved):

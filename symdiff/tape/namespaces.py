@@ -137,7 +137,7 @@ _NUMPY_TABLE = {
     **_catalog_numpy(),
     # the tape's own (numpy functions the symbolic engine does not read)
     "float_power": F.pow, "trunc": F.trunc, "rint": F.round, "round": F.round,
-    "around": F.round, "outer": F.outer, "reshape": F.reshape, "ravel": F.ravel,
+    "around": F.round, "outer": F._np_outer, "reshape": F.reshape, "ravel": F.ravel,
     "concatenate": F.concatenate, "stack": F.stack, "squeeze": F.squeeze,
     "expand_dims": F.expand_dims, "broadcast_to": F.broadcast_to,
 }

@@ -132,6 +132,12 @@ def _count(shape, axis):
     return int(np.prod([shape[a] for a in axes]))
 
 
+def _mean(x, axis, keepdims):
+    """np.mean without its warning on empty input (torch: nan, silently)."""
+    total = np.sum(x, axis=axis, keepdims=keepdims)
+    return total / total.dtype.type(_count(np.shape(x), axis)) if hasattr(total, "dtype") else total / _count(np.shape(x), axis)
+
+
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
@@ -163,21 +169,61 @@ def _amax_grad(g, ans, x, axis, keepdims):
     return _expand_reduced(g, x.shape, axis, keepdims) * mask / count
 
 
+def _scalar_power(c, x):
+    """``c ** x`` for a Python number ``c`` (torch: no bool ** bool, integer rules)."""
+    if isinstance(c, (bool, np.bool_)) and np.result_type(x).kind == "b":
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    if np.result_type(x).kind in "biu" and isinstance(c, (int, np.integer)):
+        return _int_power(np.asarray(c), x)
+    return np.power(c, x)
+
+
+def _share(lost, tie):
+    """maximum/minimum's gradient share (torch): 0 where the input lost, 1/2 at a
+    tie, 1 otherwise (nan included, which wins)."""
+    return np.where(lost, 0.0, np.where(tie, 0.5, 1.0))
+
+
+def _rsqrt(x):
+    return 1.0 / np.sqrt(x)
+
+
+def _recip0(d):
+    """1/d, 0 where d is 0 (torch's atan2 gradient at the origin)."""
+    return np.where(d == 0, 0.0, 1.0 / np.where(d == 0, 1.0, d))
+
+
+def _evenly(g, ans, x):
+    """torch's max()/min() gradient: shared evenly by the entries equal to the
+    result (the nan entries when the result is nan)."""
+    if np.isnan(ans):
+        mask = np.isnan(x) * 1.0
+    else:
+        mask = (x == ans) * 1.0
+    return g * mask / mask.sum()
+
+
 def _matmul_fwd(a, b):
     return np.matmul(a, b)
 
 
 def _softmax(x, axis):
+    if np.size(x) == 0:
+        return np.array(x, copy=True)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def _log_softmax(x, axis):
+    if np.size(x) == 0:
+        return np.array(x, copy=True)
     m = np.max(x, axis=axis, keepdims=True)
     return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
 
 
 def _logsumexp(x, axis, keepdims):
+    if np.size(x) == 0:
+        return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
@@ -266,12 +312,12 @@ AddBackward0 = primitive("AddBackward0", operator.add, lambda g, a, x, y: g, lam
 SubBackward0 = primitive("SubBackward0", operator.sub, lambda g, a, x, y: g, lambda g, a, x, y: -g, saves=False)
 RsubBackward1 = primitive("RsubBackward1", lambda x, c: c - x, lambda g, a, x, c: -g, saves=False)
 MulBackward0 = primitive("MulBackward0", operator.mul, lambda g, a, x, y: g * y, lambda g, a, x, y: g * x)
-DivBackward0 = primitive("DivBackward0", operator.truediv, lambda g, a, x, y: g / y, lambda g, a, x, y: -g * x / (y * y))
+DivBackward0 = primitive("DivBackward0", operator.truediv, lambda g, a, x, y: g / y, lambda g, a, x, y: -g * ((x / y) / y))
 NegBackward0 = primitive("NegBackward0", operator.neg, lambda g, a, x: -g, saves=False)
 PowBackward0 = primitive("PowBackward0", operator.pow, lambda g, a, x, p: _pow_dx(g, x, p))
 PowBackward1 = primitive("PowBackward1", operator.pow, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else g * np.where(y == 0, 0.0, y * x ** (y - 1)),
                          lambda g, a, x, y: g * np.where((x == 0) & (y >= 0), 0.0, a * np.log(x)))
-PowBackward2 = primitive("PowBackward2", lambda x, c: np.power(c, x), lambda g, a, x, c: g * np.where((c == 0) & (x >= 0), 0.0, a * np.log(c)))
+PowBackward2 = primitive("PowBackward2", lambda x, c: _scalar_power(c, x), lambda g, a, x, c: g * np.where((c == 0) & (x >= 0), 0.0, a * np.log(c)))
 ReciprocalBackward0 = primitive("ReciprocalBackward0", np.reciprocal, lambda g, a, x: -g * a * a)
 SqrtBackward0 = primitive("SqrtBackward0", np.sqrt, lambda g, a, x: g / (2.0 * a))
 RsqrtBackward0 = primitive("RsqrtBackward0", lambda x: 1.0 / np.sqrt(x), lambda g, a, x: -0.5 * g * a * a * a)
@@ -286,22 +332,22 @@ Log1PBackward0 = primitive("Log1PBackward0", np.log1p, lambda g, a, x: g / (x + 
 SinBackward0 = primitive("SinBackward0", np.sin, lambda g, a, x: _times(g, _cos(x)))
 CosBackward0 = primitive("CosBackward0", np.cos, lambda g, a, x: _times(-g, _sin(x)))
 TanBackward0 = primitive("TanBackward0", np.tan, lambda g, a, x: g * (1.0 + a * a))
-AsinBackward0 = primitive("AsinBackward0", np.arcsin, lambda g, a, x: g / np.sqrt(1.0 - x * x))
-AcosBackward0 = primitive("AcosBackward0", np.arccos, lambda g, a, x: -g / np.sqrt(1.0 - x * x))
+AsinBackward0 = primitive("AsinBackward0", np.arcsin, lambda g, a, x: g * _rsqrt(1.0 - x * x))
+AcosBackward0 = primitive("AcosBackward0", np.arccos, lambda g, a, x: -g * _rsqrt(1.0 - x * x))
 AtanBackward0 = primitive("AtanBackward0", np.arctan, lambda g, a, x: g / (1.0 + x * x))
 SinhBackward0 = primitive("SinhBackward0", np.sinh, lambda g, a, x: g * np.cosh(x))
 CoshBackward0 = primitive("CoshBackward0", np.cosh, lambda g, a, x: g * np.sinh(x))
 TanhBackward0 = primitive("TanhBackward0", np.tanh, lambda g, a, x: _times(g, 1.0 - a * a))
-AsinhBackward0 = primitive("AsinhBackward0", np.arcsinh, lambda g, a, x: g / np.sqrt(x * x + 1.0))
-AcoshBackward0 = primitive("AcoshBackward0", np.arccosh, lambda g, a, x: g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)))
+AsinhBackward0 = primitive("AsinhBackward0", np.arcsinh, lambda g, a, x: g * _rsqrt(x * x + 1.0))
+AcoshBackward0 = primitive("AcoshBackward0", np.arccosh, lambda g, a, x: g * _rsqrt(x * x - 1.0))
 AtanhBackward0 = primitive("AtanhBackward0", np.arctanh, lambda g, a, x: g / (1.0 - x * x))
-Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x / (x * x + y * y), lambda g, a, y, x: -g * y / (x * x + y * y))
+Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x * _recip0(x * x + y * y), lambda g, a, y, x: g * -y * _recip0(x * x + y * y))
 HypotBackward0 = primitive("HypotBackward0", np.hypot, lambda g, a, x, y: g * x / a, lambda g, a, x, y: g * y / a)
 LogaddexpBackward0 = primitive("LogaddexpBackward0", np.logaddexp, lambda g, a, x, y: g * np.exp(x - a), lambda g, a, x, y: g * np.exp(y - a))
 SigmoidBackward0 = primitive("SigmoidBackward0", _sigmoid, lambda g, a, x: g * a * (1.0 - a))
-ReluBackward0 = primitive("ReluBackward0", lambda x: np.maximum(x, 0.0), lambda g, a, x: g * (a > 0))
+ReluBackward0 = primitive("ReluBackward0", lambda x: np.maximum(x, 0.0), lambda g, a, x: g * ~(a <= 0))
 AbsBackward0 = primitive("AbsBackward0", np.abs, lambda g, a, x: g * np.sign(x))
-SignBackward0 = primitive("SignBackward0", np.sign, lambda g, a, x: np.zeros_like(g), saves=False)
+SignBackward0 = primitive("SignBackward0", lambda x: np.where(np.isnan(x), 0.0, np.sign(x)) if np.result_type(x).kind == "f" else np.sign(x), lambda g, a, x: np.zeros_like(g), saves=False)
 FloorBackward0 = primitive("FloorBackward0", np.floor, lambda g, a, x: np.zeros_like(g), saves=False)
 CeilBackward0 = primitive("CeilBackward0", np.ceil, lambda g, a, x: np.zeros_like(g), saves=False)
 RoundBackward0 = primitive("RoundBackward0", np.round, lambda g, a, x: np.zeros_like(g), saves=False)
@@ -310,21 +356,21 @@ ErfBackward0 = primitive("ErfBackward0", _erf, lambda g, a, x: g * TWO_OVER_SQRT
 ErfcBackward0 = primitive("ErfcBackward0", _erfc, lambda g, a, x: -g * TWO_OVER_SQRT_PI * np.exp(-x * x))
 LgammaBackward0 = primitive("LgammaBackward0", _lgamma, lambda g, a, x: g * _digamma_t(x))
 GammaBackward0 = primitive("GammaBackward0", _gamma, lambda g, a, x: g * a * _digamma_t(x))
-DigammaBackward0 = primitive("DigammaBackward0", lambda x: _polygamma(0, x), lambda g, a, x: g * _polygamma_t(1, x))
-PolygammaBackward0 = primitive("PolygammaBackward0", lambda x, n: _polygamma(n, x), lambda g, a, x, n: g * _polygamma_t(n + 1, x))
-MaximumBackward0 = primitive("MaximumBackward0", np.maximum, lambda g, a, x, y: g * ((x > y) + 0.5 * (x == y)), lambda g, a, x, y: g * ((y > x) + 0.5 * (x == y)))
-MinimumBackward0 = primitive("MinimumBackward0", np.minimum, lambda g, a, x, y: g * ((x < y) + 0.5 * (x == y)), lambda g, a, x, y: g * ((y < x) + 0.5 * (x == y)))
+DigammaBackward0 = primitive("DigammaBackward0", lambda x: _psi(0, x), lambda g, a, x: g * _polygamma_t(1, x))
+PolygammaBackward0 = primitive("PolygammaBackward0", lambda x, n: _psi(n, x), lambda g, a, x, n: g * _polygamma_t(n + 1, x))
+MaximumBackward0 = primitive("MaximumBackward0", np.maximum, lambda g, a, x, y: g * _share(x < y, x == y), lambda g, a, x, y: g * _share(y < x, x == y))
+MinimumBackward0 = primitive("MinimumBackward0", np.minimum, lambda g, a, x, y: g * _share(x > y, x == y), lambda g, a, x, y: g * _share(y > x, x == y))
 FmaxBackward0 = primitive("FmaxBackward0", np.fmax, lambda g, a, x, y: g * ((x >= y) | np.isnan(y)), lambda g, a, x, y: g * ~((x >= y) | np.isnan(y)))
 FminBackward0 = primitive("FminBackward0", np.fmin, lambda g, a, x, y: g * ((x <= y) | np.isnan(y)), lambda g, a, x, y: g * ~((x <= y) | np.isnan(y)))
 ClampBackward1 = primitive("ClampBackward1", lambda x, lo, hi: np.clip(x, lo, hi), lambda g, a, x, lo, hi: g * ((True if lo is None else x >= lo) & (True if hi is None else x <= hi)))
 WhereBackward0 = primitive("WhereBackward0", lambda x, y, c: np.where(c, x, y), lambda g, a, x, y, c: np.where(c, g, 0.0), lambda g, a, x, y, c: np.where(c, 0.0, g))
 SumBackward0 = primitive("SumBackward0", lambda x: np.sum(x), lambda g, a, x: np.broadcast_to(g, x.shape), saves=False)
 SumBackward1 = primitive("SumBackward1", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), lambda g, a, x, axis, keepdims: _expand_reduced(g, x.shape, axis, keepdims), saves=False)
-MeanBackward0 = primitive("MeanBackward0", lambda x: np.mean(x), lambda g, a, x: np.broadcast_to(g / np.size(x), x.shape), saves=False)
-MeanBackward1 = primitive("MeanBackward1", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims), lambda g, a, x, axis, keepdims: _expand_reduced(g / _count(x.shape, axis), x.shape, axis, keepdims), saves=False)
+MeanBackward0 = primitive("MeanBackward0", lambda x: _mean(x, None, False), lambda g, a, x: np.broadcast_to(g / np.size(x), x.shape), saves=False)
+MeanBackward1 = primitive("MeanBackward1", lambda x, axis, keepdims: _mean(x, axis, keepdims), lambda g, a, x, axis, keepdims: _expand_reduced(g / _count(x.shape, axis), x.shape, axis, keepdims), saves=False)
 ProdBackward0 = primitive("ProdBackward0", lambda x: np.prod(x), lambda g, a, x: np.broadcast_to(g, x.shape) * (a / x))
-MaxBackward1 = primitive("MaxBackward1", lambda x: np.max(x), lambda g, a, x: _amax_grad(g, a, x, None, False))
-MinBackward1 = primitive("MinBackward1", lambda x: np.min(x), lambda g, a, x: _amax_grad(g, a, x, None, False))
+MaxBackward1 = primitive("MaxBackward1", lambda x: np.max(x), lambda g, a, x: _evenly(g, a, x))
+MinBackward1 = primitive("MinBackward1", lambda x: np.min(x), lambda g, a, x: _evenly(g, a, x))
 AmaxBackward0 = primitive("AmaxBackward0", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims), lambda g, a, x, axis, keepdims: _amax_grad(g, a, x, axis, keepdims))
 AminBackward0 = primitive("AminBackward0", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims), lambda g, a, x, axis, keepdims: _amax_grad(g, a, x, axis, keepdims))
 LogsumexpBackward0 = primitive("LogsumexpBackward0", _logsumexp, lambda g, a, x, axis, keepdims: _expand_reduced(g, x.shape, axis, keepdims) * np.exp(x - _expand_reduced(a, x.shape, axis, keepdims)))
@@ -351,7 +397,7 @@ DotBackward0 = primitive("DotBackward0", np.dot, lambda g, a, x, y: g * y, lambd
 MvBackward0 = primitive("MvBackward0", _matmul_fwd, lambda g, a, m, v: np.outer(g, v), lambda g, a, m, v: np.matmul(np.transpose(m), g))
 VmBackward0 = primitive("SqueezeBackward4", _matmul_fwd, lambda g, a, v, m: np.matmul(m, g), lambda g, a, v, m: np.outer(v, g))
 MmBackward0 = primitive("MmBackward0", _matmul_fwd, lambda g, a, x, y: np.matmul(g, np.transpose(y)), lambda g, a, x, y: np.matmul(np.transpose(x), g))
-BmmBackward0 = primitive("UnsafeViewBackward0", _matmul_fwd, lambda g, a, x, y: np.matmul(g, np.swapaxes(y, -1, -2)), lambda g, a, x, y: np.matmul(np.swapaxes(x, -1, -2), g))
+MatmulNdBackward0 = primitive("UnsafeViewBackward0", _matmul_fwd, lambda g, a, x, y: np.matmul(g, np.swapaxes(y, -1, -2)), lambda g, a, x, y: np.matmul(np.swapaxes(x, -1, -2), g))
 MseLossBackward0 = primitive("MseLossBackward0", lambda x, t, r: _reduce((x - t) ** 2, r), lambda g, a, x, t, r: 2.0 * (x - t) * _reduce_grad(g, np.shape(x - t), r), lambda g, a, x, t, r: -2.0 * (x - t) * _reduce_grad(g, np.shape(x - t), r))
 BinaryCrossEntropyBackward0 = primitive("BinaryCrossEntropyBackward0", _bce, lambda g, a, p, t, r: _reduce_grad(g, np.shape(p), r) * (p - t) / np.maximum((1.0 - p) * p, 1e-12), lambda g, a, p, t, r: _reduce_grad(g, np.shape(p), r) * (np.log1p(-p) - np.log(p)))
 BinaryCrossEntropyWithLogitsBackward0 = primitive("BinaryCrossEntropyWithLogitsBackward0", _bce_logits, lambda g, a, x, t, r: _reduce_grad(g, np.shape(x), r) * (_sigmoid(x) - t), lambda g, a, x, t, r: -_reduce_grad(g, np.shape(x), r) * x)
@@ -389,19 +435,35 @@ FillBackward3 = _write_node("FillBackward3")
 ZeroBackward0 = _write_node("ZeroBackward0")
 
 
+def _psi(n, x):
+    """polygamma(n, x) with torch's values at the edges: digamma(+-0) = -+inf;
+    for n >= 1, (-1)**(n+1) * inf at the poles (0, -1, -2...), and nan at -inf for
+    n = 1 (-inf for n >= 2) and at +inf for n >= 2."""
+    out = _polygamma(n, x)
+    if n == 0:
+        return np.where(x == 0, np.copysign(np.inf, -np.asarray(x, dtype=float)), out)
+    xa = np.asarray(x, dtype=float)
+    pole = (xa <= 0) & (xa == np.floor(xa))
+    if n >= 2:
+        pole |= np.isneginf(xa)
+    out = np.where(pole, (-1.0) ** (n + 1) * np.inf, out)
+    bad = np.isneginf(xa) if n == 1 else np.isposinf(xa)
+    return np.where(bad, np.nan, out)
+
+
 def _digamma_t(x):
     """digamma that stays on the tape when ``x`` is a tensor (for create_graph)."""
     Tensor = _tensor_cls()
     if isinstance(x, Tensor):
         return Tensor._apply_node(DigammaBackward0, (x,), 1)
-    return _polygamma(0, x)
+    return _psi(0, x)
 
 
 def _polygamma_t(n, x):
     Tensor = _tensor_cls()
     if isinstance(x, Tensor):
         return Tensor._apply_node(PolygammaBackward0, (x, n), 1)
-    return _polygamma(n, x)
+    return _psi(n, x)
 
 
 SinBackward0.sfwd = staticmethod(math.sin)
@@ -425,3 +487,472 @@ SinBackward0.aux_vjps = (lambda g, a, c: g * c,)
 CosBackward0.fused = staticmethod(_cos_sin)
 CosBackward0.aux_vjps = (_neg_times,)
 SinBackward0.fused_min = CosBackward0.fused_min = SINCOS_MIN_SIZE
+
+
+# ---------------------------------------------------------------- views with torch's names
+def _renamed(cls, name, **attrs):
+    """A copy of primitive ``cls`` under torch's node name ``name`` (same rules):
+    torch names a node after the operation (``x[None]`` is an unsqueeze, a
+    ``split`` piece a slice), while the tape computes it the same way."""
+    return type(name, (cls,), {"__slots__": (), **attrs})
+
+
+IndexUnsqueezeBackward0 = _renamed(SliceBackward0, "UnsqueezeBackward0")
+AliasBackward0 = _renamed(SliceBackward0, "AliasBackward0")
+SplitBackward0 = _renamed(SliceBackward0, "SplitBackward0")
+SplitWithSizesBackward0 = _renamed(SliceBackward0, "SplitWithSizesBackward0")
+UnbindBackward0 = _renamed(SelectBackward0, "UnbindBackward0")
+
+
+def _view_fwd(x, shape):
+    """``x.view(shape)``: torch refuses a view that would need a copy."""
+    if type(x) is not np.ndarray:
+        return np.reshape(x, shape)
+    try:
+        return np.reshape(x, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+
+
+def _squeeze_fwd(x, axis):
+    # torch: squeezing a dimension whose size is not 1 leaves it alone.
+    if axis is None:
+        return np.squeeze(x)
+    axes = tuple(a for a in ((axis,) if isinstance(axis, int) else axis) if np.shape(x)[a] == 1)
+    return np.squeeze(x, axes) if axes else x[...]
+
+
+ViewBackward0.fwd = staticmethod(_view_fwd)
+UnsafeViewBackward0 = _renamed(ViewBackward0, "UnsafeViewBackward0",
+                               fwd=staticmethod(lambda x, shape: np.reshape(x, shape)))
+SqueezeBackward0.fwd = staticmethod(_squeeze_fwd)
+SqueezeBackward1 = _renamed(SqueezeBackward0, "SqueezeBackward1")
+SqueezeBackward2 = _renamed(SqueezeBackward0, "SqueezeBackward2")
+
+# Nodes whose output is a view of their input's memory: an in-place change of such
+# an output is a change of the input (torch's "view of a leaf" error walks them).
+for _cls in (ViewBackward0, UnsqueezeBackward0, SqueezeBackward0, ExpandBackward0,
+             PermuteBackward0, TBackward0, TransposeBackward0, SelectBackward0,
+             SliceBackward0):
+    _cls.is_view = True
+
+
+# ---------------------------------------------------------------- selections along a dim
+def _take(x, index, axis, keepdims):
+    """Entries of ``x`` at ``index`` along ``axis``: ``gather``, and the values of
+    ``max(dim)``/``min(dim)`` (``index`` keeps the reduced axis; torch sends the
+    whole gradient to the selected entry, not shared among ties)."""
+    if np.ndim(x) == 0:
+        return np.array(x, copy=True)
+    out = np.take_along_axis(x, index, axis=axis)
+    return out if keepdims else np.squeeze(out, axis)
+
+
+def _scatter_add(g, shape, index, axis, keepdims):
+    """Adjoint of ``_take``: ``g`` added into zeros of ``shape`` at ``index``."""
+    if len(shape) == 0:
+        return np.array(g, copy=True).reshape(())
+    if not keepdims:
+        g = np.expand_dims(g, axis)
+    out = np.zeros(shape, dtype=np.result_type(g, np.float16))
+    where = list(np.indices(index.shape, sparse=True))
+    where[axis] = index
+    np.add.at(out, tuple(where), g)
+    return out
+
+
+def _scatter_grad(g, shape, index, axis, keepdims):
+    Tensor = _tensor_cls()
+    if isinstance(g, Tensor):
+        return Tensor._apply_node(ScatterAddBackward0, (g, shape, index, axis, keepdims), 1)
+    return _scatter_add(g, shape, index, axis, keepdims)
+
+
+def _take_grad(g, index, axis, keepdims):
+    Tensor = _tensor_cls()
+    if isinstance(g, Tensor):
+        return Tensor._apply_node(GatherBackward0, (g, index, axis, keepdims), 1)
+    return _take(g, index, axis, keepdims)
+
+
+GatherBackward0 = primitive("GatherBackward0", _take, lambda g, a, x, index, axis, keepdims: _scatter_grad(g, np.shape(x), index, axis, keepdims), saves=False)
+ScatterAddBackward0 = primitive("ScatterAddBackward0", _scatter_add, lambda g, a, gg, shape, index, axis, keepdims: _take_grad(g, index, axis, keepdims), saves=False)
+MaxBackward0 = _renamed(GatherBackward0, "MaxBackward0")
+MinBackward0 = _renamed(GatherBackward0, "MinBackward0")
+
+
+# ---------------------------------------------------------------- norms, variance, product
+def _vector_norm(x, p, axis, keepdims):
+    a = np.abs(x)
+    if p == 2:
+        return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+    if p == 1:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    if p == math.inf:
+        return np.max(a, axis=axis, keepdims=keepdims)
+    if p == -math.inf:
+        return np.min(a, axis=axis, keepdims=keepdims)
+    if p == 0:
+        return np.sum(a != 0, axis=axis, keepdims=keepdims).astype(np.result_type(a))
+    return np.sum(a ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _norm_grad(g, ans, x, p, axis, keepdims):
+    """torch's ``linalg_vector_norm_backward``: 0 where the norm is 0, ties of the
+    inf-norm share the gradient, ``sign(x)`` for p = 1, 0 for p = 0."""
+    shape = np.shape(x)
+    g = _expand_reduced(g, shape, axis, keepdims)
+    n = _expand_reduced(ans, shape, axis, keepdims)
+    if p == 0:
+        return np.zeros_like(x)
+    if p == 1:
+        return g * np.sign(x)
+    if p == 2:
+        # torch's formula: masked where the norm is 0 (its second derivative there
+        # is nan, as torch's)
+        return x * np.where(n == 0, 0.0, g / n)
+    if math.isinf(p):
+        mask = (np.abs(x) == n) | np.isnan(x)
+        count = _expand_reduced(np.sum(mask, axis=axis, keepdims=keepdims), shape, axis, keepdims)
+        return np.sign(x) * (g / count) * mask
+    if p < 1:
+        scaled = np.where(x == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1))
+        return scaled * g * n ** (1 - p)
+    safe = np.where(n == 0, 1.0, n)
+    if p < 2:
+        out = np.sign(x) * np.abs(x) ** (p - 1) * g / safe ** (p - 1)
+    else:
+        out = x * np.abs(x) ** (p - 2) * g / safe ** (p - 1)
+    return np.where(n == 0, 0.0, out)
+
+
+def _var(x, axis, correction, keepdims):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = _count(np.shape(x), axis)
+        d = x - _mean(x, axis, True)
+        total = np.sum(d * d, axis=axis, keepdims=keepdims)
+        return total / total.dtype.type(max(n - correction, 0))
+
+
+def _var_grad(g, ans, x, axis, correction, keepdims):
+    n = _count(np.shape(x), axis)
+    g = _expand_reduced(g, np.shape(x), axis, keepdims)
+    return (2.0 / np.float64(n - correction)) * g * (x - _mean(x, axis, True))
+
+
+def _std_grad(g, ans, x, axis, correction, keepdims):
+    gv = np.where(ans == 0, 0.0, g / (2.0 * np.where(ans == 0, 1.0, ans)))
+    return _var_grad(gv, None, x, axis, correction, keepdims)
+
+
+def _prod_others(x, axis):
+    """The product of the other entries along ``axis`` at each entry (exact with
+    zeros): exclusive cumulative products from both ends (torch's
+    ``prod_safe_zeros_backward``)."""
+    x = np.moveaxis(x, axis, 0)
+    left = np.ones_like(x)
+    right = np.ones_like(x)
+    if x.shape[0] > 1:
+        left[1:] = np.cumprod(x[:-1], axis=0)
+        right[:-1] = np.cumprod(x[::-1][:-1], axis=0)[::-1]
+    return np.moveaxis(left * right, 0, axis)
+
+
+def _prod_others_t(x, axis):
+    """``_prod_others`` for a tensor (create_graph): products of the slices before
+    and after each entry, so that higher derivatives at zeros are right too."""
+    from . import functions as F
+    n = np.shape(x)[axis]
+    pieces = []
+    for i in range(n):
+        rest = [F.narrow(x, axis, 0, i), F.narrow(x, axis, i + 1, n - i - 1)]
+        pieces.append(F.prod(F.cat(rest, axis), axis, keepdim=True))
+    return F.cat(pieces, axis)
+
+
+def _prod_grad(g, ans, x, axis, keepdims):
+    shape = np.shape(x)
+    if not shape:
+        return g   # torch: the product of one number passes the gradient unchanged
+    g = _expand_reduced(g, shape, axis, keepdims)
+    zeros = x == 0
+    if not (zeros.any() if hasattr(zeros, "any") else zeros):
+        return g * (_expand_reduced(ans, shape, axis, keepdims) / x)
+    if axis is None:
+        flat = np.reshape(x, (-1,))
+        others = _prod_others_t(flat, 0) if isinstance(x, _tensor_cls()) else _prod_others(flat, 0)
+        return g * np.reshape(others, shape)
+    if isinstance(x, _tensor_cls()):
+        return g * _prod_others_t(x, axis)
+    return g * _prod_others(x, axis)
+
+
+def _cumsum(x, axis):
+    return np.cumsum(x, axis=axis) if axis is not None else np.array(x, copy=True)
+
+
+def _reversed_cumsum(g, axis):
+    if axis is None:
+        return g
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _cumprod(x, axis):
+    return np.cumprod(x, axis=axis) if axis is not None else np.array(x, copy=True)
+
+
+def _cumprod_grad(g, ans, x, axis):
+    """d/dx_i of sum_j g_j prod_{k<=j} x_k: sum_{j>=i} g_j * ans_j / x_i without
+    zeros; exact with zeros (the product of the others, entry by entry)."""
+    if axis is None:
+        return g
+    zeros = x == 0
+    if not (zeros.any() if hasattr(zeros, "any") else zeros):
+        return _reversed_cumsum(g * ans, axis) / x
+    Tensor = _tensor_cls()
+    if isinstance(x, Tensor):
+        from . import functions as F
+        n = np.shape(x)[axis]
+        cols = []
+        for i in range(n):
+            ones = F.ones_like(F.narrow(x, axis, i, 1))
+            xi = F.cat([F.narrow(x, axis, 0, i), ones, F.narrow(x, axis, i + 1, n - i - 1)], axis)
+            cp = F.cumprod(xi, axis)
+            cols.append(F.sum(F.narrow(g * cp, axis, i, n - i), axis, keepdim=True))
+        return F.cat(cols, axis)
+    xm = np.moveaxis(x, axis, 0)
+    gm = np.moveaxis(g, axis, 0)
+    out = np.empty(np.shape(xm), dtype=np.result_type(xm, gm))
+    for i in range(xm.shape[0]):
+        xi = xm.copy()
+        xi[i] = 1
+        out[i] = (gm[i:] * np.cumprod(xi, axis=0)[i:]).sum(axis=0)
+    return np.moveaxis(out, 0, axis)
+
+
+def _repeat_grad(g, x, reps):
+    shape = (1,) * (len(reps) - np.ndim(x)) + np.shape(x)
+    split = []
+    for r, s in zip(reps, shape):
+        split += [r, s]
+    summed = np.sum(np.reshape(g, tuple(split)), axis=tuple(range(0, 2 * len(reps), 2)))
+    return np.reshape(summed, np.shape(x))
+
+
+LinalgVectorNormBackward0 = primitive("LinalgVectorNormBackward0", _vector_norm, _norm_grad)
+VarBackward0 = primitive("VarBackward0", _var, _var_grad)
+StdBackward0 = primitive("StdBackward0", lambda x, axis, c, k: np.sqrt(_var(x, axis, c, k)), _std_grad)
+ProdBackward0 = primitive("ProdBackward0", lambda x: np.prod(x), lambda g, a, x: _prod_grad(g, a, x, None, False))
+ProdBackward1 = primitive("ProdBackward1", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims), _prod_grad)
+CumsumBackward0 = primitive("CumsumBackward0", _cumsum, lambda g, a, x, axis: _reversed_cumsum(g, axis), saves=False)
+CumprodBackward0 = primitive("CumprodBackward0", _cumprod, _cumprod_grad)
+FlipBackward0 = primitive("FlipBackward0", lambda x, axes: np.flip(x, axes), lambda g, a, x, axes: np.flip(g, axes), saves=False)
+RepeatBackward0 = primitive("RepeatBackward0", lambda x, reps: np.tile(x, reps), lambda g, a, x, reps: _repeat_grad(g, x, reps))
+CloneBackward0Contiguous = _renamed(CloneBackward0, "CloneBackward0", fwd=staticmethod(lambda x: np.ascontiguousarray(x)))
+BmmBackward0 = _renamed(MatmulNdBackward0, "BmmBackward0")
+
+
+# ---------------------------------------------------------------- bool and integer inputs
+def _as_float(fwd, x, *params):
+    """torch computes float-valued functions of bool/int tensors in float64 (numpy
+    would pick float16 for bool or int8)."""
+    return fwd(np.asarray(x, dtype=np.float64), *params)
+
+
+def _not_for_bool(kernel):
+    def rule(fwd, x, *params):
+        if np.result_type(x).kind == "b":
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+        return np.array(x, copy=True)   # rounding an integer leaves it alone
+    return rule
+
+
+def _relu_int(fwd, x):
+    if np.result_type(x).kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return np.maximum(x, np.zeros((), np.result_type(x)))
+
+
+def _abs_int(fwd, x):
+    if np.result_type(x).kind == "b":
+        raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
+    return fwd(x)
+
+
+def _neg_int(fwd, x):
+    if np.result_type(x).kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return fwd(x)
+
+
+def _sign_int(fwd, x):
+    return np.array(x, copy=True) if np.result_type(x).kind == "b" else fwd(x)
+
+
+def _keep_float(fn):
+    """``fn`` (a float64 special function) keeping a float32 input's dtype."""
+    def run(x):
+        out = fn(x)
+        dt = np.result_type(x)
+        return out.astype(dt) if dt == np.float32 and hasattr(out, "astype") else out
+    return run
+
+
+def _binary_as_float(dt, x, y):
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def _binary_not_for_ints(kernel):
+    def rule(dt, x, y):
+        from .dtypes import torch_name
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(dt)}\'')
+    return rule
+
+
+def _pow_ints(dt, x, y):
+    if dt.kind == "b":
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    return x, y
+
+
+def _int_power(x, p):
+    """torch's integer power: a negative Python exponent raises; negative
+    exponents in a tensor give 1 for a base of 1, +-1 for -1, else 0."""
+    if np.result_type(x).kind in "biu" and np.result_type(p).kind in "biu":
+        if np.ndim(p) == 0 and not hasattr(p, "shape") and p < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        neg = np.asarray(p) < 0
+        if neg.any():
+            base = np.asarray(x, dtype=np.int64)
+            safe = np.power(base, np.where(neg, 0, p))
+            odd = np.abs(np.asarray(p)) % 2 == 1
+            special = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+            return np.where(neg, special, safe)
+        if np.result_type(x).kind == "b":
+            if np.result_type(p).kind == "b":
+                return np.asarray(x | ~np.asarray(p))   # bool ** bool stays bool
+            x = np.asarray(x, dtype=np.int64)   # torch: bool ** int is an int64 tensor
+    return np.power(x, p)
+
+
+for _cls in (ReciprocalBackward0, SqrtBackward0, RsqrtBackward0, CbrtBackward0, ExpBackward0,
+             Exp2Backward0, Expm1Backward0, LogBackward0, Log2Backward0, Log10Backward0,
+             Log1PBackward0, SinBackward0, CosBackward0, TanBackward0, AsinBackward0,
+             AcosBackward0, AtanBackward0, SinhBackward0, CoshBackward0, TanhBackward0,
+             AsinhBackward0, AcoshBackward0, AtanhBackward0, SigmoidBackward0, ErfBackward0,
+             ErfcBackward0, LgammaBackward0, GammaBackward0, DigammaBackward0,
+             PolygammaBackward0):
+    _cls.int_rule = staticmethod(_as_float)
+FloorBackward0.int_rule = staticmethod(_not_for_bool("floor_vml_cpu"))
+CeilBackward0.int_rule = staticmethod(_not_for_bool("ceil_vml_cpu"))
+RoundBackward0.int_rule = staticmethod(_not_for_bool("round_vml_cpu"))
+TruncBackward0.int_rule = staticmethod(_not_for_bool("trunc_vml_cpu"))
+ReluBackward0.int_rule = staticmethod(_relu_int)
+AbsBackward0.int_rule = staticmethod(_abs_int)
+NegBackward0.int_rule = staticmethod(_neg_int)
+SignBackward0.int_rule = staticmethod(_sign_int)
+Atan2Backward0.int_rule = staticmethod(_binary_as_float)
+HypotBackward0.int_rule = staticmethod(_binary_not_for_ints("hypot_cpu"))
+PowBackward1.int_rule = staticmethod(_pow_ints)
+PowBackward0.fwd = staticmethod(_int_power)
+PowBackward1.fwd = staticmethod(_int_power)
+for _cls, _fn in ((ErfBackward0, _erf), (ErfcBackward0, _erfc), (LgammaBackward0, _lgamma),
+                  (GammaBackward0, _gamma)):
+    _cls.fwd = staticmethod(_keep_float(_fn))
+DigammaBackward0.fwd = staticmethod(_keep_float(lambda x: _psi(0, x)))
+
+
+# Two-input arithmetic on float64 scalars runs on Python floats (see Node.pyfwd).
+AddBackward0.pyfwd = staticmethod(float.__add__)
+SubBackward0.pyfwd = staticmethod(float.__sub__)
+MulBackward0.pyfwd = staticmethod(float.__mul__)
+DivBackward0.pyfwd = staticmethod(float.__truediv__)
+
+
+# ---------------------------------------------------------------- more of torch's primitives
+def _negated(shifts):
+    return -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
+
+
+def _lower_median(x):
+    """torch's median of all entries: the lower of the two middle values; nan if any."""
+    flat = np.reshape(x, -1)
+    if flat.size == 0:
+        return np.array(np.nan, dtype=np.result_type(x))
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        return flat.dtype.type(np.nan)
+    return np.sort(flat)[(flat.size - 1) // 2]
+
+
+def _not_for_ints(kernel, kinds="biu"):
+    def rule(fwd, x, *params):
+        from .dtypes import torch_name
+        dt = np.result_type(x)
+        if dt.kind in kinds:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(dt)}\'')
+        return fwd(x, *params)
+    return rule
+
+
+def _binary_not_for_bool(kernel):
+    """remainder/fmod of bools is not implemented; of integers by 0 raises (torch)."""
+    def rule(dt, x, y):
+        if dt.kind == "b":
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+        if np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        return x, y
+    return rule
+
+
+def _remainder_grad_y(g, a, x, y):
+    return -g * np.floor(x / y)
+
+
+def _fmod_grad_y(g, a, x, y):
+    return -g * np.trunc(x / y)
+
+
+def _tri_grad(fn):
+    return lambda g, a, x, k: fn(g, k)
+
+
+def _tril(x, k):
+    return np.tril(x, k)
+
+
+def _triu(x, k):
+    return np.triu(x, k)
+
+
+def _trace_grad(g, a, x):
+    return g * np.eye(np.shape(x)[0], np.shape(x)[1])
+
+
+RemainderBackward0 = primitive("RemainderBackward0", np.remainder, lambda g, a, x, y: g, _remainder_grad_y)
+FmodBackward0 = primitive("FmodBackward0", np.fmod, lambda g, a, x, y: g, _fmod_grad_y)
+FracBackward0 = primitive("FracBackward0", lambda x: x - np.trunc(x), lambda g, a, x: g, saves=False)
+TrilBackward0 = primitive("TrilBackward0", _tril, _tri_grad(_tril), saves=False)
+TriuBackward0 = primitive("TriuBackward0", _triu, _tri_grad(_triu), saves=False)
+TraceBackward0 = primitive("TraceBackward0", lambda x: np.trace(x), _trace_grad)
+RollBackward0 = primitive("RollBackward0", lambda x, shifts, axes: np.roll(x, shifts, axes),
+                          lambda g, a, x, shifts, axes: np.roll(g, _negated(shifts), axes), saves=False)
+MaskedFillBackward0 = _renamed(WhereBackward0, "MaskedFillBackward0")
+IndexSelectBackward0 = _renamed(IndexBackward0, "IndexSelectBackward0")
+SortBackward0 = _renamed(GatherBackward0, "SortBackward0")
+TopkBackward0 = _renamed(GatherBackward0, "TopkBackward0")
+MedianBackward0 = primitive("MedianBackward0", lambda x: _lower_median(x), lambda g, a, x: _evenly(g, a, x))
+MedianBackward1 = _renamed(GatherBackward0, "MedianBackward1")
+
+ClampMinBackward0 = _renamed(ClampBackward1, "ClampMinBackward0")
+ClampMaxBackward0 = _renamed(ClampBackward1, "ClampMaxBackward0")
+FracBackward0.int_rule = staticmethod(_not_for_ints("frac_cpu"))
+RemainderBackward0.int_rule = staticmethod(_binary_not_for_bool("remainder_cpu"))
+FmodBackward0.int_rule = staticmethod(_binary_not_for_bool("fmod_cpu"))
+RemainderBackward1 = _renamed(RemainderBackward0, "RemainderBackward1")
+FmodBackward1 = _renamed(FmodBackward0, "FmodBackward1")

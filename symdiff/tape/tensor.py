@@ -20,16 +20,39 @@ import numpy as np
 
 from . import graph
 from . import rules as R
+from .dtypes import cast as _cast, result_type as _result_type, torch_name
 from .grad_mode import _state
 from .graph import AccumulateGrad, next_seq as _next_seq
 from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
+# torch never warns about inf/nan results: numpy's floating-point warnings are
+# silenced around the tape's forward computations.
+_quiet = lambda: np.errstate(all="ignore")  # noqa: E731
 _new = object.__new__
 _ndarray = np.ndarray
 _float64 = np.float64
+_F64_DTYPE = np.dtype(np.float64)
 
 LEAF_INPLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+LEAF_VIEW_INPLACE_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an "
+                             "in-place operation.")
+DETACH_VIEW_MESSAGE = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution.")
+T_WARNING = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+    "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+    "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+    "dimensions of a tensor.")
+T_0D_WARNING = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+TENSOR_COPY_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+    "torch.tensor(sourceTensor).")
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
     ".grad attribute won't be populated during autograd.backward(). If you indeed want "
@@ -60,7 +83,11 @@ def _edge(t):
 def _unary(cls, x, *params):
     """Apply a one-input primitive; ``params`` are non-differentiable constants."""
     xv = x._value
-    out = cls.fwd(xv, *params)
+    with _quiet():
+        if cls.int_rule is not None and np.result_type(xv).kind in "biu":
+            out = cls.int_rule(cls.fwd, xv, *params)
+        else:
+            out = cls.fwd(xv, *params)
     t = _make(out)
     if x._requires_grad and _state.enabled:
         t.grad_fn = node = cls((x,) + params, (xv,) + params, out, (_edge(x),))
@@ -82,6 +109,7 @@ def _unary_op(cls):
     sfwd = cls.sfwd
     fused = cls.fused
     fused_min = cls.fused_min
+    int_rule = cls.int_rule
 
     def op(x):
         if type(x) is not Tensor and not isinstance(x, Tensor):
@@ -95,12 +123,17 @@ def _unary_op(cls):
             try:
                 out = _float64(sfwd(xv))
             except (ValueError, OverflowError):
-                out = fwd(xv)
+                with _quiet():
+                    out = fwd(xv)
         elif (record and fused is not None and type(xv) is _ndarray
               and xv.dtype == _float64 and xv.size >= fused_min):
             out, aux = fused(xv)
         else:
-            out = fwd(xv)
+            with _quiet():
+                if int_rule is not None and xv.dtype.kind in "biu":
+                    out = int_rule(fwd, xv)   # torch's rule for bool/int inputs
+                else:
+                    out = fwd(xv)
         t = _new(Tensor)
         t._value = out
         t._grad = t._acc = t._hooks = t._vc = None
@@ -133,6 +166,7 @@ def _binary_op(cls):
     """The function applying two-input primitive ``cls`` (add, mul, ...); either
     input may be a constant.  Made once per primitive (see ``_unary_op``)."""
     fwd = cls.fwd
+    pyfwd = cls.pyfwd
 
     def op(x, y):
         if isinstance(x, Tensor):
@@ -155,7 +189,27 @@ def _binary_op(cls):
             yv = y
             yr = False
             yvc = None
-        out = fwd(xv, yv)
+        tx = type(xv)
+        out = None
+        if tx is _float64 and pyfwd is not None:
+            ty = type(yv)
+            if ty is _float64 or ty is float or ty is int:
+                # Python's float arithmetic on the scalars (np.float64 is a float):
+                # no numpy warnings to silence, and faster.
+                try:
+                    out = _float64(pyfwd(xv, yv))
+                except ZeroDivisionError:
+                    pass
+        if out is None:
+            ty = type(yv)
+            if not ((tx is _float64 and (ty is _float64 or ty is float or ty is int))
+                    or (ty is _float64 and (tx is float or tx is int))):
+                xv, yv = _promote(cls, x, y, xv, yv)
+            try:
+                with _quiet():
+                    out = fwd(xv, yv)
+            except (ValueError, TypeError) as exc:
+                raise _binary_error(exc, xv, yv) from None
         t = _new(Tensor)
         t._value = out
         t._grad = t._acc = t._hooks = t._vc = None
@@ -191,6 +245,108 @@ def _binary_op(cls):
     return op
 
 
+def _promote(cls, x, y, xv, yv):
+    """Cast the operands' values to torch's result dtype (``dtypes``); Python
+    numbers stay Python numbers (numpy treats them as weakly typed, as torch does)."""
+    xt = isinstance(x, Tensor)
+    yt = isinstance(y, Tensor)
+    if not xt and isinstance(xv, np.generic):
+        xv = xv.item()
+    if not yt and isinstance(yv, np.generic):
+        yv = yv.item()
+    dt = _result_type((xv, xt), (yv, yt))
+    if cls is R.SubBackward0:
+        _check_bool_sub(xv, yv, xt, yt)
+    if hasattr(xv, "dtype"):
+        xv = _cast(xv, dt)
+    if hasattr(yv, "dtype"):
+        yv = _cast(yv, dt)
+    if cls is not None and cls.int_rule is not None and dt.kind in "biu":
+        msg = broadcast_message(np.shape(xv), np.shape(yv))
+        if msg is not None:
+            raise RuntimeError(msg)
+        xv, yv = cls.int_rule(dt, xv, yv)
+    return xv, yv
+
+
+def _check_bool_sub(xv, yv, xt, yt):
+    xb = np.result_type(xv).kind == "b" if xt or hasattr(xv, "dtype") else isinstance(xv, bool)
+    yb = np.result_type(yv).kind == "b" if yt or hasattr(yv, "dtype") else isinstance(yv, bool)
+    if xb and yb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    # One bool operand: torch raises ("with a bool tensor is not supported"), but
+    # sd.check runs Python code on the tape, where `x - (x < y)` is arithmetic on
+    # a number: the tape computes it (tests/test_tape_systematic.py KNOWN).
+
+
+def broadcast_message(a, b):
+    """torch's error for shapes ``a`` and ``b`` that do not broadcast, or None."""
+    n = max(len(a), len(b))
+    for i in range(n - 1, -1, -1):
+        off = n - 1 - i
+        sa = a[len(a) - 1 - off] if len(a) - 1 - off >= 0 else 1
+        sb = b[len(b) - 1 - off] if len(b) - 1 - off >= 0 else 1
+        if sa != sb and sa != 1 and sb != 1:
+            return (f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                    f"at non-singleton dimension {i}")
+    return None
+
+
+def _binary_error(exc, xv, yv):
+    """numpy's ValueError/TypeError of an elementwise operation as torch's RuntimeError."""
+    msg = broadcast_message(np.shape(xv), np.shape(yv))
+    return RuntimeError(msg if msg is not None else str(exc))
+
+
+def wrap_dim(dim, ndim):
+    """``dim`` as a non-negative axis of a tensor with ``ndim`` dimensions, with
+    torch's IndexError out of range (a 0-d tensor accepts 0 and -1)."""
+    n = ndim if ndim > 0 else 1
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return int(dim) % n
+
+
+def wrap_dims(dim, ndim):
+    """A reduction's ``dim`` (None, an int, or a list/tuple of ints) as numpy's
+    ``axis``: None for all dimensions (and for a 0-d tensor), else normalised,
+    with torch's errors for out-of-range and repeated dims."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        axes = tuple(wrap_dim(d, ndim) for d in dim)
+        for a in axes:
+            if axes.count(a) > 1:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+        if ndim == 0 or not axes:
+            return None
+        return axes
+    axis = wrap_dim(dim, ndim)
+    return None if ndim == 0 else axis
+
+
+def _compare_op(ufunc):
+    """A comparison (``x < y``...): no gradient, a bool tensor; the operands are
+    compared in torch's promoted dtype (a float32 tensor against a 0-d float64
+    tensor compares in float32)."""
+    def op(x, y):
+        xv = x._value if isinstance(x, Tensor) else x
+        yv = y._value if isinstance(y, Tensor) else y
+        if type(xv) is not type(yv) or getattr(xv, "dtype", None) != getattr(yv, "dtype", None):
+            xv, yv = _promote(None, x, y, xv, yv)
+        try:
+            with _quiet():
+                return _make(ufunc(xv, yv))
+        except ValueError as exc:
+            raise _binary_error(exc, xv, yv) from None
+    op.__name__ = ufunc.__name__
+    return op
+
+
 _UNARY_OPS = {}
 _BINARY_OPS = {}
 
@@ -214,7 +370,8 @@ def _binary(cls, x, y):
 def _apply(cls, args, nin):
     """Apply any primitive: the first ``nin`` args are differentiable inputs."""
     datas = tuple(a._value if isinstance(a, Tensor) else a for a in args)
-    out = cls.fwd(*datas)
+    with _quiet():
+        out = cls.fwd(*datas)
     t = _make(out)
     if _state.enabled:
         edges = []
@@ -288,13 +445,14 @@ def _rebase(t, node):
 
 
 def _check_inplace_result(v, rv):
+    """torch's errors for an in-place result that does not fit its tensor."""
     if np.shape(rv) != v.shape:
         raise RuntimeError(f"output with shape {list(v.shape)} doesn't match the broadcast "
                            f"shape {list(np.shape(rv))}")
     rdt = np.result_type(rv)
     if not np.can_cast(rdt, v.dtype, "same_kind"):
-        raise RuntimeError(f"result type {rdt.name} can't be cast to the desired output "
-                           f"type {v.dtype.name}")
+        raise RuntimeError(f"result type {torch_name(rdt)} can't be cast to the desired "
+                           f"output type {torch_name(v.dtype)}")
 
 
 def _value_of(x):
@@ -338,7 +496,10 @@ def _normalize_shape(shape):
 
 def _index_value(index):
     if isinstance(index, Tensor):
-        return index._value
+        v = index._value
+        if np.ndim(v) == 0 and np.result_type(v).kind in "iu":
+            return int(v)  # a 0-d integer tensor selects, as an int does
+        return v
     if isinstance(index, tuple):
         return tuple(_index_value(i) for i in index)
     if isinstance(index, list):
@@ -346,14 +507,79 @@ def _index_value(index):
     return index
 
 
-def _index_node(index):
-    """torch's node name for an indexing expression."""
+def _index_plan(index):
+    """torch's node for an indexing expression, and the numpy index to use.
+
+    torch applies the parts of an index in turn (an int selects, a slice slices,
+    None unsqueezes; ``:`` inside a tuple and ``...`` do nothing) and names the
+    node after the last one; any list, array or bool makes it advanced indexing
+    (a copy, ``IndexBackward0``).  Basic indexing gets a trailing ``...`` so that
+    numpy returns a view even for a single element (``b[1].fill_(5.)`` writes
+    into ``b``, as in torch)."""
+    is_tuple = isinstance(index, tuple)
+    parts = index if is_tuple else (index,)
+    last = None
+    for p in parts:
+        if p is None:
+            last = R.IndexUnsqueezeBackward0
+        elif p is Ellipsis:
+            continue
+        elif isinstance(p, slice):
+            if p.step is not None and p.step <= 0:
+                raise ValueError("step must be greater than zero")
+            if not is_tuple or p != _FULL_SLICE:
+                last = R.SliceBackward0
+        elif isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
+            return R.IndexBackward0, index
+        else:
+            last = R.SelectBackward0
+    if not any(p is Ellipsis for p in parts):
+        parts = parts + (Ellipsis,)
+    return (R.AliasBackward0 if last is None else last), parts
+
+
+_FULL_SLICE = slice(None)
+
+
+def _index_error(exc, index, shape):
+    """torch's message for an index that does not fit ``shape``."""
+    if not shape and not isinstance(index, tuple):
+        if isinstance(index, slice):
+            return "slice() cannot be applied to a 0-dim tensor."
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            if index == 0:
+                return ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                        "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            return f"index {index} is out of bounds for dimension 0 with size 0"
     parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, (list, np.ndarray)) for p in parts):
-        return R.IndexBackward0
-    if any(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in parts):
-        return R.SelectBackward0
-    return R.SliceBackward0
+    used = [p for p in parts if p is not None and p is not Ellipsis]
+    if len(used) > len(shape) and (not shape or all(isinstance(p, (int, np.integer, slice))
+                                                    for p in used)):
+        return f"too many indices for tensor of dimension {len(shape)}"
+    return str(exc).replace(" axis ", " dimension ")
+
+
+def _check_shape(shape, numel):
+    """``shape`` with torch's error if it cannot hold ``numel`` elements."""
+    shape = tuple(int(s) for s in shape)
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if (numel != known if -1 not in shape else (known == 0 or numel % known)):
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _viewable(v, shape):
+    """Whether ``v`` can take ``shape`` without a copy."""
+    try:
+        np.reshape(v, shape, copy=False)
+        return True
+    except ValueError:
+        return False
 
 
 class _RemovableHandle:
@@ -508,6 +734,10 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Cut this tensor off the graph in place (torch refuses it on a view)."""
+        v = self._value
+        if type(v) is np.ndarray and v.base is not None and self._vc is not None:
+            raise RuntimeError(DETACH_VIEW_MESSAGE)
         if self.grad_fn is not None:
             self.grad_fn = None
         self._requires_grad = False
@@ -559,9 +789,13 @@ class Tensor:
         return bool(self.item())
 
     def __format__(self, spec):
-        if self.ndim == 0 and spec:
+        # torch: a 0-d tensor formats as its number (f"{loss}" is "0.25"), others
+        # as object.__format__ does (str(self), and a TypeError for a spec).
+        if self.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __repr__(self):
         return tensor_repr(self)
@@ -603,6 +837,30 @@ class Tensor:
     def numel(self):
         return int(np.size(self._value))
 
+    nelement = numel
+
+    def element_size(self):
+        return np.dtype(self.dtype).itemsize
+
+    # ``x.new_*``: a new tensor with x's dtype (torch's factory methods).
+    def new_tensor(self, data, dtype=None, requires_grad=False, **kwargs):
+        return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False, **kwargs):
+        value = np.full(_normalize_shape((size,)), fill_value,
+                        dtype=self.dtype if dtype is None else dtype)
+        return tensor(value, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False, **kwargs):
+        return self.new_full(_normalize_shape(size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False, **kwargs):
+        return self.new_full(_normalize_shape(size), 1, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False, **kwargs):
+        return self.new_full(_normalize_shape(size), 0, dtype, requires_grad)
+
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **kwargs):
         """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(device, dtype)``, ``x.to(other)``:
         self when nothing changes (torch), a converted copy otherwise."""
@@ -636,10 +894,16 @@ class Tensor:
         from .device import check_device
         check_device("cuda" if device is None else device)
 
-    def type(self, dtype):
-        if np.result_type(self._value) == np.dtype(dtype):
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"torch.{torch_name(self.dtype)}Tensor"
+        dtype = np.dtype(dtype)
+        if np.result_type(self._value) == dtype:
             return self
-        return _unary(R.ToCopyBackward0, self, np.dtype(dtype))
+        if dtype.kind not in "fc":   # an integer or bool copy has no gradient (torch)
+            with _quiet():
+                return _make(np.asarray(self._value, dtype=dtype))
+        return _unary(R.ToCopyBackward0, self, dtype)
 
     def float(self):
         return self.type(np.float32)
@@ -666,13 +930,17 @@ class Tensor:
     def __rsub__(self, other):
         if isinstance(other, Tensor):
             return _binary(R.SubBackward0, other, self)
+        if isinstance(other, bool) or self.dtype.kind == "b":
+            _check_bool_sub(other, self._value, False, True)
         return _unary(R.RsubBackward1, self, _value_of(other))
 
     __mul__ = __rmul__ = _binary_op(R.MulBackward0)
     __truediv__ = _binary_op(R.DivBackward0)
 
     def __rtruediv__(self, other):
-        # torch computes c / x as reciprocal(x) * c.
+        # torch computes c / x as reciprocal(x) * c (true division: floats for ints).
+        if self.dtype.kind in "biu":
+            return _binary(R.DivBackward0, other, self)
         return _binary(R.MulBackward0, _unary(R.ReciprocalBackward0, self), other)
 
     def __pow__(self, other):
@@ -708,33 +976,20 @@ class Tensor:
         return _make(np.floor_divide(_value_of(other), self._value))
 
     def __mod__(self, other):
-        # torch's remainder: x - floor(x / y) * y, gradient 1 w.r.t. x and
-        # -floor(x / y) w.r.t. y (the quotient is a constant).
-        q = _make(np.floor_divide(self._value, _value_of(other)))
-        return self - q * other
+        # torch's remainder (Python's sign rule): gradient 1 w.r.t. x and
+        # -floor(x / y) w.r.t. y (RemainderBackward0).
+        return _binary(R.RemainderBackward0, self, other)
 
     def __rmod__(self, other):
-        q = _make(np.floor_divide(_value_of(other), self._value))
-        return other - q * self
+        return _binary(R.RemainderBackward0, other, self)
 
     # comparisons never record: they return bool tensors usable in ``if``.
-    def __lt__(self, other):
-        return _make(self._value < _value_of(other))
-
-    def __le__(self, other):
-        return _make(self._value <= _value_of(other))
-
-    def __gt__(self, other):
-        return _make(self._value > _value_of(other))
-
-    def __ge__(self, other):
-        return _make(self._value >= _value_of(other))
-
-    def __eq__(self, other):
-        return _make(np.equal(self._value, _value_of(other)))
-
-    def __ne__(self, other):
-        return _make(np.not_equal(self._value, _value_of(other)))
+    __lt__ = _compare_op(np.less)
+    __le__ = _compare_op(np.less_equal)
+    __gt__ = _compare_op(np.greater)
+    __ge__ = _compare_op(np.greater_equal)
+    __eq__ = _compare_op(np.equal)
+    __ne__ = _compare_op(np.not_equal)
 
     def __invert__(self):
         return _make(~self._value)
@@ -753,18 +1008,17 @@ class Tensor:
 
     # ------------------------------------------------------------ in-place
     def _inplace(self, op, other):
-        """``self op= other`` in place.  When a gradient is recorded (self is a
-        non-leaf, or ``other`` requires grad) the operation is recorded out of
-        place on a snapshot of ``self`` and on ``other``, the result is written
-        into ``self``'s memory, and ``self`` becomes that result (torch: same
-        object, new grad_fn, version counter bumped)."""
+        """``self op= other`` in place.  The result is computed as ``op(self, other)``
+        would be (torch's promotion), must keep self's shape and be castable to its
+        dtype (torch's errors), and is written into self's memory.  When a gradient
+        is recorded (self is a non-leaf, or ``other`` requires grad) the operation is
+        recorded out of place on a snapshot of ``self`` and on ``other``, and
+        ``self`` becomes that result (torch: same object, new grad_fn, version
+        counter bumped)."""
+        v = self._materialize()
         if _state.enabled and (self._requires_grad
                                or (isinstance(other, Tensor) and other._requires_grad)):
-            if self._requires_grad and self.grad_fn is None:
-                raise RuntimeError(LEAF_INPLACE_MESSAGE)
-            v = self._materialize()
-            if v.base is not None:
-                raise RuntimeError(VIEW_INPLACE_MESSAGE)
+            self._check_recordable_inplace(v, LEAF_INPLACE_MESSAGE)
             old = _snapshot(self)
             res = op(old, other)
             rv = res._value
@@ -780,15 +1034,37 @@ class Tensor:
             v[...] = rv
             _rebase(self, node)
             return self
-        other = _value_of(other)
-        v = self._materialize()
-        res = op(v, other)
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            rv = op(_make(v), other)._value
+        finally:
+            _state.enabled = prev
+        _check_inplace_result(v, rv)
         _bump(self)
-        if np.shape(res) == v.shape and v.flags.writeable:
-            v[...] = res
+        if v.flags.writeable:
+            v[...] = rv
         else:
-            self._value = np.asarray(res)
+            self._value = np.array(rv, dtype=v.dtype)
         return self
+
+    def _check_recordable_inplace(self, v, leaf_message):
+        """torch's errors for an in-place change that autograd would have to record:
+        on a leaf that requires grad, or on a view of one; a view of a non-leaf is
+        beyond the tape (the base tensor's graph would not be updated)."""
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(leaf_message)
+        if type(v) is np.ndarray and v.base is not None:
+            fn = self.grad_fn
+            while fn is not None and fn.is_view:
+                fn = fn.next_functions[0][0]
+            if type(fn) is AccumulateGrad:
+                raise RuntimeError(LEAF_VIEW_INPLACE_MESSAGE)
+            raise RuntimeError(VIEW_INPLACE_MESSAGE)
+
+    def _inplace_fn(self, fn, *args, **kwargs):
+        """``self = fn(self, ...)`` in place (``relu_``, ``clamp_``, ``exp_``...)."""
+        return self._inplace(lambda a, _: fn(a, *args, **kwargs), None)
 
     def __iadd__(self, other):
         return self._inplace(operator.add, other)
@@ -809,6 +1085,8 @@ class Tensor:
         return self._inplace(operator.add, other if alpha == 1 else other * alpha)
 
     def sub_(self, other, alpha=1):
+        if self.dtype.kind == "b" or (isinstance(other, Tensor) and other.dtype.kind == "b"):
+            _check_bool_sub(self._value, _value_of(other), True, isinstance(other, Tensor))
         return self._inplace(operator.sub, other if alpha == 1 else other * alpha)
 
     mul_ = __imul__
@@ -829,9 +1107,13 @@ class Tensor:
 
     def __setitem__(self, index, value):
         # torch indexes first (a view), then writes into the view.
-        self._write(_index_value(index), value, R.CopySlices,
-                    "a view of a leaf Variable that requires grad is being used in an "
-                    "in-place operation.")
+        index = _index_value(index)
+        try:
+            self._write(index, value, R.CopySlices,
+                        "a view of a leaf Variable that requires grad is being used in an "
+                        "in-place operation.")
+        except IndexError as exc:
+            raise IndexError(_index_error(exc, index, self.shape)) from None
 
     def _write(self, index, value, cls, leaf_message):
         """``self[index] = value`` in place; recorded as ``cls`` (CopySlices...)
@@ -840,10 +1122,7 @@ class Tensor:
         vr = isinstance(value, Tensor) and value._requires_grad
         v = self._materialize()
         if _state.enabled and (self._requires_grad or vr):
-            if self._requires_grad and self.grad_fn is None:
-                raise RuntimeError(leaf_message)
-            if v.base is not None:
-                raise RuntimeError(VIEW_INPLACE_MESSAGE)
+            self._check_recordable_inplace(v, leaf_message)
             old = _snapshot(self)
             vv = _value_of(value)
             edges = (_edge(old) if old._requires_grad else _NO_EDGE,
@@ -863,52 +1142,141 @@ class Tensor:
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
-        index = _index_value(index)
-        return _unary(_index_node(index), self, index)
+        raw = _index_value(index)
+        cls, index = _index_plan(raw)
+        try:
+            return _unary(cls, self, index)
+        except IndexError as exc:
+            raise IndexError(_index_error(exc, raw, self.shape)) from None
 
     def reshape(self, *shape):
-        return _unary(R.ViewBackward0, self, _normalize_shape(shape))
+        """A view when the memory allows (``ViewBackward0``), else a copy
+        (``UnsafeViewBackward0``), as torch's reshape."""
+        shape = _check_shape(_normalize_shape(shape), self.numel())
+        v = self._value
+        if type(v) is np.ndarray and not _viewable(v, shape):
+            return _unary(R.UnsafeViewBackward0, self, shape)
+        return _unary(R.ViewBackward0, self, shape)
 
     def view(self, *shape):
-        return _unary(R.ViewBackward0, self, _normalize_shape(shape))
+        """Same memory, new shape; torch's RuntimeError when that needs a copy."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+            return self.type(shape[0])
+        return _unary(R.ViewBackward0, self, _check_shape(_normalize_shape(shape), self.numel()))
 
-    def flatten(self):
-        return _unary(R.ViewBackward0, self, (-1,))
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dimensions ``start_dim..end_dim`` (all by default) into one."""
+        shape = self.shape
+        start, end = wrap_dim(start_dim, len(shape)), wrap_dim(end_dim, len(shape))
+        if not shape:
+            return self.reshape(1)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if start == end:
+            return self
+        merged = int(np.prod(shape[start:end + 1]))
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
+
+    def unflatten(self, dim, sizes):
+        shape = self.shape
+        d = wrap_dim(dim, len(shape))
+        return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1:])
 
     def unsqueeze(self, dim):
-        return _unary(R.UnsqueezeBackward0, self, dim)
+        return _unary(R.UnsqueezeBackward0, self, wrap_dim(dim, self.ndim + 1))
 
     def squeeze(self, dim=None):
-        return _unary(R.SqueezeBackward0, self, dim)
+        """Drop dimensions of size 1 (only those among ``dim``): as torch, a named
+        dimension whose size is not 1 is left alone."""
+        if dim is None:
+            return _unary(R.SqueezeBackward0, self, None)
+        if isinstance(dim, (tuple, list)):
+            axes = tuple(wrap_dim(d, self.ndim) for d in dim)
+            return _unary(R.SqueezeBackward2, self, axes if self.ndim else ())
+        axis = wrap_dim(dim, self.ndim)
+        return _unary(R.SqueezeBackward1, self, axis if self.ndim else ())
 
     def expand(self, *sizes):
         sizes = _normalize_shape(sizes)
         shape = self.shape
         lead = len(sizes) - len(shape)
-        full = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        if lead < 0:
+            raise RuntimeError(
+                f"expand(torch.DoubleTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
+                "sizes provided (%d) must be greater or equal to the number of dimensions in the "
+                "tensor (%d)" % (len(sizes), len(shape)))
+        full = tuple(shape[i - lead] if s == -1 and i >= lead else s
+                     for i, s in enumerate(sizes))
+        for i, (s, f) in enumerate(zip(shape, full[lead:])):
+            if s != f and s != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({f}) must match the existing size ({s}) "
+                    f"at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
+                    f"Tensor sizes: {list(shape)}")
+        for i in range(lead):
+            if sizes[i] == -1:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
         return _unary(R.ExpandBackward0, self, full)
 
     def expand_as(self, other):
         return self.expand(other.shape)
 
     def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
         return _unary(R.TBackward0, self)
 
     @property
     def T(self):
-        if self.ndim < 2:
-            return self
-        return _unary(R.PermuteBackward0, self, tuple(reversed(range(self.ndim))))
+        n = self.ndim
+        if n != 2:
+            warnings.warn(T_0D_WARNING if n == 0 else T_WARNING, UserWarning, stacklevel=2)
+        return _unary(R.PermuteBackward0, self, tuple(reversed(range(n))))
 
     @property
     def mT(self):
         return self.transpose(-2, -1)
 
     def transpose(self, dim0, dim1):
-        return _unary(R.TransposeBackward0, self, dim0, dim1)
+        n = self.ndim
+        d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+        if n == 0:
+            return _unary(R.TransposeBackward0, self.reshape(1), 0, 0).reshape(())
+        return _unary(R.TransposeBackward0, self, d0, d1)
+
+    swapaxes = swapdims = transpose
 
     def permute(self, *dims):
-        return _unary(R.PermuteBackward0, self, _normalize_shape(dims))
+        dims = _normalize_shape(dims)
+        n = self.ndim
+        if len(dims) != n:
+            raise RuntimeError(
+                "permute(sparse_coo): number of dimensions in the tensor input does not match "
+                "the length of the desired ordering of dimensions i.e. input.dim() = "
+                f"{n} is not equal to len(dims) = {len(dims)}")
+        axes = tuple(wrap_dim(d, n) for d in dims)
+        if len(set(axes)) != len(axes):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return _unary(R.PermuteBackward0, self, axes)
+
+    def contiguous(self, memory_format=None):
+        """Self if its memory is in row-major order, else a row-major copy (``CloneBackward0``)."""
+        v = self._value
+        if type(v) is not np.ndarray or v.flags.c_contiguous:
+            return self
+        return _unary(R.CloneBackward0Contiguous, self)
+
+    def is_contiguous(self, memory_format=None):
+        v = self._value
+        return type(v) is not np.ndarray or bool(v.flags.c_contiguous)
 
     # ------------------------------------------------------------ reductions and math
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
@@ -920,15 +1288,25 @@ class Tensor:
         return _mean(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
 
     def __getattr__(self, name):
-        # Elementwise methods (x.exp(), x.sin(), x.clamp(0, 1), ...) come from
-        # the public functions of the same name.
+        # Methods such as x.exp(), x.clamp(0, 1), x.argmax(dim=1) come from the
+        # public functions of the same name; x.exp_() & co. are their in-place forms.
         if name.startswith("_"):
             raise AttributeError(name)
         from . import functions
         fn = functions.METHODS.get(name)
-        if fn is None:
-            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
-        return lambda *args, **kwargs: fn(self, *args, **kwargs)
+        if fn is not None:
+            return lambda *args, **kwargs: fn(self, *args, **kwargs)
+        if name.endswith("_") and name[:-1] in functions.INPLACE_METHODS:
+            fn = functions.METHODS[name[:-1]]
+            return lambda *args, **kwargs: self._inplace_fn(fn, *args, **kwargs)
+        raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+
+    def __dir__(self):
+        # Tab completion lists the methods served by __getattr__ too.
+        from . import functions
+        names = set(object.__dir__(self)) | set(functions.METHODS)
+        names |= {n + "_" for n in functions.INPLACE_METHODS}
+        return sorted(names)
 
     # ------------------------------------------------------------ numpy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -964,6 +1342,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False)
     >>> tape.tensor(3)
     tensor(3)
     """
+    if isinstance(data, Tensor):
+        warnings.warn(TENSOR_COPY_WARNING, UserWarning, stacklevel=2)
     if device is not None:
         from .device import check_device
         check_device(device)
