@@ -153,12 +153,18 @@ class ArrayFunction(SymbolicFunction):
 
     @property
     def expr(self):
-        """A SymPy matrix expression where one exists (``display``: the Hessian of
-        ``x @ A @ x`` is ``A + A.T``), else the element-wise reading's expression."""
-        try:
-            return display.function_expr(self)
-        except display.NotMatrixExpression:
-            return self._twin().expr
+        """A SymPy matrix expression (``display``: the Hessian of ``x @ A @ x`` is
+        ``A + A.T``) for named sizes and for derivatives; the function itself with known
+        sizes keeps the element-wise expression (a ``Matrix`` of entries), as before."""
+        if self._matrix_display():
+            try:
+                return display.function_expr(self)
+            except display.NotMatrixExpression:
+                pass
+        return self._twin().expr
+
+    def _matrix_display(self) -> bool:
+        return self.named_sizes or self._recipe is not None
 
     def _small(self) -> bool:
         return True
@@ -352,10 +358,12 @@ class ArrayFunction(SymbolicFunction):
         return None if not self.named_sizes else "an array function with named sizes"
 
     def latex(self) -> str:
-        try:
-            return sympy.latex(display.function_expr(self))
-        except display.NotMatrixExpression:
-            return self._twin().latex()
+        if self._matrix_display():
+            try:
+                return sympy.latex(display.function_expr(self))
+            except display.NotMatrixExpression:
+                pass
+        return self._twin().latex()
 
     def __str__(self) -> str:
         return f"{self._signature_text()} = {self._expression_text()}"
