@@ -27,7 +27,7 @@ try:
     import dask.array as da
     from dask.diagnostics import ProgressBar
 except ImportError:                     # pragma: no cover - the example needs dask
-    raise SystemExit("this example needs dask: pip install 'symdiff[dask]'")
+    raise SystemExit('this example needs dask: pip install -e ".[dask]"')
 
 
 def loss(X, y, w):
