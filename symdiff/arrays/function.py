@@ -36,7 +36,7 @@ class ArrayFunction(SymbolicFunction):
     ...     return np.sum(np.log(1 + np.exp(-y * (X @ w))))
     >>> F = sd.symbolic(loss, shapes={"X": ("n", "d"), "y": ("n",), "w": ("d",)})
     >>> X, y, w = np.eye(3), np.ones(3), np.zeros(3)
-    >>> [round(v, 4) for v in F.grad(X, y, w)[2]]
+    >>> [round(float(v), 4) for v in F.grad(X, y, w)[2]]
     [-0.5, -0.5, -0.5]
     """
 
