@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 import time
@@ -33,6 +34,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import fuzzing  # noqa: E402
+import numpy as np  # noqa: E402
+
+import symdiff as sd  # noqa: E402
 
 KINDS = ("valid", "mutated", "truncated", "garbage", "expression")
 
@@ -44,6 +48,10 @@ class Run:
         self.valid_points = 0         # points compared by sd.check (order --order)
         self.valid_rows = 0           # derivative rows compared
         self.valid_skipped = 0        # points too close to a kink
+        self.special_points_checked = 0   # special points compared with torch
+        self.special_partials = 0         # partials compared there
+        self.special_differ = 0           # finite in both, different (kink conventions)
+        self.special_skipped = 0          # programs torch cannot run
         self.tally = fuzzing.Tally()
         self.failures: dict[str, str] = {}
         self.seconds = {k: 0.0 for k in KINDS}
@@ -69,6 +77,9 @@ class Run:
                 self.valid_points += out.checked
                 self.valid_rows += out.rows
                 self.valid_skipped += out.skipped
+                if a.special:
+                    with self.first_failure(lambda: program.source):
+                        self.special_points(program, pts)
         else:
             strategy = {"mutated": fuzzing.mutated_sources(),
                         "truncated": fuzzing.truncated_sources(),
@@ -98,6 +109,56 @@ class Run:
                         + first + where)
         finally:
             self.seconds[kind] += time.perf_counter() - t0
+
+    def special_points(self, program, pts):
+        """Issue 10 item 13: the gradient at 0, 1 and -1 (in every coordinate, and in
+        one coordinate at a time of the first generated point) against torch float64
+        running the same source. A partial that torch gives finite and symdiff
+        nan/inf fails; other differences (kink and tie conventions at exact 0) are
+        counted, not failed."""
+        import torch_oracle
+        if program.shapes:
+            return
+        mod = fuzzing.load_module(program.source)
+        try:
+            with fuzzing.time_limit(self.args.timeout):
+                F = sd.symbolic(mod.f)
+                n = len(program.params)
+                cand = {tuple([v] * n) for v in (0.0, 1.0, -1.0)}
+                first = [float(v) for v in pts[0]]
+                for i in range(n):
+                    for v in (0.0, 1.0):
+                        cand.add(tuple(v if j == i else first[j] for j in range(n)))
+                for point in sorted(cand):
+                    try:
+                        with np.errstate(all="ignore"):
+                            value = mod.f(*point)
+                    except (ArithmeticError, ValueError):
+                        continue
+                    if not np.all(np.isfinite(np.asarray(value, dtype=float))) or np.ndim(value):
+                        continue
+                    try:
+                        want = [torch_oracle.partial(mod.f, point, (i,)) for i in range(n)]
+                    except (torch_oracle.NoCounterpart, RuntimeError, TypeError):
+                        self.special_skipped += 1
+                        return
+                    with np.errstate(all="ignore"):
+                        got = F.grad(*point)
+                    self.special_points_checked += 1
+                    for i, (w, g) in enumerate(zip(want, got)):
+                        if not math.isfinite(w):
+                            continue
+                        self.special_partials += 1
+                        if not math.isfinite(g):
+                            fuzzing.fail("special point", program.source,
+                                         f"d/d{program.params[i]} at {point}: torch {w}, "
+                                         f"symdiff {g}")
+                        if not math.isclose(g, w, rel_tol=1e-7, abs_tol=1e-9):
+                            self.special_differ += 1
+        except fuzzing.FuzzTimeout as exc:
+            fuzzing.fail("hang", program.source, f"special points: {exc}")
+        finally:
+            fuzzing.unload(mod)
 
     @contextlib.contextmanager
     def first_failure(self, source=lambda: ""):
@@ -163,6 +224,9 @@ class Run:
             f"valid programs read and checked: {self.valid_cases} "
             f"({self.valid_points} points compared to order {self.args.order}, "
             f"{self.valid_rows} derivative rows, {self.valid_skipped} points skipped near kinks)",
+            f"special points (0, 1, -1) against torch: {self.special_points_checked} points, "
+            f"{self.special_partials} partials compared, {self.special_differ} finite but "
+            f"different (kink/tie conventions), {self.special_skipped} programs torch cannot run",
             f"broken inputs tried: {t.tried} (Python itself rejected {t.python_rejected}; "
             f"symdiff raised: {rej or 'nothing'}; symdiff read {t.accepted}, "
             f"{t.compared} of them compared with the plain function)",
@@ -192,6 +256,8 @@ def main(argv=None) -> int:
                    help="report failures as found, without shrinking")
     p.add_argument("--out", help="also write the report to this file")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--no-special", dest="special", action="store_false",
+                   help="skip the torch comparison at 0, 1 and -1 (issue 10 item 13)")
     args = p.parse_args(argv)
     warnings.simplefilter("ignore")
     run = Run(args)

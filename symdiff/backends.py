@@ -173,8 +173,9 @@ class _TorchNumpy:
     """``numpy.<name>`` for torch: the same name (or its torch spelling), with Python
     numbers turned into float64 tensors, since torch functions want tensors."""
 
+    # torch.equal is one bool for whole tensors; numpy.equal is elementwise (torch.eq)
     _RENAMED = {"power": "pow", "mod": "remainder", "conjugate": "conj", "amax": "amax",
-                "arctan2": "atan2"}
+                "arctan2": "atan2", "equal": "eq"}
 
     def __init__(self, torch):
         self._torch = torch

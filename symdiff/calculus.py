@@ -49,14 +49,19 @@ def local_partial(expr, u, name=None):
     """∂expr/∂u for one small defining expression, with symdiff's conventions.
 
     ``name`` is the intermediate that ``expr`` defines, if any: derivatives that
-    contain the primitive itself (exp' = exp, (u**p)' = p*u**p/u) refer to it by
-    name, so higher derivatives recur over named values instead of growing.
+    contain the primitive itself (exp' = exp, (2**u)' = log(2)*2**u) refer to it
+    by name, so higher derivatives recur over named values instead of growing.
+    A power with a constant exponent p < 1 that is not an integer also does
+    ((u**p)' = p*(u**p)/u, one division instead of a second pow): its derivative
+    has a pole at u = 0 either way. For p > 1 that form is 0/0 at u = 0, where
+    the derivative is a finite limit (0), so those use ``_partial_pow``.
     """
     if name is not None and isinstance(expr, sympy.Pow) and expr.base == u \
-            and not (expr.exp.is_Integer and expr.exp > 0) and not expr.exp.has(u):
+            and not expr.exp.has(u) and (expr.exp - 1).is_negative \
+            and not _integral(expr.exp).is_Integer:
         return -name * name if expr.exp == -1 else expr.exp * name / u
     d = _partial(expr, u)
-    if name is not None and isinstance(expr, sympy.exp):
+    if name is not None and isinstance(expr, (sympy.exp, sympy.Pow)):
         d = d.xreplace({expr: name})
     return d
 
@@ -115,11 +120,46 @@ def _partial_mul(e, u):
     return Add(*terms)
 
 
+def _integral(p):
+    """The exponent ``p`` as an exact integer when it has an integer value.
+
+    ``x ** 2.0`` is ordinary numpy style and is x*x: its derivatives are those of
+    ``x**2`` (2.0*x, then 2.0, then 0), finite at x = 0, where the rule for a
+    general exponent (p*x**(p - 1.0), down to 0.0*x**(-1.0)) meets 0*inf.
+    """
+    if p.is_Float and float(p).is_integer():       # Float(2.0) == 2 is False in sympy
+        return sympy.Integer(int(p))
+    return p
+
+
+def _safe_log(b):
+    """log(b) where b != 0, and 0 where b == 0 (JAX's and torch's convention for
+    ``d(b**p)/dp = b**p*log(b)``: ``0**p`` is 0 for every p > 0, so its derivative in
+    p is 0, not ``0*log(0)`` = nan)."""
+    if b.is_Number:
+        return sympy.S.Zero if b.is_zero else sympy.log(b)
+    return sympy.Piecewise((sympy.S.Zero, sympy.Eq(b, 0)), (sympy.log(b), True))
+
+
 def _partial_pow(e, u):
+    """∂(b**p)/∂u = p*b**(p - 1)*∂b + b**p*log(b)*∂p, written so that each term
+    is its limit where the base is 0 and that limit is finite: no division by b
+    (p*b**p/b is 0/0 at b = 0), log(0) replaced by 0 where it meets b**p = 0, and
+    ``p*b**(p - 1)`` taken as 0 where a variable p is 0 (b**0 is 1 for every b;
+    as in torch, each power's own exponent is tested, so at p = 1 the next order,
+    (p - 1)*b**(p - 2), is 0 too)."""
     b, p = e.args
-    if not p.has(u):
-        return p * b ** (p - 1) * _partial(b, u)
-    return e * (sympy.log(b) * _partial(p, u) + p * _partial(b, u) / b)
+    p = _integral(p)
+    db, dp = _partial(b, u), _partial(p, u)
+    terms = []
+    if db != 0:
+        slope = p * b ** (p - 1)
+        if not p.is_Number:
+            slope = sympy.Piecewise((sympy.S.Zero, sympy.Eq(p, 0)), (slope, True))
+        terms.append(slope * db)
+    if dp != 0:
+        terms.append(e * _safe_log(b) * dp)
+    return Add(*terms)
 
 
 def _partial_piecewise(e, u):
@@ -178,11 +218,27 @@ def _name(sym) -> str:
     return sym.name
 
 
+def _is_zero(v) -> bool:
+    # Float(0.0) == 0 is False in sympy >= 1.13: a branch `return 0.0` is zero too
+    return isinstance(v, sympy.Basic) and v.is_zero is True
+
+
 def _gate(adjoint):
     """The adjoint itself if it is a Piecewise that is 0 on some branch, else None."""
-    if isinstance(adjoint, sympy.Piecewise) and any(v == 0 for v, _ in adjoint.args):
+    if isinstance(adjoint, sympy.Piecewise) and any(_is_zero(v) for v, _ in adjoint.args):
         return adjoint
     return None
+
+
+def _gated(e) -> bool:
+    """Does ``e`` carry a selector at its top: a gate, a sum with a gated term or a
+    product with a gate factor (the partial of ``Piecewise((u, c), (0, True)) +
+    Piecewise((u/x, c), (0, True))`` in u is such a sum)?"""
+    if _gate(e) is not None:
+        return True
+    if isinstance(e, (sympy.Add, sympy.Mul)):
+        return any(_gated(a) for a in e.args)
+    return False
 
 
 def _select(gate, b):
@@ -206,11 +262,20 @@ def _times(a, b):
     that branch is not taken (``sqrt(x)`` for x < 0); its derivative reaches
     the result through a selector that is 0 there, and 0*nan is nan. Putting
     the product inside the selector's branches gives ``where(c, b, 0)``, which is 0.
+    Selectors inside a sum or a product (what differentiating a gradient again
+    gives: d/du of ``gate1*u + gate2*u/x``) select too, term by term, so no order
+    of derivative multiplies a value the taken branch does not compute.
     """
-    if _gate(a) is not None:
-        return _select(a, b)
-    if _gate(b) is not None:
-        return _select(b, a)
+    for s, t in ((a, b), (b, a)):
+        if _gate(s) is not None:
+            return _select(s, t)
+    for s, t in ((a, b), (b, a)):
+        if isinstance(s, sympy.Add) and _gated(s):
+            return Add(*[_times(term, t) for term in s.args])
+        if isinstance(s, sympy.Mul) and _gated(s):
+            k = next(i for i, f in enumerate(s.args) if _gated(f))
+            rest = sympy.Mul(*s.args[:k], *s.args[k + 1:])
+            return _times(s.args[k], _times(rest, t))
     return a * b
 
 
@@ -268,7 +333,7 @@ class Calculus:
         if lower is None or not lower.free_symbols:
             return None if lower is None else sympy.S.Zero
         coeff, atom = lower.as_coeff_Mul()
-        if not atom.is_Symbol:
+        if not atom.is_Symbol or atom == u:     # u itself: that derivative is not made yet
             return None
         d = self._derivative_of(atom, beta[-1:])
         return None if d is None else coeff * d

@@ -89,6 +89,9 @@ class _Common:
         # a constant that overflowed when folded (1e308*pi): math is in every namespace
         return "math.nan" if v != v else ("math.inf" if v > 0 else "(-math.inf)")
 
+    def _print_NotANumber(self, expr):
+        return "math.nan"          # math is in the namespace of every backend
+
 
 class NumpyCodePrinter(_Common, NumPyPrinter):
     """sympy's NumPyPrinter with symdiff's runtime: fast powers, special functions."""
@@ -356,7 +359,8 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
         # numpy operations on a few thousand elements keeps its temporaries in cache.
         block = runtime.block_size(len(lines) + len(out_exprs))
         arr.append(f"if _blockable(_shape, {block}, {', '.join(params)}):")
-        arr.append(f"    _res = _blocked(_kernel, _shape, {block}, {', '.join(params)})")
+        # the kernel by its own name: an exported module holds several functions
+        arr.append(f"    _res = _blocked(_kernel_{fname}, _shape, {block}, {', '.join(params)})")
         arr.append("    return " + result_layout(layout, iter(range(len(out_exprs)))))
         kernel = _print_lines(npp, lines, inline, "    ")
         kernel.append("    return (" + "".join(npp._print(e) + ", " for e in out_exprs) + ")")
@@ -373,10 +377,7 @@ def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
     if kernel_source:
         source += "\n\n" + kernel_source
     namespace = numpy_namespace()
-    compiled = compile_source(source, fname, namespace)
-    if kernel_source:
-        namespace["_kernel"] = namespace[f"_kernel_{fname}"]
-    return compiled
+    return compile_source(source, fname, namespace)
 
 
 def array_body(printer, lines, inline, layout, out_exprs, errstate=True) -> list[str]:

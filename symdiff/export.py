@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import pathlib
+import re
 import types
 
 import numpy as np
@@ -33,8 +34,9 @@ def write(functions, path) -> pathlib.Path:
         while unique in names:
             k += 1
             unique = f"{name}_{k}"
-        if unique != name:
+        if unique != name:       # the function and its block kernel (_kernel_<name>)
             source = source.replace(f"def {name}(", f"def {unique}(", 1)
+            source = re.sub(rf"\b_kernel_{re.escape(name)}\b", f"_kernel_{unique}", source)
         sources.append(source)
         names.append(unique)
     text = _module_text(sources, names, namespaces)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
 import inspect
 import itertools
@@ -294,6 +295,49 @@ def _infinite(v) -> bool:
         isinstance(v, sympy.Float) and not math.isfinite(float(v))
 
 
+_UNDEFINED = (sympy.zoo, sympy.nan)
+
+
+def _undefined(v) -> bool:
+    """sympy's marks of an undefined value: zoo (y/0, log(0)), nan (0/0) and the
+    range AccumBounds (sin(inf))."""
+    return isinstance(v, sympy.Basic) and (v.has(*_UNDEFINED) or v.has(sympy.AccumBounds))
+
+
+def _flat_operands(operands):
+    for v in operands:
+        if isinstance(v, np.ndarray) and v.dtype == object:
+            yield from v.ravel()
+        elif isinstance(v, (tuple, list)):
+            yield from _flat_operands(v)
+        elif isinstance(v, sympy.Basic) and v.has(sympy.oo, -sympy.oo):
+            yield sympy.oo
+        else:
+            yield v
+
+
+def _unconditionally_undefined(v) -> bool:
+    """Undefined whatever the input: a mark of ``_undefined`` outside every Piecewise
+    branch (inside one, only the inputs of that branch reach it)."""
+    if v in _UNDEFINED or isinstance(v, sympy.AccumBounds):
+        return True
+    if isinstance(v, sympy.Piecewise) or not isinstance(v, sympy.Basic):
+        return False
+    return any(_unconditionally_undefined(a) for a in v.args)
+
+
+def _as_numpy_computes(v, call=None):
+    """``v`` with sympy's undefined marks as numpy computes there: ``y/0`` is ``y*inf``
+    (inf, -inf or nan by the sign of y), ``0/0`` and a function outside its domain
+    nan (``primitives.NotANumber``: sympy's nan cannot stand in a Piecewise)."""
+    if not _undefined(v):
+        return v
+    nan = primitives.NotANumber()
+    if v.has(sympy.AccumBounds):
+        v = v.replace(lambda e: isinstance(e, sympy.AccumBounds), lambda e: nan)
+    return v.xreplace({sympy.zoo: nan if call is not None else sympy.oo, sympy.nan: nan})
+
+
 def _too_long(v) -> bool:
     if not isinstance(v, range):
         return False
@@ -344,6 +388,9 @@ class Context:
         self.graph = graph
         self.vectorize = vectorize
         self.depth = 0
+        # > 0 while a branch of a data-dependent if/ternary is read: what Python does
+        # there, it does only for the inputs that take that branch
+        self.conditional = 0
         self._parsed: dict[int, tuple[Any, FunctionSource]] = {}
         self.active: list = []          # tracers of the functions being run, outermost first
 
@@ -370,6 +417,10 @@ class Context:
 def _stale_message(fn, line, filename=None) -> str:
     fn = unwrap(fn)
     filename = filename or getattr(getattr(fn, "__code__", None), "co_filename", "<unknown>")
+    if filename.startswith("<") or "ipykernel_" in filename:
+        # a notebook cell or REPL input: its text never changes, run it again instead
+        return (f"{filename}:{line}: the source text of {fn.__name__} is not the function "
+                "Python is running; run the cell or statement that defines it again")
     return (f"{filename}:{line}: the source text of {fn.__name__} is not the function "
             "Python is running (was the file changed after it was imported?); reload the "
             "module (importlib.reload) or restart, so the text and the code agree")
@@ -785,7 +836,8 @@ class Tracer(ast.NodeVisitor):
             for branch in (node.body, node.orelse):
                 self.scope.locals = dict(before)
                 self.frames = [(branch, 0)]
-                self.run()
+                with self._conditional():
+                    self.run()
                 envs.append(self.scope.locals)
             self.scope.locals = self.merge_envs(envs[0], envs[1], cond, node)
             self.frames = saved_frames
@@ -795,7 +847,8 @@ class Tracer(ast.NodeVisitor):
         for branch in (node.body, node.orelse):
             self.scope.locals = dict(before)
             self.frames = list(saved_frames) + [(branch, 0)]
-            r = self.run()
+            with self._conditional():
+                r = self.run()
             if r is None:
                 self.fail(node, f"function {self.name!r} has no return statement on some path "
                                 "through this if; every path must return a value")
@@ -803,6 +856,14 @@ class Tracer(ast.NodeVisitor):
         self.frames = []
         self.scope.locals = before
         return _Return(self.merge(results[0], results[1], cond, node, hint="ret"))
+
+    @contextlib.contextmanager
+    def _conditional(self):
+        self.ctx.conditional += 1
+        try:
+            yield
+        finally:
+            self.ctx.conditional -= 1
 
     # -- merging branches -------------------------------------------------------------
     def merge_envs(self, env_t: dict, env_e: dict, cond, node) -> dict:
@@ -932,8 +993,7 @@ class Tracer(ast.NodeVisitor):
             out = fn(a, b)
         except (TypeError, ValueError, ArithmeticError, IndexError) as exc:
             self.fail(node, f"cannot compute {ast.unparse(node)}: {exc}" + _operand_hint(a, b))
-        self._check_result(out, node)
-        return out
+        return self._check_result(out, node, operands=(a, b))
 
     def _check_operands(self, op, a, b, node):
         """Operands Python would refuse, or that would take minutes, before computing."""
@@ -966,29 +1026,49 @@ class Tracer(ast.NodeVisitor):
                             "infinite or nan constant: Python's results there (nan, 0.0 or "
                             "-1.0 by sign) are not modelled; use a finite constant")
 
-    def _check_result(self, value, node, call=None):
+    def _check_result(self, value, node, call=None, operands=()):
         """Refuse what sympy built where Python raises for every input: ``zoo`` from
         ``y/0`` (ZeroDivisionError), nan from ``0/0``, the range AccumBounds from
         ``sin(inf)`` (``call``: the function, whose error is ValueError), and integer
         coefficients no float holds (sympy folds ``22**22 * ... * 22**222`` exactly;
-        Python multiplies step by step in floats)."""
+        Python multiplies step by step in floats).
+
+        "Every input" must be true: inside a branch of a data-dependent ``if`` (or
+        where sympy put the undefined value in a Piecewise branch, as for
+        ``1.0/((c <= 1.2)*b)``) Python raises only for some inputs, and an operand
+        that is already nan or inf (numpy's ``np.power(-1.007, 0.5)``) propagates
+        without an error. There the value is what numpy computes: ``y/0`` is
+        ``y*inf``; a function outside its domain is nan.
+        """
         values = value.ravel() if isinstance(value, np.ndarray) and value.dtype == object \
             else [value]
+        # nan in, nan out, in Python too; inf only in arithmetic (math.sin(inf) raises)
+        propagated = any(_undefined(v) or (call is None and _infinite(v))
+                         or isinstance(v, float) and v != v for v in _flat_operands(operands))
         for v in values:
             if not isinstance(v, sympy.Basic):
                 continue
-            if v.has(sympy.zoo, sympy.nan, sympy.AccumBounds):
-                if call is None:
-                    self.fail(node, "division by zero: Python raises ZeroDivisionError here "
-                                    "for every input; divide by a value that is not 0")
-                self.fail(node, f"{call} is undefined here for every input (as log(0) or "
-                                "sin(inf): Python raises an error); keep its argument inside "
-                                "its domain")
+            if _undefined(v) and not propagated:
+                if self.ctx.conditional == 0 and _unconditionally_undefined(v):
+                    if call is None:
+                        self.fail(node, "division by zero: Python raises ZeroDivisionError "
+                                        "here for every input; divide by a value that is not 0")
+                    self.fail(node, f"{call} is undefined here for every input (as log(0) or "
+                                    "sin(inf): Python raises an error); keep its argument inside "
+                                    "its domain")
             big = [] if v.is_Atom else [r for r in v.atoms(sympy.Rational) if _beyond_float(r)]
             if big:
                 self.fail(node, f"the constant factors multiply to a {abs(big[0].p).bit_length()}"
                                 "-bit number, beyond the float range; write them as floats "
                                 "(22.0**22) or keep them smaller")
+        if not any(isinstance(v, sympy.Basic) and _undefined(v) for v in values):
+            return value
+        if isinstance(value, np.ndarray):
+            out = np.empty(value.shape, dtype=object)
+            for idx in np.ndindex(value.shape):
+                out[idx] = _as_numpy_computes(value[idx], call)
+            return out
+        return _as_numpy_computes(value, call)
 
     def visit_BinOp(self, node: ast.BinOp):
         return self.binop(node.op, self.visit(node.left), self.visit(node.right), node)
@@ -1110,7 +1190,8 @@ class Tracer(ast.NodeVisitor):
         known = self.truth(cond, node.test)
         if known is not None:
             return self.visit(node.body if known else node.orelse)
-        a, b = self.visit(node.body), self.visit(node.orelse)
+        with self._conditional():
+            a, b = self.visit(node.body), self.visit(node.orelse)
         return self.merge(a, b, _as_condition(cond), node)
 
     def visit_Tuple(self, node: ast.Tuple):
@@ -1252,8 +1333,13 @@ class Tracer(ast.NodeVisitor):
             if is_const(args) and is_const(list(kwargs.values())):
                 self._not_too_large(func, args, kwargs, node)
                 try:
-                    return from_outside(func(*args, **kwargs))
+                    with np.errstate(all="ignore"):     # nan/inf as numpy gives them, no warning
+                        return from_outside(func(*args, **kwargs))
                 except Exception as exc:  # the user's own function would raise the same
+                    if self.ctx.conditional:
+                        # ... but only for the inputs that take this branch: read it
+                        return self._apply(builder, args, kwargs, node, _callable_name(func),
+                                           conditions=not primitives.takes_conditions(func))
                     shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
                     self.fail(node, f"{_callable_name(func)}({shown}) raised {type(exc).__name__}: {exc}")
             return self._apply(builder, args, kwargs, node, _callable_name(func),
@@ -1325,8 +1411,7 @@ class Tracer(ast.NodeVisitor):
             raise
         except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
             self.fail(node, f"{name}: {exc}")
-        self._check_result(out, node, name)
-        return out
+        return self._check_result(out, node, name, operands=list(args) + list(kwargs.values()))
 
     def library_call(self, func, fn, args, kwargs, node):
         """A Python function of an installed library (scipy.optimize.rosen, ...): computed
@@ -1703,11 +1788,11 @@ def _scalar_output(v, complain):
 
 
 def _outputs(value, complain):
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray):       # an array is returned as an array
         out = np.empty(value.shape, dtype=object)
         for idx in np.ndindex(value.shape):
             out[idx] = _scalar_output(value[idx], complain)
-        return out, True
+        return out, "array"
     if isinstance(value, (tuple, list)):
         if not value:
             complain("returns an empty sequence")

@@ -164,7 +164,9 @@ class SymbolicFunction:
                 compiled = self._compiled
                 if compiled is None:
                     t = self._traced
-                    expr_text = (_abbreviate(self._flat_text()) if self._small()
+                    # written from the graph, never by building F.expr: sympy's
+                    # evaluation of the flat tree can take minutes (nested tanh of a Max)
+                    expr_text = (_abbreviate(self._flat_text(build=False)) if self._small()
                                  else "(see the lines below)")
                     compiled = self._compiled = limits.run_deep(
                         f"compiling {self.name}", codegen.generate,
@@ -181,12 +183,13 @@ class SymbolicFunction:
         return (not self._vectorised() and len(self.graph.needed(self._outputs)) <= 40
                 and limits.expression_size(self._outputs, self.graph.defs)[0] <= _SHOWN_NODES)
 
-    def _flat_text(self) -> str:
+    def _flat_text(self, build: bool = True) -> str:
         """F.expr as text, written from the graph without building F.expr: sympy
         simplifies a Piecewise whose conditions test earlier Piecewise values (if t < 0.5
         after t = a if c else b) in exponential time; the docstring and repr() must not
-        wait for that. F.expr (and str(F)) build it when asked."""
-        if self._expr is not None or not self._nested_conditions():
+        wait for that. F.expr (and str(F)) build it when asked. With ``build=False``
+        (the docstring of compiled code) F.expr is used only if it is already built."""
+        if self._expr is not None or (build and not self._nested_conditions()):
             return str(self.expr)
         printer = _InliningPrinter(self.graph.defs)
         texts = [printer.doprint(e) for e in self._outputs]

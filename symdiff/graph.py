@@ -303,7 +303,8 @@ class Traced:
     declared with a shape, to a numpy object array of element symbols.
     ``outputs`` is a numpy object array of sympy expressions; its shape is ``()``
     for a scalar function, ``(m,)`` for a tuple/list return, or an array's shape.
-    ``vector`` says a tuple/list/array was returned (so ``F.expr`` is a Matrix).
+    ``vector`` says a tuple/list (True) or an array (``"array"``: F returns an
+    ndarray) was returned, so ``F.expr`` is a Matrix.
     """
 
     graph: Graph
@@ -311,7 +312,7 @@ class Traced:
     params: tuple[str, ...]
     symbols: dict[str, Any]
     outputs: np.ndarray
-    vector: bool = False
+    vector: bool | str = False
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     filename: str = "<unknown>"

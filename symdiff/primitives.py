@@ -37,6 +37,25 @@ from sympy.codegen import cfunctions as cf
 from .ops import catalog
 
 
+# -- nan, as a value sympy can hold ---------------------------------------------
+
+class NotANumber(sympy.Function):
+    """The float nan inside an expression: what numpy computes for ``0/0``,
+    ``sqrt(-1)`` or ``sin(inf)``, and where Python raises on a branch that only
+    some inputs take (``math.log(x - x)`` under ``if x < 0``).
+
+    sympy's own ``nan`` cannot stand in a Piecewise (printing or sorting it compares
+    with nan: "Invalid NaN comparison"); this function of no arguments can. It is
+    constant (derivative 0) and prints as ``math.nan``/``numpy.nan``.
+
+    >>> x = sympy.Symbol("x")
+    >>> sympy.Piecewise((NotANumber(), x < 0), (x, True))
+    Piecewise((NotANumber(), x < 0), (x, True))
+    """
+
+    nargs = 0
+
+
 # -- a real cube root -------------------------------------------------------------
 
 class cbrt(sympy.Function):
@@ -187,38 +206,142 @@ def _sum(iterable, start=0):
     return _add_all(seq, start)
 
 
-def _np_sum(a, axis=None):
-    a = np.asarray(a, dtype=object) if not _is_array(a) else a
+def _operand(a, name):
+    """An array argument as numpy takes it: sequences become (object) arrays."""
+    if isinstance(a, (tuple, list)):
+        return _array(a)
+    return a
+
+
+def _axes(a, axis, name) -> tuple:
+    """numpy's ``axis=`` (None, an int or a tuple of ints, negative from the end) as a
+    sorted tuple of axes of ``a``, or the error numpy raises."""
     if axis is None:
-        return _add_all(a.ravel())
-    return np.apply_along_axis(lambda v: _add_all(v), axis, a)
+        return tuple(range(a.ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for ax in items:
+        if isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
+            raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {ax!r}")
+        if not -a.ndim <= ax < a.ndim:
+            raise ValueError(f"{name}: axis {ax} is out of bounds for an array of "
+                             f"dimension {a.ndim}")
+        out.append(int(ax) % a.ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
 
 
-def _np_mean(a, axis=None):
+def _reduce(a, axis, keepdims, combine, name):
+    """``combine`` (a function of a list of items) over ``axis`` of ``a``, numpy's way:
+    the reduced axes are gone (or kept as 1 with ``keepdims``); each entry is built
+    once from its items (``_add_all``: O(n), not a chain of n nested additions)."""
     a = np.asarray(a, dtype=object) if not _is_array(a) else a
-    n = a.size if axis is None else a.shape[axis]
-    return _np_sum(a, axis) / n if axis is None else _np_sum(a, axis) / n
+    axes = _axes(a, axis, name)
+    rest = tuple(i for i in range(a.ndim) if i not in axes)
+    moved = np.transpose(a, rest + axes)
+    outer = tuple(a.shape[i] for i in rest)
+    flat = moved.reshape(outer + (-1,)) if a.ndim else moved.reshape(1)
+    out = np.empty(outer, dtype=object)
+    for idx in np.ndindex(*outer):
+        out[idx] = combine(list(flat[idx]))
+    if keepdims:
+        out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
+    return out if out.ndim else out[()]
 
 
-def _np_prod(a, axis=None):
+def _np_sum(a, axis=None, keepdims=False):
+    return _reduce(a, axis, keepdims, _add_all, "numpy.sum")
+
+
+def _np_mean(a, axis=None, keepdims=False):
     a = np.asarray(a, dtype=object) if not _is_array(a) else a
-    if axis is None:
-        return sympy.Mul(*a.ravel())
-    return np.apply_along_axis(lambda v: sympy.Mul(*v), axis, a)
+    n = math.prod(a.shape[i] for i in _axes(a, axis, "numpy.mean"))
+    return _np_sum(a, axis, keepdims) / n
+
+
+def _np_prod(a, axis=None, keepdims=False):
+    return _reduce(a, axis, keepdims, lambda v: sympy.Mul(*v), "numpy.prod")
+
+
+def _np_max(a, axis=None, keepdims=False):
+    return _reduce(a, axis, keepdims, lambda v: _max(v), "numpy.max")
+
+
+def _np_min(a, axis=None, keepdims=False):
+    return _reduce(a, axis, keepdims, lambda v: _min(v), "numpy.min")
+
+
+def _contract(products):
+    """Sum an object array of products over its last axis (each entry O(n))."""
+    out = np.empty(products.shape[:-1], dtype=object)
+    for idx in np.ndindex(*out.shape):
+        out[idx] = _add_all(list(products[idx]))
+    return out if out.ndim else out[()]
+
+
+def _aligned(name, a, b, i, j):
+    if a.shape[i] != b.shape[j]:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} not aligned: "
+                         f"{a.shape[i]} (dim {i % a.ndim}) != {b.shape[j]} (dim {j % b.ndim})")
 
 
 def _dot(a, b):
-    if _is_array(a) and _is_array(b) and a.ndim == 1 and b.ndim == 1:
-        if a.shape != b.shape:
-            raise ValueError(f"shapes {a.shape} and {b.shape} not aligned")
-        return _add_all([u * v for u, v in zip(a, b)])
-    if not _is_array(a) or not _is_array(b):
+    """numpy.dot: a number scales; otherwise the sum over the last axis of ``a`` and
+    the second-to-last of ``b`` (the last when ``b`` is 1-D), every other axis kept:
+    ``dot(a, b)[i..., j..., k] = sum(a[i..., :] * b[j..., :, k])``."""
+    a, b = _operand(a, "numpy.dot"), _operand(b, "numpy.dot")
+    if not _is_array(a) or not _is_array(b) or a.ndim == 0 or b.ndim == 0:
         return a * b
-    return np.dot(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+    if b.ndim == 1:
+        _aligned("numpy.dot", a, b, -1, 0)
+        return _contract(a * b)
+    _aligned("numpy.dot", a, b, -1, -2)
+    bt = np.moveaxis(b, -2, -1)                                   # (B..., m, n)
+    left = a.reshape(a.shape[:-1] + (1,) * (b.ndim - 1) + a.shape[-1:])
+    right = bt.reshape((1,) * (a.ndim - 1) + bt.shape)
+    return _contract(left * right)
 
 
 def _matmul(a, b):
-    return _dot(a, b)
+    """numpy.matmul and ``@``: matrix products over the last two axes, the leading
+    (stack) axes broadcast; a 1-D operand is a row (left) or a column (right) whose
+    axis is removed again; a number is refused, as numpy refuses it."""
+    a, b = _operand(a, "matmul"), _operand(b, "matmul")
+    for k, v in enumerate((a, b)):
+        if not _is_array(v) or v.ndim == 0:
+            raise ValueError(f"matmul: input operand {k} does not have enough dimensions "
+                             "(a number: numpy raises here; use * to scale)")
+    row, col = a.ndim == 1, b.ndim == 1
+    a2 = a.reshape((1,) + a.shape) if row else a
+    b2 = b.reshape(b.shape + (1,)) if col else b
+    _aligned("matmul", a2, b2, -1, -2)
+    try:
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the stack shapes of {a.shape} and {b.shape} do not "
+                         "broadcast") from None
+    left = a2[..., :, None, :]                                    # (..., i, 1, n)
+    right = np.moveaxis(b2, -1, -2)[..., None, :, :]              # (..., 1, j, n)
+    out = _contract(left * right)                                 # (batch..., i, j)
+    out = np.broadcast_to(out, batch + out.shape[-2:]) if _is_array(out) else out
+    if row:
+        out = out[..., 0, :]
+    if col:
+        out = out[..., 0]
+    return out[()] if _is_array(out) and out.ndim == 0 else out
+
+
+def _inner(a, b):
+    """numpy.inner: the sum over the last axes of both,
+    ``inner(a, b)[i..., j...] = sum(a[i..., :] * b[j..., :])``; a number scales."""
+    a, b = _operand(a, "numpy.inner"), _operand(b, "numpy.inner")
+    if not _is_array(a) or not _is_array(b) or a.ndim == 0 or b.ndim == 0:
+        return a * b
+    _aligned("numpy.inner", a, b, -1, -1)
+    left = a.reshape(a.shape[:-1] + (1,) * (b.ndim - 1) + a.shape[-1:])
+    right = b.reshape((1,) * (a.ndim - 1) + b.shape)
+    return _contract(left * right)
 
 
 def _log(x, base=None):
@@ -242,10 +365,13 @@ def _clip(x, lo, hi):
         if lo_c.is_Number and hi_c.is_Number and lo_c > hi_c:
             return hi                         # numpy.clip: min(max(x, lo), hi)
     pairs = []
+    if hi is not None and lo is not None:
+        # numpy.clip is min(max(x, lo), hi): hi wherever lo > hi, whatever x is
+        pairs.append((hi, sympy.Or(sympy.StrictGreaterThan(x, hi), sympy.StrictGreaterThan(lo, hi))))
+    elif hi is not None:
+        pairs.append((hi, sympy.StrictGreaterThan(x, hi)))
     if lo is not None:
         pairs.append((lo, sympy.StrictLessThan(x, lo)))
-    if hi is not None:
-        pairs.append((hi, sympy.StrictGreaterThan(x, hi)))
     if not pairs:
         return x
     return sympy.Piecewise(*pairs, (x, True))
@@ -337,8 +463,8 @@ def _all(seq):
     return sympy.And(*_truths("all", seq))
 
 
-def _transpose(a):
-    return np.transpose(a)
+def _transpose(a, axes=None):
+    return np.transpose(_operand(a, "numpy.transpose"), axes)
 
 
 def _radians(x):
@@ -359,14 +485,6 @@ def _minimum(a, b):
 
 _builtin_max = _builtin_extremum("max", _max)
 _builtin_min = _builtin_extremum("min", _min)
-
-
-def _np_max(a):
-    return _max(a)
-
-
-def _np_min(a):
-    return _min(a)
 
 
 def _negative(x):

@@ -141,6 +141,12 @@ def stale_source(src: FunctionSource, fn) -> bool:
     on ``fn``'s first line compared with ``fn.__code__``: bytecode, names, constants.
     A text that no longer compiles is stale. Lambdas and functions whose file text
     is not known are not compared.
+
+    Interactive shells (IPython, Jupyter, the Python 3.13 REPL) compile a cell one
+    top-level statement at a time, and the bytecode depends on it: on 3.11+
+    ``math.sin(x)`` compiles differently when ``import math`` is in the same unit.
+    So the top-level statement that holds ``fn`` is also compiled on its own; the
+    text is the function when either compilation gives its code.
     """
     fn = unwrap(fn)
     code = getattr(fn, "__code__", None)
@@ -149,10 +155,15 @@ def stale_source(src: FunctionSource, fn) -> bool:
     lines = _file_lines(src.filename, fn)
     if not lines:
         return False
-    compiled = _compile_text(src.filename, "".join(lines))
+    text = "".join(lines)
+    compiled = _compile_text(src.filename, text)
     if compiled is None:
         return True
     found = _find_code(compiled, code.co_name, code.co_firstlineno)
+    if found is not None and _same_code(found, code):
+        return False
+    alone = _compile_statement(src.filename, text, code.co_firstlineno)
+    found = None if alone is None else _find_code(alone, code.co_name, code.co_firstlineno)
     return found is None or not _same_code(found, code)
 
 
@@ -162,6 +173,25 @@ def _compile_text(filename: str, text: str):
         return compile(text, filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
         return None
+
+
+def _compile_statement(filename: str, text: str, line: int):
+    """The top-level statement of ``text`` that spans ``line``, compiled alone (as
+    an interactive shell compiles it), with the text's ``__future__`` imports."""
+    try:
+        tree = ast.parse(text, filename)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    future = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+        if first <= line <= node.end_lineno:
+            try:
+                return compile(ast.Module(body=future + [node], type_ignores=[]), filename,
+                               "exec", dont_inherit=True)
+            except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+                return None
+    return None
 
 
 def _find_code(code, name: str, first: int):

@@ -147,3 +147,61 @@ def test_repeated_names_are_made_unique_and_other_backends_export_numpy(tmp_path
 def test_export_rejects_plain_functions(tmp_path):
     with pytest.raises(TypeError, match="sd.symbolic"):
         sd.export([branchy], tmp_path / "x.py")
+
+
+def test_long_inputs_above_every_block_threshold(tmp_path):
+    """Inputs longer than 2 blocks go through each function's block kernel (blocks are
+    4096 to 65536 points, by the kernel's length): issue 10 item 8, where the
+    exported module called a ``_kernel`` it never defined. Same-named functions keep
+    their own kernels."""
+    F = sd.symbolic(branchy)
+    A, B = sd.symbolic("x*y"), sd.symbolic("x + y")
+    vec = sd.symbolic(lambda x, y: np.array([x * y, np.sin(x) + y]))
+    funcs = [F, F.grad, F.hessian, F.diff("x", "x", "y"), A, B, vec, vec.jacobian]
+    blocks = {runtime_block(G) for G in funcs}
+    n = 7 * 18726                           # above 2 * 65536, the largest block
+    assert all(n > 2 * b for b in blocks)
+    path = sd.export(funcs, tmp_path / "long_mod.py")
+    names = [G._compile().fn.__name__ for G in funcs]
+    names[5] = names[4] + "_2"                  # B has A's name: made unique
+    script = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+
+        class Blocker:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("symdiff", "sympy", "mpmath", "scipy"):
+                    raise ImportError(f"{{name}} is blocked in this test")
+
+        sys.meta_path.insert(0, Blocker())
+        sys.path.insert(0, ".")
+        import long_mod as m
+        x = np.linspace(-2.0, 2.0, {n})
+        y = np.linspace(0.5, 3.0, {n}).reshape({n // 7}, 7)
+        for k, name in enumerate({names!r}):
+            for form, args in (("flat", (x, 1.25)), ("grid", (x.reshape({n // 7}, 7), y))):
+                r = getattr(m, name)(*args)
+                r = np.stack(r) if isinstance(r, tuple) else r
+                np.save(f"out_{{k}}_{{form}}.npy", r)
+    """)
+    proc = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    x = np.linspace(-2.0, 2.0, n)
+    y = np.linspace(0.5, 3.0, n).reshape(n // 7, 7)
+    for k, G in enumerate(funcs):
+        for form, args in (("flat", (x, 1.25)), ("grid", (x.reshape(n // 7, 7), y))):
+            want = G(*args)
+            want = np.stack(want) if isinstance(want, tuple) else want
+            got = np.load(tmp_path / f"out_{k}_{form}.npy")
+            assert got.shape == want.shape, (k, form)
+            np.testing.assert_array_equal(got, want, err_msg=f"{names[k]} {form}")
+
+
+def runtime_block(G) -> int:
+    """The block length the compiled G uses (printed in its source)."""
+    import re
+    match = re.search(r"_blockable\(_shape, (\d+),", G.source)
+    assert match, G.source[:500]
+    return int(match.group(1))

@@ -51,6 +51,10 @@ LAYERS = [
     ["symdiff.arrays.hvp"],
     ["symdiff.arrays"],
     ["symdiff.api"],
+    # the checker, a package: its parts, then check() that runs them
+    ["symdiff.check.report", "symdiff.check.finite_diff"],
+    ["symdiff.check.switching", "symdiff.check.judge", "symdiff.check.on_tape",
+     "symdiff.check.domain"],
     ["symdiff.check"],
     ["symdiff"],
     ["symdiff.testing", "symdiff.cli"],

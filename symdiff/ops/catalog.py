@@ -239,7 +239,7 @@ ROWS: tuple[Op, ...] = (
        method="prod"),
     Op("dot", (np.dot,), _P + "_dot", arity=2, elementwise=False, group="linalg",
        method="dot"),
-    Op("inner", (np.inner,), _P + "_dot", arity=2, elementwise=False, group="linalg"),
+    Op("inner", (np.inner,), _P + "_inner", arity=2, elementwise=False, group="linalg"),
     Op("matmul", (np.matmul,), _P + "_matmul", arity=2, elementwise=False, group="linalg"),
     Op("transpose", (np.transpose,), _P + "_transpose", elementwise=False, group="linalg"),
     # -- arithmetic as numpy functions -----------------------------------------------------

@@ -254,7 +254,12 @@ def clamp(input, min=None, max=None):
 
 
 def clip(a, a_min=None, a_max=None, **kwargs):
-    return clamp(a, kwargs.get("min", a_min), kwargs.get("max", a_max))
+    lo, hi = kwargs.get("min", a_min), kwargs.get("max", a_max)
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        # bounds that carry gradients: numpy's definition, minimum(maximum(a, lo), hi)
+        out = a if lo is None else maximum(a, lo)
+        return out if hi is None else minimum(out, hi)
+    return clamp(a, lo, hi)
 
 
 def where(condition, input, other):

@@ -6,19 +6,26 @@ thread-local, and ``no_grad``/``enable_grad``/``set_grad_enabled`` are classes
 that work as context managers and as decorators, restoring the previous mode
 on exit (also when the body raises).  Grad mode only decides what is recorded:
 a graph built earlier still back-propagates inside ``no_grad``.
+
+``value_semantics`` is the same kind of thread-local mode for ``sd.check``,
+which runs code written for Python floats on tensors: inside it augmented
+assignment (``z += y``) rebinds ``z`` instead of updating the tensor in place.
 """
 
 import functools
 import inspect
 import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "value_semantics", "is_value_semantics"]
 
 
 class _GradState(threading.local):
     # A class attribute is the per-thread default: each new thread starts with
     # grad mode on, exactly like torch.
     enabled = True
+    # value_semantics: ``t += y`` means ``t = t + y`` (off: torch's in-place update)
+    by_value = False
 
 
 _state = _GradState()
@@ -147,3 +154,42 @@ class set_grad_enabled(_DecoratorContextManager):
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+def is_value_semantics():
+    """Return True inside ``value_semantics`` (in this thread).
+
+    >>> is_value_semantics()
+    False
+    """
+    return _state.by_value
+
+
+class value_semantics(_DecoratorContextManager):
+    """Context manager / decorator: augmented assignment rebinds, as for Python floats.
+
+    ``sd.check`` runs a user's function, written for numbers, on tape tensors.
+    For numbers ``z = x; z += y`` leaves ``x`` alone; a tensor would be updated in
+    place (changing ``x``, or refusing when ``x`` is a leaf that requires grad).
+    Inside this mode ``t += y`` (and ``-=``, ``*=``, ``/=``, ``**=``) means
+    ``t = t + y``, and ``a += t`` with a numpy array ``a`` gives a new value rather
+    than writing into ``a``.  Explicit in-place methods (``add_``, ``mul_``...)
+    stay in place.  Like grad mode it is thread-local: tape code running in other
+    threads keeps torch's in-place semantics.
+
+    >>> from symdiff import tape
+    >>> x = tape.tensor(1.0, requires_grad=True)
+    >>> with value_semantics():
+    ...     z = x
+    ...     z += 2.0
+    >>> z.item(), x.item(), z is x
+    (3.0, 1.0, False)
+    """
+
+    def __enter__(self):
+        self.prev = _state.by_value
+        _state.by_value = True
+
+    def __exit__(self, *exc):
+        _state.by_value = self.prev
+        return False

@@ -10,6 +10,11 @@ forwards to numpy (whose functions already dispatch to tensors through
 otherwise convert a tensor to a plain array (``array``, ``asarray``...).
 Which functions each module routes to the tape comes from the catalog
 (``symdiff/ops/catalog.py``); the tables below add the tape's own.
+
+``numpy_as_floats`` and ``float_keeping_tensors`` are what ``sd.check`` binds
+``numpy`` and ``float`` to in code written for Python floats: ``np.float64(t)``
+and ``float(t)`` keep the tensor (and its gradient), and ``np.zeros(n)`` makes an
+object array, so ``out[i] = x[i] * 2`` stores tensors instead of their values.
 """
 
 import builtins
@@ -159,3 +164,41 @@ def _make_numpy():
 
 math = _make_math()
 numpy = _make_numpy()
+
+
+# ---------------------------------------------------------------- code written for floats
+def _keep_tensor(cast):
+    def conv(x=0.0, *rest):
+        return x if isinstance(x, Tensor) else cast(x, *rest)
+    conv.__name__ = conv.__qualname__ = getattr(cast, "__name__", "cast")
+    conv.__doc__ = f"{conv.__name__}(x), except that a tensor stays the tensor."
+    return conv
+
+
+def _object_array(maker):
+    def make(*args, **kwargs):
+        kwargs.pop("dtype", None)
+        a = maker(*args, **kwargs)
+        return a.astype(object) if _np.issubdtype(a.dtype, _np.number) else a
+    make.__name__ = make.__qualname__ = getattr(maker, "__name__", "make")
+    make.__doc__ = f"numpy.{make.__name__}, as an object array that can hold tensors."
+    return make
+
+
+def _make_numpy_as_floats():
+    mod = types.ModuleType("symdiff.tape.numpy_as_floats",
+                           "tape.numpy as code written for Python floats sees it.")
+    for n in ("float64", "float32", "float_", "double"):
+        if hasattr(_np, n):
+            setattr(mod, n, _keep_tensor(getattr(_np, n)))
+    for n in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+              "full_like"):
+        setattr(mod, n, _object_array(getattr(_np, n)))
+    mod.__getattr__ = lambda name: getattr(numpy, name)
+    return mod
+
+
+#: ``numpy`` for code written for floats, run on tensors (``sd.check``)
+numpy_as_floats = _make_numpy_as_floats()
+#: ``float`` for code written for floats: a tensor stays the tensor
+float_keeping_tensors = _keep_tensor(builtins.float)

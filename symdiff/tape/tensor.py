@@ -1048,6 +1048,13 @@ class Tensor:
             self._value = np.array(rv, dtype=v.dtype)
         return self
 
+    def _augmented(self, op, other):
+        """``self op= other``: in place, or out of place under
+        ``grad_mode.value_semantics`` (code written for floats, run by sd.check)."""
+        if _state.by_value:
+            return op(self, other)
+        return self._inplace(op, other)
+
     def _check_recordable_inplace(self, v, leaf_message):
         """torch's errors for an in-place change that autograd would have to record:
         on a leaf that requires grad, or on a view of one; a view of a non-leaf is
@@ -1067,19 +1074,19 @@ class Tensor:
         return self._inplace(lambda a, _: fn(a, *args, **kwargs), None)
 
     def __iadd__(self, other):
-        return self._inplace(operator.add, other)
+        return self._augmented(operator.add, other)
 
     def __isub__(self, other):
-        return self._inplace(operator.sub, other)
+        return self._augmented(operator.sub, other)
 
     def __imul__(self, other):
-        return self._inplace(operator.mul, other)
+        return self._augmented(operator.mul, other)
 
     def __itruediv__(self, other):
-        return self._inplace(operator.truediv, other)
+        return self._augmented(operator.truediv, other)
 
     def __ipow__(self, other):
-        return self._inplace(operator.pow, other)
+        return self._augmented(operator.pow, other)
 
     def add_(self, other, alpha=1):
         return self._inplace(operator.add, other if alpha == 1 else other * alpha)
@@ -1089,8 +1096,11 @@ class Tensor:
             _check_bool_sub(self._value, _value_of(other), True, isinstance(other, Tensor))
         return self._inplace(operator.sub, other if alpha == 1 else other * alpha)
 
-    mul_ = __imul__
-    div_ = __itruediv__
+    def mul_(self, other):
+        return self._inplace(operator.mul, other)
+
+    def div_(self, other):
+        return self._inplace(operator.truediv, other)
 
     def pow_(self, exponent):
         return self._inplace(operator.pow, exponent)
@@ -1311,8 +1321,14 @@ class Tensor:
     # ------------------------------------------------------------ numpy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         from .functions import UFUNCS, sum as _sum
-        if kwargs.get("out") is not None:
-            return NotImplemented
+        out = kwargs.get("out")
+        if out is not None:
+            # ``a += t`` with a numpy array ``a`` is np.add(a, t, out=(a,)); under
+            # value semantics its value is simply what ``a`` is bound to next
+            if not (_state.by_value and method == "__call__"
+                    and not any(isinstance(o, Tensor) for o in out)):
+                return NotImplemented
+            kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         if method == "__call__":
             fn = UFUNCS.get(ufunc)
             if fn is None:
