@@ -23,9 +23,11 @@ engine's result is compared with the hand-written closed form (normwise relative
 1e-8, issue 12's accuracy target) and a disagreement is flagged in the row's note.
 
 JAX runs jit-compiled in float64 (its one-off is the first call: trace + compile); torch
-runs ``torch.func`` transforms eagerly in float64 on one thread (as in ``run.py``: on a
-small shared machine, several engines' thread pools spinning side by side distort every
-row). The workloads and closed forms are in ``benchmarks/array_workloads.py``.
+runs ``torch.func`` transforms eagerly in float64. Every engine computes on one thread
+(numpy's BLAS, XLA and torch alike; set ``OPENBLAS_NUM_THREADS`` etc. to change it): on a
+small shared machine several engines' thread pools spinning side by side distort every
+row, and one thread each compares the generated code, not the thread pools. The
+workloads and closed forms are in ``benchmarks/array_workloads.py``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")        # before numpy is imported (see the docstring)
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                      "intra_op_parallelism_threads=1")
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:

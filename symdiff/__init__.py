@@ -27,14 +27,15 @@ from .version import __version__
 
 # public name -> the module that defines it
 _LAZY = {
-    **dict.fromkeys(("symbolic", "grad", "derivative", "hessian", "jacobian", "export"), "api"),
+    **dict.fromkeys(("symbolic", "grad", "derivative", "hessian", "hvp", "jacobian", "export"),
+                   "api"),
     "check": "check", "CheckReport": "check",
     "SymbolicFunction": "function", "StaticFunction": "static",
 }
 _SUBMODULES = ("tape", "testing", "cli", "pytest_plugin")
 
 __all__ = [
-    "symbolic", "grad", "derivative", "hessian", "jacobian", "SymbolicFunction", "export",
+    "symbolic", "grad", "derivative", "hessian", "hvp", "jacobian", "SymbolicFunction", "export",
     "SymdiffError", "SymdiffSyntaxError", "NotDifferentiableError", "__version__",
     "check", "CheckReport", "StaticFunction",
 ]

@@ -265,3 +265,20 @@ def export(functions, path):
             raise TypeError(f"export() takes SymbolicFunctions, not {type(F).__name__}: "
                             "wrap a plain function with sd.symbolic first")
     return write_module(functions, path)
+
+
+def hvp(fn, wrt=None) -> SymbolicFunction:
+    """Hessian-vector product: ``H = sd.hvp(f, wrt)``, ``H(*args, v)`` = the Hessian of
+    ``f`` with respect to ``wrt`` applied to ``v``, as ``jax.jvp`` of ``jax.grad`` gives it.
+
+    ``v`` has the shape of ``wrt`` for one name, and is a tuple of such (one per name)
+    for a tuple of names or None (all parameters). For a function read at the array
+    level this is one forward sweep over the gradient, about the cost of two gradients:
+    the Hessian is never formed.
+
+    >>> import symdiff as sd
+    >>> float(sd.hvp("x**2*y", wrt="x")(1.0, 3.0, 2.0))
+    12.0
+    """
+    from .arrays.hvp import hvp as _hvp
+    return _hvp(_as_symbolic(fn), wrt)

@@ -20,6 +20,8 @@ KEY_LINES = {
     "scipy_minimize.py": ["n=10 trust-constr", "scipy.optimize converged to the minimum"],
     "pendulum.py": ["theta'' = -g/l sin(theta) recovered from L", "energy conserved"],
     "dask_gradient.py": ["dask gradient matches numpy on every checked chunk"],
+    "dask_logistic_newton.py": ["Newton on dask arrays converged",
+                                "gradient and Hessian match the closed form"],
 }
 
 

@@ -35,7 +35,8 @@ LAYERS = [
     ["symdiff.arrays.ir"],
     ["symdiff.arrays.rules", "symdiff.arrays.numpy_api"],
     ["symdiff.arrays.reverse", "symdiff.arrays.reader"],
-    ["symdiff.arrays.emit"],
+    ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display"],
+    ["symdiff.arrays.hessian"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],
     # reading a function: python callables -> sympy, the SSA graph, the interpreter
@@ -47,6 +48,7 @@ LAYERS = [
     # the user-facing objects and functions
     ["symdiff.function", "symdiff.static"],
     ["symdiff.arrays.function"],
+    ["symdiff.arrays.hvp"],
     ["symdiff.arrays"],
     ["symdiff.api"],
     # the checker, a package: its parts, then check() that runs them

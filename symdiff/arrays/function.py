@@ -23,7 +23,7 @@ from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..function import SymbolicFunction
-from . import emit, reverse
+from . import display, emit, hessian, reverse
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, read
 
@@ -153,7 +153,18 @@ class ArrayFunction(SymbolicFunction):
 
     @property
     def expr(self):
+        """A SymPy matrix expression (``display``: the Hessian of ``x @ A @ x`` is
+        ``A + A.T``) for named sizes and for derivatives; the function itself with known
+        sizes keeps the element-wise expression (a ``Matrix`` of entries), as before."""
+        if self._matrix_display():
+            try:
+                return display.function_expr(self)
+            except display.NotMatrixExpression:
+                pass
         return self._twin().expr
+
+    def _matrix_display(self) -> bool:
+        return self.named_sizes or self._recipe is not None
 
     def _small(self) -> bool:
         return True
@@ -298,6 +309,8 @@ class ArrayFunction(SymbolicFunction):
     def _diff1(self, var: str):
         def build():
             if not self._scalar_output():
+                if var in self.params:          # forward mode on the array graph
+                    return hessian.diff_function(self, var)
                 return self._twin()._diff1(var)
             g = self.program.graph
             base, idx = (var, None) if var in self.params else _element(var)
@@ -318,18 +331,38 @@ class ArrayFunction(SymbolicFunction):
             recipe=(self, "_entry", ())))
 
     def hessian_of(self, wrt=None):
-        names = self._wrt_names(wrt)
-        return self._child(("hessian", names), lambda: self._twin().hessian_of(names))
+        """Forward over reverse on the array graph (``hessian``): for ``wrt="x"`` an array
+        of shape ``x.shape + x.shape``, else the ``(n, n)`` matrix over all entries."""
+        return hessian.hessian_function(self, wrt)
 
     def jacobian_of(self, wrt=None):
-        names = self._wrt_names(wrt)
-        return self._child(("jacobian", names), lambda: self._twin().jacobian_of(names))
+        """``F.shape + x.shape`` for ``wrt="x"``, else ``(m, n)`` over all entries."""
+        return hessian.jacobian_function(self, wrt)
+
+    def _array_child(self, node, name, recipe):
+        """A function of the same parameters computing ``node`` of this graph."""
+        return ArrayFunction(self.program, [node], "value", name, self.wrt, self.fn,
+                             self.backend, recipe=recipe)
+
+    def _shaped(self, core: tuple):
+        """This result with shape ``core`` (the Hessian of ``x`` as ``x.shape * 2``):
+        unchanged when it has it already, as array Hessians do."""
+        out = self._outputs[0]
+        if len(self._outputs) != 1 or tuple(out.shape) == tuple(core):
+            return self
+        return self._child(("shaped", tuple(core)), lambda: self._array_child(
+            self.program.graph.reshape(out, core), self.name, (self, "_shaped", (core,))))
 
     # -- printing ---------------------------------------------------------------------------
     def _too_large_to_print(self):
         return None if not self.named_sizes else "an array function with named sizes"
 
     def latex(self) -> str:
+        if self._matrix_display():
+            try:
+                return sympy.latex(display.function_expr(self))
+            except display.NotMatrixExpression:
+                pass
         return self._twin().latex()
 
     def __str__(self) -> str:
