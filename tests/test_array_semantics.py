@@ -74,9 +74,8 @@ def _symbolic(fn, params):
     return sd.symbolic(fn, shapes={k: v for k, v in params.items() if v})
 
 
-# The whole-array reader (symdiff/arrays, landed 07:40) reads np.clip with lo > hi as
-# lo for the gradient; numpy gives hi there (the element-wise reading does): known bug.
-_KNOWN = {("np.clip(x, y, 0.25)", ((2, 3), (3,))): "symdiff.arrays: clip gradient where lo > hi"}
+# Cases with a known, documented bug (strict: a fix makes them fail until removed here).
+_KNOWN: dict = {}
 
 
 @pytest.mark.parametrize("body, shapes", [

@@ -95,9 +95,11 @@ _def("maximum", 2, np.maximum, _call("maximum"),
      lambda g, out, a, b: (_tie(g, "gt", a, b), _tie(g, "gt", b, a)))
 _def("minimum", 2, np.minimum, _call("minimum"),
      lambda g, out, a, b: (_tie(g, "lt", a, b), _tie(g, "lt", b, a)))
+# numpy.clip is minimum(maximum(x, lo), hi): hi wherever lo > hi, whatever x is
 _def("clip", 3, np.clip, _call("clip"),
      lambda g, out, x, lo, hi: (g.ewise("logical_and", g.ewise("ge", x, lo), g.ewise("le", x, hi)),
-                                g.ewise("lt", x, lo), g.ewise("gt", x, hi)))
+                                g.ewise("logical_and", g.ewise("lt", x, lo), g.ewise("le", lo, hi)),
+                                g.ewise("logical_or", g.ewise("gt", x, hi), g.ewise("gt", lo, hi))))
 
 
 def _tie(g, cmp, a, b):
