@@ -264,10 +264,14 @@ class SymbolicFunction:
             # one error, traceback still through the generated code (F.source's lines)
             raise trim(err.with_traceback(exc.__traceback__)) from None
 
+    def _defaults(self) -> dict:
+        """Parameter name -> default value, as the user's signature gives them."""
+        return self._traced.defaults
+
     def _bind(self, args, kwargs) -> tuple:
         """The arguments in parameter order, defaults filled in; a ``TypeError`` that
         lists the parameters for too many, unknown, repeated or missing arguments."""
-        params, defaults = self.params, self._traced.defaults
+        params, defaults = self.params, self._defaults()
         here = f"{self.__name__}({', '.join(params)})"
         if len(args) > len(params):
             raise TypeError(f"{here} takes {len(params)} argument{'s' * (len(params) != 1)} "

@@ -231,25 +231,8 @@ class ArrayFunction(SymbolicFunction):
         with np.errstate(all="ignore"):
             return fn(*args)
 
-    def _bind(self, args, kwargs) -> tuple:
-        params, defaults = self.params, self.program.defaults
-        here = f"{self.__name__}({', '.join(params)})"
-        if len(args) > len(params):
-            raise TypeError(f"{here} takes {len(params)} argument{'s' * (len(params) != 1)} "
-                            f"but {len(args)} were given")
-        values = dict(zip(params, args))
-        for k, v in kwargs.items():
-            if k not in params:
-                raise TypeError(f"{here} got an unexpected keyword argument {k!r}; "
-                                f"its parameters are {', '.join(params)}")
-            if k in values:
-                raise TypeError(f"{here} got multiple values for argument {k!r}")
-            values[k] = v
-        missing = [p for p in params if p not in values and p not in defaults]
-        if missing:
-            raise TypeError(f"{here} missing required argument{'s' * (len(missing) > 1)} "
-                            f"{', '.join(map(repr, missing))}")
-        return tuple(values[p] if p in values else defaults[p] for p in params)
+    def _defaults(self) -> dict:
+        return self.program.defaults
 
     # -- derivatives ------------------------------------------------------------------------
     def _child(self, key, build):
