@@ -650,7 +650,8 @@ def from_traced(traced: Traced, fn, backend: str) -> SymbolicFunction:
     # The returned expressions become named intermediates too, so that they are
     # split into primitives like every assignment (a long return expression
     # would otherwise be differentiated as one growing tree).
-    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
+    g = traced.graph
+    outputs = [g.define(traced.name, e, where=g.last) for e in out.ravel()]
     return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
 
 
