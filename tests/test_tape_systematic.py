@@ -850,3 +850,64 @@ def test_default_dtype(name):
     fn = DEFAULT_DTYPE[name]
     check_all([(f"{name} under {dt}", lambda L, dt=dt: _under_default(L, dt, fn), [])
                for dt in ("float32", "float64")])
+
+
+# ---------------------------------------------------------------- inference tensors
+def _inference(L, x, use):
+    """``use(L, x, i)`` with ``i`` made from ``x`` under ``inference_mode()``."""
+    with L.inference_mode():
+        i = x * 2
+    return use(L, x, i)
+
+
+INFERENCE = {
+    "is_inference inside/outside": lambda L, x: _inference(L, x, lambda L, x, i: (
+        i.is_inference(), x.is_inference(), (i + 1).is_inference(), i[0].is_inference(),
+        i.detach().is_inference(), i.clone().is_inference(), i.requires_grad)),
+    "made under inference_mode(False)": lambda L, x: _nested_inference(L),
+    "x * i": lambda L, x: _inference(L, x, lambda L, x, i: x * i),
+    "x + i": lambda L, x: _inference(L, x, lambda L, x, i: x + i),
+    "i - x": lambda L, x: _inference(L, x, lambda L, x, i: i - x),
+    "x / i": lambda L, x: _inference(L, x, lambda L, x, i: x / i),
+    "i / x": lambda L, x: _inference(L, x, lambda L, x, i: i / x),
+    "x.exp() * i": lambda L, x: _inference(L, x, lambda L, x, i: x.exp() * i),
+    "maximum(x, i)": lambda L, x: _inference(L, x, lambda L, x, i: L.maximum(x, i)),
+    "x ** i": lambda L, x: _inference(L, x, lambda L, x, i: x ** i),
+    "cat([x, i])": lambda L, x: _inference(L, x, lambda L, x, i: L.cat([x.reshape(-1), i.reshape(-1)])),
+    "where(c, x, i)": lambda L, x: _inference(L, x, lambda L, x, i: L.where(x > 0, x, i)),
+    "i.sin() * 2": lambda L, x: _inference(L, x, lambda L, x, i: i.sin() * 2),
+    "i.clone() * x": lambda L, x: _inference(L, x, lambda L, x, i: i.clone() * x),
+    "i.add_(1)": lambda L, x: _inference(L, x, lambda L, x, i: i.add_(1)),
+    "i[0] = 1": lambda L, x: _inference(L, x, lambda L, x, i: i.__setitem__(0, 1.0)),
+    "i.requires_grad_()": lambda L, x: _inference(L, x, lambda L, x, i: i.requires_grad_()),
+    "(x*1)[0] = i[0]": lambda L, x: _inference(L, x, lambda L, x, i: _then(x * 1, lambda t: t.__setitem__(0, i[0]))),
+    "add_ inside inference_mode": lambda L, x: _add_inside(L, x),
+    "no_grad tensors are normal": lambda L, x: _no_grad_normal(L, x),
+}
+
+
+def _nested_inference(L):
+    with L.inference_mode():
+        with L.inference_mode(False):
+            t = L.ones(2)
+    return t.is_inference(), L.ones(2).is_inference()
+
+
+def _add_inside(L, x):
+    with L.inference_mode():
+        i = L.ones(2)
+        i.add_(1)
+        return i.is_inference(), i
+
+
+def _no_grad_normal(L, x):
+    with L.no_grad():
+        t = x * 2
+    return t.is_inference(), x * t
+
+
+@pytest.mark.parametrize("name", list(INFERENCE))
+def test_inference_tensors(name):
+    cases = [(f"{name} {label}", INFERENCE[name], [x])
+             for label, x in inputs(("float64", "int64"), shapes=("1d", "2d"), other_shapes=("1d",))]
+    check_all(cases)
