@@ -25,11 +25,12 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import codegen, frontend, limits, naming, runtime
+from . import codegen, limits, naming, runtime
 from .export import write as write_module
 from .calculus import Calculus
 from .layout import SCALAR, Layout
-from .graph import Traced
+from .graph import Reading
+from .read import read
 from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
@@ -79,7 +80,7 @@ class SymbolicFunction:
                       "show it. See help(symdiff.SymbolicFunction)."]
         return "\n".join(lines)
 
-    def __init__(self, traced: Traced, outputs, layout: Layout, name: str,
+    def __init__(self, traced: Reading, outputs, layout: Layout, name: str,
                  wrt: tuple = (), fn=None, backend: str = "numpy", calculus=None, recipe=None):
         self._traced = traced
         self._outputs = tuple(outputs)
@@ -401,9 +402,9 @@ class SymbolicFunction:
                 twin = self._twin_cache
                 if twin is None:
                     if self._recipe is None:
-                        traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
-                                                vectorize=False)
-                        twin = from_traced(traced, self.fn, self.backend)
+                        reading = read(self.fn, shapes=self._traced.shapes or None,
+                                       vectorize=False)
+                        twin = from_reading(reading, self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)
@@ -636,22 +637,22 @@ class SymbolicFunction:
         return write_module([self], path)
 
 
-@limits.deep(lambda traced, *rest: f"building the graph of {traced.name}")
-def from_traced(traced: Traced, fn, backend: str) -> SymbolicFunction:
-    """The SymbolicFunction of what the front end read: its outputs named in the
+@limits.deep(lambda reading, *rest: f"building the graph of {reading.name}")
+def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
+    """The SymbolicFunction of what the reader read: its outputs named in the
     graph and returned as a scalar, a tuple or an array."""
-    out = traced.outputs
-    if not traced.vector:
+    out = reading.outputs
+    if not reading.vector:
         layout = SCALAR
-    elif traced.vector == "array" or out.ndim != 1:
+    elif reading.vector == "array" or out.ndim != 1:
         layout = Layout("array", shape=out.shape)
     else:
         layout = Layout("tuple", items=(SCALAR,) * out.size)
     # The returned expressions become named intermediates too, so that they are
     # split into primitives like every assignment (a long return expression
     # would otherwise be differentiated as one growing tree).
-    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
-    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
+    outputs = [reading.graph.define(reading.name, e) for e in out.ravel()]
+    return SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
 
 
 def _core_shape(layout: Layout) -> tuple:

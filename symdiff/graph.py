@@ -296,8 +296,8 @@ class Graph:
 
 
 @dataclass
-class Traced:
-    """What the front end hands on: the graph, the inputs and the outputs.
+class Reading:
+    """What reading a function (``symdiff.read``) hands on: the graph, the inputs and the outputs.
 
     ``symbols`` maps each parameter name to its sympy Symbol, or, for a parameter
     declared with a shape, to a numpy object array of element symbols.
