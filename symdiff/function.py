@@ -651,7 +651,8 @@ def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
     # The returned expressions become named intermediates too, so that they are
     # split into primitives like every assignment (a long return expression
     # would otherwise be differentiated as one growing tree).
-    outputs = [reading.graph.define(reading.name, e) for e in out.ravel()]
+    g = reading.graph
+    outputs = [g.define(reading.name, e, where=g.last) for e in out.ravel()]
     return SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
 
 

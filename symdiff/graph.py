@@ -1,4 +1,4 @@
-"""The SSA graph: what the front end builds and what calculus and codegen read.
+"""The SSA graph: what the reader (``symdiff.read``) builds and what calculus and codegen read.
 
 A traced function is not one big sympy tree. Every assignment in the user's code
 becomes a named intermediate (a real ``sympy.Symbol``) with a small defining
@@ -11,6 +11,7 @@ written once and no expression is ever flattened unless the user asks for
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,31 @@ def _bitset(positions) -> int:
     return int.from_bytes(buf, "little")
 
 
+@dataclass(frozen=True, eq=False)
+class Where:
+    """The user's statement a definition comes from: ``function``'s statement ``node``
+    (an ``ast.stmt``, or a pseudo-statement with a ``node``) in the source ``src``.
+
+    Generated code prints it above the lines that come from it (``# line 4: z = x**2 * y``),
+    as Tangent labels each adjoint block with the statement it differentiates.
+    """
+
+    function: str
+    src: Any
+    node: Any
+
+    @property
+    def lineno(self) -> int | None:
+        n = getattr(self.node, "lineno", None)
+        return n if n is not None else getattr(getattr(self.node, "node", None), "lineno", None)
+
+    def text(self) -> str | None:
+        """The statement's first line in the user's file, stripped (None if unknown)."""
+        n = self.lineno
+        line = self.src.line(n) if n is not None and self.src is not None else None
+        return line.strip() if line else None
+
+
 class LaneSum(sympy.Function):
     """Sum over the lanes of a vectorised loop.
 
@@ -115,6 +141,11 @@ class Graph:
         self.lanevalued: set[sympy.Symbol] = set()   # lanes and defs computed from them
         self.lanecount: dict[sympy.Symbol, int] = {}  # lane-valued symbol -> its loop's steps
         self.element_of: dict[sympy.Symbol, tuple] = {}   # element symbol -> (param, index)
+        # def -> the user's statement it comes from (F.source's "# line N:" comments);
+        # ``here`` is the statement being read, set by the reader with ``at``
+        self.where: dict[sympy.Symbol, Where] = {}
+        self.here: Where | None = None
+        self.last: Where | None = None    # the last statement of the function read (its return)
 
     # -- building ---------------------------------------------------------------
     def param(self, name: str) -> sympy.Symbol:
@@ -159,18 +190,42 @@ class Graph:
         """Keep ``name`` from ever being handed out (parameter names of shaped params)."""
         self.names.reserve(name)
 
+    @contextmanager
+    def at(self, function: str, src, node):
+        """Definitions made inside come from ``function``'s statement ``node`` (in ``src``).
+
+        Nested uses (a helper called, a loop body read) restore the outer statement
+        when they end, so what the outer statement defines afterwards is its own.
+        """
+        outer = self.here
+        self.here = Where(function, src, node)
+        try:
+            yield
+        finally:
+            if outer is None:
+                self.last = self.here
+            self.here = outer
+
     def define(self, hint: str, expr: Any, origin: tuple | None = None,
-               shared: bool = False) -> Any:
+               shared: bool = False, where: Where | None = None) -> Any:
         """Name ``expr`` as a new intermediate and return its symbol.
 
         Atoms (numbers, symbols) and non-numeric values (booleans, relations) are
         returned unchanged: naming them would only add lines. With ``shared``, an
         expression already named this way gets the same symbol back (value
         numbering), so ``sqrt(T)`` written twice is one value with one adjoint.
+        ``where`` is the user's statement it comes from: by default the statement
+        being read, for a derivative (``origin``) that of the value differentiated.
         """
         if not isinstance(expr, sympy.Expr) or expr.is_Atom:
             return expr
-        expr = self._split(expr)
+        if where is None:
+            where = self.where.get(origin[0]) if origin is not None else self.here
+        outer, self.here = self.here, where      # pieces split off come from there too
+        try:
+            expr = self._split(expr)
+        finally:
+            self.here = outer
         if expr.is_Atom:
             return expr
         if shared:
@@ -181,6 +236,8 @@ class Graph:
         if shared:
             self._piece_of[expr] = sym
         self.defs[sym] = expr
+        if where is not None:
+            self.where[sym] = where
         self.index[sym] = len(self.index)
         d = 0
         for s in expr.free_symbols:

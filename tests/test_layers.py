@@ -35,7 +35,8 @@ LAYERS = [
     ["symdiff.arrays.ir"],
     ["symdiff.arrays.rules", "symdiff.arrays.numpy_api"],
     ["symdiff.arrays.reverse", "symdiff.arrays.reader"],
-    ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display"],
+    ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display",
+     "symdiff.arrays.fastcall"],
     ["symdiff.arrays.hessian"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],

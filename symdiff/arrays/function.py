@@ -24,7 +24,7 @@ from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..function import SymbolicFunction, from_reading
 from ..read import read as read_elements
-from . import display, emit, hessian, reverse
+from . import display, emit, fastcall, hessian, reverse
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, read
 
@@ -55,6 +55,7 @@ class ArrayFunction(SymbolicFunction):
         self._children: dict = {}
         self._compiled = None
         self._fn = None
+        self._fast = None               # fastcall.fast_entry, made with the code
         self._expr = None
         self._nparams = len(program.params)
         self._wrt_nodes = tuple(wrt_nodes)
@@ -218,17 +219,32 @@ class ArrayFunction(SymbolicFunction):
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is not None and not kwargs and len(args) == self._nparams:
+            return fast(*args)          # checks written out for these shapes (fastcall)
         if kwargs or len(args) != self._nparams:
             args = self._bind(args, kwargs)
+        return self._checked_call(*args)
+
+    def _checked_call(self, *args):
+        """The generic call: convert and check the arguments, then run the code."""
         try:
             args = self._checks(args)
         except _UseTwin:
             return self._twin()(*args)
+        with np.errstate(all="ignore"):
+            return self._code()(*args)
+
+    def _code(self):
+        """The generated function (compiled on first use, with its fast entry)."""
         fn = self._fn
         if fn is None:
-            fn = self._fn = self._compile().fn
-        with np.errstate(all="ignore"):
-            return fn(*args)
+            fn = self._compile().fn
+            self._fast = fastcall.fast_entry(
+                [(p, self.program.nodes[p]) for p in self.params], fn, self._checked_call,
+                self.name)
+            self._fn = fn
+        return fn
 
     def _defaults(self) -> dict:
         return self.program.defaults

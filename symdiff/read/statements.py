@@ -32,7 +32,8 @@ class Statements(ReaderBase):
                 self.frames.pop()
                 continue
             self.frames[-1] = (seq, i + 1)
-            r = self.visit(seq[i])
+            with self.g.at(self.name, self.src, seq[i]):     # F.source's "# line N:" comments
+                r = self.visit(seq[i])
             if r is not None:
                 return r
         return None
