@@ -13,6 +13,7 @@ no ``np.asarray`` on results, one grad-mode lookup per operation.
 """
 
 import operator
+from builtins import any as builtins_any, sum as builtins_sum
 import warnings
 import weakref
 
@@ -20,7 +21,8 @@ import numpy as np
 
 from . import graph
 from . import rules as R
-from .dtypes import cast as _cast, result_type as _result_type, torch_name
+from .dtypes import (_DEFAULT, cast as _cast, default_complex, result_type as _result_type,
+                     torch_name)
 from .grad_mode import _state
 from .graph import AccumulateGrad, next_seq as _next_seq
 from .printing import tensor_repr
@@ -471,6 +473,15 @@ def _to_array(data, dtype=None):
     return np.array(data, dtype=dtype)
 
 
+def _python_floats_as_default(data, value):
+    """Float data given as Python numbers takes the default dtype (numpy arrays,
+    numpy scalars and tensors keep theirs), as torch.tensor does."""
+    items = _flatten(data) if isinstance(data, (list, tuple)) else (data,)
+    if builtins_any(isinstance(d, (np.generic, np.ndarray, Tensor)) for d in items):
+        return value
+    return value.astype(default_complex() if value.dtype.kind == "c" else _DEFAULT[0])
+
+
 def _flatten(seq):
     for d in seq:
         if isinstance(d, (list, tuple)):
@@ -507,7 +518,7 @@ def _index_value(index):
     return index
 
 
-def _index_plan(index):
+def _index_plan(index, shape=()):
     """torch's node for an indexing expression, and the numpy index to use.
 
     torch applies the parts of an index in turn (an int selects, a slice slices,
@@ -515,24 +526,33 @@ def _index_plan(index):
     node after the last one; any list, array or bool makes it advanced indexing
     (a copy, ``IndexBackward0``).  Basic indexing gets a trailing ``...`` so that
     numpy returns a view even for a single element (``b[1].fill_(5.)`` writes
-    into ``b``, as in torch)."""
+    into ``b``, as in torch).  In a tuple, a slice from 0 that reaches the end of
+    its dimension of ``shape`` (``x[:, :3]`` of 3 columns) is skipped, as torch skips it."""
     is_tuple = isinstance(index, tuple)
     parts = index if is_tuple else (index,)
     last = None
-    for p in parts:
+    dim = 0
+    for k, p in enumerate(parts):
         if p is None:
             last = R.IndexUnsqueezeBackward0
         elif p is Ellipsis:
+            rest = builtins_sum(1 for q in parts[k + 1:] if q is not None and q is not Ellipsis)
+            dim = len(shape) - rest
             continue
         elif isinstance(p, slice):
             if p.step is not None and p.step <= 0:
                 raise ValueError("step must be greater than zero")
-            if not is_tuple or p != _FULL_SLICE:
+            whole = (p.start in (None, 0) and p.step in (None, 1)
+                     and (p.stop is None or (dim < len(shape) and isinstance(p.stop, int)
+                                             and p.stop >= shape[dim])))
+            if not is_tuple or not whole:
                 last = R.SliceBackward0
+            dim += 1
         elif isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
             return R.IndexBackward0, index
         else:
             last = R.SelectBackward0
+            dim += 1
     if not any(p is Ellipsis for p in parts):
         parts = parts + (Ellipsis,)
     return (R.AliasBackward0 if last is None else last), parts
@@ -609,7 +629,7 @@ class Tensor:
 
     def __init__(self, data=(), requires_grad=False):
         # Like torch.Tensor(...): data becomes the default float type.
-        value = _to_array(data, dtype=np.float64)
+        value = _to_array(data, dtype=_DEFAULT[0])
         self._value = value
         self._requires_grad = False
         self.grad_fn = None
@@ -1153,7 +1173,7 @@ class Tensor:
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
         raw = _index_value(index)
-        cls, index = _index_plan(raw)
+        cls, index = _index_plan(raw, self.shape)
         try:
             return _unary(cls, self, index)
         except IndexError as exc:
@@ -1364,6 +1384,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False)
         from .device import check_device
         check_device(device)
     value = _to_array(data, dtype=None if dtype is None else np.dtype(dtype))
+    if dtype is None and value.dtype.kind in "fc" and _DEFAULT[0] != _F64_DTYPE:
+        value = _python_floats_as_default(data, value)
     if requires_grad:
         _check_float(value.dtype)
     t = _make(value)
