@@ -23,21 +23,21 @@ except ImportError:             # plain `pytest`: the tests directory itself is 
 
 # -- helpers ---------------------------------------------------------------------
 
-def evaluate(traced, args, prec=30):
+def evaluate(reading, args, prec=30):
     """Flatten every output and evaluate it exactly enough at ``args``."""
     subs = {}
-    args = list(args) + [traced.defaults[n] for n in traced.params[len(args):]]
-    for name, value in zip(traced.params, args):
-        sym = traced.symbols[name]
+    args = list(args) + [reading.defaults[n] for n in reading.params[len(args):]]
+    for name, value in zip(reading.params, args):
+        sym = reading.symbols[name]
         if isinstance(sym, np.ndarray):
             value = np.asarray(value, dtype=float)
             for idx in np.ndindex(sym.shape):
                 subs[sym[idx]] = sympy.Float(float(value[idx]), prec)
         else:
             subs[sym] = sympy.Float(float(value), prec)
-    out = np.empty(traced.outputs.shape, dtype=float)
-    for idx in np.ndindex(traced.outputs.shape):
-        flat = traced.graph.flatten(traced.outputs[idx])
+    out = np.empty(reading.outputs.shape, dtype=float)
+    for idx in np.ndindex(reading.outputs.shape):
+        flat = reading.graph.flatten(reading.outputs[idx])
         val = sympy.sympify(flat).xreplace(subs).evalf(prec)
         out[idx] = float(val)
     return out
@@ -77,14 +77,14 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("fn,point", CASES, ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CASES)])
 def test_corpus_values_match_python(fn, point):
-    traced = read(fn, shapes=fn.shapes)
-    got = evaluate(traced, point)
+    reading = read(fn, shapes=fn.shapes)
+    got = evaluate(reading, point)
     want = python_value(fn, point)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
 
 
-def test_traced_fields():
+def test_reading_fields():
     t = read(corpus.keyword_defaults)
     assert t.name == "keyword_defaults"
     assert t.params == ("x", "y", "scale")
