@@ -23,7 +23,7 @@ from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..function import SymbolicFunction
-from . import display, emit, fastcall, hessian, reverse
+from . import display, emit, fastcall, hessian, optimize, reverse
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, read
 
@@ -188,7 +188,8 @@ class ArrayFunction(SymbolicFunction):
         else:
             def out_text(texts):
                 return texts[0]
-        lines, printer = emit.body(list(self._outputs), params, out_text)
+        outputs = optimize.optimize(self.program.graph, self._outputs)
+        lines, printer = emit.body(outputs, params, out_text)
         fname = naming.sanitize(self.name.replace(" ", "_"))
         doc = f"{self.name} = {self._expression_text()}"
         notes = [f"# {name}: a constant array of shape {show_shape(v.shape)}"
