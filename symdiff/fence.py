@@ -74,7 +74,7 @@ ALLOWED: frozenset[type] = frozenset({
 
 #: Builtins that read or change the interpreter itself (code, names, files, the
 #: debugger). A call to one of them, when the function does not bind the name
-#: itself, is rejected before anything is traced, even in a branch never taken.
+#: itself, is rejected before anything is read, even in a branch never taken.
 REJECTED_BUILTINS: frozenset[str] = frozenset({
     "eval", "exec", "compile", "open", "input", "breakpoint", "help", "exit", "quit",
     "getattr", "setattr", "delattr", "hasattr", "globals", "locals", "vars", "dir",

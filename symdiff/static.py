@@ -3,7 +3,7 @@
 An integer used as a loop bound or an index, a size, a flag: ``range(n)`` cannot be
 read with ``n`` a symbol, so ``sd.symbolic(f, static=("n",))`` (as JAX's
 ``static_argnames``) reads ``f`` once per distinct value of ``n``, with that value bound
-as a constant where the reader starts (``frontend.trace(fn, static=...)``). A
+as a constant where the reader starts (``read.read(fn, static=...)``). A
 ``StaticFunction`` is the dispatcher: calling it picks (or reads and compiles) the
 ``SymbolicFunction`` for the static values given, from a bounded least-recently-used
 cache, and calls it with the other arguments.

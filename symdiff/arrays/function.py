@@ -22,7 +22,8 @@ import sympy
 from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
-from ..function import SymbolicFunction
+from ..function import SymbolicFunction, from_reading
+from ..read import read as read_elements
 from . import display, emit, fastcall, hessian, optimize, reverse
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, read
@@ -142,10 +143,8 @@ class ArrayFunction(SymbolicFunction):
                             f"known sizes; {self.name} was declared with named sizes "
                             f"{self.shapes}: declare the sizes as numbers for it")
                     if self._recipe is None:
-                        from .. import frontend
-                        from ..function import from_traced
-                        traced = frontend.trace(self.fn, shapes=self.shapes or None)
-                        twin = from_traced(traced, self.fn, self.backend)
+                        twin = from_reading(read_elements(self.fn, shapes=self.shapes or None),
+                                            self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)

@@ -126,11 +126,11 @@ class ElementHvp(SymbolicFunction):
     def __init__(self, parent: SymbolicFunction, wrt):
         names = parent._wrt_names(wrt)
         hess = parent.hessian_of(names)
-        super().__init__(hess._traced, hess._outputs, hess._layout, f"hvp {parent.name}",
+        super().__init__(hess._reading, hess._outputs, hess._layout, f"hvp {parent.name}",
                          parent.wrt, parent.fn, parent.backend)
         self._hess, self._names, self._bare = hess, names, isinstance(wrt, str)
         self._npoint = len(parent.params)
-        self._shapes = [tuple(parent._traced.shapes.get(n) or ()) for n in names]
+        self._shapes = [tuple(parent._reading.shapes.get(n) or ()) for n in names]
         self.__signature__ = _with_v(parent)
 
     def __call__(self, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 It uses the same front end as the element-wise reader: ``source.function_source``
 finds and positions the AST, ``fence.check`` refuses what symdiff never reads
-(through ``frontend.Context.parsed``, which also notices stale source). Then it
+(as ``read.parse.function`` does, which also notices stale source). Then it
 interprets the body on array values: every shaped parameter is one ``param``
 node, numpy calls go through ``numpy_api`` (by identity, under any alias),
 operators and ``math`` functions make elementwise nodes, helpers of the same
