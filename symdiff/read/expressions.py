@@ -234,7 +234,11 @@ class Expressions(ReaderBase):
             out.append(self.visit(node.elt))
             return
         gen = node.generators[k]
-        for v in self.iterate(self.visit(gen.iter), gen.iter):
+        items = self.iterate(self.visit(gen.iter), gen.iter)
+        start = self.ctx.work
+        for step, v in enumerate(items):
+            if step == 1:
+                self.too_much_work(gen.iter, "comprehension", len(items), start)
             self.assign(gen.target, v, gen.target)
             ok = True
             for cond in gen.ifs:
