@@ -257,12 +257,20 @@ def _uses(order) -> dict:
     return count
 
 
-_INLINE_OPS = {"ewise", "transpose", "reshape", "broadcast"}
+_INLINE_OPS = {"ewise", "transpose", "reshape", "broadcast", "einsum", "reduce", "index"}
+RELEASE = True                  # delete named values after their last use (see body)
+_INLINE_MAX = 72                # characters: a longer value used once is named anyway
 
 
 def body(outputs, params: dict, out_text, backend: str = "numpy"):
     """Lines of the function body computing ``outputs``; ``out_text(texts)`` writes
-    the return expression from the outputs' texts. Returns (lines, printer)."""
+    the return expression from the outputs' texts. Returns (lines, printer).
+
+    A value used once is written into the expression that uses it (as one writes
+    ``numpy.tanh(X @ W1 + b1)`` by hand: numpy then computes the sum in the product's
+    buffer); a named value is deleted after its last use (``del _t0``), so that the
+    memory of large intermediate arrays is reused within the call instead of being
+    held to the end (fresh memory costs page faults, as much as the arithmetic)."""
     pr = Printer(params, backend)
     order = topological(outputs)
     uses = _uses(order)
@@ -270,8 +278,9 @@ def body(outputs, params: dict, out_text, backend: str = "numpy"):
         uses[id(o)] = uses.get(id(o), 0) + 2
     for name, p in params.items():
         pr.names[id(p)] = name
-    lines: list[str] = []
     inline: dict = {}
+    stmts: list = []                # (node, name, ids of the named values it reads)
+    reads: dict = {}                # id(inlined node) -> ids of named values it reads
     k = 0
     for node in order:
         if node.op in ("param",) or (node.op == "const" and isinstance(node.attrs[0], float)):
@@ -279,13 +288,35 @@ def body(outputs, params: dict, out_text, backend: str = "numpy"):
         if node.op == "const":
             pr.names[id(node)] = pr.constant(node.attrs[0])
             continue
+        deps: set = set()
+        for a in node.args:
+            if id(a) in reads:
+                deps |= reads[id(a)]
+            elif id(a) in pr.names and a.op not in ("param", "const"):
+                deps.add(id(a))
         if uses.get(id(node), 0) == 1 and node.op in _INLINE_OPS:
-            inline[id(node)] = pr.expr(node, inline)
-            continue
+            text = pr.expr(node, inline)
+            if node.op == "ewise" or len(text[0]) <= _INLINE_MAX:
+                inline[id(node)] = text
+                reads[id(node)] = deps
+                continue
         name = f"_t{k}"
         k += 1
-        lines.extend(pr.statements(node, name, inline))
+        stmts.append((node, name, deps))
         pr.names[id(node)] = name
+    keep = set()
+    for o in outputs:
+        keep |= reads.get(id(o), {id(o)})
+    last: dict = {}
+    for i, (_, _, deps) in enumerate(stmts):
+        for d in deps:
+            last[d] = i
+    lines: list[str] = []
+    for i, (node, name, _) in enumerate(stmts):
+        lines.extend(pr.statements(node, name, inline))
+        dead = [pr.names[d] for d, j in last.items() if j == i and d not in keep]
+        if dead and RELEASE and i < len(stmts) - 1:
+            lines.append("del " + ", ".join(sorted(dead, key=lambda t: int(t[2:]))))
     texts = []
     for o in outputs:
         t, _ = pr.text(o, inline)

@@ -24,7 +24,7 @@ from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..function import SymbolicFunction, from_reading
 from ..read import read as read_elements
-from . import display, emit, fastcall, hessian, reverse
+from . import display, emit, fastcall, hessian, optimize, reverse
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, read
 
@@ -187,7 +187,8 @@ class ArrayFunction(SymbolicFunction):
         else:
             def out_text(texts):
                 return texts[0]
-        lines, printer = emit.body(list(self._outputs), params, out_text)
+        outputs = optimize.optimize(self.program.graph, self._outputs)
+        lines, printer = emit.body(outputs, params, out_text)
         fname = naming.sanitize(self.name.replace(" ", "_"))
         doc = f"{self.name} = {self._expression_text()}"
         notes = [f"# {name}: a constant array of shape {show_shape(v.shape)}"

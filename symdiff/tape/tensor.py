@@ -13,6 +13,7 @@ no ``np.asarray`` on results, one grad-mode lookup per operation.
 """
 
 import operator
+import re
 from builtins import any as builtins_any, sum as builtins_sum
 import warnings
 import weakref
@@ -23,11 +24,14 @@ from . import graph
 from . import rules as R
 from .dtypes import (_DEFAULT, cast as _cast, default_complex, result_type as _result_type,
                      torch_name)
-from .grad_mode import _state
+from . import grad_mode as _gm
+from .grad_mode import _state, is_inference as _is_inference, mark_inference as _mark_inference
 from .graph import AccumulateGrad, next_seq as _next_seq
 from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
+_inference_on = _gm.inference_on
+_inference_seen = _gm.inference_seen
 # torch never warns about inf/nan results: numpy's floating-point warnings are
 # silenced around the tape's forward computations.
 _quiet = lambda: np.errstate(all="ignore")  # noqa: E731
@@ -74,7 +78,38 @@ def _make(value):
     t._acc = None
     t._hooks = None
     t._vc = None
+    if _inference_on[0] and _state.inference:
+        _mark_inference(t)
     return t
+
+
+_READS = {}
+
+
+def _check_saved(cls, args):
+    """torch's error when a recorded operation would save an inference tensor:
+    one that the derivative rule of an input requiring grad reads."""
+    if not cls.saves:
+        return
+    for j, a in enumerate(args):
+        if isinstance(a, Tensor) and _is_inference(a):
+            for k, b in enumerate(args):
+                if k != j and isinstance(b, Tensor) and b._requires_grad and _reads(cls, k, j):
+                    raise RuntimeError(_gm.INFERENCE_SAVED_MESSAGE)
+
+
+def _reads(cls, k, j):
+    """Whether ``cls``'s vjp for input ``k`` reads input ``j`` (True when unsure)."""
+    key = (cls, k, j)
+    r = _READS.get(key)
+    if r is None:
+        vjps = cls.vjps
+        if isinstance(vjps, (tuple, list)):
+            r = k >= len(vjps) or graph._reads_arg(vjps[k], 2 + j)
+        else:
+            r = True
+        _READS[key] = r
+    return r
 
 
 def _edge(t):
@@ -99,6 +134,8 @@ def _unary(cls, x, *params):
     if type(out) is np.ndarray and out.base is not None and type(xv) is np.ndarray:
         # A view of x's memory (slicing, reshape, transpose...): one version counter.
         t._vc = _counter(x)
+        if _inference_seen[0] and _is_inference(x):
+            _mark_inference(t)
     return t
 
 
@@ -159,6 +196,8 @@ def _unary_op(cls):
         else:
             t.grad_fn = None
             t._requires_grad = False
+            if _inference_on[0] and _state.inference:
+                _mark_inference(t)
         return t
     op.__name__ = cls.__name__
     return op
@@ -239,9 +278,13 @@ def _binary_op(cls):
             t._requires_grad = True
             if xvc is not None or yvc is not None:
                 _capture(node, (x, y))
+            if _inference_seen[0]:
+                _check_saved(cls, (x, y))
         else:
             t.grad_fn = None
             t._requires_grad = False
+            if _inference_on[0] and _state.inference:
+                _mark_inference(t)
         return t
     op.__name__ = cls.__name__
     return op
@@ -385,6 +428,8 @@ def _apply(cls, args, nin):
             else:
                 edges.append(_NO_EDGE)
         if req:
+            if _inference_seen[0]:
+                _check_saved(cls, args)
             t.grad_fn = node = cls(args, datas, out, tuple(edges))
             t._requires_grad = True
             _capture(node, args)
@@ -573,10 +618,27 @@ def _index_error(exc, index, shape):
             return f"index {index} is out of bounds for dimension 0 with size 0"
     parts = index if isinstance(index, tuple) else (index,)
     used = [p for p in parts if p is not None and p is not Ellipsis]
-    if len(used) > len(shape) and (not shape or all(isinstance(p, (int, np.integer, slice))
-                                                    for p in used)):
+    if len(used) > len(shape) and (not shape or all(
+            isinstance(p, (int, np.integer, slice, list))
+            or (isinstance(p, np.ndarray) and p.dtype.kind in "iu") for p in used)):
         return f"too many indices for tensor of dimension {len(shape)}"
-    return str(exc).replace(" axis ", " dimension ")
+    msg = str(exc)
+    m = re.match(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", msg)
+    if m:
+        value, axis, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if size == 0 and any(isinstance(p, (list, np.ndarray)) for p in parts):
+            return "index is out of bounds for dimension with size 0"
+        # torch counts the dimensions that None inserted before the failing index
+        seen = inserted = 0
+        for p in parts:
+            if p is None:
+                inserted += 1
+            elif p is not Ellipsis:
+                if seen == axis:
+                    break
+                seen += 1
+        return f"index {value} is out of bounds for dimension {axis + inserted} with size {size}"
+    return msg.replace(" axis ", " dimension ")
 
 
 def _check_shape(shape, numel):
@@ -639,6 +701,8 @@ class Tensor:
         self._vc = None
         if requires_grad:
             self._requires_grad = True
+        if _inference_on[0] and _state.inference:
+            _mark_inference(self)
 
     # ------------------------------------------------------------ internals
     _from_value = staticmethod(_make)
@@ -678,8 +742,25 @@ class Tensor:
                 "use a computed variable in a subgraph that doesn't require differentiation "
                 "use var_no_grad = var.detach().")
         if flag:
+            if _inference_seen[0] and _is_inference(self):
+                # torch checks inference tensors on another path, with other words
+                if np.result_type(self._value).kind != "f":
+                    raise RuntimeError("only Tensors of floating point dtype can require gradients")
+                if not _state.inference:
+                    raise RuntimeError(_gm.INFERENCE_REQUIRES_GRAD_MESSAGE)
             _check_float(np.result_type(self._value))
         self._requires_grad = bool(flag)
+
+    def is_inference(self):
+        """Whether this tensor was made in ``inference_mode()`` (or is a view of one).
+
+        >>> from symdiff import tape
+        >>> with tape.inference_mode():
+        ...     t = tape.ones(2)
+        >>> t.is_inference(), tape.ones(2).is_inference()
+        (True, False)
+        """
+        return _is_inference(self)
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only) and return self."""
@@ -751,6 +832,8 @@ class Tensor:
         """A tensor sharing this one's memory (and version counter), cut off from the graph."""
         t = _make(self._materialize())
         t._vc = _counter(self)
+        if _inference_seen[0] and _is_inference(self):
+            _mark_inference(t)
         return t
 
     def detach_(self):
@@ -1036,6 +1119,8 @@ class Tensor:
         ``self`` becomes that result (torch: same object, new grad_fn, version
         counter bumped)."""
         v = self._materialize()
+        if _inference_seen[0] and not _state.inference and _is_inference(self):
+            raise RuntimeError(_gm.INFERENCE_INPLACE_MESSAGE)
         if _state.enabled and (self._requires_grad
                                or (isinstance(other, Tensor) and other._requires_grad)):
             self._check_recordable_inplace(v, LEAF_INPLACE_MESSAGE)
@@ -1151,6 +1236,8 @@ class Tensor:
         written part goes to ``value``, the rest to self's previous history."""
         vr = isinstance(value, Tensor) and value._requires_grad
         v = self._materialize()
+        if _inference_seen[0] and not _state.inference and _is_inference(self):
+            raise RuntimeError(_gm.INFERENCE_INPLACE_MESSAGE)
         if _state.enabled and (self._requires_grad or vr):
             self._check_recordable_inplace(v, leaf_message)
             old = _snapshot(self)
@@ -1172,6 +1259,9 @@ class Tensor:
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
+        if not self.shape and isinstance(index, Tensor) and index.ndim == 0 \
+                and np.result_type(index._value).kind in "iu":
+            raise IndexError("too many indices for tensor of dimension 0")
         raw = _index_value(index)
         cls, index = _index_plan(raw, self.shape)
         try:
@@ -1241,6 +1331,9 @@ class Tensor:
                 f"expand(torch.DoubleTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
                 "sizes provided (%d) must be greater or equal to the number of dimensions in the "
                 "tensor (%d)" % (len(sizes), len(shape)))
+        if not shape and any(s < 0 for s in sizes):
+            # torch multiplies the sizes before it checks them (of a 0-d tensor)
+            raise RuntimeError("numel: integer multiplication overflow")
         full = tuple(shape[i - lead] if s == -1 and i >= lead else s
                      for i, s in enumerate(sizes))
         for i, (s, f) in enumerate(zip(shape, full[lead:])):
