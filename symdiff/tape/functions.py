@@ -21,6 +21,7 @@ from ..ops import catalog
 from . import rules as R
 from .dtypes import (default_float, get_default_dtype, result_type as _result_type,
                      set_default_dtype, torch_name)
+from .grad_mode import _state
 from .tensor import (Tensor, _apply, _as_tensor, _binary, _make, _normalize_shape, _unary,
                      _unary_op, _value_of, broadcast_message, tensor, wrap_dim, wrap_dims)
 
@@ -748,7 +749,7 @@ def matmul(input, other):
     elif na == 2 and nb == 2:
         cls = R.MmBackward0
     elif na >= 2 and nb >= 2:
-        cls = R.MatmulNdBackward0
+        cls = _batched_node(a, b)
     elif nb == 1:      # torch folds the batch and reshapes: UnsafeViewBackward0
         out = _binary(R.MatmulNdBackward0, a, unsqueeze(b, -1))
         return _unary(R.UnsafeViewBackward0, out, out.shape[:-1])
@@ -756,6 +757,18 @@ def matmul(input, other):
         out = _binary(R.MatmulNdBackward0, unsqueeze(a, 0), b)
         return _unary(R.UnsafeViewBackward0, out, out.shape[:-2] + out.shape[-1:])
     return _binary(cls, a, b)
+
+
+def _batched_node(a, b):
+    """torch's last node of a batched product: a matrix (or a 3-D tensor of batch 1
+    that requires grad) times a 3-D batch is computed transposed, ``(b.mT @ a.mT).mT``,
+    then made contiguous (a clone, unless the result is one row or column)."""
+    if b.ndim >= 3 and (a.ndim == 2 or (a.ndim == 3 and b.ndim == 3 and a.shape[0] == 1
+                                        and b.shape[0] != 1 and a._requires_grad)):
+        if a.shape[-2] == 1 or b.shape[-1] == 1:
+            return R.MatmulTransposedBackward0
+        return R.MatmulClonedBackward0
+    return R.MatmulNdBackward0
 
 
 def mm(input, mat2):
@@ -1026,14 +1039,21 @@ def cat(tensors, dim=0, *, axis=None, out=None, **kwargs):
     tensors = tuple(_t(a) for a in tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    ndim = tensors[0].ndim
     dim = dim if axis is None else axis
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    for k, a in enumerate(tensors):
+        if a.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be concatenated")
+    # torch's legacy rule: 1-D empty tensors are skipped (whatever dim says)
+    kept = tuple(a for a in tensors if not (a.ndim == 1 and a.shape[0] == 0))
+    if not kept:
+        dt = _result_type(*[(a._value, True) for a in tensors])
+        tensors = tuple(a if a.dtype == dt else a.to(dt) for a in tensors)
+        return _apply(R.CatBackward0, tensors + (0,), len(tensors))
+    ndim = kept[0].ndim
     d = wrap_dim(dim, ndim)
-    first = tensors[0].shape
-    for k, a in enumerate(tensors[1:], 1):
-        if a.ndim == 1 and a.shape[0] == 0:
+    first = kept[0].shape
+    for k, a in enumerate(tensors):
+        if a is kept[0] or (a.ndim == 1 and a.shape[0] == 0):
             continue
         if a.ndim != ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and "
@@ -1044,8 +1064,8 @@ def cat(tensors, dim=0, *, axis=None, out=None, **kwargs):
                                    f"Expected size {p} but got size {q} for tensor number {k} "
                                    "in the list.")
     dt = _result_type(*[(a._value, True) for a in tensors])
-    tensors = tuple(a if a.dtype == dt else a.to(dt) for a in tensors)
-    return _apply(R.CatBackward0, tensors + (d,), len(tensors))
+    kept = tuple(a if a.dtype == dt else a.to(dt) for a in kept)
+    return _apply(R.CatBackward0, kept + (d,), len(kept))
 
 
 concatenate = cat
@@ -1429,15 +1449,22 @@ def roll(input, shifts, dims=None):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    """The distinct values (sorted), optionally with inverse indices and counts."""
+    """The distinct values (sorted; each nan apart, as torch), optionally with inverse
+    indices and counts.  Of a tensor that requires grad the values record torch's
+    ``Unique2Backward0``, whose backward raises (torch has no derivative for it)."""
     v = np.asarray(_value_of(input))
-    out = np.unique(v, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    out = np.unique(v, return_inverse=return_inverse, return_counts=return_counts, axis=dim,
+                    equal_nan=False)
+    vals, *rest = out if (return_inverse or return_counts) else (out,)
+    if isinstance(input, Tensor) and input._requires_grad and _state.enabled:
+        values = _apply(R.Unique2Backward0, (input, vals), 1)
+    else:
+        values = _make(vals)
     if not (return_inverse or return_counts):
-        return _make(out)
-    vals, *rest = out
+        return values
     rest = [_make(np.asarray(r, dtype=np.int64).reshape(v.shape) if i == 0 and return_inverse
                   else np.asarray(r, dtype=np.int64)) for i, r in enumerate(rest)]
-    return (_make(vals), *rest)
+    return (values, *rest)
 
 
 def clamp_min(input, min):

@@ -156,10 +156,21 @@ def _reduce_grad(g, shape, reduction):
 
 
 def _pow_dx(g, x, p):
-    # torch: an exponent of 0 has a zero gradient (even at x = 0).
+    # torch's pow_backward: an exponent of 0 has a zero gradient (even at x = 0)
     if np.ndim(p) == 0 and not hasattr(p, "_value") and p == 0:
         return g * 0.0
-    return g * p * x ** (p - 1)
+    return g * (p * x ** (p - 1))
+
+
+def _pow_dbase(g, x, y):
+    """torch's pow_backward_self for a tensor exponent: ``where(y == 0, 0, g * (y *
+    x**(y-1)))`` (the gradient inside the mask, which decides second derivatives)."""
+    return np.where(y == 0, 0.0, g * (y * x ** (y - 1)))
+
+
+def _pow_dexp(g, a, x, y):
+    """torch's pow_backward_exponent: ``g * where((x == 0) & (y >= 0), 0, a * log(x))``."""
+    return g * np.where((x == 0) & (y >= 0), 0.0, a * np.log(x))
 
 
 def _amax_grad(g, ans, x, axis, keepdims):
@@ -190,8 +201,10 @@ def _rsqrt(x):
 
 
 def _recip0(d):
-    """1/d, 0 where d is 0 (torch's atan2 gradient at the origin)."""
-    return np.where(d == 0, 0.0, 1.0 / np.where(d == 0, 1.0, d))
+    """1/d, 0 where d is 0 (torch's atan2 gradient at the origin): torch's
+    ``reciprocal(d).masked_fill(d == 0, 0)``, so that its derivative there is nan
+    as torch's (the masked reciprocal is inf)."""
+    return np.where(d == 0, 0.0, np.reciprocal(d))
 
 
 def _evenly(g, ans, x):
@@ -316,8 +329,8 @@ MulBackward0 = primitive("MulBackward0", operator.mul, lambda g, a, x, y: g * y,
 DivBackward0 = primitive("DivBackward0", operator.truediv, lambda g, a, x, y: g / y, lambda g, a, x, y: -g * ((x / y) / y))
 NegBackward0 = primitive("NegBackward0", operator.neg, lambda g, a, x: -g, saves=False)
 PowBackward0 = primitive("PowBackward0", operator.pow, lambda g, a, x, p: _pow_dx(g, x, p))
-PowBackward1 = primitive("PowBackward1", operator.pow, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else g * np.where(y == 0, 0.0, y * x ** (y - 1)),
-                         lambda g, a, x, y: g * np.where((x == 0) & (y >= 0), 0.0, a * np.log(x)))
+PowBackward1 = primitive("PowBackward1", operator.pow, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else _pow_dbase(g, x, y),
+                         _pow_dexp)
 PowBackward2 = primitive("PowBackward2", lambda x, c: _scalar_power(c, x), lambda g, a, x, c: g * np.where((c == 0) & (x >= 0), 0.0, a * np.log(c)))
 ReciprocalBackward0 = primitive("ReciprocalBackward0", np.reciprocal, lambda g, a, x: -g * a * a)
 SqrtBackward0 = primitive("SqrtBackward0", np.sqrt, lambda g, a, x: g / (2.0 * a))
@@ -342,7 +355,7 @@ TanhBackward0 = primitive("TanhBackward0", np.tanh, lambda g, a, x: _times(g, 1.
 AsinhBackward0 = primitive("AsinhBackward0", np.arcsinh, lambda g, a, x: g * _rsqrt(x * x + 1.0))
 AcoshBackward0 = primitive("AcoshBackward0", np.arccosh, lambda g, a, x: g * _rsqrt(x * x - 1.0))
 AtanhBackward0 = primitive("AtanhBackward0", np.arctanh, lambda g, a, x: g / (1.0 - x * x))
-Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x * _recip0(x * x + y * y), lambda g, a, y, x: g * -y * _recip0(x * x + y * y))
+Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x * _recip0(y * y + x * x), lambda g, a, y, x: g * -y * _recip0(y * y + x * x))
 HypotBackward0 = primitive("HypotBackward0", np.hypot, lambda g, a, x, y: g * x / a, lambda g, a, x, y: g * y / a)
 LogaddexpBackward0 = primitive("LogaddexpBackward0", np.logaddexp, lambda g, a, x, y: g * np.exp(x - a), lambda g, a, x, y: g * np.exp(y - a))
 SigmoidBackward0 = primitive("SigmoidBackward0", _sigmoid, lambda g, a, x: g * a * (1.0 - a))
@@ -625,8 +638,8 @@ def _norm_grad(g, ans, x, p, axis, keepdims):
         return g * np.sign(x)
     if p == 2:
         # torch's formula: masked where the norm is 0 (its second derivative there
-        # is nan, as torch's)
-        return x * np.where(n == 0, 0.0, g / n)
+        # is nan, as torch's: x / 0 is differentiated under the mask)
+        return g * np.where(n == 0, 0.0, x / n)
     if math.isinf(p):
         mask = (np.abs(x) == n) | np.isnan(x)
         count = _expand_reduced(np.sum(mask, axis=axis, keepdims=keepdims), shape, axis, keepdims)
@@ -634,12 +647,11 @@ def _norm_grad(g, ans, x, p, axis, keepdims):
     if p < 1:
         scaled = np.where(x == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1))
         return scaled * g * n ** (1 - p)
-    safe = np.where(n == 0, 1.0, n)
+    # torch: self_scaled * (grad / norm**(p - 1)).masked_fill(norm == 0, 0)
+    scale = np.where(n == 0, 0.0, g / n ** (p - 1))
     if p < 2:
-        out = np.sign(x) * np.abs(x) ** (p - 1) * g / safe ** (p - 1)
-    else:
-        out = x * np.abs(x) ** (p - 2) * g / safe ** (p - 1)
-    return np.where(n == 0, 0.0, out)
+        return np.sign(x) * np.abs(x) ** (p - 1) * scale
+    return x * np.abs(x) ** (p - 2) * scale
 
 
 def _var(x, axis, correction, keepdims):
@@ -653,6 +665,10 @@ def _var(x, axis, correction, keepdims):
 def _var_grad(g, ans, x, axis, correction, keepdims):
     n = _count(np.shape(x), axis)
     g = _expand_reduced(g, np.shape(x), axis, keepdims)
+    if (np.ndim(x) == 0 or axis is None) and n - correction <= 0:
+        # torch's var_backward: 2 / 0 is inf, times x - mean: nan where x is its
+        # mean, inf elsewhere; a constant, so the second derivative is 0
+        return g * np.where(x == _mean(x, axis, True), np.nan, np.inf)
     return (2.0 / np.float64(n - correction)) * g * (x - _mean(x, axis, True))
 
 
@@ -766,6 +782,8 @@ FlipBackward0 = primitive("FlipBackward0", lambda x, axes: np.flip(x, axes), lam
 RepeatBackward0 = primitive("RepeatBackward0", lambda x, reps: np.tile(x, reps), lambda g, a, x, reps: _repeat_grad(g, x, reps))
 CloneBackward0Contiguous = _renamed(CloneBackward0, "CloneBackward0", fwd=staticmethod(lambda x: np.ascontiguousarray(x)))
 BmmBackward0 = _renamed(MatmulNdBackward0, "BmmBackward0")
+MatmulClonedBackward0 = _renamed(MatmulNdBackward0, "CloneBackward0")
+MatmulTransposedBackward0 = _renamed(MatmulNdBackward0, "TransposeBackward0")
 
 
 # ---------------------------------------------------------------- bool and integer inputs
@@ -925,12 +943,22 @@ def _binary_not_for_bool(kernel):
     return rule
 
 
+def _rounded_div(x, y, rounding):
+    """``x.div(y, rounding_mode=...)``: a step function, so its own derivative is
+    zero (torch's rule), also where x / y is nan."""
+    Tensor = _tensor_cls()
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return Tensor._apply_node(FloorDivideBackward if rounding == "floor" else TruncDivideBackward,
+                                  (x, y), 2)
+    return np.floor(x / y) if rounding == "floor" else np.trunc(x / y)
+
+
 def _remainder_grad_y(g, a, x, y):
-    return -g * np.floor(x / y)
+    return -g * _rounded_div(x, y, "floor")
 
 
 def _fmod_grad_y(g, a, x, y):
-    return -g * np.trunc(x / y)
+    return -g * _rounded_div(x, y, "trunc")
 
 
 def _tri_grad(fn):
@@ -949,6 +977,11 @@ def _trace_grad(g, a, x):
     return g * np.eye(np.shape(x)[0], np.shape(x)[1])
 
 
+FloorDivideBackward = primitive("DivBackward2", lambda x, y: np.floor(x / y),
+                                lambda g, a, x, y: np.zeros_like(g), lambda g, a, x, y: np.zeros_like(g),
+                                saves=False)
+TruncDivideBackward = _renamed(FloorDivideBackward, "DivBackward2",
+                               fwd=staticmethod(lambda x, y: np.trunc(x / y)))
 RemainderBackward0 = primitive("RemainderBackward0", np.remainder, lambda g, a, x, y: g, _remainder_grad_y)
 FmodBackward0 = primitive("FmodBackward0", np.fmod, lambda g, a, x, y: g, _fmod_grad_y)
 FracBackward0 = primitive("FracBackward0", lambda x: x - np.trunc(x), lambda g, a, x: g, saves=False)
@@ -1228,3 +1261,13 @@ def _cross_any(a, b, dim):
 LinalgCrossBackward0 = primitive("LinalgCrossBackward0", _cross,
                                  lambda g, a, x, y, dim: _cross_any(y, g, dim),
                                  lambda g, a, x, y, dim: _cross_any(g, x, dim))
+
+
+
+def _no_unique_derivative(g, a, x, vals):
+    raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+
+
+# torch.unique records a node without a derivative: backward through it raises
+Unique2Backward0 = primitive("Unique2Backward0", lambda x, vals: vals, _no_unique_derivative,
+                             saves=False)

@@ -13,6 +13,7 @@ no ``np.asarray`` on results, one grad-mode lookup per operation.
 """
 
 import operator
+import re
 from builtins import any as builtins_any, sum as builtins_sum
 import warnings
 import weakref
@@ -617,10 +618,27 @@ def _index_error(exc, index, shape):
             return f"index {index} is out of bounds for dimension 0 with size 0"
     parts = index if isinstance(index, tuple) else (index,)
     used = [p for p in parts if p is not None and p is not Ellipsis]
-    if len(used) > len(shape) and (not shape or all(isinstance(p, (int, np.integer, slice))
-                                                    for p in used)):
+    if len(used) > len(shape) and (not shape or all(
+            isinstance(p, (int, np.integer, slice, list))
+            or (isinstance(p, np.ndarray) and p.dtype.kind in "iu") for p in used)):
         return f"too many indices for tensor of dimension {len(shape)}"
-    return str(exc).replace(" axis ", " dimension ")
+    msg = str(exc)
+    m = re.match(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", msg)
+    if m:
+        value, axis, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if size == 0 and any(isinstance(p, (list, np.ndarray)) for p in parts):
+            return "index is out of bounds for dimension with size 0"
+        # torch counts the dimensions that None inserted before the failing index
+        seen = inserted = 0
+        for p in parts:
+            if p is None:
+                inserted += 1
+            elif p is not Ellipsis:
+                if seen == axis:
+                    break
+                seen += 1
+        return f"index {value} is out of bounds for dimension {axis + inserted} with size {size}"
+    return msg.replace(" axis ", " dimension ")
 
 
 def _check_shape(shape, numel):
@@ -1241,6 +1259,9 @@ class Tensor:
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
+        if not self.shape and isinstance(index, Tensor) and index.ndim == 0 \
+                and np.result_type(index._value).kind in "iu":
+            raise IndexError("too many indices for tensor of dimension 0")
         raw = _index_value(index)
         cls, index = _index_plan(raw, self.shape)
         try:
@@ -1310,6 +1331,9 @@ class Tensor:
                 f"expand(torch.DoubleTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
                 "sizes provided (%d) must be greater or equal to the number of dimensions in the "
                 "tensor (%d)" % (len(sizes), len(shape)))
+        if not shape and any(s < 0 for s in sizes):
+            # torch multiplies the sizes before it checks them (of a 0-d tensor)
+            raise RuntimeError("numel: integer multiplication overflow")
         full = tuple(shape[i - lead] if s == -1 and i >= lead else s
                      for i, s in enumerate(sizes))
         for i, (s, f) in enumerate(zip(shape, full[lead:])):
