@@ -23,6 +23,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from symdiff import tape  # noqa: E402
+from tape_vs_torch import float64_default  # noqa: E402,F401
 
 INF, NAN = math.inf, math.nan
 
@@ -219,14 +220,6 @@ def compare(fn, args, tol=None):
         if a.get(key) != b.get(key):
             return f"{key}: tape {a.get(key)} vs torch {b.get(key)}"
     return _same_grads(a, b, args, "grads", tol) or _same_grads(a, b, args, "grads2", tol)
-
-
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
 
 
 # Differences that remain, each with its reason: case labels (regular expressions)
