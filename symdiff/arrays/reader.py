@@ -35,6 +35,11 @@ from . import numpy_api
 from .ir import ArrayError, Graph, Node, ShapeError, dim, is_known, show_shape
 
 
+class Refused(SymdiffError):
+    """A numpy function symdiff does not differentiate in either reading (a matrix
+    decomposition, ...): the message names it and says what to write instead."""
+
+
 class NotArrayCode(SymdiffError):
     """Source the array reader does not express; ``reason`` says what, ``where`` where."""
 
@@ -539,6 +544,10 @@ class Reader(ast.NodeVisitor):
             self.fail(node, f"{name}: {exc}")
         try:
             return handler(*bound.args, **bound.kwargs)
+        except numpy_api.NotDifferentiable as exc:
+            text = self.src.line(getattr(node, "lineno", 0))
+            shown = f"\n    {text.strip()}" if text else ""
+            raise Refused(f"{self.where(node)}: {self.name}: {exc}{shown}") from None
         except numpy_api.Unsupported as exc:
             self.refuse(node, str(exc))
         except ArrayError as exc:
@@ -713,4 +722,4 @@ def _output(g, value, reader, node):
                         "return an array or a tuple of numbers)")
 
 
-__all__ = ["read", "Program", "NotArrayCode", "SymdiffSyntaxError", "show_shape"]
+__all__ = ["read", "Program", "NotArrayCode", "Refused", "SymdiffSyntaxError", "show_shape"]
