@@ -79,6 +79,7 @@ class LaneIndex:
     __bool__ = __index__ = __int__ = __float__ = __hash__ = _refuse
 
     def positions(self) -> list[int]:
+        """The index of every lane."""
         return [self.start + self.step * k for k in range(self.count)]
 
 
@@ -92,6 +93,7 @@ class LaneWatch:
         self.before, self.carried = before, set()
 
     def read(self, name: str, v):
+        """Note ``name`` read with value ``v``; return ``v``."""
         if self.before.get(name, MISSING) is v:
             self.carried.add(name)         # read before this step wrote it
         return v
@@ -182,6 +184,9 @@ class Loops(ReaderBase):
         return True
 
     def _lane_results(self, node, before, after, count) -> dict:
+        """The names after a vectorised loop: sums over the lanes for values
+        carried from step to step, the body's value for the others; raises
+        ``_NotVectorizable`` where neither is exact."""
         g = self.g
         live = _loaded_outside(self.src.node, node)
         # a list in the order the names were bound, not a set: the loop below
@@ -251,6 +256,7 @@ class Loops(ReaderBase):
         return self.g.lane(param, spec, elements)
 
     def iterate(self, value, node) -> list:
+        """The items of a loop's iterable, known when the function is read."""
         if isinstance(value, (sympy.Basic,)):
             self.error(node, "loop over a value that depends on the input",
                        "loop over range(n), a tuple or a shaped parameter; bounds must be "
