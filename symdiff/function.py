@@ -105,7 +105,7 @@ class SymbolicFunction:
             self.__wrapped__ = fn
         self.__name__ = naming.sanitize(name)
 
-    # what the front end inlines when another function calls this one
+    # what the reader inlines when another function calls this one
     @property
     def __symdiff_source__(self):
         return self.fn

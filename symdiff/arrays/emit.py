@@ -50,6 +50,10 @@ class Printer:
         self.consts[name] = value
         return name
 
+    def _bound(self, v) -> str:
+        """A slice bound: a number, or an expression in named sizes."""
+        return str(int(v)) if isinstance(v, (int, np.integer)) else self.dim(v)
+
     def key(self, key) -> str:
         parts = []
         for k in key:
@@ -58,9 +62,9 @@ class Printer:
             elif isinstance(k, int):
                 parts.append(str(k))
             elif isinstance(k, slice):
-                text = ":".join("" if v is None else str(v) for v in (k.start, k.stop))
+                text = ":".join("" if v is None else self._bound(v) for v in (k.start, k.stop))
                 if k.step is not None and k.step != 1:
-                    text += f":{k.step}"
+                    text += f":{self._bound(k.step)}"
                 parts.append(text)
             else:
                 parts.append(self.constant(k))
@@ -173,6 +177,21 @@ class Printer:
 
     def _triu(self, node, inline):
         return f"numpy.triu({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
+
+    def _permute(self, node, inline):
+        t, x = node.args
+        axis, lead = node.attrs
+        xs = self.arg(x, inline, 0)
+        if t is x and node.op == "permute":
+            return f"numpy.sort({xs}, axis={axis})", _ATOM
+        order = f"numpy.argsort({xs}, axis={axis}, kind='stable')"
+        if node.op == "unpermute":          # the inverse order: the ranks
+            order = f"numpy.argsort({order}, axis={axis}, kind='stable')"
+        if lead:
+            order += "[" + "None, " * lead + "...]"
+        return f"numpy.take_along_axis({self.arg(t, inline, 0)}, {order}, axis={axis + lead})", _ATOM
+
+    _unpermute = _permute
 
     def _inv(self, node, inline):
         return f"numpy.linalg.inv({self.arg(node.args[0], inline, 0)})", _ATOM

@@ -26,7 +26,7 @@ from ..function import SymbolicFunction, from_reading
 from ..read import read as read_elements
 from . import display, emit, fastcall, hessian, optimize, reverse
 from .ir import Node, is_known, show_shape
-from .reader import NotArrayCode, Program, read
+from .reader import NotArrayCode, Program, Refused, read
 
 
 class ArrayFunction(SymbolicFunction):
@@ -480,6 +480,8 @@ def read_or_fallback(fn, shapes: dict, backend: str):
         return None, None
     try:
         program = read(fn, shapes)
+    except Refused:
+        raise                       # neither reading has it: the message says what to do
     except NotArrayCode as exc:
         if named:
             raise SymdiffError(f"{exc}\n(named sizes need array-level code; this construct "
