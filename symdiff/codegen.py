@@ -215,9 +215,14 @@ install_printers(MathCodePrinter, "math")
 
 @dataclass
 class Compiled:
+    """A generated function: ``fn`` is called; ``source`` (``F.source``, in linecache
+    under ``filename``) is the maths it runs; ``entry_source`` is ``fn``'s own code
+    (the Python-float path and the call of ``runtime.arrays``), when it has one."""
+
     fn: Any
     source: str
     filename: str
+    entry_source: str = ""
 
 
 def _numeric_constants(e):
@@ -283,22 +288,35 @@ def _one_call(text: str) -> bool:
     return False
 
 
-def _print_lines(printer, lines, inline, indent):
-    """Print assignments; inlined targets are remembered and printed at their use."""
+def _print_lines(printer, lines, inline, indent, where=None, function=""):
+    """Print assignments; inlined targets are remembered and printed at their use.
+
+    With ``where`` (def -> ``graph.Where``), each run of lines from one statement of
+    the user's is headed by that statement, as Tangent's "# Grad of:" comments:
+    ``# line 4: z = x**2 * y`` (``# line 9 in helper: ...`` for another function's).
+    """
     out = []
     printer.inlined = {}
+    shown = None
     for t, e in lines:
         text = printer._print(e)
         if t in inline:
             printer.inlined[t] = text if e.is_Atom or _one_call(text) else f"({text})"
-        else:
-            out.append(f"{indent}{t} = {text}")
+            continue
+        w = where.get(t) if where else None
+        if w is not None and (w.function, w.lineno) != shown:
+            shown = (w.function, w.lineno)
+            stmt = w.text()
+            if stmt is not None:
+                place = f"line {w.lineno}" + ("" if w.function == function else f" in {w.function}")
+                out.append(f"{indent}# {place}: {stmt}")
+        out.append(f"{indent}{t} = {text}")
     return out
 
 
-#: Backends other than numpy: name -> ``generate(*, lines, out_exprs, layout, name,
-#: params, shapes, symbols, doc, lanes) -> Compiled``. ``symdiff.backends`` registers
-#: into it when imported (it imports codegen, never the reverse).
+#: Backends other than numpy: name -> ``generate(spec: Spec) -> Compiled``.
+#: ``symdiff.backends`` registers into it when imported (it imports codegen, never
+#: the reverse).
 BACKENDS: dict[str, Any] = {}
 
 
@@ -307,88 +325,169 @@ def register_backend(name: str, generate_for) -> None:
     BACKENDS[name] = generate_for
 
 
+@dataclass
+class Spec:
+    """What every backend prints a function from: the CSE'd ``lines`` and output
+    expressions, the result ``layout``, and what the graph knows about them."""
+
+    lines: list
+    out_exprs: list
+    layout: Layout
+    name: str                   # the generated function's name (an identifier)
+    params: tuple
+    shapes: dict
+    symbols: dict
+    doc: str = ""
+    lanes: dict = None          # lane symbol -> (param, index, elements), the used ones
+    inline: set = None          # pieces printed at their use
+    where: dict = None          # def -> the user's statement (graph.Where)
+    function: str = ""          # the function read (its lines need no "in <name>")
+
+    def __post_init__(self):
+        self.used = used_symbols(self.lines, self.out_exprs)
+        self.lanes = {s: v for s, v in (self.lanes or {}).items() if s in self.used}
+        self.inline = set() if self.inline is None else self.inline
+        self.where = self.where or {}
+
+
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              shapes: dict, symbols: dict, doc: str = "",
              backend: str = "numpy") -> Compiled:
     """Print the definitions ``outputs`` need and compile them into ``name(*params)``.
 
-    The function has two paths over the same lines: Python numbers go through
-    ``math`` (fast, one branch evaluated); anything else, or a math domain
-    error on the fast path, goes through numpy with broadcasting.
+    ``F.source`` is the kernel: the lines once, commented with the user's statements.
+    The function called is a short entry in front of it: Python numbers run the same
+    lines with ``math`` functions (fast, one branch evaluated); anything else, or a
+    math domain error there, goes to ``runtime.arrays``, which calls the kernel with
+    broadcasting, blocks and lazy arrays.
     """
     lines, out_exprs = _lines(graph, outputs)
-    fname = naming.sanitize(name)
+    last = graph.last
+    spec = Spec(lines, out_exprs, layout, naming.sanitize(name), tuple(params), shapes, symbols,
+                doc, lanes=graph.lanes, where=graph.where,
+                inline=_inline_targets(graph, lines, out_exprs),
+                function=last.function if last is not None else "")
     if backend != "numpy":
         generate_for = BACKENDS.get(backend)
         if generate_for is None:
             raise ValueError(f"unknown backend {backend!r}; available: numpy, "
                              f"{', '.join(BACKENDS)}")
-        return generate_for(lines=lines, out_exprs=out_exprs, layout=layout, name=fname,
-                            params=params, shapes=shapes, symbols=symbols, doc=doc,
-                            lanes=graph.lanes)
-    npp = NumpyCodePrinter()
-    inline = _inline_targets(graph, lines, out_exprs)
+        return generate_for(spec)
+    return compile_kernel(spec, numpy_namespace(), runtime.NUMPY, fast_path=True)
 
+
+def compile_kernel(spec: Spec, namespace: dict, module, fast_path: bool = False,
+                   note: str = "") -> Compiled:
+    """The kernel of ``spec`` (``F.source``) and its entry, compiled in ``namespace``
+    (where ``numpy`` is the array library), run on arrays by ``runtime.arrays`` with
+    ``module``; with ``fast_path``, Python numbers first run the lines with ``math``."""
+    printer = NumpyCodePrinter()
+    kernel_text, layout_data = kernel_source(spec, printer, note)
+    kernel_name, arrays_name = f"_kernel_{spec.name}", f"_arrays_{spec.name}"
+    scalar_params = not any(spec.shapes.get(p) for p in spec.params)
+    block = (runtime.block_size(len(spec.lines) + len(spec.out_exprs))
+             if module.numpy_like and spec.params and scalar_params else 0)
+    plan = runtime.Plan(spec.params, [tuple(spec.shapes.get(p, ())) for p in spec.params],
+                        block, layout_data, module)
+    kernel = compile_source(kernel_text, spec.name, namespace)
+    namespace[kernel_name] = namespace.pop(spec.name)
+    namespace[arrays_name] = runtime.arrays(namespace[kernel_name], plan)
+    fast = (fast_path and spec.params and not spec.lanes and not _has_scatter(spec.layout))
+    entry_text = entry_source(spec, arrays_name, fast)
+    entry = compile_source(entry_text, spec.name, namespace)
+    kernel.fn = entry.fn
+    kernel.entry_source = entry_text
+    return kernel
+
+
+def kernel_source(spec: Spec, printer, note: str = "") -> tuple[str, tuple]:
+    """``def name(params):`` with the lines once, each block under a comment naming the
+    user's statement it comes from, returning the outputs flat (``runtime.Plan``).
+    Also the layout as data (``Plan.layout``)."""
+    body = [f"# {note}"] if note else []
+    body += _element_reads(spec)
+    body += _print_lines(printer, spec.lines, spec.inline, "", spec.where, spec.function)
+    values: list = []
+    layout_data = _layout_data(spec.layout, iter(spec.out_exprs), values)
+    texts = [printer._print(e) for e in values]
+    if layout_data == ("scalar",):
+        body.append(f"return {texts[0]}")
+    else:
+        body.append("return " + (f"({texts[0]},)" if len(texts) == 1 else ", ".join(texts)))
+    return function_source(spec.name, spec.params, spec.doc, body), layout_data
+
+
+def entry_source(spec: Spec, arrays_name: str, fast: bool) -> str:
+    """What is called: the Python-float path (the kernel's lines with ``math``
+    functions, not shown in ``F.source``), then ``runtime.arrays`` on the kernel."""
     body: list[str] = []
-    used = used_symbols(lines, out_exprs)
-    lanes = [s for s in graph.lanes if s in used]
-    if params and not lanes and not _has_scatter(layout):
+    if fast:
         mp = MathCodePrinter()
         checks, unpack = [], []
-        for p in params:
-            shape = shapes.get(p, ())
+        for p in spec.params:
+            shape = spec.shapes.get(p, ())
             if not shape:
                 checks.append(f"{p}.__class__ in _PYNUM")
                 continue
             checks.append(f"_is_point({p}, {shape!r})")
-            names = [symbols[p][idx].name for idx in np.ndindex(*shape)]
+            names = [spec.symbols[p][idx].name for idx in np.ndindex(*shape)]
             unpack.append(f"        {', '.join(names)}{',' if len(names) == 1 else ''} = _floats({p})")
         body.append(f"if {' and '.join(checks)}:")
         body.append("    # one point in Python floats: math functions, only the branch taken is evaluated")
         body.append("    try:")
         body += unpack
-        body += _print_lines(mp, lines, inline, " " * 8)
-        body.append("        return " + _emit_scalar_layout(layout, iter(out_exprs), mp))
+        body += _print_lines(mp, spec.lines, spec.inline, " " * 8)
+        body.append("        return " + _emit_scalar_layout(spec.layout, iter(spec.out_exprs), mp))
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
-
-    arr = array_prologue(params, shapes, symbols, {s: graph.lanes[s] for s in lanes}, used)
-    kernel_source = ""
-    if params and not any(shapes.get(p) for p in params):
-        # Long arrays go through the kernel below in cache-sized blocks: a chain of
-        # numpy operations on a few thousand elements keeps its temporaries in cache.
-        block = runtime.block_size(len(lines) + len(out_exprs))
-        arr.append(f"if _blockable(_shape, {block}, {', '.join(params)}):")
-        # the kernel by its own name: an exported module holds several functions
-        arr.append(f"    _res = _blocked(_kernel_{fname}, _shape, {block}, {', '.join(params)})")
-        arr.append("    return " + result_layout(layout, iter(range(len(out_exprs)))))
-        kernel = _print_lines(npp, lines, inline, "    ")
-        kernel.append("    return (" + "".join(npp._print(e) + ", " for e in out_exprs) + ")")
-        kernel_source = "\n".join(
-            [f"def _kernel_{fname}({', '.join(params)}):",
-             '    """One block of long inputs: the lines of ' + fname + ', outputs unshaped."""']
-            + kernel) + "\n"
-    arr.append(f"_like = _lazy_like({', '.join(params)})")
-    # nan and inf propagate as numpy computes them, without a warning per operation
-    body.append("with numpy.errstate(all='ignore'):")
-    body += ["    " + c for c in arr + array_body(npp, lines, inline, layout, out_exprs, errstate=False)]
-
-    source = function_source(fname, params, doc, body)
-    if kernel_source:
-        source += "\n\n" + kernel_source
-    namespace = numpy_namespace()
-    return compile_source(source, fname, namespace)
+    body.append(f"return {arrays_name}({', '.join(spec.params)})")
+    return "\n".join([f"def {spec.name}({', '.join(spec.params)}):",
+                      f'    """{spec.name}: Python floats here; anything else: the kernel '
+                      f'(F.source) on arrays, {arrays_name} = runtime.arrays(kernel, plan)."""']
+                     + ["    " + b for b in body]) + "\n"
 
 
-def array_body(printer, lines, inline, layout, out_exprs, errstate=True) -> list[str]:
-    """The computing lines and the return of the array path; with ``errstate``, under
-    ``numpy.errstate(all='ignore')``: nan and inf propagate without warnings (both
-    sides of a data-dependent branch are evaluated, and one is then discarded)."""
-    code = _print_lines(printer, lines, inline, "")
-    code.append("return " + _emit_layout(layout, iter(out_exprs), printer))
-    if errstate:
-        code = ["with numpy.errstate(all='ignore'):"] + ["    " + c for c in code]
-    return code
+def _element_reads(spec: Spec) -> list[str]:
+    """The elements and slices of shaped parameters the lines read (not every element
+    of a 100,000-element parameter)."""
+    out = []
+    for p in spec.params:
+        shape = spec.shapes.get(p, ())
+        if not shape:
+            continue
+        for idx in np.ndindex(*shape):
+            elem = spec.symbols[p][idx]
+            if elem in spec.used:
+                out.append(f"{elem.name} = {p}[{', '.join(map(str, idx))}]")
+        for lane, (param, index, _) in spec.lanes.items():
+            if param != p:
+                continue
+            if any(isinstance(k, slice) and k.step < 0 for k in index):
+                out.append(f"{lane.name} = _reversed_slice({p}, {index!r})")
+            else:
+                out.append(f"{lane.name} = {p}[{_index_text(index)}]")
+    return out
+
+
+def _layout_data(layout: Layout, exprs, values: list) -> tuple:
+    """``layout`` as ``runtime.Plan`` data; the expressions it returns go to ``values``."""
+    if layout.kind == "scalar":
+        values.append(next(exprs))
+        return ("scalar",)
+    if layout.kind == "tuple":
+        return ("tuple", tuple(_layout_data(item, exprs, values) for item in layout.items))
+    if layout.kind == "array":
+        values.extend(next(exprs) for _ in range(layout.size))
+        return ("array", tuple(layout.shape))
+    points = []
+    for flat_index in range(int(np.prod(layout.shape, dtype=int))):
+        e = next(exprs)
+        if e != 0:
+            points.append(tuple(int(i) for i in np.unravel_index(flat_index, layout.shape)))
+            values.append(e)
+    slices = tuple(layout.items)
+    values.extend(next(exprs) for _ in slices)
+    return ("scatter", tuple(layout.shape), slices, tuple(points))
 
 
 def function_source(fname, params, doc, body) -> str:
@@ -490,34 +589,6 @@ def used_symbols(lines, out_exprs) -> set:
     return used
 
 
-def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]:
-    """Input lines of the array path: conversion, the elements and slices the body
-    reads (not every element of a 100,000-element parameter), the broadcast shape."""
-    batch = []
-    out: list[str] = []
-    for p in params:
-        shape = shapes.get(p, ())
-        out.append(f"{p} = _in({p})")
-        if shape:
-            out.append(f"_check_shape({p}, {tuple(shape)!r}, {p!r})")
-            for idx in np.ndindex(*shape):
-                elem = symbols[p][idx]
-                if elem in used:
-                    out.append(f"{elem.name} = {p}[{', '.join(map(str, idx))}]")
-            for lane, (param, spec, _) in lanes.items():
-                if param != p:
-                    continue
-                if any(isinstance(k, slice) and k.step < 0 for k in spec):
-                    out.append(f"{lane.name} = _reversed_slice({p}, {spec!r})")
-                else:
-                    out.append(f"{lane.name} = {p}[{_index_text(spec)}]")
-            batch.append(f"numpy.shape({p})[{len(shape)}:]")
-        else:
-            batch.append(f"numpy.shape({p})")
-    out.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
-    return out
-
-
 def _has_scatter(layout: Layout) -> bool:
     return layout.kind == "scatter" or any(_has_scatter(i) for i in layout.items
                                            if isinstance(i, Layout))
@@ -568,26 +639,6 @@ def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
         items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
         return f"numpy.array(({items},), dtype=_F).reshape({lay.shape!r})"
     return _emit(layout, lambda: f"_F({printer._print(next(exprs))})", array)
-
-
-def _emit_layout(layout: Layout, exprs, printer) -> str:
-    """Return expression of the array path: broadcast to the inputs' shape."""
-    def array(lay):
-        items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
-        return f"_stack(({items},), {lay.shape!r}, _shape, _like)"
-
-    def scatter(lay):
-        points = []
-        for flat_index in range(int(np.prod(lay.shape, dtype=int))):
-            e = next(exprs)
-            if e != 0:
-                idx = tuple(int(i) for i in np.unravel_index(flat_index, lay.shape))
-                points.append(f"({idx!r}, {printer._print(e)})")
-        slices = [f"({spec!r}, {printer._print(next(exprs))})" for spec in lay.items]
-        return (f"_scatter({lay.shape!r}, _shape, ({''.join(p + ', ' for p in slices)}), "
-                f"({''.join(p + ', ' for p in points)}))")
-    return _emit(layout, lambda: f"_out({printer._print(next(exprs))}, _shape, _like)",
-                 array, scatter)
 
 
 def _trivial(e) -> bool:
