@@ -85,8 +85,7 @@ for _name in BACKENDS[1:]:
 
 
 def _docstring(spec) -> str:
-    head = f'    """{spec.name}({", ".join(spec.params)})'
-    return head + (f"\n\n    {spec.doc}" if spec.doc else "") + '\n    """'
+    return f'    """{spec.doc or spec.name}"""'
 
 
 def _compile(source: str, spec, namespace: dict, entry=None) -> codegen.Compiled:

@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.core.mul import _keep_coeff
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import limits, naming, runtime, special
@@ -35,46 +37,117 @@ _MAX_UNROLLED_POWER = 4
 _CHUNK = 64
 
 
+_ATOM = PRECEDENCE["Atom"]
+_ADD, _MUL, _POW = PRECEDENCE["Add"], PRECEDENCE["Mul"], PRECEDENCE["Pow"]
+
+
 class _Common:
-    """What both printers share: fast powers, long sums, symdiff's special functions."""
+    """What both printers share: fast powers, long sums, symdiff's special functions,
+    and parentheses only where the printed text needs them.
+
+    sympy decides parentheses from an expression's class, but this printer writes
+    some classes in other forms (``x**2`` as ``x*x``, a piece of the graph in place
+    of its name), so :meth:`parenthesize` and :meth:`_print_Add` ask
+    :meth:`_text_prec` for the precedence of the text actually printed: a call
+    (``numpy.cos(x*y)``) needs none, a product needs them inside another product
+    (``y*(x*x)``: the same order of operations, so the same rounding).
+    """
 
     _sqrt = "numpy.sqrt"
-    inlined: dict = {}
+    inlined: dict = {}           # symbol -> its text, printed in place of its name
+    inlined_prec: dict = {}      # symbol -> that text's precedence
+    inlined_add: frozenset = frozenset()   # inlined symbols whose text is a sum
+
+    def __init__(self, settings=None):
+        super().__init__(settings or {})
+        self.pow_prec: dict = {}     # power -> the precedence of its printed form
 
     def _print_Symbol(self, expr):
         text = self.inlined.get(expr)
         return text if text is not None else super()._print_Symbol(expr)
 
+    def _text_prec(self, expr, text: str) -> int:
+        """Operator precedence of ``text``, the printed form of ``expr``."""
+        if isinstance(expr, sympy.Symbol):
+            return self.inlined_prec.get(expr, _ATOM)
+        if _one_call(text) or _wrapped(text):
+            return _ATOM
+        if isinstance(expr, sympy.Pow):
+            return self.pow_prec.get(expr, _MUL)      # as _print_Pow printed it
+        p = precedence(expr)
+        if p > _POW and not expr.is_Atom:
+            return 0                # a function printed as an operator (x % 1): always wrap
+        return p
+
+    def parenthesize(self, item, level, strict=False):
+        text = self._print(item)
+        p = self._text_prec(item, text)
+        return f"({text})" if p < level or (not strict and p <= level) else text
+
     # -- powers: products and square roots instead of pow ------------------------
     def _print_Pow(self, expr, rational=False):
+        text, prec = self._pow_form(expr, rational)
+        self.pow_prec[expr] = prec
+        return text
+
+    def _pow_form(self, expr, rational):
+        """The text of a power and its precedence: a product or quotient (``_MUL``), a
+        call (``numpy.sqrt(x)``) or sympy's ``x**2.5``."""
         base, exp = expr.as_base_exp()
-        b = self._print(base) if base.is_Atom else f"({self._print(base)})"
-        # Every form below is parenthesised: the caller placed a power, which
-        # binds tighter than the product or quotient printed for it.
+        # a product of the base with itself: keeps its own order of operations
+        b = self.parenthesize(base, _MUL)
         if exp.is_Integer and 1 < abs(int(exp)) <= _MAX_UNROLLED_POWER:
             prod = "*".join([b] * abs(int(exp)))
-            return f"({prod})" if exp > 0 else f"(1/({prod}))"
+            return (prod, _MUL) if exp > 0 else (f"1/({prod})", _MUL)
         if exp == -1:
-            return f"(1/{b})"
+            return f"1/{b}", _MUL
         if exp == sympy.S.Half:
-            return f"{self._sqrt}({self._print(base)})"
+            return f"{self._sqrt}({self._print(base)})", _ATOM
         if exp == -sympy.S.Half:
-            return f"(1/{self._sqrt}({self._print(base)}))"
+            return f"1/{self._sqrt}({self._print(base)})", _MUL
         if exp.is_Rational and exp.q == 2 and 0 < exp.p <= 2 * _MAX_UNROLLED_POWER + 1:
             # x**(3/2) = x*sqrt(x): one multiplication instead of a pow
             k = (exp.p - 1) // 2
-            return f"({'*'.join([b] * k)}*{self._sqrt}({self._print(base)}))"
-        return super()._print_Pow(expr, rational=rational)
+            return f"{'*'.join([b] * k)}*{self._sqrt}({self._print(base)})", _MUL
+        text = super()._print_Pow(expr, rational=rational)
+        if _one_call(text):
+            return text, _ATOM
+        return text, (_MUL if text.startswith("1/") else _POW)
 
-    # -- long sums: Python's compiler recurses once per binary operator ----------
+    # -- products: a negative one is minus the positive one ------------------------
+    def _print_Mul(self, expr):
+        # sympy prints the factors of -a*b at the precedence of a sum (that of the
+        # negated product), which is right only while powers print as powers: a
+        # product or quotient standing for one (x*x, 1/(x*x)) must keep its parentheses
+        c, e = expr.as_coeff_Mul()
+        if c < 0:
+            positive = _keep_coeff(-c, e)
+            if isinstance(positive, sympy.Mul):
+                return "-" + super()._print_Mul(positive)
+            return "-" + self.parenthesize(positive, (_MUL + _POW) / 2)
+        return super()._print_Mul(expr)
+
+    # -- sums: parentheses as printed; long sums in chunks ----------------------
     def _print_Add(self, expr, order=None):
-        if len(expr.args) <= _CHUNK:
-            return super()._print_Add(expr, order=order)
-        terms = [self._print(a) for a in expr.args]
-        while len(terms) > _CHUNK:
-            terms = ["(" + " + ".join(terms[i:i + _CHUNK]) + ")"
-                     for i in range(0, len(terms), _CHUNK)]
-        return " + ".join(terms)
+        items = []
+        for term in self._as_ordered_terms(expr, order=order):
+            t = self._print(term)
+            is_add = term.is_Add or term in self.inlined_add
+            sign = "+"
+            if t.startswith("-") and not is_add:
+                sign, t = "-", t[1:]
+            if is_add or self._text_prec(term, t) < _ADD:
+                t = f"({t})"
+            items.append((sign, t))
+        # Python's compiler recurses once per binary operator: group long sums
+        groups = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+        texts = [_signed(g) for g in groups]
+        while len(texts) > _CHUNK:
+            texts = ["(" + " + ".join(texts[i:i + _CHUNK]) + ")"
+                     for i in range(0, len(texts), _CHUNK)]
+        if len(texts) == 1:
+            return texts[0]
+        return " + ".join(f"({t})" for t in texts)
 
     def _print_Integer(self, expr):
         # beyond int64, numpy makes object arrays (numpy.cos(10**20 - x) fails); Python
@@ -91,6 +164,27 @@ class _Common:
 
     def _print_NotANumber(self, expr):
         return "math.nan"          # math is in the namespace of every backend
+
+
+def _signed(items) -> str:
+    """``a - b + c`` from ``[("+", "a"), ("-", "b"), ("+", "c")]``."""
+    first_sign, first = items[0]
+    out = ("-" if first_sign == "-" else "") + first
+    for sign, t in items[1:]:
+        out += f" {sign} {t}"
+    return out
+
+
+def _wrapped(text: str) -> bool:
+    """Is ``text`` one parenthesised group, ``(...)``?"""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
 
 
 class NumpyCodePrinter(_Common, NumPyPrinter):
@@ -176,7 +270,7 @@ class MathCodePrinter(_Common, PythonCodePrinter):
         if last_c != sympy.true:
             pairs = list(pairs) + [(last_e, last_c)]
         for e, c in reversed(pairs):
-            out = f"(({self._print(e)}) if ({self._print(c)}) else ({out}))"
+            out = f"({self._print(e)} if {self._print(c)} else {out})"
         return out
 
 
@@ -296,12 +390,15 @@ def _print_lines(printer, lines, inline, indent, where=None, function=""):
     ``# line 4: z = x**2 * y`` (``# line 9 in helper: ...`` for another function's).
     """
     out = []
-    printer.inlined = {}
+    printer.inlined, printer.inlined_prec, printer.inlined_add = {}, {}, set()
     shown = None
     for t, e in lines:
         text = printer._print(e)
         if t in inline:
-            printer.inlined[t] = text if e.is_Atom or _one_call(text) else f"({text})"
+            printer.inlined[t] = text
+            printer.inlined_prec[t] = printer._text_prec(e, text)
+            if e.is_Add:
+                printer.inlined_add.add(t)
             continue
         w = where.get(t) if where else None
         if w is not None and (w.function, w.lineno) != shown:
@@ -414,7 +511,14 @@ def kernel_source(spec: Spec, printer, note: str = "") -> tuple[str, tuple]:
         body.append(f"return {texts[0]}")
     else:
         body.append("return " + (f"({texts[0]},)" if len(texts) == 1 else ", ".join(texts)))
-    return function_source(spec.name, spec.params, spec.doc, body), layout_data
+    return _def(spec, body), layout_data
+
+
+def _def(spec: Spec, body: list[str]) -> str:
+    """``def name(params):``, the one-line docstring ``spec.doc`` and ``body``."""
+    doc = spec.doc or f"{spec.name}({', '.join(spec.params)})"
+    return "\n".join([f"def {spec.name}({', '.join(spec.params)}):", f'    """{doc}"""']
+                     + ["    " + b for b in body]) + "\n"
 
 
 def entry_source(spec: Spec, arrays_name: str, fast: bool) -> str:
@@ -440,11 +544,9 @@ def entry_source(spec: Spec, arrays_name: str, fast: bool) -> str:
         body.append("        return " + _emit_scalar_layout(spec.layout, iter(spec.out_exprs), mp))
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
+    # anything else: the kernel (F.source) on arrays, runtime.arrays(kernel, plan)
     body.append(f"return {arrays_name}({', '.join(spec.params)})")
-    return "\n".join([f"def {spec.name}({', '.join(spec.params)}):",
-                      f'    """{spec.name}: Python floats here; anything else: the kernel '
-                      f'(F.source) on arrays, {arrays_name} = runtime.arrays(kernel, plan)."""']
-                     + ["    " + b for b in body]) + "\n"
+    return _def(spec, body)
 
 
 def _element_reads(spec: Spec) -> list[str]:
