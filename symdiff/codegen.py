@@ -238,6 +238,13 @@ class NumpyCodePrinter(_Common, NumPyPrinter):
     def _print_Or(self, expr):
         return self._logical("logical_or", expr)
 
+    def _print_Relational(self, expr):
+        # x > 0, as written: the comparison operators are numpy's ufuncs on arrays
+        # (and torch's, jax's), and read as the user's condition
+        op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
+        prec = precedence(expr)
+        return f"{self.parenthesize(expr.lhs, prec)} {op} {self.parenthesize(expr.rhs, prec)}"
+
     def _print_LaneSum(self, expr):
         return f"numpy.sum({self._print(expr.args[0])}, axis=0)"
 
@@ -342,7 +349,21 @@ def _lines(graph, outputs):
     out_exprs = [_numeric_constants(sympy.sympify(e)) for e in outputs]
     repl, reduced = tree_cse([e for _, e in defs] + out_exprs)
     reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
-    return _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl), out_exprs
+    # a definition that CSE reduced to a temporary (r = _c0) is that temporary: the
+    # temporary takes its name, and no alias line is printed
+    temps = {t for t, _ in repl}
+    rename: dict = {}
+    kept = []
+    for (sym, _), e in zip(defs, reduced_defs):
+        if e in temps and e not in rename:
+            rename[e] = sym
+        else:
+            kept.append((sym, e))
+    if rename:
+        repl = [(rename.get(t, t), e.xreplace(rename)) for t, e in repl]
+        kept = [(sym, e.xreplace(rename)) for sym, e in kept]
+        out_exprs = [e.xreplace(rename) for e in out_exprs]
+    return _interleave(kept, repl), out_exprs
 
 
 def _inline_targets(graph, lines, out_exprs) -> set:
@@ -740,7 +761,12 @@ def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
     def array(lay):
         items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
         return f"numpy.array(({items},), dtype=_F).reshape({lay.shape!r})"
-    return _emit(layout, lambda: f"_F({printer._print(next(exprs))})", array)
+    return _emit(layout, lambda: f"_F({_unwrapped(printer._print(next(exprs)))})", array)
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` without the parentheses around all of it: it is a call's argument."""
+    return text[1:-1] if _wrapped(text) else text
 
 
 def _trivial(e) -> bool:
