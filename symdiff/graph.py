@@ -1,6 +1,6 @@
-"""The SSA graph: what the front end builds and what calculus and codegen read.
+"""The SSA graph: what the reader (``symdiff.read``) builds and what calculus and codegen read.
 
-A traced function is not one big sympy tree. Every assignment in the user's code
+A function read is not one big sympy tree. Every assignment in the user's code
 becomes a named intermediate (a real ``sympy.Symbol``) with a small defining
 expression over parameters and earlier intermediates. Derivatives are added to the
 same graph as further named intermediates (see ``calculus``), so shared work is
@@ -124,7 +124,7 @@ class Graph:
     ``deps[s]`` is a bitset (a Python int) of the parameters ``s`` depends on, so that
     "does z depend on x?" is one ``&``, also on graphs with thousands of inputs.
 
-    ``lock`` serialises everything that adds to a traced graph (derivatives) or
+    ``lock`` serialises everything that adds to the graph of a function read (derivatives) or
     reads a consistent snapshot of it (code generation): the graph is shared by a
     function and all its derivatives, which may be asked for from several threads.
     Re-entrant, because building a Hessian builds the gradient first.
@@ -152,7 +152,7 @@ class Graph:
         self.lanecount: dict[sympy.Symbol, int] = {}  # lane-valued symbol -> its loop's steps
         self.element_of: dict[sympy.Symbol, tuple] = {}   # element symbol -> (param, index)
         # def -> the user's statement it comes from (F.source's "# line N:" comments);
-        # ``here`` is the statement being read, set by the front end with ``at``
+        # ``here`` is the statement being read, set by the reader with ``at``
         self.where: dict[sympy.Symbol, Where] = {}
         self.here: Where | None = None
         self.last: Where | None = None    # the last statement of the function read (its return)
@@ -371,8 +371,8 @@ class Graph:
 
 
 @dataclass
-class Traced:
-    """What the front end hands on: the graph, the inputs and the outputs.
+class Reading:
+    """What reading a function (``symdiff.read``) hands on: the graph, the inputs and the outputs.
 
     ``symbols`` maps each parameter name to its sympy Symbol, or, for a parameter
     declared with a shape, to a numpy object array of element symbols.

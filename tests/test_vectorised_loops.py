@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import symdiff as sd
-from symdiff import frontend
+from symdiff import limits
 
 try:
     from tests import _loops_mod as m
@@ -118,7 +118,7 @@ def test_hand_written_rosenbrock_agrees_and_large_n_compiles_fast():
 def test_short_loops_are_unrolled():
     def short(x):
         total = 0.0
-        for i in range(frontend.VECTOR_MIN - 1):
+        for i in range(limits.VECTOR_MIN - 1):
             total += x[i] ** 2
         return total
     assert not sd.symbolic(short, shapes={"x": (20,)})._vectorised()
