@@ -1,6 +1,6 @@
 """The user-facing operators: ``symbolic``, the functional forms of derivatives, ``export``.
 
-These only wire the pipeline together (front end -> SymbolicFunction); the work
+These only wire the pipeline together (read -> SymbolicFunction); the work
 happens in ``read``, ``calculus`` and ``codegen``.
 """
 

@@ -1,6 +1,6 @@
 """Derivatives on the SSA graph, without expression swell.
 
-Sits between the front end (which builds the ``Graph``) and codegen. Nothing here
+Sits between the reader (``symdiff.read``, which builds the ``Graph``) and codegen. Nothing here
 flattens the user's function: every derivative is itself a named intermediate of
 the same graph, defined by a small expression over earlier intermediates.
 

@@ -1,6 +1,6 @@
 """Pass 2 of the pipeline: the fence, which rejects source outside symdiff's subset.
 
-It runs on the whole AST of the user's function (and of every helper the front end
+It runs on the whole AST of the user's function (and of every helper the reader
 inlines) *before* any interpretation, so an unsupported construct is reported at its
 own line and column even when it sits in a branch that tracing would never reach.
 

@@ -10,7 +10,7 @@ argument values the reader has; the builders of symdiff's own live here.
 
 Builders receive interpreter values: sympy expressions, Python numbers, tuples/lists
 and numpy arrays (object arrays of sympy expressions for shaped values). When every
-argument is a plain constant the front end calls the original Python function instead
+argument is a plain constant the reader calls the original Python function instead
 (constant folding with Python's own semantics), so builders only see symbolic input.
 
 >>> import math, sympy

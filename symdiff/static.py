@@ -95,7 +95,7 @@ class StaticFunction:
         self.__doc__ = getattr(target, "__doc__", None)
         self.__signature__ = self._sig
 
-    # what the front end inlines when another function calls this one
+    # what the reader inlines when another function calls this one
     @property
     def __symdiff_source__(self):
         return self.fn

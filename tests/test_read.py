@@ -2,6 +2,7 @@
 
 import importlib.util
 import math
+import re
 import sys
 import textwrap
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symdiff as sd
-from symdiff import SymdiffError, SymdiffSyntaxError
+from symdiff import SymdiffError, SymdiffSyntaxError, limits
 from symdiff.read import read, read_expression
 from symdiff.primitives import cbrt
 try:
@@ -366,6 +367,84 @@ def test_recursion_limit(tmp_path):
     assert t.graph.flatten(t.outputs[()]) == t.symbols["x"] ** 5
     with pytest.raises(SymdiffError, match="nested deeper"):
         read(mod.forever)
+
+
+UNROLLED = (r"loop of 1000000 steps whose first step read (\d+) nodes of code \(helpers "
+            rf"included\): (\d+) in all, more than the {limits.MAX_UNROLLED_WORK} symdiff "
+            r"unrolls; use a smaller bound, or write it as numpy array code on a shaped parameter")
+
+
+@pytest.mark.timeout(60)       # unrolled, this loop took minutes before any error
+def test_an_unrolled_loop_too_large_is_refused_after_its_first_step(tmp_path):
+    """A million steps calling a helper (a recurrence: not vectorised) would read
+    millions of nodes: the first step's count times the steps says so at once, the
+    helper's nodes included, and the error names the loop and what to do."""
+    mod, path = load_module(tmp_path, "m_unroll", """
+        import math
+
+        def helper(t, i):
+            return t * math.sin(t) + i
+
+        def f(x):
+            s = 0.0
+            for i in range(10**6):
+                s = s * 0.5 + helper(x, i)
+            return s
+
+        def g(x):
+            s = 0.0
+            for i in range(10**6):
+                s = s * 0.5 + x * i
+            return s
+        """)
+    with pytest.raises(SymdiffError) as info:
+        sd.symbolic(mod.f)
+    message = str(info.value)
+    assert message.startswith(f"{path}:9:5: ") and message.endswith("for i in range(10**6):")
+    per_step, total = map(int, re.search(UNROLLED, message).groups())
+    assert total == per_step * 10**6
+    with pytest.raises(SymdiffError) as info:
+        sd.symbolic(mod.g)
+    alone = int(re.search(UNROLLED, str(info.value)).group(1))
+    assert per_step > alone          # the helper's body counts
+
+
+@pytest.mark.timeout(60)
+def test_a_comprehension_too_large_to_unroll_is_refused(tmp_path):
+    mod, path = load_module(tmp_path, "m_unroll_comp", """
+        import math
+
+        def helper(t, i):
+            return t * math.sin(t) + i
+
+        def f(x):
+            return sum([helper(x, i) for i in range(10**6)])
+        """)
+    with pytest.raises(SymdiffError, match=r"m_unroll_comp\.py:8:\d+: comprehension of "
+                                           r"1000000 steps whose first step read"):
+        sd.symbolic(mod.f)
+
+
+def test_loops_under_the_unrolled_work_limit_are_read(tmp_path):
+    """The limit is on steps times work: a short loop with a large body, and a long
+    loop with a small one, are both read."""
+    mod, path = load_module(tmp_path, "m_unroll_ok", """
+        import math
+
+        def f(x):
+            s = 0.0
+            for i in range(3):
+                s = s * math.sin(s + x) + math.cos(x * i) + (s - x) ** 2 + math.exp(-s) * i
+            return s
+
+        def g(x):
+            s = 0.0
+            for i in range(2000):
+                s = s * 0.5 + x
+            return s
+        """)
+    assert sd.symbolic(mod.f)(0.3) == pytest.approx(mod.f(0.3), rel=1e-12)
+    assert sd.symbolic(mod.g)(0.3) == pytest.approx(mod.g(0.3), rel=1e-12)
 
 
 def test_data_dependent_index(tmp_path):

@@ -1,8 +1,8 @@
 """The array reader: a function's AST -> the array IR (``ir.Graph``).
 
-It uses the same front end as the element-wise reader: ``source.function_source``
-finds and positions the AST, ``fence.check`` refuses what symdiff never reads
-(as ``read.parse.function`` does, which also notices stale source). Then it
+It uses the same first passes as the element-wise reader (``symdiff.read``):
+``source.function_source`` finds and positions the AST and ``fence.check`` refuses
+what symdiff never reads, as ``read.parse.function`` does (stale source included). Then it
 interprets the body on array values: every shaped parameter is one ``param``
 node, numpy calls go through ``numpy_api`` (by identity, under any alias),
 operators and ``math`` functions make elementwise nodes, helpers of the same
@@ -630,8 +630,8 @@ def _name(func) -> str:
 
 
 class _Parsed:
-    """Source of the functions read, fenced once (as the element-wise front end's
-    ``Context.parsed``, without importing that front end and its tables)."""
+    """Source of the functions read, fenced once (as the element-wise reader's
+    ``Context.parsed``, without importing that reader and its tables)."""
 
     def __init__(self):
         self._parsed: dict = {}

@@ -35,6 +35,9 @@ class Context:
         # > 0 while a branch of a data-dependent if/ternary is read: what Python does
         # there, it does only for the inputs that take that branch
         self.conditional = 0
+        # AST nodes read so far, by every activation: the work of reading (``loops``
+        # refuses an unrolled loop whose steps would read too many)
+        self.work = 0
         self._parsed: dict[int, tuple[Any, FunctionSource]] = {}
         self.active: list = []          # readers of the functions being read, outermost first
 
@@ -68,7 +71,13 @@ class ReaderBase(ast.NodeVisitor):
         # function, so reading one before its assignment raises UnboundLocalError
         self._assigned: set = set()
 
+    def visit(self, node):
+        """``ast.NodeVisitor.visit``, counting the work: one node read."""
+        self.ctx.work += 1
+        return getattr(self, "visit_" + node.__class__.__name__, self.generic_visit)(node)
+
     def error(self, node, construct: str, hint: str):
+        """Raise ``SymdiffSyntaxError``: ``construct`` at ``node`` is outside what symdiff reads."""
         lineno = getattr(node, "lineno", 0)
         raise SymdiffSyntaxError(
             f"unsupported {construct}: {hint}", filename=self.src.filename, lineno=lineno,
@@ -76,6 +85,7 @@ class ReaderBase(ast.NodeVisitor):
             construct=construct, hint=hint)
 
     def fail(self, node, message: str):
+        """Raise ``SymdiffError`` with ``message`` at ``node`` (file:line:col, and the line)."""
         lineno = getattr(node, "lineno", 0)
         where = f"{self.src.filename}:{lineno}:{getattr(node, 'col_offset', 0) + 1}"
         text = self.src.line(lineno)

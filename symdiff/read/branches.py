@@ -139,6 +139,7 @@ class Branches(ReaderBase):
         return Return(self.merge(results[0], results[1], cond, node, hint="ret"))
 
     def _has_return(self, stmts) -> bool:
+        """Does any statement of ``stmts`` (outside nested defs) return?"""
         for stmt in stmts:
             for n in walk_no_defs(stmt):
                 if isinstance(n, ast.Return):
@@ -147,6 +148,7 @@ class Branches(ReaderBase):
 
     @contextlib.contextmanager
     def _conditional(self):
+        """Mark what is read inside as read for some inputs only (``Context.conditional``)."""
         self.ctx.conditional += 1
         try:
             yield
@@ -163,6 +165,8 @@ class Branches(ReaderBase):
         return self.merge(a, b, as_condition(cond), node)
 
     def merge_envs(self, env_t: dict, env_e: dict, cond, node) -> dict:
+        """The names after a data-dependent ``if``: each ``Piecewise`` of its two
+        branches' values, ``Undefined`` where only one branch assigns it."""
         out = {}
         for name in list(env_t) + [n for n in env_e if n not in env_t]:
             a = env_t.get(name, MISSING)

@@ -26,7 +26,8 @@ from ..limits import MAX_INLINE_DEPTH, MAX_ITEMS
 from ..source import FunctionSource, NoSource, unwrap
 from ..tracebacks import library_file
 from .base import ReaderBase
-from .parse import EXPRESSION_CALLS, parse_expression
+from . import parse
+from .parse import EXPRESSION_CALLS
 from .values import (ARRAY_METHODS, ArrayMethod, LocalFunction, Scope, bools_as_ints,
                      callable_name, from_outside, is_const)
 
@@ -41,6 +42,8 @@ class Calls(ReaderBase):
         return self.call(func, args, kwargs, node)
 
     def call(self, func, args, kwargs, node):
+        """The value of ``func(*args, **kwargs)``: inlined, built in sympy, computed on
+        constants, or refused with the reason, by what ``func`` is."""
         if isinstance(func, LocalFunction):
             return self.inline(func.node, func.src, Scope({}, func.scope), func.defaults,
                                func.kwdefaults, args, kwargs, node, func.name)
@@ -140,6 +143,8 @@ class Calls(ReaderBase):
             raise
 
     def inline_python(self, fn, args, kwargs, node):
+        """Read the user's Python function ``fn`` on ``args`` from its own source
+        (or run it on symbols when it has none)."""
         try:
             src = self.ctx.parsed(fn)
         except NoSource:
@@ -174,7 +179,8 @@ class Calls(ReaderBase):
         return expr.xreplace(subs)
 
     def inline_expression(self, text, args, kwargs, node):
-        tree, names = parse_expression(text)
+        """Read an expression string's function (``sd.symbolic("...")``) on ``args``."""
+        tree, names = parse.expression(text)
         if len(args) > len(names):
             self.fail(node, f"too many arguments for expression {text!r} (parameters {names})")
         bound = dict(zip(names, args))
@@ -187,6 +193,7 @@ class Calls(ReaderBase):
         return type(self)(self.ctx, src, scope, text).visit(tree.body)
 
     def inline(self, fnode, src, scope, defaults, kwdefaults, args, kwargs, node, name):
+        """Read ``fnode`` (a def or lambda) on ``args`` in a new activation on the same graph."""
         reader = type(self)(self.ctx, src, scope, name)
         bound = self.bind(fnode.args, defaults, kwdefaults, args, kwargs, node, name)
         for pname, v in bound.items():
@@ -204,6 +211,8 @@ class Calls(ReaderBase):
             self.ctx.depth -= 1
 
     def bind(self, a: ast.arguments, defaults, kwdefaults, args, kwargs, node, name) -> dict:
+        """Parameter name -> value for a call, as Python binds arguments, with
+        Python's messages for the mistakes."""
         positional = [x.arg for x in a.posonlyargs + a.args]
         n_pos_only = len(a.posonlyargs)
         bound: dict = {}

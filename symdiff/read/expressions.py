@@ -62,6 +62,7 @@ class Expressions(ReaderBase):
         return from_outside(value)
 
     def binop(self, op, a, b, node):
+        """``a <op> b`` with Python's semantics on constants and sympy's on symbols."""
         fn = BINOPS[type(op)]
         self.check_operands(op, a, b, node)
         if not (is_const(a) and is_const(b)):      # constants: Python computes it itself
@@ -90,6 +91,8 @@ class Expressions(ReaderBase):
             self.fail(node, str(exc))
 
     def compare(self, op, a, b, node):
+        """``a <op> b``: a bool for constants, a sympy relation otherwise (elementwise
+        for arrays)."""
         if isinstance(op, (ast.In, ast.NotIn)):
             if not isinstance(b, (tuple, list, range, np.ndarray)):
                 self.fail(node, "`in` needs a tuple, list or range on the right")
@@ -149,6 +152,7 @@ class Expressions(ReaderBase):
         return slice(*parts)
 
     def index_value(self, idx, node):
+        """An index known when the function is read, as Python indexes with it."""
         if isinstance(idx, tuple):
             return tuple(self.index_value(i, node) for i in idx)
         if isinstance(idx, (slice, type(None))) or idx is Ellipsis:
@@ -191,6 +195,7 @@ class Expressions(ReaderBase):
                 f"functools.partial(fn, {n}=3)")
 
     def subscript(self, base, idx, node):
+        """``base[idx]`` for tuples, lists, dicts and arrays (a lane index: ``loops``)."""
         if isinstance(idx, LaneIndex) or (isinstance(idx, tuple)
                                           and any(isinstance(i, LaneIndex) for i in idx)):
             return self.lane_subscript(base, idx, node)
@@ -220,6 +225,7 @@ class Expressions(ReaderBase):
         return LocalFunction(node, self.scope, self.src, defaults, kwdefaults)
 
     def comprehension(self, node) -> list:
+        """A list comprehension or generator expression, unrolled into a list."""
         saved = self.scope
         self.scope = Scope(dict(saved.locals), saved.parent, saved.closure, saved.globals)
         out: list = []
@@ -234,7 +240,11 @@ class Expressions(ReaderBase):
             out.append(self.visit(node.elt))
             return
         gen = node.generators[k]
-        for v in self.iterate(self.visit(gen.iter), gen.iter):
+        items = self.iterate(self.visit(gen.iter), gen.iter)
+        start = self.ctx.work
+        for step, v in enumerate(items):
+            if step == 1:
+                self.too_much_work(gen.iter, "comprehension", len(items), start)
             self.assign(gen.target, v, gen.target)
             ok = True
             for cond in gen.ifs:

@@ -4,7 +4,9 @@ A loop over ``range()`` with at least ``VECTOR_MIN`` steps is first read once wi
 its index standing for all steps at once (a ``LaneIndex``; ``vectorize_loop``): a
 value that outlives the loop must be a sum over the steps or the same in every
 step, and then the loop becomes sums over lanes (``LaneSum``). Otherwise the loop
-is unrolled: its body is pushed once per item on the statement runner's stack.
+is unrolled: its body is pushed once per item on the statement runner's stack,
+the first step alone and the rest once the first step's work (AST nodes read,
+helpers included) says the whole loop stays under ``MAX_UNROLLED_WORK``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import ast
 import itertools
 import types
+from dataclasses import dataclass
 
 import numpy as np
 import sympy
 
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..graph import Graph, LaneSum
-from ..limits import MAX_ITEMS, VECTOR_MIN
+from ..limits import MAX_ITEMS, MAX_UNROLLED_WORK, VECTOR_MIN
 from .base import ReaderBase, walk_no_defs
 from .parity import too_long
 from .values import MISSING, LoopBind, from_outside
@@ -76,6 +79,7 @@ class LaneIndex:
     __bool__ = __index__ = __int__ = __float__ = __hash__ = _refuse
 
     def positions(self) -> list[int]:
+        """The index of every lane."""
         return [self.start + self.step * k for k in range(self.count)]
 
 
@@ -89,9 +93,19 @@ class LaneWatch:
         self.before, self.carried = before, set()
 
     def read(self, name: str, v):
+        """Note ``name`` read with value ``v``; return ``v``."""
         if self.before.get(name, MISSING) is v:
             self.carried.add(name)         # read before this step wrote it
         return v
+
+
+@dataclass
+class UnrollRest:
+    """Pseudo-statement after an unrolled loop's first step: its other steps, pushed
+    when the first step's work says the loop is not too large (``visit_UnrollRest``)."""
+    node: ast.For
+    items: list
+    work: int               # ``Context.work`` when the first step began
 
 
 class Loops(ReaderBase):
@@ -106,12 +120,33 @@ class Loops(ReaderBase):
                 and self.vectorize_loop(node, iterable):
             return None
         items = self.iterate(iterable, node.iter)
+        if not items:
+            return None
+        seq: list = [LoopBind(node.target, items[0], node), *node.body]
+        if len(items) > 1:
+            seq.append(UnrollRest(node, items, self.ctx.work))
+        self.frames.append((seq, 0))
+
+    def visit_UnrollRest(self, rest: UnrollRest):
+        self.too_much_work(rest.node, "loop", len(rest.items), rest.work)
         seq: list = []
-        for v in items:
-            seq.append(LoopBind(node.target, v, node))
-            seq.extend(node.body)
-        if seq:
-            self.frames.append((seq, 0))
+        for v in rest.items[1:]:
+            seq.append(LoopBind(rest.node.target, v, rest.node))
+            seq.extend(rest.node.body)
+        self.frames.append((seq, 0))
+
+    def too_much_work(self, node, what: str, steps: int, start: int):
+        """Refuse a loop (or comprehension) of ``steps`` steps unrolled, when its first
+        step, begun at ``Context.work == start``, says all of them would read more than
+        ``MAX_UNROLLED_WORK`` nodes (minutes of reading)."""
+        per_step = self.ctx.work - start
+        if per_step * steps <= MAX_UNROLLED_WORK:
+            return
+        self.fail(node, f"{what} of {steps} steps whose first step read {per_step} nodes of "
+                        f"code (helpers included): {per_step * steps} in all, more than the "
+                        f"{MAX_UNROLLED_WORK} symdiff unrolls; use a smaller bound, or write "
+                        "it as numpy array code on a shaped parameter (np.sum(np.sin(x)) "
+                        "instead of a loop over x[i]), which is read once for all steps")
 
     def vectorize_loop(self, node: ast.For, r: range) -> bool:
         """Read the body once with the index standing for every step; True if that is exact.
@@ -149,6 +184,9 @@ class Loops(ReaderBase):
         return True
 
     def _lane_results(self, node, before, after, count) -> dict:
+        """The names after a vectorised loop: sums over the lanes for values
+        carried from step to step, the body's value for the others; raises
+        ``_NotVectorizable`` where neither is exact."""
         g = self.g
         live = _loaded_outside(self.src.node, node)
         # a list in the order the names were bound, not a set: the loop below
@@ -218,6 +256,7 @@ class Loops(ReaderBase):
         return self.g.lane(param, spec, elements)
 
     def iterate(self, value, node) -> list:
+        """The items of a loop's iterable, known when the function is read."""
         if isinstance(value, (sympy.Basic,)):
             self.error(node, "loop over a value that depends on the input",
                        "loop over range(n), a tuple or a shaped parameter; bounds must be "

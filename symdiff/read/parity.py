@@ -81,6 +81,7 @@ def _as_numpy_computes(v, call=None):
 
 
 def too_long(v) -> bool:
+    """A ``range`` of more than ``MAX_ITEMS`` items."""
     if not isinstance(v, range):
         return False
     try:
@@ -193,11 +194,13 @@ class ParityChecks(ReaderBase):
                             "large to compute exactly; use math.lgamma for its logarithm")
 
     def too_many_steps(self, node):
+        """Refuse a loop or comprehension over more than ``MAX_ITEMS`` items."""
         self.fail(node, f"loop or comprehension of more than {MAX_ITEMS} steps: too long "
                         "to unroll; loop over a shaped parameter (`for i in range(len(x))`) "
                         "so the loop is read once for all steps, or use fewer steps")
 
     def no_text(self, args, kwargs, node, name):
+        """Refuse text among a call's arguments: sympy would parse it."""
         if has_text(list(args)) or has_text(kwargs):
             self.error(node, f"text argument to {name}",
                        "pass numbers; symdiff never parses or evaluates strings")

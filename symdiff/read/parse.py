@@ -3,7 +3,7 @@
 ``function(fn)`` is passes 1 and 2 for one function: its source
 (``source.function_source``, the AST moved to the user's file positions), the fence
 (``fence.check``), then a check that the text is the code Python is running.
-``parse_expression(text)`` does the same for an expression string and finds its
+``expression(text)`` does the same for an expression string and finds its
 parameters. Neither reads anything: that is the reader's work.
 """
 
@@ -55,7 +55,7 @@ def _stale_message(fn, line, filename=None) -> str:
             "module (importlib.reload) or restart, so the text and the code agree")
 
 
-def parse_expression(text: str):
+def expression(text: str):
     """Parse and fence an expression string; return (tree, parameter names sorted)."""
     if not isinstance(text, str):
         raise TypeError("expected an expression string")

@@ -89,7 +89,7 @@ def read_expression(text: str) -> Reading:
     >>> r.params
     ('x', 'y')
     """
-    tree, names = parse.parse_expression(text)                             # 1-2
+    tree, names = parse.expression(text)                                   # 1-2
     g = Graph()
     symbols = interface.make_symbols(g, names, {})                         # symbols
     src = FunctionSource(tree, "<expression>", [text], untrusted=True)

@@ -39,6 +39,7 @@ class Statements(ReaderBase):
         return None
 
     def run_function(self, node) -> Any:
+        """Read a function body (or a lambda's expression); its return value."""
         self.ctx.active.append(self)
         try:
             return self._run_function(node)
@@ -57,6 +58,8 @@ class Statements(ReaderBase):
         return r.value
 
     def lookup(self, name: str, node):
+        """The value of ``name``: local scopes outward, then closure, module globals,
+        builtins (Python's LEGB)."""
         s = self.scope
         root = s
         while s is not None:
@@ -125,6 +128,8 @@ class Statements(ReaderBase):
                             "or build a new value")
 
     def _other_reference(self, obj, own: dict, name: str) -> str | None:
+        """What else refers to ``obj`` (another name, an item of a list, an
+        enclosing or module name), in words, or None."""
         def holds(v):
             return v is obj or (isinstance(v, (list, tuple)) and any(e is obj for e in v))
 
@@ -145,6 +150,7 @@ class Statements(ReaderBase):
         return None
 
     def assign(self, target, value, node):
+        """Bind ``target`` (a name, a tuple/list of targets or an item) to ``value``."""
         if isinstance(target, ast.Name):
             self.scope.locals[target.id] = self.define(target.id, value)
         elif isinstance(target, (ast.Tuple, ast.List)):

@@ -135,10 +135,12 @@ def from_outside(v):
 
 
 def is_scalar(v) -> bool:
+    """A number: a Python int/float or a sympy value."""
     return isinstance(v, (int, float, sympy.Basic))     # bool is an int
 
 
 def is_boolean(v) -> bool:
+    """A sympy condition (a Boolean that is not also a number)."""
     return isinstance(v, sympy.logic.boolalg.Boolean) and not isinstance(v, sympy.Expr)
 
 
@@ -185,6 +187,7 @@ def bools_as_ints(v, conditions: bool = True):
 
 
 def int_valued(v) -> bool:
+    """An integer: Python, numpy or sympy."""
     return isinstance(v, (int, np.integer)) or isinstance(v, sympy.Integer)
 
 
@@ -213,6 +216,7 @@ PLAIN_GETITEM = frozenset({tuple.__getitem__, list.__getitem__, dict.__getitem__
 
 
 def callable_name(f) -> str:
+    """``module.qualname`` of a callable, for messages (builtins without module)."""
     mod = getattr(f, "__module__", None) or getattr(type(f), "__module__", "")
     qual = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
     return f"{mod}.{qual}" if mod and mod != "builtins" else qual

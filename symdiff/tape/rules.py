@@ -21,7 +21,7 @@ import numpy as np
 
 from .dtypes import default_float
 from .graph import Indexed, primitive
-from .trig import MIN_SIZE as SINCOS_MIN_SIZE, sincos
+from .trig import MIN_SIZE as SINCOS_MIN_SIZE, sin_and_cos
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -493,9 +493,10 @@ CosBackward0.sfwd = staticmethod(math.cos)
 
 
 # sin needs cos(x) in backward and cos needs sin(x): on large float64 arrays both
-# come from one pass (trig.sincos) at forward time and the node keeps the other.
+# are computed at forward time (trig.sin_and_cos: one pass, or numpy's two calls
+# where those are faster) and the node keeps the other.
 def _cos_sin(x):
-    s, c = sincos(x)
+    s, c = sin_and_cos(x)
     return c, s
 
 
@@ -504,7 +505,7 @@ def _neg_times(g, a, s):
     return np.negative(out, out=out) if type(out) is np.ndarray else -out
 
 
-SinBackward0.fused = staticmethod(sincos)
+SinBackward0.fused = staticmethod(sin_and_cos)
 SinBackward0.aux_vjps = (lambda g, a, c: g * c,)
 CosBackward0.fused = staticmethod(_cos_sin)
 CosBackward0.aux_vjps = (_neg_times,)
