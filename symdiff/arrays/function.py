@@ -397,9 +397,12 @@ class ArrayFunction(SymbolicFunction):
 
     def with_backend(self, backend: str):
         """The same array code on ``backend`` (jax, torch, cupy: that library's functions;
-        numba: numpy code)."""
+        numba: numpy code); ``"numpy"`` gives the element-wise reading, which
+        ``sd.export`` writes out (the array code's constants are not written out yet)."""
         from .. import backends
         backends.require(backend)
+        if backend == "numpy":
+            return self._twin().with_backend(backend)
         if backend == self.backend:
             return self
         return self._child(("backend", backend), lambda: ArrayFunction(
