@@ -35,7 +35,7 @@ import numpy as np
 
 with atheris.instrument_imports(include=["symdiff"]):
     import symdiff as sd
-    from symdiff import api, frontend  # noqa: F401  (the reader, loaded lazily otherwise)
+    from symdiff import api, read  # noqa: F401  (the reader, loaded lazily otherwise)
     from symdiff.errors import SymdiffError, SymdiffSyntaxError
 
 ACCEPTED = (SymdiffSyntaxError, SymdiffError, ValueError, TypeError)

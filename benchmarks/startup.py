@@ -5,7 +5,7 @@ Each number is the median over fresh processes (``--runs``, default 5) of:
 * ``import symdiff``: the package itself (names load on first use, PEP 562);
 * ``from symdiff import tape``: the tape alone; sympy must stay unimported;
 * ``symbolic side``: the first ``sd.symbolic`` attribute, which loads the reader
-  (sympy, the front end, code generation);
+  (sympy, the reader, code generation);
 * ``first derivative``: then reading a small function, its gradient and one call,
   ``f(x, y) = x**2*y + sin(y)`` (target: under 0.1 s);
 * ``67-step loop``: then the same for the README's loop benchmark,

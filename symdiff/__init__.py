@@ -1,6 +1,6 @@
 """symdiff: differentiate Python functions by reading their source.
 
-Pipeline: source -> fence (subset check) -> frontend (SSA graph of sympy
+Pipeline: source -> fence (subset check) -> read (SSA graph of sympy
 expressions) -> calculus (derivatives on the graph) -> codegen (numpy functions).
 Beside it: ``symdiff.tape``, an independent reverse-mode engine with PyTorch's
 autograd semantics, and ``sd.check``, which compares the two and finite differences.

@@ -1,7 +1,7 @@
 """The user-facing operators: ``symbolic``, the functional forms of derivatives, ``export``.
 
-These only wire the pipeline together (front end -> SymbolicFunction); the work
-happens in ``frontend``, ``calculus`` and ``codegen``.
+These only wire the pipeline together (read -> SymbolicFunction); the work
+happens in ``read``, ``calculus`` and ``codegen``.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import numpy as np
 
 from .backends import BACKENDS  # noqa: F401  (the names sd.symbolic(backend=...) accepts)
 from .backends import require as _require_backend
-from . import frontend
 from .errors import SymdiffError, SymdiffSyntaxError
 from .export import write as write_module
-from .function import SymbolicFunction, from_traced
+from .function import SymbolicFunction, from_reading
 from .limits import check_order
+from .read import read, read_expression, static_binding
 from .static import StaticFunction, annotated_static, integer_defaults
 from .tracebacks import api_boundary
 
@@ -83,10 +83,10 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
         if static:
             raise TypeError("static= is for Python functions; an expression string has no "
                             "parameters that are not variables")
-        return from_traced(frontend.trace_expression(fn), None, backend)
+        return from_reading(read_expression(fn), None, backend)
     if not callable(fn):
         raise TypeError(f"symbolic() takes a function or an expression string, not {type(fn).__name__}")
-    target, bound = frontend.static_binding(fn)
+    target, bound = static_binding(fn)
     names = tuple(dict.fromkeys((static or ()) + annotated_static(target)))
     names = tuple(n for n in names if n not in bound)
     if names:
@@ -98,7 +98,7 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
         if F is not None:
             return F
     try:
-        F = from_traced(frontend.trace(fn, shapes=shapes), fn, backend)
+        F = from_reading(read(fn, shapes=shapes), fn, backend)
         F._note = note
         return F
     except (SymdiffError, SymdiffSyntaxError) as exc:
@@ -118,9 +118,9 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
 
 def _readable(fn, names, shapes) -> bool:
     """Can ``fn`` be read with the parameters ``names`` bound to their defaults?"""
-    defaults = inspect.signature(frontend.static_binding(fn)[0]).parameters
+    defaults = inspect.signature(static_binding(fn)[0]).parameters
     try:
-        frontend.trace(fn, shapes=shapes, static={n: defaults[n].default for n in names})
+        read(fn, shapes=shapes, static={n: defaults[n].default for n in names})
     except (SymdiffError, SymdiffSyntaxError):
         return False
     return True
@@ -128,10 +128,10 @@ def _readable(fn, names, shapes) -> bool:
 
 def _static_function(fn, names, shapes, backend) -> StaticFunction:
 
-    def read(values):
+    def read_with(values):
         bound = functools.partial(fn, **values)
-        return from_traced(frontend.trace(bound, shapes=shapes), bound, backend)
-    return StaticFunction(fn, names, read, shapes=shapes, backend=backend)
+        return from_reading(read(bound, shapes=shapes), bound, backend)
+    return StaticFunction(fn, names, read_with, shapes=shapes, backend=backend)
 
 
 def _shapes_argument(shapes):

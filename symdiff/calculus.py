@@ -1,6 +1,6 @@
 """Derivatives on the SSA graph, without expression swell.
 
-Sits between the front end (which builds the ``Graph``) and codegen. Nothing here
+Sits between the reader (``symdiff.read``, which builds the ``Graph``) and codegen. Nothing here
 flattens the user's function: every derivative is itself a named intermediate of
 the same graph, defined by a small expression over earlier intermediates.
 
@@ -429,8 +429,9 @@ class Calculus:
                         if lanes and u not in g.lanevalued:
                             # a scalar used in every step of a vectorised loop:
                             # its adjoint is the sum over the steps
-                            t = g.define("term", term)
-                            term = (g.define("lanesum", LaneSum(t)) if t in g.lanevalued
+                            t = g.define("term", term, where=g.where.get(name))
+                            term = (g.define("lanesum", LaneSum(t), where=g.where.get(name))
+                                    if t in g.lanevalued
                                     else g.lanecount[name] * t)
                         contrib[u].append(term)
 
@@ -441,11 +442,13 @@ class Calculus:
                 continue
             bar = _sum(terms)
             if not _scaled_atom(bar):
-                bar = g.define(naming.adjoint(s.name), bar)
+                # the adjoint of s comes from the statement that computed s
+                bar = g.define(naming.adjoint(s.name), bar, where=g.where.get(s))
             push(g.defs[s], bar, s)
         lanes = {}
         for lane in g.lanes:
             terms = contrib.get(lane)
             if terms:
-                lanes[lane] = g.define(naming.adjoint(lane.name), _sum(terms))
+                lanes[lane] = g.define(naming.adjoint(lane.name), _sum(terms),
+                                       where=g.where.get(lane))
         return [_sum(contrib.get(v, ())) for v in wrt], lanes

@@ -1,6 +1,6 @@
 """Pass 2 of the pipeline: the fence, which rejects source outside symdiff's subset.
 
-It runs on the whole AST of the user's function (and of every helper the front end
+It runs on the whole AST of the user's function (and of every helper the reader
 inlines) *before* any interpretation, so an unsupported construct is reported at its
 own line and column even when it sits in a branch that tracing would never reach.
 
@@ -74,7 +74,7 @@ ALLOWED: frozenset[type] = frozenset({
 
 #: Builtins that read or change the interpreter itself (code, names, files, the
 #: debugger). A call to one of them, when the function does not bind the name
-#: itself, is rejected before anything is traced, even in a branch never taken.
+#: itself, is rejected before anything is read, even in a branch never taken.
 REJECTED_BUILTINS: frozenset[str] = frozenset({
     "eval", "exec", "compile", "open", "input", "breakpoint", "help", "exit", "quit",
     "getattr", "setattr", "delattr", "hasattr", "globals", "locals", "vars", "dir",

@@ -25,15 +25,17 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import codegen, frontend, limits, naming, runtime
+from . import codegen, limits, naming, runtime
 from .export import write as write_module
 from .calculus import Calculus
 from .layout import SCALAR, Layout
-from .graph import Traced
+from .graph import Reading
+from .read import read
 from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
+_DOC_LIMIT = 240         # characters of the expression in generated code's docstring
 _LATEX_LIMIT = 1200      # LaTeX characters rendered in a notebook (a few lines on screen)
 
 
@@ -79,32 +81,32 @@ class SymbolicFunction:
                       "show it. See help(symdiff.SymbolicFunction)."]
         return "\n".join(lines)
 
-    def __init__(self, traced: Traced, outputs, layout: Layout, name: str,
+    def __init__(self, reading: Reading, outputs, layout: Layout, name: str,
                  wrt: tuple = (), fn=None, backend: str = "numpy", calculus=None, recipe=None):
-        self._traced = traced
+        self._reading = reading
         self._outputs = tuple(outputs)
         self._layout = layout
         self.name = name
         self.wrt = wrt
         self.fn = fn
         self.backend = backend
-        self._calculus = calculus or Calculus(traced.graph)
+        self._calculus = calculus or Calculus(reading.graph)
         self._children: dict = {}
         self._recipe = recipe           # (parent, method, args) this was derived by
         self._twin_cache = None
         self._compiled = None
         self._fn = None
-        self._nparams = len(traced.params)
+        self._nparams = len(reading.params)
         self._expr = None
         sig_params = [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                        default=traced.defaults.get(p, inspect.Parameter.empty))
-                      for p in traced.params]
+                                        default=reading.defaults.get(p, inspect.Parameter.empty))
+                      for p in reading.params]
         self.__signature__ = inspect.Signature(sig_params)
         if fn is not None:
             self.__wrapped__ = fn
         self.__name__ = naming.sanitize(name)
 
-    # what the front end inlines when another function calls this one
+    # what the reader inlines when another function calls this one
     @property
     def __symdiff_source__(self):
         return self.fn
@@ -112,15 +114,15 @@ class SymbolicFunction:
     # -- description -------------------------------------------------------------
     @property
     def params(self) -> tuple[str, ...]:
-        return self._traced.params
+        return self._reading.params
 
     @property
     def symbols(self) -> dict[str, Any]:
-        return dict(self._traced.symbols)
+        return dict(self._reading.symbols)
 
     @property
     def graph(self):
-        return self._traced.graph
+        return self._reading.graph
 
     @property
     def expr(self):
@@ -152,7 +154,7 @@ class SymbolicFunction:
 
     @property
     def shapes(self) -> dict:
-        return dict(self._traced.shapes)
+        return dict(self._reading.shapes)
 
     # -- numbers ----------------------------------------------------------------
     def _compile(self) -> codegen.Compiled:
@@ -163,15 +165,16 @@ class SymbolicFunction:
             with self.graph.lock:
                 compiled = self._compiled
                 if compiled is None:
-                    t = self._traced
+                    t = self._reading
                     # written from the graph, never by building F.expr: sympy's
                     # evaluation of the flat tree can take minutes (nested tanh of a Max)
-                    expr_text = (_abbreviate(self._flat_text(build=False)) if self._small()
-                                 else "(see the lines below)")
+                    signature = f"{self.name}({', '.join(t.params)})"
+                    doc = (f"{signature} = {_abbreviate(self._doc_text(), _DOC_LIMIT)}"
+                           if self._small() else f"{signature}: see the lines below")
                     compiled = self._compiled = limits.run_deep(
                         f"compiling {self.name}", codegen.generate,
                         t.graph, list(self._outputs), self._layout, self._code_name(),
-                        t.params, t.shapes, t.symbols, doc=f"{self.name} = {expr_text}",
+                        t.params, t.shapes, t.symbols, doc=doc,
                         backend=self.backend)
         return compiled
 
@@ -194,6 +197,18 @@ class SymbolicFunction:
         printer = _InliningPrinter(self.graph.defs)
         texts = [printer.doprint(e) for e in self._outputs]
         return texts[0] if self._layout.kind == "scalar" else f"[{', '.join(texts)}]"
+
+    def _doc_text(self) -> str:
+        """The result written out for the docstring of generated code: a tuple as a
+        tuple, an array as nested lists (written from the graph; F.expr is not built)."""
+        printer = _InliningPrinter(self.graph.defs)
+        texts = [printer.doprint(e) for e in self._outputs]
+        lay = self._layout
+        if lay.kind == "scalar":
+            return texts[0]
+        if lay.kind == "array":
+            return str(np.array(texts, dtype=object).reshape(lay.shape).tolist()).replace("'", "")
+        return f"({', '.join(texts)}{',' if len(texts) == 1 else ''})"
 
     def _nested_conditions(self) -> bool:
         """Does a branch condition test a value that is itself piecewise (the case
@@ -266,7 +281,7 @@ class SymbolicFunction:
 
     def _defaults(self) -> dict:
         """Parameter name -> default value, as the user's signature gives them."""
-        return self._traced.defaults
+        return self._reading.defaults
 
     def _bind(self, args, kwargs) -> tuple:
         """The arguments in parameter order, defaults filled in; a ``TypeError`` that
@@ -303,11 +318,11 @@ class SymbolicFunction:
     def _argument_error(self, exc, args):
         """The error to raise instead of ``exc`` when an argument is to blame (named,
         with what was expected), or None. Runs only after a call failed."""
-        shapes = self._traced.shapes
+        shapes = self._reading.shapes
         if isinstance(exc, runtime.ShapeMismatch):
             declared = {p: tuple(s) for p, s in shapes.items()}
             return ValueError(f"argument {exc.name!r} has shape {exc.got}, but "
-                              f"{self._traced.name} was declared with shapes={declared} "
+                              f"{self._reading.name} was declared with shapes={declared} "
                               "(extra trailing axes are batch axes)")
         for p, a in zip(self.params, args):
             bad = runtime.non_numeric(a)
@@ -326,7 +341,7 @@ class SymbolicFunction:
 
     # -- derivatives --------------------------------------------------------------
     def _param_symbols(self, name: str) -> list:
-        t = self._traced
+        t = self._reading
         if name in t.symbols:
             s = t.symbols[name]
             return list(np.asarray(s, dtype=object).ravel()) if isinstance(s, np.ndarray) else [s]
@@ -362,7 +377,7 @@ class SymbolicFunction:
         >>> F.derived([F.outputs[0] + 1], SCALAR, "f_plus_1")(3.0, 2.0)
         np.float64(19.0)
         """
-        return SymbolicFunction(self._traced, outputs, layout, name, wrt=wrt, fn=self.fn,
+        return SymbolicFunction(self._reading, outputs, layout, name, wrt=wrt, fn=self.fn,
                                 backend=self.backend, calculus=self._calculus, recipe=recipe)
 
     def with_backend(self, backend: str) -> "SymbolicFunction":
@@ -377,7 +392,7 @@ class SymbolicFunction:
         """
         if backend == self.backend:
             return self
-        return SymbolicFunction(self._traced, self._outputs, self._layout, self.name,
+        return SymbolicFunction(self._reading, self._outputs, self._layout, self.name,
                                 wrt=self.wrt, fn=self.fn, backend=backend,
                                 calculus=self._calculus)
 
@@ -401,9 +416,9 @@ class SymbolicFunction:
                 twin = self._twin_cache
                 if twin is None:
                     if self._recipe is None:
-                        traced = frontend.trace(self.fn, shapes=self._traced.shapes or None,
-                                                vectorize=False)
-                        twin = from_traced(traced, self.fn, self.backend)
+                        reading = read(self.fn, shapes=self._reading.shapes or None,
+                                       vectorize=False)
+                        twin = from_reading(reading, self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)
@@ -416,13 +431,13 @@ class SymbolicFunction:
                 return self._twin()._diff1(var)
             syms = self._param_symbols(var)
             wrt = self.wrt + (var,)
-            name = naming.display_derivative(self._traced.name, wrt)
-            if len(syms) == 1 and var in self._traced.symbols and not self._traced.shapes.get(var):
+            name = naming.display_derivative(self._reading.name, wrt)
+            if len(syms) == 1 and var in self._reading.symbols and not self._reading.shapes.get(var):
                 outs = self._calculus.forward(list(self._outputs), syms[0])
                 return self.derived(outs, self._layout, name, wrt)
             # derivative with respect to a shaped parameter: one entry per element
             cols = [self._calculus.forward(list(self._outputs), s) for s in syms]
-            shape = self._traced.shapes.get(var, ()) if var in self._traced.symbols else ()
+            shape = self._reading.shapes.get(var, ()) if var in self._reading.symbols else ()
             outs = [cols[j][i] for i in range(len(self._outputs)) for j in range(len(syms))]
             core = _core_shape(self._layout) + tuple(shape)
             return self.derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
@@ -470,7 +485,7 @@ class SymbolicFunction:
         names = self._wrt_names(wrt)
 
         def build():
-            t = self._traced
+            t = self._reading
             if self._vectorised() and any(n not in t.symbols for n in names):
                 return self._twin().gradient(names)       # by element of a shaped param
             syms = [s for n in names for s in self._param_symbols(n)]
@@ -563,7 +578,7 @@ class SymbolicFunction:
     def _param_shape(self, name: str) -> tuple:
         """The core shape of parameter (or element) ``name``: ``()`` for a scalar."""
         self._param_symbols(name)            # unknown names: ValueError listing the parameters
-        shape = self._traced.shapes.get(name) if name in self._traced.symbols else None
+        shape = self._reading.shapes.get(name) if name in self._reading.symbols else None
         return tuple(shape) if shape else ()
 
     grad = property(lambda self: self.gradient(), doc="``F.grad(*args)``: tuple of partials.")
@@ -599,7 +614,7 @@ class SymbolicFunction:
         (``F.latex()`` still gives all of it)."""
         if not self._small() or self._too_large_to_print() is not None:
             return None             # the notebook shows repr() instead
-        lhs = _latex_lhs(self.name, self._traced.name, self.wrt)
+        lhs = _latex_lhs(self.name, self._reading.name, self.wrt)
         args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
         try:
             body = self.latex()
@@ -636,22 +651,23 @@ class SymbolicFunction:
         return write_module([self], path)
 
 
-@limits.deep(lambda traced, *rest: f"building the graph of {traced.name}")
-def from_traced(traced: Traced, fn, backend: str) -> SymbolicFunction:
-    """The SymbolicFunction of what the front end read: its outputs named in the
+@limits.deep(lambda reading, *rest: f"building the graph of {reading.name}")
+def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
+    """The SymbolicFunction of what the reader read: its outputs named in the
     graph and returned as a scalar, a tuple or an array."""
-    out = traced.outputs
-    if not traced.vector:
+    out = reading.outputs
+    if not reading.vector:
         layout = SCALAR
-    elif traced.vector == "array" or out.ndim != 1:
+    elif reading.vector == "array" or out.ndim != 1:
         layout = Layout("array", shape=out.shape)
     else:
         layout = Layout("tuple", items=(SCALAR,) * out.size)
     # The returned expressions become named intermediates too, so that they are
     # split into primitives like every assignment (a long return expression
     # would otherwise be differentiated as one growing tree).
-    outputs = [traced.graph.define(traced.name, e) for e in out.ravel()]
-    return SymbolicFunction(traced, outputs, layout, traced.name, fn=fn, backend=backend)
+    g = reading.graph
+    outputs = [g.define(reading.name, e, where=g.last) for e in out.ravel()]
+    return SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
 
 
 def _core_shape(layout: Layout) -> tuple:
@@ -679,14 +695,16 @@ class _InliningPrinter(StrPrinter):
 
     def _print_Symbol(self, sym):
         d = self.defs.get(sym)
-        if d is None:
-            return super()._print_Symbol(sym)
-        text = self._print(d)
-        return text if d.is_Atom else f"({text})"
+        return super()._print_Symbol(sym) if d is None else self._print(d)
+
+    def parenthesize(self, item, level, strict=False):
+        # an intermediate is parenthesised as the expression it stands for
+        d = self.defs.get(item) if isinstance(item, sympy.Symbol) else None
+        return super().parenthesize(item if d is None else d, level, strict)
 
 
-def _abbreviate(text: str) -> str:
-    return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT - 3] + "..."
+def _abbreviate(text: str, limit: int = _REPR_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _latex_lhs(name: str, base: str, wrt: tuple) -> str:

@@ -1,6 +1,6 @@
-"""The SSA graph: what the front end builds and what calculus and codegen read.
+"""The SSA graph: what the reader (``symdiff.read``) builds and what calculus and codegen read.
 
-A traced function is not one big sympy tree. Every assignment in the user's code
+A function read is not one big sympy tree. Every assignment in the user's code
 becomes a named intermediate (a real ``sympy.Symbol``) with a small defining
 expression over parameters and earlier intermediates. Derivatives are added to the
 same graph as further named intermediates (see ``calculus``), so shared work is
@@ -11,6 +11,7 @@ written once and no expression is ever flattened unless the user asks for
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,41 @@ def _bitset(positions) -> int:
     return int.from_bytes(buf, "little")
 
 
+@dataclass(frozen=True, eq=False)
+class Where:
+    """The user's statement a definition comes from: ``function``'s statement ``node``
+    (an ``ast.stmt``, or a pseudo-statement with a ``node``) in the source ``src``.
+
+    Generated code prints it above the lines that come from it (``# line 4: z = x**2 * y``),
+    as Tangent labels each adjoint block with the statement it differentiates.
+    """
+
+    function: str
+    src: Any
+    node: Any
+
+    @property
+    def lineno(self) -> int | None:
+        n = getattr(self.node, "lineno", None)
+        return n if n is not None else getattr(getattr(self.node, "node", None), "lineno", None)
+
+    def text(self) -> str | None:
+        """The statement's first line in the user's file, stripped (None if unknown)."""
+        n = self.lineno
+        line = self.src.line(n) if n is not None and self.src is not None else None
+        return line.strip() if line else None
+
+
+def _function_name(expr) -> str:
+    """What a piece computing ``expr`` is called after: its function, as the user
+    writes it (``sqrt``, ``pow``, ``abs``, ``exp``), not sympy's class name."""
+    if isinstance(expr, sympy.Pow):
+        return "sqrt" if expr.exp == sympy.S.Half else "pow"
+    if isinstance(expr, sympy.Piecewise):
+        return "where"
+    return type(expr).__name__.lower()
+
+
 class LaneSum(sympy.Function):
     """Sum over the lanes of a vectorised loop.
 
@@ -88,7 +124,7 @@ class Graph:
     ``deps[s]`` is a bitset (a Python int) of the parameters ``s`` depends on, so that
     "does z depend on x?" is one ``&``, also on graphs with thousands of inputs.
 
-    ``lock`` serialises everything that adds to a traced graph (derivatives) or
+    ``lock`` serialises everything that adds to the graph of a function read (derivatives) or
     reads a consistent snapshot of it (code generation): the graph is shared by a
     function and all its derivatives, which may be asked for from several threads.
     Re-entrant, because building a Hessian builds the gradient first.
@@ -115,6 +151,11 @@ class Graph:
         self.lanevalued: set[sympy.Symbol] = set()   # lanes and defs computed from them
         self.lanecount: dict[sympy.Symbol, int] = {}  # lane-valued symbol -> its loop's steps
         self.element_of: dict[sympy.Symbol, tuple] = {}   # element symbol -> (param, index)
+        # def -> the user's statement it comes from (F.source's "# line N:" comments);
+        # ``here`` is the statement being read, set by the reader with ``at``
+        self.where: dict[sympy.Symbol, Where] = {}
+        self.here: Where | None = None
+        self.last: Where | None = None    # the last statement of the function read (its return)
 
     # -- building ---------------------------------------------------------------
     def param(self, name: str) -> sympy.Symbol:
@@ -159,18 +200,42 @@ class Graph:
         """Keep ``name`` from ever being handed out (parameter names of shaped params)."""
         self.names.reserve(name)
 
+    @contextmanager
+    def at(self, function: str, src, node):
+        """Definitions made inside come from ``function``'s statement ``node`` (in ``src``).
+
+        Nested uses (a helper called, a loop body read) restore the outer statement
+        when they end, so what the outer statement defines afterwards is its own.
+        """
+        outer = self.here
+        self.here = Where(function, src, node)
+        try:
+            yield
+        finally:
+            if outer is None:
+                self.last = self.here
+            self.here = outer
+
     def define(self, hint: str, expr: Any, origin: tuple | None = None,
-               shared: bool = False) -> Any:
+               shared: bool = False, where: Where | None = None) -> Any:
         """Name ``expr`` as a new intermediate and return its symbol.
 
         Atoms (numbers, symbols) and non-numeric values (booleans, relations) are
         returned unchanged: naming them would only add lines. With ``shared``, an
         expression already named this way gets the same symbol back (value
         numbering), so ``sqrt(T)`` written twice is one value with one adjoint.
+        ``where`` is the user's statement it comes from: by default the statement
+        being read, for a derivative (``origin``) that of the value differentiated.
         """
         if not isinstance(expr, sympy.Expr) or expr.is_Atom:
             return expr
-        expr = self._split(expr)
+        if where is None:
+            where = self.where.get(origin[0]) if origin is not None else self.here
+        outer, self.here = self.here, where      # pieces split off come from there too
+        try:
+            expr = self._split(expr, naming.sanitize(hint))
+        finally:
+            self.here = outer
         if expr.is_Atom:
             return expr
         if shared:
@@ -181,6 +246,8 @@ class Graph:
         if shared:
             self._piece_of[expr] = sym
         self.defs[sym] = expr
+        if where is not None:
+            self.where[sym] = where
         self.index[sym] = len(self.index)
         d = 0
         for s in expr.free_symbols:
@@ -195,22 +262,25 @@ class Graph:
                     break
         return sym
 
-    def _split(self, expr):
+    def _split(self, expr, owner: str):
         """Give every function application inside ``expr`` its own definition.
 
-        ``r = exp(sin(x))*log(y)`` becomes ``sin = sin(x); exp = exp(sin);
-        log = log(y); r = exp*log``. Sums, products and integer powers of
+        ``r = exp(sin(x))*log(y)`` becomes ``r_sin = sin(x); r_exp = exp(r_sin);
+        r_log = log(y); r = r_exp*r_log``. Sums, products and integer powers of
         named values stay inline. Then each definition is one primitive over
         named values, so its derivative is one small expression over named
         derivatives: the tenth derivative is a recurrence over the ninth, not a
-        tree that grows with every order.
+        tree that grows with every order. Pieces are named after the user's
+        variable ``owner`` and the function (``r_exp``); a compound argument after
+        the function it is passed to (``sin_arg`` in ``sin(x*y)``), so that the
+        adjoints read ``sin_arg_bar``.
         """
         if expr.is_Atom or not expr.args:
             return expr
         if isinstance(expr, sympy.Add):
-            args = [self._operand(self._split(a)) for a in expr.args]
+            args = [self._operand(self._split(a, owner), owner) for a in expr.args]
         elif isinstance(expr, sympy.Mul):
-            args = [self._operand(self._split(a)) for a in expr.args]
+            args = [self._operand(self._split(a, owner), owner) for a in expr.args]
             # products of more than two values: name the partial products, so
             # the n-th derivative is Leibniz' n+1 terms over named derivatives
             coeff = [a for a in args if not a.free_symbols]     # 2, 1/sqrt(pi)
@@ -218,39 +288,44 @@ class Graph:
             if len(factors) > 2:
                 acc = factors[0]
                 for f in factors[1:-1]:
-                    acc = self._piece("prod", acc * f)
+                    acc = self._piece(f"{owner}_prod", acc * f)
                 args = coeff + [acc, factors[-1]]
                 return sympy.Mul(*args)
         elif isinstance(expr, sympy.Piecewise):
-            return sympy.Piecewise(*[(self._operand(self._split(e), always=True), c)
+            return sympy.Piecewise(*[(self._operand(self._split(e, owner), owner, "branch"), c)
                                      for e, c in expr.args])
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
-            args = [self._operand(self._split(expr.base), always=True), expr.exp]
+            args = [self._operand(self._split(expr.base, owner), owner, "base"), expr.exp]
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Rational and expr.exp < 0 \
                 and expr.base.free_symbols:
             # b**(-1/2) as 1/sqrt(b): the root is shared with sqrt(b) elsewhere
-            root = self._operand(self._split(expr.base ** -expr.exp), always=True)
+            root = self._operand(self._split(expr.base ** -expr.exp, owner), owner, "base")
             return sympy.Pow(root, -1)
         elif all(isinstance(a, sympy.Expr) for a in expr.args):
-            args = [self._operand(self._split(a), always=True) for a in expr.args]
+            arg = f"{_function_name(expr)}_arg"
+            args = [self._operand(self._split(a, owner), owner, arg) for a in expr.args]
         else:
             return expr
         return expr if all(a is b for a, b in zip(args, expr.args)) else expr.func(*args)
 
-    def _operand(self, arg, always=False):
-        """``arg`` as an operand: inline if it is cheap to repeat, else a named value."""
+    def _operand(self, arg, owner, compound=None):
+        """``arg`` as an operand: inline if it is cheap to repeat, else a named value.
+
+        ``compound``: the name for a sum, product or power passed to a function (which
+        must then be named too), e.g. ``sin_arg``; None where they stay inline.
+        """
         if arg.is_Atom or not isinstance(arg, sympy.Expr) or not arg.free_symbols:
             return arg                      # constants stay inline (codegen folds them)
         if isinstance(arg, (sympy.Add, sympy.Mul)):
-            if not always or (isinstance(arg, sympy.Mul) and len(arg.args) == 2
-                              and arg.args[0].is_Number and arg.args[1].is_Atom):
+            if compound is None or (isinstance(arg, sympy.Mul) and len(arg.args) == 2
+                                    and arg.args[0].is_Number and arg.args[1].is_Atom):
                 return arg                  # -x, 2*x, or a sum inside a sum
         elif isinstance(arg, sympy.Pow) and arg.base.is_Atom and arg.exp.is_Integer \
                 and arg.exp > 0:
             return arg                      # x**2
-        what = "arg" if always and isinstance(arg, (sympy.Add, sympy.Mul, sympy.Pow)) \
-            else type(arg).__name__.lower()
-        return self._piece(what, arg)
+        if compound is not None and isinstance(arg, (sympy.Add, sympy.Mul, sympy.Pow)):
+            return self._piece(compound, arg)
+        return self._piece(f"{owner}_{_function_name(arg)}", arg)
 
     def _piece(self, what, expr):
         sym = self.define(what, expr, shared=True)
@@ -296,8 +371,8 @@ class Graph:
 
 
 @dataclass
-class Traced:
-    """What the front end hands on: the graph, the inputs and the outputs.
+class Reading:
+    """What reading a function (``symdiff.read``) hands on: the graph, the inputs and the outputs.
 
     ``symbols`` maps each parameter name to its sympy Symbol, or, for a parameter
     declared with a shape, to a numpy object array of element symbols.

@@ -1,6 +1,6 @@
 """How a function's flat list of output expressions is returned: ``Layout``.
 
-Below everything that uses it: the front end's result decides a layout
+Below everything that uses it: the reader's result decides a layout
 (``api``), derivatives build theirs (``function``,
 ``check``), and code generation prints the return statement from it
 (``codegen``). It depends on numpy only.

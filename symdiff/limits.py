@@ -3,6 +3,9 @@
 * ``MAX_ORDER``: the highest total derivative order ``F.diff``/``sd.derivative``/
   ``sd.check``/the CLI compute (each order is one more pass over the graph; a
   typo such as ``order=10**6`` must not hang).
+* ``MAX_ITEMS``, ``MAX_UNROLLED_WORK`` and the other sizes past which the reader
+  (``symdiff.read``) refuses a constant computation or a loop instead of running
+  it for minutes or filling the memory.
 * ``deep(what)``: runs sympy work with Python's recursion limit raised to
   ``RECURSION_LIMIT`` (sympy walks expressions recursively, and long source
   expressions nest deeply); an expression deeper still raises
@@ -30,6 +33,25 @@ from .errors import SymdiffError
 MAX_ORDER = 100
 #: Python's recursion limit while sympy works on an expression
 RECURSION_LIMIT = 12000
+
+# Sizes past which the reader refuses a constant computation instead of running it
+# (each would take minutes or all the memory): items of an unrolled loop, a
+# comprehension or a repeated sequence; bits of an integer power; arguments of
+# factorial/comb/perm.
+MAX_ITEMS = 1_000_000
+MAX_INT_BITS = 1 << 20
+MAX_FACTORIAL = 100_000
+#: integer exponents of symbolic powers above this are read as floats (same values)
+MAX_EXACT_EXPONENT = 10_000
+#: nested helper calls; deeper means (probably) unbounded recursion
+MAX_INLINE_DEPTH = 40
+#: a loop over range() with at least this many steps is first read once with its
+#: index standing for all steps at once (lanes, see ``read.loops``); shorter loops,
+#: and bodies a lane cannot stand for, are unrolled
+VECTOR_MIN = 16
+#: AST nodes an unrolled loop may read in all its steps (its first step's count,
+#: helpers included, times the steps): about half a minute of reading
+MAX_UNROLLED_WORK = 1_000_000
 
 
 #: largest expression (nodes written out, nesting depth) that is printed in full

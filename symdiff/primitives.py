@@ -1,16 +1,16 @@
 """Tables from Python callables and constants to their sympy counterparts.
 
-Where this sits in the pipeline: the front end (``frontend.py``) resolves the callee
+Where this sits in the pipeline: the reader (``read/calls.py``) resolves the callee
 of every call in the user's source to a Python object (``math.sin``, ``numpy.sin``
 under any alias, the builtin ``abs``, ...) and looks it up here *by identity*, so
 ``import numpy as onp`` and ``from math import sin as s`` work without any name
 matching. The table comes from the catalog (``ops/catalog.py``): each row names
-the Python objects and a builder that makes the sympy expression from the traced
-argument values; the builders of symdiff's own live here.
+the Python objects and a builder that makes the sympy expression from the
+argument values the reader has; the builders of symdiff's own live here.
 
 Builders receive interpreter values: sympy expressions, Python numbers, tuples/lists
 and numpy arrays (object arrays of sympy expressions for shaped values). When every
-argument is a plain constant the front end calls the original Python function instead
+argument is a plain constant the reader calls the original Python function instead
 (constant folding with Python's own semantics), so builders only see symbolic input.
 
 >>> import math, sympy

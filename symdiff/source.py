@@ -2,12 +2,12 @@
 
 ``function_source(fn)`` returns the ``ast.FunctionDef`` (or ``ast.Lambda``) of ``fn``
 with decorators stripped and every node's ``lineno``/``col_offset`` moved back to
-the user's real file, so that the fence and the front end report errors at the
+the user's real file, so that the fence and the reader report errors at the
 place the user wrote (``inspect.getsource`` gives the text of the function alone,
 and ``textwrap.dedent`` shifts its columns; both are undone here).
 
 When Python has no source for ``fn`` (typed into the plain ``python`` REPL,
-``exec``'d code), ``NoSource`` is raised and the front end falls back to calling
+``exec``'d code), ``NoSource`` is raised and the reader falls back to calling
 the function on symbols.
 
 >>> def f(x):

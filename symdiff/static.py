@@ -3,7 +3,7 @@
 An integer used as a loop bound or an index, a size, a flag: ``range(n)`` cannot be
 read with ``n`` a symbol, so ``sd.symbolic(f, static=("n",))`` (as JAX's
 ``static_argnames``) reads ``f`` once per distinct value of ``n``, with that value bound
-as a constant where the reader starts (``frontend.trace(fn, static=...)``). A
+as a constant where the reader starts (``read.read(fn, static=...)``). A
 ``StaticFunction`` is the dispatcher: calling it picks (or reads and compiles) the
 ``SymbolicFunction`` for the static values given, from a bounded least-recently-used
 cache, and calls it with the other arguments.
@@ -95,7 +95,7 @@ class StaticFunction:
         self.__doc__ = getattr(target, "__doc__", None)
         self.__signature__ = self._sig
 
-    # what the front end inlines when another function calls this one
+    # what the reader inlines when another function calls this one
     @property
     def __symdiff_source__(self):
         return self.fn

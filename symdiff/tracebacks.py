@@ -2,7 +2,7 @@
 error leaves the public API, as JAX filters its internal frames.
 
 An unsupported construct met while reading a function passes through a dozen frames
-(``api -> limits -> frontend -> ast.visit -> ...``) that say nothing to the user: the
+(``api -> limits -> read -> ast.visit -> ...``) that say nothing to the user: the
 message already names the file, line and column of *their* code. ``api_boundary``
 wraps the public entry points; an exception leaving one keeps only the frames outside
 the symdiff package (the caller's, and the user's function where symdiff ran it), plus

@@ -14,7 +14,7 @@ import pytest
 
 import symdiff as sd
 from symdiff import fence
-from symdiff.frontend import trace
+from symdiff.read import read
 
 # construct, source of f, text at the offending node (first occurrence), hint fragment
 CASES = [
@@ -235,7 +235,7 @@ def position(lines, mark):
 def test_rejected_with_place(tmp_path, construct, source, mark, hint):
     mod, path, lines = load(tmp_path, source)
     with pytest.raises(sd.SymdiffSyntaxError) as info:
-        trace(mod.f)
+        read(mod.f)
     err = info.value
     assert isinstance(err, SyntaxError)
     line, col = position(lines, mark)
@@ -254,7 +254,7 @@ def test_kwargs_argument_in_call(tmp_path):
             return g(x, **OPTS)
         """)
     with pytest.raises(sd.SymdiffSyntaxError) as info:
-        trace(mod.f)
+        read(mod.f)
     assert info.value.construct == "**kwargs argument"
     assert info.value.lineno == position(lines, "**OPTS")[0]
 
@@ -269,7 +269,7 @@ def test_fence_runs_before_tracing(tmp_path):
             return x
         """)
     with pytest.raises(sd.SymdiffSyntaxError) as info:
-        trace(mod.f)
+        read(mod.f)
     assert info.value.construct == "while loop"
 
 
@@ -287,7 +287,7 @@ def test_fence_checks_inlined_helpers(tmp_path):
     try:
         import fence_caller_mod
         with pytest.raises(sd.SymdiffSyntaxError) as info:
-            trace(fence_caller_mod.f)
+            read(fence_caller_mod.f)
     finally:
         sys.path.remove(str(tmp_path))
     err = info.value
@@ -305,7 +305,7 @@ def test_decorated_function_is_read_and_decorator_stripped(tmp_path):
             return x
         """)
     with pytest.raises(sd.SymdiffSyntaxError) as info:
-        trace(mod.f)
+        read(mod.f)
     line, col = position(lines, "while x")
     assert (info.value.lineno, info.value.offset) == (line, col + 1)
 
@@ -315,7 +315,7 @@ def test_list_comprehension_supported(tmp_path):
         def f(x):
             return sum([x ** k for k in range(4)])
         """)
-    t = trace(mod.f)
+    t = read(mod.f)
     x = t.symbols["x"]
     assert t.graph.flatten(t.outputs[()]) == 1 + x + x ** 2 + x ** 3
 

@@ -35,13 +35,26 @@ LAYERS = [
     ["symdiff.arrays.ir"],
     ["symdiff.arrays.rules", "symdiff.arrays.numpy_api"],
     ["symdiff.arrays.reverse", "symdiff.arrays.reader"],
-    ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display"],
+    ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display",
+     "symdiff.arrays.fastcall", "symdiff.arrays.optimize"],
     ["symdiff.arrays.hessian"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],
     # reading a function: python callables -> sympy, the SSA graph, the interpreter
     ["symdiff.primitives", "symdiff.graph"],
-    ["symdiff.frontend", "symdiff.calculus"],
+    # the reader (symdiff/read): values and the parse pass (source, fence); the state
+    # one activation shares; the interpreter's concerns, which reach each other
+    # through ``self`` and never import each other; the Reader joining them; the
+    # driver listing the passes in order; the package's public names
+    ["symdiff.read.values", "symdiff.read.parse"],
+    ["symdiff.read.base"],
+    ["symdiff.read.parity"],
+    ["symdiff.read.loops"],
+    ["symdiff.read.statements", "symdiff.read.expressions", "symdiff.read.branches",
+     "symdiff.read.calls"],
+    ["symdiff.read.interface", "symdiff.read.reader"],
+    ["symdiff.read.pipeline"],
+    ["symdiff.read", "symdiff.calculus"],
     # printing: code generation, then the backends that register into it
     ["symdiff.codegen"],
     ["symdiff.backends", "symdiff.export"],
@@ -192,3 +205,46 @@ def test_a_function_level_import_back_is_a_cycle(tmp_path):
     graph = _graph(pkg)
     assert graph["symdiff.b"] == {"symdiff.a"}
     assert _cycle(graph) == ["symdiff.a", "symdiff.b", "symdiff.a"]
+
+
+#: the reader's concerns: one activation's statements, expressions, branches, calls,
+#: loops and parity checks, joined by ``read.reader.Reader``
+READER_CONCERNS = ["symdiff.read.statements", "symdiff.read.expressions", "symdiff.read.branches",
+                   "symdiff.read.calls", "symdiff.read.loops", "symdiff.read.parity"]
+
+
+def test_the_reader_is_a_package_of_its_concerns():
+    """Each concern is a module of symdiff/read, and the Reader is joined from them."""
+    assert _graph()["symdiff.read.reader"] == set(READER_CONCERNS)
+
+
+def test_only_the_parse_pass_runs_the_fence_and_finds_source():
+    """The interpreter never calls the passes before it: source retrieval and the fence
+    are ``read.parse``, which the driver hands to the reader (``Context.parse``)."""
+    mods = _modules()
+    for name, path in mods.items():
+        if not name.startswith("symdiff.read") or name == "symdiff.read.parse":
+            continue
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        modules = {i for i, _ in _imports(name, path, mods)}
+        assert "symdiff.fence" not in modules, f"{name} imports the fence"
+        assert not names & {"function_source", "stale_source"}, f"{name} finds source itself"
+
+
+def test_no_module_of_the_reader_imports_the_driver():
+    """Imports in symdiff/read point away from the driver: only the package's
+    ``__init__`` imports ``pipeline``, and no module imports the package itself."""
+    mods = _modules()
+    for name, path in mods.items():
+        if not name.startswith("symdiff.read."):
+            continue
+        modules = {i for i, _ in _imports(name, path, mods)}
+        assert not modules & {"symdiff.read", "symdiff.read.pipeline"} - {name}, name
+
+
+def test_the_pipeline_order_fits_on_one_screen():
+    """``read.pipeline.read`` lists the passes in order; it stays short enough to see whole."""
+    tree = ast.parse((PACKAGE / "read" / "pipeline.py").read_text())
+    read = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "read")
+    assert read.end_lineno - read.lineno + 1 <= 45

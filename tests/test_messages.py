@@ -125,7 +125,7 @@ def test_symdiff_debug_keeps_every_frame(monkeypatch):
     monkeypatch.setenv("SYMDIFF_DEBUG", "1")
     e = error_of(lambda: sd.symbolic(m.loops))
     names = {os.path.basename(f.filename) for f in user_line_frames(e)}
-    assert {"api.py", "frontend.py"} <= names
+    assert {"api.py", "pipeline.py"} <= names
 
 
 def test_script_traceback_shows_the_users_line(tmp_path):
@@ -139,4 +139,4 @@ def test_script_traceback_shows_the_users_line(tmp_path):
     err = out.stderr
     assert out.returncode == 1
     assert 'line 10, in <module>' in err and "while x > 1:" in err
-    assert "frontend.py" not in err and "limits.py" not in err and err.count('File "') == 3
+    assert "pipeline.py" not in err and "limits.py" not in err and err.count('File "') == 3

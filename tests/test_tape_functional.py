@@ -10,24 +10,11 @@ import pytest
 from symdiff import tape
 
 torch = pytest.importorskip("torch")
+from tape_vs_torch import arr, float64_default, raises_like  # noqa: E402,F401
 import torch.autograd.functional as TAF  # noqa: E402
 
 TF = tape.autograd.functional
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
-
-
-@pytest.fixture(autouse=True)
-def float64_default():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
-
-
-def arr(t):
-    if isinstance(t, torch.Tensor):
-        return t.detach().numpy(force=True)
-    return np.asarray(t.detach().numpy())
 
 
 def same(ours, theirs, rtol=1e-12):
@@ -40,14 +27,6 @@ def same(ours, theirs, rtol=1e-12):
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.requires_grad == theirs.requires_grad
     np.testing.assert_allclose(arr(ours), arr(theirs), rtol=rtol, atol=1e-13)
-
-
-def raises_like(fn_tape, fn_torch):
-    with pytest.raises(Exception) as expected:
-        fn_torch()
-    with pytest.raises(type(expected.value)) as got:
-        fn_tape()
-    assert str(got.value) == str(expected.value)
 
 
 def lib_inputs(lib, values):

@@ -14,22 +14,9 @@ import pytest
 from symdiff import tape
 
 torch = pytest.importorskip("torch")
+from tape_vs_torch import arr, float64_default, raises_like  # noqa: E402,F401
 tnn = torch.nn
 nn = tape.nn
-
-
-@pytest.fixture(autouse=True)
-def float64_default():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
-
-
-def arr(t):
-    if isinstance(t, torch.Tensor):
-        return t.detach().numpy(force=True)   # force: torch's ZeroTensor gradients
-    return np.asarray(t.detach().numpy())
 
 
 def close(a, b, rtol=1e-12, atol=1e-12):
@@ -41,15 +28,6 @@ def pair(value, requires_grad=False, dtype=None):
     v = np.array(value, dtype=dtype)
     return (tape.tensor(v, requires_grad=requires_grad),
             torch.tensor(v, requires_grad=requires_grad))
-
-
-def raises_like(fn_tape, fn_torch):
-    """Both raise the same exception type with the same message."""
-    with pytest.raises(Exception) as expected:
-        fn_torch()
-    with pytest.raises(type(expected.value)) as got:
-        fn_tape()
-    assert str(got.value) == str(expected.value)
 
 
 def copy_weights(tape_module, torch_module):

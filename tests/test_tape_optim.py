@@ -15,26 +15,7 @@ import pytest
 from symdiff import tape
 
 torch = pytest.importorskip("torch")
-
-
-@pytest.fixture(autouse=True)
-def float64_default():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
-
-
-def arr(t):
-    return np.asarray(t.detach().numpy())
-
-
-def raises_like(fn_tape, fn_torch):
-    with pytest.raises(Exception) as expected:
-        fn_torch()
-    with pytest.raises(type(expected.value)) as got:
-        fn_tape()
-    assert str(got.value) == str(expected.value)
+from tape_vs_torch import arr, float64_default, raises_like  # noqa: E402,F401
 
 
 def build(lib, seed_weights=None):

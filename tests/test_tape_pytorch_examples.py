@@ -30,6 +30,7 @@ import pytest
 from symdiff import tape
 
 torch = pytest.importorskip("torch")
+from tape_vs_torch import torch_float64  # noqa: E402
 
 STEPS = 200
 
@@ -454,15 +455,11 @@ def _run(program, lib):
     """Run ``program`` with ``torch`` bound to ``lib``; the numbers it printed."""
     printed = []
     source = program.replace("import torch\n", "").replace("range(2000)", f"range({STEPS})")
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with torch_float64():
         glob = {"__name__": "__tutorial__", "math": math,
                 "torch": _same_random(lib, np.random.default_rng(0)),
                 "print": lambda *args: printed.append(" ".join(map(str, args)))}
         exec(compile(source, "<tutorial>", "exec"), glob)
-    finally:
-        torch.set_default_dtype(previous)
     return printed
 
 

@@ -23,6 +23,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from symdiff import tape  # noqa: E402
+from tape_vs_torch import float64_default  # noqa: E402,F401
 
 INF, NAN = math.inf, math.nan
 
@@ -221,40 +222,12 @@ def compare(fn, args, tol=None):
     return _same_grads(a, b, args, "grads", tol) or _same_grads(a, b, args, "grads2", tol)
 
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
-
 # Differences that remain, each with its reason: case labels (regular expressions)
 # and the kind of disagreement allowed.  Everything else must agree.
 KNOWN = [
-    (r"^(pow|x\*\*y|y\*\*x|x\.pow\(y\)|atan2) zeros$", "grads2",
-     "second derivatives of pow/atan2 at 0 and at negative bases: torch differentiates its "
-     "own where(...) masks and returns finite numbers or nan where the tape returns nan or 0"),
-    (r"^var\(.*float64/\w+/0d$", "grads2",
-     "variance of one number (n - correction = 0): the first derivative is nan in both; "
-     "torch's second derivative is 0, the tape's nan"),
-    (r"^(norm|tape\.norm).*zeros", "grads2",
-     "second derivative of the 2-norm at the zero vector, where it does not exist: torch nan, "
-     "the tape 0 (its first derivative there is 0 in both, as torch defines it)"),
-    (r"^expand\(-1, 3\) float64/regular/0d$", "error",
-     "torch's 'numel: integer multiplication overflow' for expand(-1, n) of a 0-d tensor"),
-    (r"^x\[(\[0, [01]\]|:, \[0, 2\]|\.\.\., 0|1:, None, 0|t\(1\))\]( \(repeat\))? float64/regular/(empty|empty2d|1d|0d)$",
-     "error", "the wording of out-of-range errors of advanced indexing and of indices after "
-              "'...'/None (same exception type)"),
-    (r"^cat\(2\) float64/regular/empty$", "error",
-     "torch skips 1-D empty tensors in cat before checking dim (a legacy rule)"),
-    (r"^(matmul|@) float64\(1, 2, 3\) float64\(2, 3, 4\)$", "out.grad_fn",
-     "torch names a batched product whose batch broadcasts from 1 CloneBackward0"),
-    (r"^unique\(\) ", "out",
-     "torch.unique of a tensor that requires grad records Unique2Backward0 (whose backward "
-     "raises) and keeps every nan apart; the tape returns a tensor without history"),
-    (r"^remainder\(x, x\.flip\(-1\)\) float64/nan/", "grads2",
-     "second derivative of remainder at nan entries: torch 0, the tape nan"),
+    (r"^x\[\.\.\., 0\] float64/regular/empty$", "error",
+     "torch numbers the dimension of an out-of-range index after '...' one higher (its "
+     "message says dimension 1 of a 1-D tensor); the tape says dimension 0"),
     (r"^(sub|x-y|y-x) .*(bool|True)", "error",
      "a bool tensor minus a number (or the reverse): torch raises; the tape computes it as "
      "Python does, because sd.check runs Python code on the tape, where `x - (x < y)` is "
@@ -263,6 +236,14 @@ KNOWN = [
      "the same rule for sub_ with a bool operand"),
     (r"^T float64/regular/(empty|1d|0d)$", "warnings",
      "torch warns about x.T once per process (TORCH_WARN_ONCE); the tape every time"),
+    (r"^(meshgrid\(\)|cross\(x, x\.flip\(1\)\)) ", "warnings",
+     "torch warns about meshgrid without indexing and cross without dim once per process "
+     "(TORCH_WARN_ONCE); the tape every time"),
+    (r"^meshgrid\(2d\) ", "error",
+     "torch's message prints the offending tensor in its C++ format; the tape's repr"),
+    (r"^einsum\('ij,jk->ik'\) \w+/\w+/\w+$", "error",
+     "more operands than the equation has: torch with opt_einsum installed raises its "
+     "ValueError first; the tape raises torch's own RuntimeError (as torch does without it)"),
 ]
 
 
@@ -535,7 +516,9 @@ MATMUL_SHAPES = [((3,), (3,)), ((3,), (2,)), ((2, 3), (3,)), ((2, 3), (2,)), ((3
                  ((3,), (2, 3)), ((2, 3), (3, 2)), ((2, 3), (2, 3)), ((2, 2, 3), (2, 3, 2)),
                  ((2, 2, 3), (3, 2)), ((2, 2, 3), (2, 2, 3)), ((2, 2, 3), (3, 2, 2)),
                  ((4, 2, 3), (3,)), ((3,), (2, 3, 2)), ((), (3,)), ((1, 2, 3), (2, 3, 4)),
-                 ((2, 1, 2, 3), (3, 3, 2)), ((0, 3), (3, 2))]
+                 ((2, 1, 2, 3), (3, 3, 2)), ((0, 3), (3, 2)), ((2, 3), (2, 3, 4)),
+                 ((1, 2, 3), (2, 3, 1)), ((1, 1, 3), (2, 3, 4)), ((1, 1, 2, 3), (2, 3, 4)),
+                 ((1, 2, 3), (3, 2, 3, 4)), ((2, 3), (1, 3, 4))]
 PRODUCTS = {
     "matmul": lambda L, a, b: L.matmul(a, b), "@": lambda L, a, b: a @ b,
     "mm": lambda L, a, b: L.mm(a, b), "mv": lambda L, a, b: L.mv(a, b),
@@ -703,4 +686,203 @@ MORE = {
 def test_more_functions(name):
     cases = [(f"{name} {label}", MORE[name], [x])
              for label, x in inputs(ALL_DTYPES, ("regular", "ties", "nan"), other_shapes=("2d",))]
+    check_all(cases)
+
+
+# ---------------------------------------------------------------- einsum, diagonals, scatter, lerp...
+EINSUMS = [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("i,i->", [(3,), (3,)]),
+           ("i,j->ij", [(3,), (2,)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("ij->ji", [(2, 3)]),
+           ("ij->", [(2, 3)]), ("ij->j", [(2, 3)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+           ("...ij,jk->...ik", [(2, 2, 3), (3, 4)]), ("i,i,i->", [(3,), (3,), (3,)]),
+           ("ij,ij->ij", [(2, 3), (2, 3)]), ("ij,j->i", [(2, 3), (3,)]), ("ij,k->ik", [(2, 3), (4,)]),
+           ("iij->j", [(2, 2, 3)]), ("ii,i->i", [(3, 3), (3,)]), ("ij,kj->ik", [(2, 3), (4, 3)]),
+           ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("...,...->...", [(2, 3), (3,)]),
+           ("ij,ij->", [(1, 3), (2, 3)]), ("i j , j k -> i k", [(2, 3), (3, 4)]),
+           ("ij,jk->ik", [(2, 3), (4, 4)]), ("ij->k", [(2, 3)]), ("ij,jk->ik", [(2, 3)]),
+           ("ijk,jk->ik", [(2, 3)]), ("ij,jk->ik", [(2, 3), (3, 4), (4,)])]
+
+
+def test_einsum():
+    cases = []
+    for eq, shapes in EINSUMS:
+        for dtypes in (("float64",) * len(shapes), ("float32",) * len(shapes),
+                       ("int64",) * len(shapes), ("float64", "float32") + ("float64",) * 3):
+            args = [array("regular", s, dt, shift=k) for k, (s, dt) in enumerate(zip(shapes, dtypes))]
+            cases.append((f"einsum({eq!r}) {'/'.join(dtypes[:len(shapes)])}",
+                          lambda L, *ops, eq=eq: L.einsum(eq, *ops), args))
+    a, b = array("regular", (2, 3), "float64"), array("regular", (3, 4), "float64", 1)
+    cases.append(("einsum(list)", lambda L, a, b: L.einsum("ij,jk->ik", [a, b]), [a, b]))
+    check_all(cases)
+
+
+def _index(L, rows):
+    return L.tensor(rows)
+
+
+SELECTIONS = {
+    "diagonal()": lambda L, x: L.diagonal(x), "diagonal(1)": lambda L, x: x.diagonal(1),
+    "diagonal(-1, 1, 0)": lambda L, x: x.diagonal(-1, 1, 0), "diagonal(5)": lambda L, x: x.diagonal(5),
+    "diagonal(0, 0, 0)": lambda L, x: x.diagonal(0, 0, 0), "diagonal(0, -1, 0)": lambda L, x: x.diagonal(0, -1, 0),
+    "diag()": lambda L, x: L.diag(x), "diag(1)": lambda L, x: x.diag(1), "diag(-1)": lambda L, x: L.diag(x, -1),
+    "diag(flat)": lambda L, x: L.diag(x.reshape(-1)), "diag(flat, 2)": lambda L, x: L.diag(x.reshape(-1), 2),
+    "kthvalue(1)": lambda L, x: x.kthvalue(1), "kthvalue(2, 0)": lambda L, x: L.kthvalue(x, 2, 0),
+    "kthvalue(2, -1, keepdim)": lambda L, x: x.kthvalue(2, -1, keepdim=True),
+    "kthvalue(3)": lambda L, x: x.kthvalue(3), "kthvalue(0)": lambda L, x: x.kthvalue(0),
+    "mode()": lambda L, x: x.mode(), "mode(0)": lambda L, x: L.mode(x, 0),
+    "mode(-1, keepdim)": lambda L, x: x.mode(-1, keepdim=True),
+    "scatter(0, idx, x)": lambda L, x: L.zeros(3, 3, dtype=x.dtype).scatter(0, _index(L, [[0, 1, 2], [2, 0, 1]]), x),
+    "x.scatter(1, idx, 2.5)": lambda L, x: x.scatter(1, _index(L, [[2], [0]]), 2.5),
+    "x.scatter(-1, idx, src)": lambda L, x: x.scatter(-1, _index(L, [[1, 0]]), x.flip(0) * 2),
+    "x.scatter_add(0, idx, x)": lambda L, x: x.scatter_add(0, _index(L, [[1, 1, 0], [1, 0, 0]]), x),
+    "scatter_add(x, 1, idx, src)": lambda L, x: L.scatter_add(x, 1, _index(L, [[0, 0], [2, 2]]), x * 3),
+    "scatter(float idx)": lambda L, x: x.scatter(0, _index(L, [[0.0, 1.0]]), x),
+    "scatter(idx oob)": lambda L, x: x.scatter(0, _index(L, [[5, 0, 0]]), x),
+    "scatter(idx too big)": lambda L, x: x.scatter(0, _index(L, [[0, 1, 0, 1]]), x),
+    "scatter(dtype)": lambda L, x: x.scatter(0, _index(L, [[0, 1, 0]]), x.float()),
+    "scatter(ndim)": lambda L, x: x.scatter(0, _index(L, [0, 1, 0]), x),
+    "(x*1).scatter_(0, idx, x.flip(0))": lambda L, x: (x * 1).scatter_(0, _index(L, [[1, 0, 1]]), x.flip(0)),
+    "(x*1).scatter_(1, idx, -1.)": lambda L, x: (x * 1).scatter_(1, _index(L, [[1], [2]]), -1.0),
+    "(x*1).scatter_add_(0, idx, x)": lambda L, x: (x * 1).scatter_add_(0, _index(L, [[1, 0, 1]]), x),
+    "lerp(x, 2x, 0.3)": lambda L, x: L.lerp(x, x * 2, 0.3), "x.lerp(x.flip(0), 0.75)": lambda L, x: x.lerp(x.flip(0), 0.75),
+    "lerp(x, x.exp(), x)": lambda L, x: L.lerp(x, x.exp(), x), "lerp(x, 1, 2)": lambda L, x: L.lerp(x, L.ones(3, dtype=x.dtype), 2),
+    "lerp(x, x.float(), .5)": lambda L, x: L.lerp(x, x.float(), 0.5),
+    "addcmul(x, x, x.flip(0))": lambda L, x: L.addcmul(x, x, x.flip(0)),
+    "x.addcmul(x, 2x, value=-2)": lambda L, x: x.addcmul(x, x * 2, value=-2),
+    "addcmul(1d, x, x)": lambda L, x: L.addcmul(L.ones(3), x, x), "addcmul(x, x.float(), x)": lambda L, x: L.addcmul(x, x.float(), x),
+    "addcdiv(x, x, x.flip(0))": lambda L, x: L.addcdiv(x, x, x.flip(0)),
+    "x.addcdiv(x, 2x, value=0.5)": lambda L, x: x.addcdiv(x, x * 2 + 1, value=0.5),
+    "(x*1).addcmul_(x, x)": lambda L, x: (x * 1).addcmul_(x, x), "(x*1).lerp_(x*0, 0.25)": lambda L, x: (x * 1).lerp_(x * 0, 0.25),
+    "addmm(x, x, x.t())": lambda L, x: L.addmm(x[:, :2], x, x.t()),
+    "addmm(x[0, :2], x, x.t(), beta, alpha)": lambda L, x: L.addmm(x[0, :2], x, x.t(), beta=0.5, alpha=2),
+    "x.t().addmm(x.t(), x)": lambda L, x: x.t().addmm(x.t(), x), "addmm(beta=0)": lambda L, x: L.addmm(x[:, :2] * L.nan, x, x.t(), beta=0),
+    "addmm(x, x, x)": lambda L, x: L.addmm(x, x, x), "addmm(1d)": lambda L, x: L.addmm(x, x[0], x),
+    "addmm(bad input)": lambda L, x: L.addmm(x[0], x, x.t()), "addmm(f32)": lambda L, x: L.addmm(x[:, :2], x, x.t().float()),
+    "broadcast_tensors(x, x[0], 1)": lambda L, x: L.broadcast_tensors(x, x[0], L.tensor(1.0)),
+    "broadcast_tensors(x[:, :1], x[:1])": lambda L, x: L.broadcast_tensors(x[:, :1], x[:1]),
+    "broadcast_tensors(x, x[:, :2])": lambda L, x: L.broadcast_tensors(x, x[:, :2]),
+    "meshgrid(ij)": lambda L, x: L.meshgrid(x[0], x[1, :2], indexing="ij"),
+    "meshgrid(xy)": lambda L, x: L.meshgrid(x[0], x[1, :2], indexing="xy"),
+    "meshgrid(list, xy, 3)": lambda L, x: L.meshgrid([x[0], x[1, :2], x[0, 1]], indexing="xy"),
+    "meshgrid()": lambda L, x: L.meshgrid(x[0], x[1]), "meshgrid(one, xy)": lambda L, x: L.meshgrid(x[0], indexing="xy"),
+    "meshgrid(bad)": lambda L, x: L.meshgrid(x[0], indexing="ab"), "meshgrid(2d)": lambda L, x: L.meshgrid(x, indexing="ij"),
+    "cross(x, x.flip(1), 1)": lambda L, x: L.cross(x, x.flip(1) + 1, dim=1),
+    "x.cross(x.flip(0), -1)": lambda L, x: x.cross(x.flip(0), dim=-1),
+    "cross(x, x.flip(1))": lambda L, x: L.cross(x, x.flip(1) * 2),
+    "cross(x, x[0], 1)": lambda L, x: L.cross(x, x[0], 1), "cross(x, x, 0)": lambda L, x: L.cross(x, x, dim=0),
+    "cross(x, x.float(), 1)": lambda L, x: L.cross(x, x.float(), dim=1),
+}
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_selections_and_products(name):
+    cases = [(f"{name} {label}", SELECTIONS[name], [x])
+             for label, x in inputs(ALL_DTYPES, ALL_VALUES, ("2d", "1d", "0d", "empty2d"),
+                                    other_shapes=("2d",))]
+    check_all(cases)
+
+
+# ---------------------------------------------------------------- the default dtype
+def _dtype_name(d):
+    return str(d).replace("torch.", "").replace("<class 'numpy.", "").replace("'>", "")
+
+
+def _under_default(L, dtype, fn):
+    """``fn(L)`` with ``L.set_default_dtype(dtype)``, the default restored after."""
+    old = L.get_default_dtype()
+    L.set_default_dtype(getattr(L, dtype))
+    try:
+        return fn(L)
+    finally:
+        L.set_default_dtype(old)
+
+
+DEFAULT_DTYPE = {
+    "tensor([1.5])": lambda L: L.tensor([1.5, 2.0]), "tensor(2.5)": lambda L: L.tensor(2.5),
+    "tensor([1, 2])": lambda L: L.tensor([1, 2]), "tensor([True])": lambda L: L.tensor([True]),
+    "tensor(ndarray)": lambda L: L.tensor(np.array([1.5])),
+    "tensor([np.float64])": lambda L: L.tensor([np.float64(1.5)]),
+    "tensor(requires_grad)": lambda L: L.tensor([1.5], requires_grad=True) * 2,
+    "ones(2)": lambda L: L.ones(2), "zeros(2, 3)": lambda L: L.zeros(2, 3),
+    "ones(2, dtype=float64)": lambda L: L.ones(2, dtype=L.float64),
+    "full((2,), 1.5)": lambda L: L.full((2,), 1.5), "full((2,), 7)": lambda L: L.full((2,), 7),
+    "arange(0, 1, 0.25)": lambda L: L.arange(0, 1, 0.25), "arange(3)": lambda L: L.arange(3),
+    "linspace(0, 1, 3)": lambda L: L.linspace(0, 1, 3), "eye(2)": lambda L: L.eye(2),
+    "rand(2).dtype": lambda L: _dtype_name(L.rand(2).dtype),
+    "randn(2).dtype": lambda L: _dtype_name(L.randn(2).dtype),
+    "int / int": lambda L: L.tensor([1, 2]) / L.tensor([2, 2]), "int / 2": lambda L: L.tensor([1, 3]) / 2,
+    "bool / bool": lambda L: L.tensor([True]) / L.tensor([True]),
+    "sqrt(int)": lambda L: L.sqrt(L.tensor([2, 4])), "int * 2.5": lambda L: L.tensor([1, 2]) * 2.5,
+    "int + float64 tensor": lambda L: L.tensor([1, 2]) + L.tensor([0.5], dtype=L.float64),
+    "float64 tensor * 2.5": lambda L: L.tensor([1.0], dtype=L.float64) * 2.5,
+    "Tensor([1, 2])": lambda L: L.Tensor([1, 2]),
+    "get_default_dtype()": lambda L: _dtype_name(L.get_default_dtype()),
+    "set_default_dtype(int64)": lambda L: L.set_default_dtype(L.int64),
+}
+
+
+@pytest.mark.parametrize("name", list(DEFAULT_DTYPE))
+def test_default_dtype(name):
+    fn = DEFAULT_DTYPE[name]
+    check_all([(f"{name} under {dt}", lambda L, dt=dt: _under_default(L, dt, fn), [])
+               for dt in ("float32", "float64")])
+
+
+# ---------------------------------------------------------------- inference tensors
+def _inference(L, x, use):
+    """``use(L, x, i)`` with ``i`` made from ``x`` under ``inference_mode()``."""
+    with L.inference_mode():
+        i = x * 2
+    return use(L, x, i)
+
+
+INFERENCE = {
+    "is_inference inside/outside": lambda L, x: _inference(L, x, lambda L, x, i: (
+        i.is_inference(), x.is_inference(), (i + 1).is_inference(), i[0].is_inference(),
+        i.detach().is_inference(), i.clone().is_inference(), i.requires_grad)),
+    "made under inference_mode(False)": lambda L, x: _nested_inference(L),
+    "x * i": lambda L, x: _inference(L, x, lambda L, x, i: x * i),
+    "x + i": lambda L, x: _inference(L, x, lambda L, x, i: x + i),
+    "i - x": lambda L, x: _inference(L, x, lambda L, x, i: i - x),
+    "x / i": lambda L, x: _inference(L, x, lambda L, x, i: x / i),
+    "i / x": lambda L, x: _inference(L, x, lambda L, x, i: i / x),
+    "x.exp() * i": lambda L, x: _inference(L, x, lambda L, x, i: x.exp() * i),
+    "maximum(x, i)": lambda L, x: _inference(L, x, lambda L, x, i: L.maximum(x, i)),
+    "x ** i": lambda L, x: _inference(L, x, lambda L, x, i: x ** i),
+    "cat([x, i])": lambda L, x: _inference(L, x, lambda L, x, i: L.cat([x.reshape(-1), i.reshape(-1)])),
+    "where(c, x, i)": lambda L, x: _inference(L, x, lambda L, x, i: L.where(x > 0, x, i)),
+    "i.sin() * 2": lambda L, x: _inference(L, x, lambda L, x, i: i.sin() * 2),
+    "i.clone() * x": lambda L, x: _inference(L, x, lambda L, x, i: i.clone() * x),
+    "i.add_(1)": lambda L, x: _inference(L, x, lambda L, x, i: i.add_(1)),
+    "i[0] = 1": lambda L, x: _inference(L, x, lambda L, x, i: i.__setitem__(0, 1.0)),
+    "i.requires_grad_()": lambda L, x: _inference(L, x, lambda L, x, i: i.requires_grad_()),
+    "(x*1)[0] = i[0]": lambda L, x: _inference(L, x, lambda L, x, i: _then(x * 1, lambda t: t.__setitem__(0, i[0]))),
+    "add_ inside inference_mode": lambda L, x: _add_inside(L, x),
+    "no_grad tensors are normal": lambda L, x: _no_grad_normal(L, x),
+}
+
+
+def _nested_inference(L):
+    with L.inference_mode():
+        with L.inference_mode(False):
+            t = L.ones(2)
+    return t.is_inference(), L.ones(2).is_inference()
+
+
+def _add_inside(L, x):
+    with L.inference_mode():
+        i = L.ones(2)
+        i.add_(1)
+        return i.is_inference(), i
+
+
+def _no_grad_normal(L, x):
+    with L.no_grad():
+        t = x * 2
+    return t.is_inference(), x * t
+
+
+@pytest.mark.parametrize("name", list(INFERENCE))
+def test_inference_tensors(name):
+    cases = [(f"{name} {label}", INFERENCE[name], [x])
+             for label, x in inputs(("float64", "int64"), shapes=("1d", "2d"), other_shapes=("1d",))]
     check_all(cases)

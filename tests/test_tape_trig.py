@@ -137,3 +137,13 @@ def test_matches_torch_on_a_large_graph(xs):
     t = torch.tensor(xs, requires_grad=True)
     (torch.sin(t) * torch.cos(t * 0.5)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("way", ["sincos", "_numpy_pair"])
+def test_sin_and_cos_gives_both_ways_within_one_ulp_of_numpy(way, monkeypatch):
+    """Whichever way ``sin_and_cos`` chose on this machine, the pair is numpy's to 1 ulp."""
+    monkeypatch.setattr(trig, "_chosen", [getattr(trig, way)])
+    xs = np.linspace(-50.0, 50.0, 3 * trig.MIN_SIZE + 5)
+    s, c = trig.sin_and_cos(xs)
+    assert np.all(np.abs(s - np.sin(xs)) <= np.spacing(np.abs(np.sin(xs))))
+    assert np.all(np.abs(c - np.cos(xs)) <= np.spacing(np.abs(np.cos(xs))))

@@ -151,7 +151,7 @@ def _hammer(make, tasks_of, rounds=ROUNDS):
                     assert value == reference[name], (r, name)
                 elif name != "objects" and not isinstance(value, str):
                     assert _close(value, reference[name]), (r, name)
-            # F's own lines were named when it was traced: its source is order-free
+            # F's own lines were named when it was read: its source is order-free
             assert first["source"] == reference["source"]
     finally:
         sys.setswitchinterval(old)

@@ -50,6 +50,10 @@ class Printer:
         self.consts[name] = value
         return name
 
+    def _bound(self, v) -> str:
+        """A slice bound: a number, or an expression in named sizes."""
+        return str(int(v)) if isinstance(v, (int, np.integer)) else self.dim(v)
+
     def key(self, key) -> str:
         parts = []
         for k in key:
@@ -58,9 +62,9 @@ class Printer:
             elif isinstance(k, int):
                 parts.append(str(k))
             elif isinstance(k, slice):
-                text = ":".join("" if v is None else str(v) for v in (k.start, k.stop))
+                text = ":".join("" if v is None else self._bound(v) for v in (k.start, k.stop))
                 if k.step is not None and k.step != 1:
-                    text += f":{k.step}"
+                    text += f":{self._bound(k.step)}"
                 parts.append(text)
             else:
                 parts.append(self.constant(k))
@@ -174,6 +178,21 @@ class Printer:
     def _triu(self, node, inline):
         return f"numpy.triu({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
 
+    def _permute(self, node, inline):
+        t, x = node.args
+        axis, lead = node.attrs
+        xs = self.arg(x, inline, 0)
+        if t is x and node.op == "permute":
+            return f"numpy.sort({xs}, axis={axis})", _ATOM
+        order = f"numpy.argsort({xs}, axis={axis}, kind='stable')"
+        if node.op == "unpermute":          # the inverse order: the ranks
+            order = f"numpy.argsort({order}, axis={axis}, kind='stable')"
+        if lead:
+            order += "[" + "None, " * lead + "...]"
+        return f"numpy.take_along_axis({self.arg(t, inline, 0)}, {order}, axis={axis + lead})", _ATOM
+
+    _unpermute = _permute
+
     def _inv(self, node, inline):
         return f"numpy.linalg.inv({self.arg(node.args[0], inline, 0)})", _ATOM
 
@@ -257,12 +276,20 @@ def _uses(order) -> dict:
     return count
 
 
-_INLINE_OPS = {"ewise", "transpose", "reshape", "broadcast"}
+_INLINE_OPS = {"ewise", "transpose", "reshape", "broadcast", "einsum", "reduce", "index"}
+RELEASE = True                  # delete named values after their last use (see body)
+_INLINE_MAX = 72                # characters: a longer value used once is named anyway
 
 
 def body(outputs, params: dict, out_text, backend: str = "numpy"):
     """Lines of the function body computing ``outputs``; ``out_text(texts)`` writes
-    the return expression from the outputs' texts. Returns (lines, printer)."""
+    the return expression from the outputs' texts. Returns (lines, printer).
+
+    A value used once is written into the expression that uses it (as one writes
+    ``numpy.tanh(X @ W1 + b1)`` by hand: numpy then computes the sum in the product's
+    buffer); a named value is deleted after its last use (``del _t0``), so that the
+    memory of large intermediate arrays is reused within the call instead of being
+    held to the end (fresh memory costs page faults, as much as the arithmetic)."""
     pr = Printer(params, backend)
     order = topological(outputs)
     uses = _uses(order)
@@ -270,8 +297,9 @@ def body(outputs, params: dict, out_text, backend: str = "numpy"):
         uses[id(o)] = uses.get(id(o), 0) + 2
     for name, p in params.items():
         pr.names[id(p)] = name
-    lines: list[str] = []
     inline: dict = {}
+    stmts: list = []                # (node, name, ids of the named values it reads)
+    reads: dict = {}                # id(inlined node) -> ids of named values it reads
     k = 0
     for node in order:
         if node.op in ("param",) or (node.op == "const" and isinstance(node.attrs[0], float)):
@@ -279,13 +307,35 @@ def body(outputs, params: dict, out_text, backend: str = "numpy"):
         if node.op == "const":
             pr.names[id(node)] = pr.constant(node.attrs[0])
             continue
+        deps: set = set()
+        for a in node.args:
+            if id(a) in reads:
+                deps |= reads[id(a)]
+            elif id(a) in pr.names and a.op not in ("param", "const"):
+                deps.add(id(a))
         if uses.get(id(node), 0) == 1 and node.op in _INLINE_OPS:
-            inline[id(node)] = pr.expr(node, inline)
-            continue
+            text = pr.expr(node, inline)
+            if node.op == "ewise" or len(text[0]) <= _INLINE_MAX:
+                inline[id(node)] = text
+                reads[id(node)] = deps
+                continue
         name = f"_t{k}"
         k += 1
-        lines.extend(pr.statements(node, name, inline))
+        stmts.append((node, name, deps))
         pr.names[id(node)] = name
+    keep = set()
+    for o in outputs:
+        keep |= reads.get(id(o), {id(o)})
+    last: dict = {}
+    for i, (_, _, deps) in enumerate(stmts):
+        for d in deps:
+            last[d] = i
+    lines: list[str] = []
+    for i, (node, name, _) in enumerate(stmts):
+        lines.extend(pr.statements(node, name, inline))
+        dead = [pr.names[d] for d, j in last.items() if j == i and d not in keep]
+        if dead and RELEASE and i < len(stmts) - 1:
+            lines.append("del " + ", ".join(sorted(dead, key=lambda t: int(t[2:]))))
     texts = []
     for o in outputs:
         t, _ = pr.text(o, inline)

@@ -414,7 +414,19 @@ def _solve(fw: Forward, node: Node, dots):
     return Tangent.of(g.einsum(("yz", lead + "z" + rest), lead + "y" + rest, g.inv(a), rhs))
 
 
+def _permute(fw: Forward, node: Node, dots):
+    t = dots[0]
+    if t is None:
+        return None
+    axis, lead = node.attrs
+    T = fw.materialize(node.args[0], t)
+    return Tangent.of(fw.g.permute(T, node.args[1], axis, inverse=node.op == "unpermute",
+                                   lead=lead + fw.L))
+
+
 RULES = {
+    "permute": _permute,
+    "unpermute": _permute,
     "ewise": _ewise,
     "einsum": _einsum,
     "reduce": _reduce,

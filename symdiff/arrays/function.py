@@ -22,10 +22,11 @@ import sympy
 from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
-from ..function import SymbolicFunction
-from . import display, emit, hessian, reverse
+from ..function import SymbolicFunction, from_reading
+from ..read import read as read_elements
+from . import display, emit, fastcall, hessian, optimize, reverse
 from .ir import Node, is_known, show_shape
-from .reader import NotArrayCode, Program, read
+from .reader import NotArrayCode, Program, Refused, read
 
 
 class ArrayFunction(SymbolicFunction):
@@ -54,6 +55,7 @@ class ArrayFunction(SymbolicFunction):
         self._children: dict = {}
         self._compiled = None
         self._fn = None
+        self._fast = None               # fastcall.fast_entry, made with the code
         self._expr = None
         self._nparams = len(program.params)
         self._wrt_nodes = tuple(wrt_nodes)
@@ -141,10 +143,8 @@ class ArrayFunction(SymbolicFunction):
                             f"known sizes; {self.name} was declared with named sizes "
                             f"{self.shapes}: declare the sizes as numbers for it")
                     if self._recipe is None:
-                        from .. import frontend
-                        from ..function import from_traced
-                        traced = frontend.trace(self.fn, shapes=self.shapes or None)
-                        twin = from_traced(traced, self.fn, self.backend)
+                        twin = from_reading(read_elements(self.fn, shapes=self.shapes or None),
+                                            self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
                         twin = getattr(parent._twin(), method)(*args)
@@ -187,7 +187,8 @@ class ArrayFunction(SymbolicFunction):
         else:
             def out_text(texts):
                 return texts[0]
-        lines, printer = emit.body(list(self._outputs), params, out_text)
+        outputs = optimize.optimize(self.program.graph, self._outputs)
+        lines, printer = emit.body(outputs, params, out_text)
         fname = naming.sanitize(self.name.replace(" ", "_"))
         doc = f"{self.name} = {self._expression_text()}"
         notes = [f"# {name}: a constant array of shape {show_shape(v.shape)}"
@@ -219,17 +220,32 @@ class ArrayFunction(SymbolicFunction):
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is not None and not kwargs and len(args) == self._nparams:
+            return fast(*args)          # checks written out for these shapes (fastcall)
         if kwargs or len(args) != self._nparams:
             args = self._bind(args, kwargs)
+        return self._checked_call(*args)
+
+    def _checked_call(self, *args):
+        """The generic call: convert and check the arguments, then run the code."""
         try:
             args = self._checks(args)
         except _UseTwin:
             return self._twin()(*args)
+        with np.errstate(all="ignore"):
+            return self._code()(*args)
+
+    def _code(self):
+        """The generated function (compiled on first use, with its fast entry)."""
         fn = self._fn
         if fn is None:
-            fn = self._fn = self._compile().fn
-        with np.errstate(all="ignore"):
-            return fn(*args)
+            fn = self._compile().fn
+            self._fast = fastcall.fast_entry(
+                [(p, self.program.nodes[p]) for p in self.params], fn, self._checked_call,
+                self.name)
+            self._fn = fn
+        return fn
 
     def _defaults(self) -> dict:
         return self.program.defaults
@@ -464,6 +480,8 @@ def read_or_fallback(fn, shapes: dict, backend: str):
         return None, None
     try:
         program = read(fn, shapes)
+    except Refused:
+        raise                       # neither reading has it: the message says what to do
     except NotArrayCode as exc:
         if named:
             raise SymdiffError(f"{exc}\n(named sizes need array-level code; this construct "

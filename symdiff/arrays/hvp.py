@@ -81,17 +81,29 @@ class HvpFunction(ArrayFunction):
         self.__signature__ = _with_v(parent)
 
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is not None and not kwargs and len(args) == self._npoint + 1:
+            if self._bare:
+                return fast(*args)
+            v = args[-1]
+            if v.__class__ is tuple and len(v) == len(self._names):
+                return fast(*args[:-1], *v)
+        return self._generic(args, kwargs)
+
+    def _generic(self, args, kwargs):
         point, v = _point_and_v(self, self._npoint, args, kwargs)
         flat = list(point) + list(_split_v(self, self._names, self._bare, v))
         try:
             flat = self._checks(flat)
         except _UseTwin:                 # batch axes: the element-wise reading has them
             return self._element_wise()(*point, v)
-        fn = self._fn
-        if fn is None:
-            fn = self._fn = self._compile().fn
         with np.errstate(all="ignore"):
-            return fn(*flat)
+            return self._code()(*flat)
+
+    def _checked_call(self, *flat):
+        """The generic call on the flat arguments (the point, then the directions)."""
+        point, v = flat[:self._npoint], flat[self._npoint:]
+        return self._generic(tuple(point) + (v[0] if self._bare else tuple(v),), {})
 
     def _element_wise(self):
         return hvp(self._parent._twin(), self._wrt_arg)
@@ -114,11 +126,11 @@ class ElementHvp(SymbolicFunction):
     def __init__(self, parent: SymbolicFunction, wrt):
         names = parent._wrt_names(wrt)
         hess = parent.hessian_of(names)
-        super().__init__(hess._traced, hess._outputs, hess._layout, f"hvp {parent.name}",
+        super().__init__(hess._reading, hess._outputs, hess._layout, f"hvp {parent.name}",
                          parent.wrt, parent.fn, parent.backend)
         self._hess, self._names, self._bare = hess, names, isinstance(wrt, str)
         self._npoint = len(parent.params)
-        self._shapes = [tuple(parent._traced.shapes.get(n) or ()) for n in names]
+        self._shapes = [tuple(parent._reading.shapes.get(n) or ()) for n in names]
         self.__signature__ = _with_v(parent)
 
     def __call__(self, *args, **kwargs):

@@ -24,6 +24,8 @@ Operations (``op``: attrs):
   ``key`` (the adjoint of ``index``)
 - ``concat``: (axis,)  ``cumsum``: (axis,)  ``roll``: (shift, axis)
   ``tril``/``triu``: (k,)
+- ``permute``/``unpermute``: (axis, lead)   ``t`` in the order that sorts ``x``
+  (args ``t, x``; ``permute(x, x)`` is ``numpy.sort(x)``), or back
 - ``inv``, ``det``, ``solve``: ()          numpy.linalg
 
 Every operation has a VJP and a JVP rule (``rules``), written with these same
@@ -243,7 +245,9 @@ class Graph:
             x = x.args[0]
             if x.shape == shape:
                 return x
-        if x.op == "const" and not isinstance(x.attrs[0], float) and all(map(is_known, shape)):
+        if x.op == "const" and isinstance(x.attrs[0], float):
+            return self.broadcast(x, shape)     # a number has no reshape method
+        if x.op == "const" and all(map(is_known, shape)):
             return self.const(x.attrs[0].reshape(shape))
         return self.make("reshape", (x,), (shape,), shape, x.dtype)
 
@@ -315,6 +319,15 @@ class Graph:
             return xs[0]
         shape = tuple(dim(total) if k == axis else d for k, d in enumerate(xs[0].shape))
         return self.make("concat", tuple(xs), (axis,), shape)
+
+    def permute(self, t, x, axis: int, inverse: bool = False, lead: int = 0) -> Node:
+        """``t`` reordered along ``axis + lead`` as sorting ``x`` reorders ``x`` along
+        ``axis`` (``take_along_axis(t, argsort(x))``; ``permute(x, x)`` is ``sort(x)``),
+        or by the inverse order; ``t`` has ``lead`` more leading axes than ``x``. Linear
+        in ``t``; the order is piecewise constant in ``x`` (no derivative)."""
+        t, x = self.as_node(t), self.as_node(x)
+        return self.make("unpermute" if inverse else "permute", (t, x), (int(axis), int(lead)),
+                         t.shape)
 
     def linear(self, op, x, *attrs) -> Node:
         """A shape-preserving linear operation: cumsum, roll, tril, triu."""

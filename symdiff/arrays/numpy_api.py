@@ -26,6 +26,11 @@ class Unsupported(ArrayError):
     """A numpy function or argument the array reader does not express."""
 
 
+class NotDifferentiable(ArrayError):
+    """A numpy function symdiff does not differentiate at all (neither reading has it):
+    the message says what to write instead. Raised to the user as it is."""
+
+
 class _Missing:
     def __repr__(self):
         return "<not given>"
@@ -228,6 +233,227 @@ def cumsum(g, a, axis=None, dtype=None, out=None):
     if axis is None:
         a, axis = g.reshape(a, (size_of(a.shape),)), 0
     return g.linear("cumsum", a, norm_axes(axis, a.ndim)[0])
+
+
+@handles(np.sort)
+def sort(g, a, axis=-1, kind=None, order=None, *, stable=None):
+    _none("numpy.sort", order=order)
+    a = node(g, a)
+    if axis is None:
+        a, axis = ravel(g, a), 0
+    if a.ndim == 0:
+        raise ShapeError("numpy.sort: axis -1 is out of bounds for array of dimension 0")
+    return g.permute(a, a, norm_axes(axis, a.ndim)[0])
+
+
+@handles(np.diff)
+def diff(g, a, n=1, axis=-1, prepend=_NO, append=_NO):
+    a = node(g, a)
+    if a.ndim == 0:
+        raise ShapeError("numpy.diff requires input that is at least one dimensional")
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ShapeError(f"numpy.diff: order must be a non-negative integer, got {n!r}")
+    axis = norm_axes(axis, a.ndim)[0]
+    parts = []
+    for extra in (prepend, append):
+        if extra is _NO:
+            parts.append(None)
+            continue
+        e = node(g, extra)
+        if e.ndim == 0:
+            e = g.broadcast(e, tuple(1 if k == axis else d for k, d in enumerate(a.shape)))
+        parts.append(e)
+    if parts[0] is not None or parts[1] is not None:
+        a = g.concat([p for p in (parts[0], a, parts[1]) if p is not None], axis)
+    for _ in range(int(n)):
+        hi = tuple(slice(1, None) if k == axis else slice(None) for k in range(a.ndim))
+        lo = tuple(slice(None, -1) if k == axis else slice(None) for k in range(a.ndim))
+        a = g.sub(g.index(a, hi), g.index(a, lo))
+    return a
+
+
+def _pairs(value, ndim, what):
+    """numpy.pad's per-axis (before, after) pairs."""
+    try:
+        arr = np.broadcast_to(np.asarray(value, dtype=object), (ndim, 2))
+    except ValueError:
+        raise ShapeError(f"numpy.pad: {what} {value!r} does not fit an array of dimension "
+                         f"{ndim}") from None
+    return [tuple(row) for row in arr]
+
+
+_PAD_GATHER = ("edge", "wrap", "reflect", "symmetric")
+
+
+@handles(np.pad)
+def pad(g, array, pad_width, mode="constant", **kwargs):
+    a = node(g, array)
+    widths = _pairs(pad_width, a.ndim, "pad_width")
+    if any(not isinstance(w, (int, np.integer)) or w < 0 for pair in widths for w in pair):
+        raise ShapeError(f"numpy.pad: pad_width must be non-negative integers, got {pad_width!r}")
+    if mode == "constant":
+        values = _pairs(kwargs.pop("constant_values", 0), a.ndim, "constant_values")
+        _none("numpy.pad", **kwargs)
+        for k, ((wb, wa), (vb, va)) in enumerate(zip(widths, values)):
+            parts = []
+            for w, v in ((wb, vb), (wa, va)):
+                shape = tuple(int(w) if j == k else d for j, d in enumerate(a.shape))
+                parts.append(g.broadcast(node(g, v), shape) if w else None)
+            if parts[0] is not None or parts[1] is not None:
+                a = g.concat([p for p in (parts[0], a, parts[1]) if p is not None], k)
+        return a
+    if mode in _PAD_GATHER:
+        rtype = kwargs.pop("reflect_type", "even")
+        _none("numpy.pad", **kwargs)
+        if rtype != "even":
+            raise Unsupported(f"numpy.pad: reflect_type={rtype!r} (extrapolates); only 'even'")
+        for k, (wb, wa) in enumerate(widths):
+            if not (wb or wa):
+                continue
+            n = a.shape[k]
+            if not is_known(n):
+                raise Unsupported(f"numpy.pad with mode={mode!r} along an axis of a named size; "
+                                  "give the sizes as numbers, or use mode='constant'")
+            extra = {} if mode in ("edge", "wrap") else {"reflect_type": rtype}
+            idx = np.pad(np.arange(int(n)), (int(wb), int(wa)), mode=mode, **extra)
+            a = g.index(a, tuple(idx if j == k else slice(None) for j in range(a.ndim)))
+        return a
+    raise Unsupported(f"numpy.pad: mode={mode!r} is not read; use 'constant', 'edge', 'wrap', "
+                      "'reflect' or 'symmetric'")
+
+
+def _split(g, ary, indices_or_sections, axis, name, equal):
+    a = node(g, ary)
+    if a.ndim == 0:
+        raise ShapeError(f"{name}: an array of dimension 0 cannot be split")
+    axis = norm_axes(axis, a.ndim)[0]
+    n = a.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise ShapeError(f"{name}: number sections must be larger than 0.")
+        if not is_known(n):
+            raise Unsupported(f"{name} into {k} sections along an axis of a named size; give "
+                              "the split points (a list of indices) or the sizes as numbers")
+        n = int(n)
+        if equal and n % k:
+            raise ShapeError(f"{name}: array split does not result in an equal division")
+        each, extras = divmod(n, k)
+        points, at = [], 0
+        for j in range(k - 1):
+            at += each + (1 if j < extras else 0)
+            points.append(at)
+    else:
+        points = [int(p) for p in indices_or_sections]
+    bounds = [None] + points + [None]
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        key = tuple(slice(lo, hi) if j == axis else slice(None) for j in range(a.ndim))
+        out.append(g.index(a, key))
+    return out
+
+
+@handles(np.split)
+def split(g, ary, indices_or_sections, axis=0):
+    return _split(g, ary, indices_or_sections, axis, "numpy.split", True)
+
+
+@handles(np.array_split)
+def array_split(g, ary, indices_or_sections, axis=0):
+    return _split(g, ary, indices_or_sections, axis, "numpy.array_split", False)
+
+
+@handles(np.hsplit)
+def hsplit(g, ary, indices_or_sections):
+    a = node(g, ary)
+    return _split(g, a, indices_or_sections, 1 if a.ndim > 1 else 0, "numpy.hsplit", True)
+
+
+@handles(np.vsplit)
+def vsplit(g, ary, indices_or_sections):
+    a = node(g, ary)
+    if a.ndim < 2:
+        raise ShapeError("numpy.vsplit only works on arrays of 2 or more dimensions")
+    return _split(g, a, indices_or_sections, 0, "numpy.vsplit", True)
+
+
+@handles(np.dsplit)
+def dsplit(g, ary, indices_or_sections):
+    a = node(g, ary)
+    if a.ndim < 3:
+        raise ShapeError("numpy.dsplit only works on arrays of 3 or more dimensions")
+    return _split(g, a, indices_or_sections, 2, "numpy.dsplit", True)
+
+
+# -- reductions that skip nan ---------------------------------------------------------------
+def _present(g, a):
+    """1.0 where ``a`` is a number, 0.0 where it is nan."""
+    return g.ewise("where", g.ewise("isnan", a), 0.0, 1.0)
+
+
+def _filled(g, a, value):
+    return g.ewise("where", g.ewise("isnan", a), value, a)
+
+
+@handles(np.nansum)
+def nansum(g, a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+    _none("numpy.nansum", dtype=dtype, out=out, initial=initial, where=where)
+    a = node(g, a)
+    return g.sum(_filled(g, a, 0.0), axis, bool(keepdims))
+
+
+@handles(np.nanprod)
+def nanprod(g, a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+    _none("numpy.nanprod", dtype=dtype, out=out, initial=initial, where=where)
+    a = node(g, a)
+    return g.reduce("prod", _filled(g, a, 1.0), axis, bool(keepdims))
+
+
+def _nan_extreme(kind, name):
+    def h(g, a, axis=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        _none(name, out=out, initial=initial, where=where)
+        a = node(g, a)
+        fill = -math.inf if kind == "max" else math.inf
+        m = g.reduce(kind, _filled(g, a, fill), axis, bool(keepdims))
+        count = g.sum(_present(g, a), axis, bool(keepdims))
+        return g.ewise("where", g.ewise("eq", count, 0.0), math.nan, m)   # all nan: nan
+    return h
+
+
+handles(np.nanmax)(_nan_extreme("max", "numpy.nanmax"))
+handles(np.nanmin)(_nan_extreme("min", "numpy.nanmin"))
+
+
+@handles(np.nanmean)
+def nanmean(g, a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
+    _none("numpy.nanmean", dtype=dtype, out=out, where=where)
+    a = node(g, a)
+    return g.div(g.sum(_filled(g, a, 0.0), axis, bool(keepdims)),
+                 g.sum(_present(g, a), axis, bool(keepdims)))
+
+
+@handles(np.nanvar)
+def nanvar(g, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO,
+           mean=_NO, correction=_NO):
+    _none("numpy.nanvar", dtype=dtype, out=out, where=where, mean=mean, correction=correction)
+    a = node(g, a)
+    m = nanmean(g, a, axis, keepdims=True)
+    d = _filled(g, g.sub(a, m), 0.0)
+    count = g.sum(_present(g, a), axis, bool(keepdims))
+    return g.div(g.sum(g.mul(d, d), axis, bool(keepdims)), g.sub(count, float(ddof)))
+
+
+@handles(np.nanstd)
+def nanstd(g, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO,
+           mean=_NO, correction=_NO):
+    _none("numpy.nanstd", where=where, mean=mean, correction=correction)
+    return g.ewise("sqrt", nanvar(g, a, axis, dtype, out, ddof, keepdims))
+
+
+@handles(np.nancumsum)
+def nancumsum(g, a, axis=None, dtype=None, out=None):
+    _none("numpy.nancumsum", dtype=dtype, out=out)
+    return cumsum(g, _filled(g, node(g, a), 0.0), axis)
 
 
 @handles(np.trace)
@@ -752,6 +978,28 @@ def solve(g, a, b):
     return g.solve(node(g, a), node(g, b))
 
 
+_SPECTRAL = ("numpy.linalg.norm: ord={ord!r} of a matrix is a function of its singular "
+             "values, which symdiff does not differentiate; use ord='fro' (or None), 1, -1, "
+             "inf or -inf, or for the largest singular value a few steps of power iteration "
+             "written with @")
+
+
+def _matrix_norm(g, x, ord, axes, keep):
+    """numpy's induced 1- and inf-norms of matrices (a max of column or row sums)."""
+    if ord in (2, -2, "nuc"):
+        raise NotDifferentiable(_SPECTRAL.format(ord=ord))
+    r, c = axes
+    if ord in (1, -1):
+        sums, over = g.sum(g.ewise("abs", x), (r,), keepdims=True), c
+    elif ord in (math.inf, -math.inf):
+        sums, over = g.sum(g.ewise("abs", x), (c,), keepdims=True), r
+    else:
+        raise Unsupported(f"numpy.linalg.norm of matrices with ord={ord!r}")
+    kind = "max" if ord in (1, math.inf) else "min"
+    out = g.reduce(kind, sums, (over,), keepdims=True)
+    return out if keep else g.squeeze(out, axes)
+
+
 @handles(np.linalg.norm)
 def norm(g, x, ord=None, axis=None, keepdims=False):
     x = node(g, x)
@@ -759,16 +1007,17 @@ def norm(g, x, ord=None, axis=None, keepdims=False):
         if ord == "fro":
             ord, axis = None, (0, 1)
         else:
-            raise Unsupported(f"numpy.linalg.norm of a matrix with ord={ord!r} (needs an SVD or "
-                              "a max over sums); use ord=None or 'fro'")
+            return _matrix_norm(g, x, ord, (0, 1), bool(keepdims))
     if axis is None:
         axes = tuple(range(x.ndim))
         if ord is not None and x.ndim > 1:
-            raise Unsupported("numpy.linalg.norm with ord of an array of more than 2 dimensions")
+            raise ShapeError("numpy.linalg.norm: improper number of dimensions to norm")
     else:
         axes = norm_axes(axis, x.ndim)
         if len(axes) == 2 and ord not in (None, "fro"):
-            raise Unsupported(f"numpy.linalg.norm of matrices with ord={ord!r}; use 'fro'")
+            return _matrix_norm(g, x, ord, axes, bool(keepdims))
+    if ord == "nuc":
+        raise NotDifferentiable(_SPECTRAL.format(ord=ord))
     keep = bool(keepdims)
     if ord is None or ord == 2 or ord == "fro":
         return g.ewise("sqrt", g.sum(g.mul(x, x), axes, keep))
@@ -782,6 +1031,81 @@ def norm(g, x, ord=None, axis=None, keepdims=False):
         p = float(ord)
         return g.pow(g.sum(g.pow(g.ewise("abs", x), p), axes, keep), 1.0 / p)
     raise Unsupported(f"numpy.linalg.norm with ord={ord!r}")
+
+
+@handles(np.linalg.matrix_power)
+def matrix_power(g, a, n):
+    a = node(g, a)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError("numpy.linalg.matrix_power: last 2 dimensions of the array must be square")
+    if not isinstance(n, (int, np.integer)):
+        raise ShapeError(f"numpy.linalg.matrix_power: exponent must be an integer, got {n!r}")
+    n = int(n)
+    if n == 0:
+        return g.broadcast(g.eye(a.shape[-1]), a.shape)
+    if n < 0:
+        a, n = g.inv(a), -n
+    out, base = None, a
+    while n:                    # binary powering: O(log n) products
+        if n & 1:
+            out = base if out is None else matmul(g, out, base)
+        n >>= 1
+        if n:
+            base = matmul(g, base, base)
+    return out
+
+
+# -- what symdiff does not differentiate: refusals that say what to write instead ---------------
+_DECOMPOSITION = ("{name}: symdiff does not differentiate matrix decompositions (their "
+                  "derivatives need the decomposition at run time, which the array code does "
+                  "not have); {advice}")
+_ADVICE = {
+    "eig": "for a trace or a log-determinant use numpy.trace or numpy.linalg.slogdet; for the "
+           "largest eigenvalue, a few steps of power iteration written with @",
+    "eigh": "for a sum of eigenvalues use numpy.trace, for their log-sum "
+            "numpy.linalg.slogdet; for the largest, power iteration written with @",
+    "svd": "for the sum of squared singular values use numpy.sum(A * A) (the squared "
+           "Frobenius norm), for the norm numpy.linalg.norm(A)",
+    "cholesky": "for solves with a positive definite A use numpy.linalg.solve, for its "
+                "log-determinant numpy.linalg.slogdet",
+    "qr": "for least squares write numpy.linalg.solve(A.T @ A, A.T @ b)",
+    "pinv": "for a matrix of full column rank, pinv(A) is numpy.linalg.solve(A.T @ A, A.T)",
+    "lstsq": "for a matrix of full column rank write numpy.linalg.solve(A.T @ A, A.T @ b)",
+}
+_REFUSED_LINALG = {"eig": "eig", "eigvals": "eig", "eigh": "eigh", "eigvalsh": "eigh",
+                   "svd": "svd", "svdvals": "svd", "cholesky": "cholesky", "qr": "qr",
+                   "pinv": "pinv", "lstsq": "lstsq"}
+
+
+def _unsupported(message):
+    def h(g, *args, **kwargs):      # the element-wise reading may still take it
+        raise Unsupported(message)
+    return h
+
+
+def _refuser(message):
+    def h(g, *args, **kwargs):
+        raise NotDifferentiable(message)
+    return h
+
+
+for _fname, _kind in _REFUSED_LINALG.items():
+    _f = np.linalg.__dict__.get(_fname)
+    if _f is not None:
+        handles(_f, name=f"numpy.linalg.{_fname}")(_refuser(_DECOMPOSITION.format(
+            name=f"numpy.linalg.{_fname}", advice=_ADVICE[_kind])))
+for _f, _fname in ((np.cumprod, "cumprod"), (np.nancumprod, "nancumprod")):
+    handles(_f, name=f"numpy.{_fname}")(_refuser(
+        f"numpy.{_fname} is not read: its derivative divides by the entries, which is wrong "
+        "where one is 0; for positive x write numpy.exp(numpy.cumsum(numpy.log(x))), or "
+        "write the running product as a loop over x[i] with the sizes given as numbers"))
+for _f, _fname in ((np.argsort, "argsort"), (np.argmax, "argmax"), (np.argmin, "argmin"),
+                   (np.searchsorted, "searchsorted"), (np.unique, "unique"),
+                   (np.nonzero, "nonzero"), (np.argwhere, "argwhere")):
+    handles(_f, name=f"numpy.{_fname}")(_unsupported(
+        f"numpy.{_fname} of an array that depends on the parameters gives integer positions "
+        "that depend on the data, which the array code does not follow; numpy.sort, "
+        "numpy.max/min and numpy.where on the values are read"))
 
 
 # -- ndarray methods ----------------------------------------------------------------------------

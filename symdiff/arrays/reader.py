@@ -1,8 +1,8 @@
 """The array reader: a function's AST -> the array IR (``ir.Graph``).
 
-It uses the same front end as the element-wise reader: ``source.function_source``
-finds and positions the AST, ``fence.check`` refuses what symdiff never reads
-(through ``frontend.Context.parsed``, which also notices stale source). Then it
+It uses the same first passes as the element-wise reader (``symdiff.read``):
+``source.function_source`` finds and positions the AST and ``fence.check`` refuses
+what symdiff never reads, as ``read.parse.function`` does (stale source included). Then it
 interprets the body on array values: every shaped parameter is one ``param``
 node, numpy calls go through ``numpy_api`` (by identity, under any alias),
 operators and ``math`` functions make elementwise nodes, helpers of the same
@@ -33,6 +33,11 @@ from ..source import (FunctionSource, NoSource, StaleSource, function_source, st
                       unwrap)
 from . import numpy_api
 from .ir import ArrayError, Graph, Node, ShapeError, dim, is_known, show_shape
+
+
+class Refused(SymdiffError):
+    """A numpy function symdiff does not differentiate in either reading (a matrix
+    decomposition, ...): the message names it and says what to write instead."""
 
 
 class NotArrayCode(SymdiffError):
@@ -539,6 +544,10 @@ class Reader(ast.NodeVisitor):
             self.fail(node, f"{name}: {exc}")
         try:
             return handler(*bound.args, **bound.kwargs)
+        except numpy_api.NotDifferentiable as exc:
+            text = self.src.line(getattr(node, "lineno", 0))
+            shown = f"\n    {text.strip()}" if text else ""
+            raise Refused(f"{self.where(node)}: {self.name}: {exc}{shown}") from None
         except numpy_api.Unsupported as exc:
             self.refuse(node, str(exc))
         except ArrayError as exc:
@@ -621,8 +630,8 @@ def _name(func) -> str:
 
 
 class _Parsed:
-    """Source of the functions read, fenced once (as the element-wise front end's
-    ``Context.parsed``, without importing that front end and its tables)."""
+    """Source of the functions read, fenced once (as the element-wise reader's
+    ``Context.parsed``, without importing that reader and its tables)."""
 
     def __init__(self):
         self._parsed: dict = {}
@@ -713,4 +722,4 @@ def _output(g, value, reader, node):
                         "return an array or a tuple of numbers)")
 
 
-__all__ = ["read", "Program", "NotArrayCode", "SymdiffSyntaxError", "show_shape"]
+__all__ = ["read", "Program", "NotArrayCode", "Refused", "SymdiffSyntaxError", "show_shape"]

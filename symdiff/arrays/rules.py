@@ -235,6 +235,10 @@ VJP = {
     "inv": lambda g, node, bar: [g.neg(_matmul(g, _matmul(g, _swap(g, node), bar), _swap(g, node)))],
     "det": _det_vjp,
     "solve": _solve_vjp,
+    "permute": lambda g, node, bar: [g.permute(bar, node.args[1], *node.attrs[:1], inverse=True,
+                                               lead=node.attrs[1]), None],
+    "unpermute": lambda g, node, bar: [g.permute(bar, node.args[1], node.attrs[0],
+                                                 lead=node.attrs[1]), None],
 }
 
 JVP = {
@@ -254,6 +258,10 @@ JVP = {
     "inv": lambda g, node, dots: g.neg(_matmul(g, _matmul(g, node, dots[0]), node)),
     "det": _det_jvp,
     "solve": _solve_jvp,
+    "permute": lambda g, node, dots: None if dots[0] is None else g.permute(
+        dots[0], node.args[1], node.attrs[0], lead=node.attrs[1]),
+    "unpermute": lambda g, node, dots: None if dots[0] is None else g.permute(
+        dots[0], node.args[1], node.attrs[0], inverse=True, lead=node.attrs[1]),
 }
 
 

@@ -67,7 +67,14 @@ def ewise(g, fname, args):
                     return g.broadcast(y.args[0], shape)
             if _scalar(a) and b.op == "ewise" and b.attrs[0] == "mul" and _scalar(b.args[0]):
                 return g.mul(a.attrs[0] * b.args[0].attrs[0], b.args[1])
+            # a constant factor comes to the front (x * (c * y) -> c * (x * y)), where
+            # optimize.py can move it onto the smallest array
+            for x, y in ((a, b), (b, a)):
+                if not _scalar(x) and _is(y, "mul") and _scalar(y.args[0]):
+                    return g.mul(y.args[0], g.mul(x, y.args[1]))
         if fname == "add":
+            if a is b and a.dtype == "f":              # x + x -> 2 * x
+                return g.mul(2.0, a)
             if b.op == "ewise" and b.attrs[0] == "neg":
                 return g.sub(a, b.args[0])
             if a.op == "ewise" and a.attrs[0] == "neg":

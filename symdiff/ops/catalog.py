@@ -8,7 +8,7 @@ it in each backend, how smooth it is, where it is differentiable, and which
 function of the tape computes it. From the rows come:
 
 * the reader's tables: ``primitives.CALLABLES``, ``EXPRESSION_NAMESPACE`` and the
-  array methods (``frontend.ARRAY_METHODS``);
+  array methods (``read.values.ARRAY_METHODS``);
 * the printers' ``_print_<class>`` methods (``codegen``, a ``setattr`` loop as in
   sympy's ``printing/numpy.py``) and the numba printer's;
 * the special-function namespaces: ``runtime``'s (scipy or ``symdiff.special``),

@@ -53,12 +53,6 @@ int64 = long = _np.int64
 bool = _np.bool_
 
 
-def get_default_dtype():
-    """The dtype of float tensors made without one: float64 on the tape (torch: float32
-    unless ``set_default_dtype``)."""
-    return float64
-
-
 pi = _np.pi
 e = _np.e
 inf = _np.inf
@@ -70,4 +64,4 @@ __all__ = sorted(set(_function_names) | {
     "is_grad_enabled", "to_dot", "optim", "nn", "math", "numpy", "Node", "AccumulateGrad",
     "float32", "float64", "int64", "pi", "e", "inf", "nan", "autograd", "inference_mode",
     "device", "cuda", "manual_seed", "rand", "randn", "randint", "randperm", "Generator",
-    "double", "half", "long", "get_default_dtype"})
+    "double", "half", "long", "get_default_dtype", "set_default_dtype"})

@@ -7,13 +7,13 @@ tensors with dimensions, then 0-d tensors, then Python numbers.  A float32
 tensor plus an int64 tensor, or plus a 0-d float64 tensor, stays float32 in
 torch (numpy: float64).  ``result_type`` is torch's ``torch.result_type`` for
 the tape's operands (numpy scalars count as Python numbers, as in torch);
-Python floats are the default dtype, float64.
+Python floats are the default dtype: float64 unless ``set_default_dtype``.
 """
 
 import numpy as np
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-_DEFAULT_FLOAT = np.dtype(np.float64)
+_DEFAULT = [np.dtype(np.float64)]   # the default float dtype (set_default_dtype)
 _BOOL = np.dtype(np.bool_)
 _INT64 = np.dtype(np.int64)
 _COMPLEX = np.dtype(np.complex128)
@@ -60,8 +60,49 @@ def _scalar_dtype(v):
     if isinstance(v, (int, np.integer)):
         return _INT64
     if isinstance(v, (complex, np.complexfloating)):
-        return _COMPLEX
-    return _DEFAULT_FLOAT
+        return default_complex()
+    return _DEFAULT[0]
+
+
+def default_float():
+    """The dtype of float data made without a dtype (``tape.get_default_dtype``)."""
+    return _DEFAULT[0]
+
+
+def default_complex():
+    """The complex dtype that goes with the default float dtype."""
+    return _COMPLEX if _DEFAULT[0] == np.float64 else np.dtype(np.complex64)
+
+
+def get_default_dtype():
+    """The dtype of float tensors made without one: float64 on the tape unless
+    ``set_default_dtype`` (torch's default is float32).
+
+    >>> from symdiff import tape
+    >>> tape.get_default_dtype()
+    <class 'numpy.float64'>
+    """
+    return _DEFAULT[0].type
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float64, float32 or float16) the dtype of float tensors made
+    without one (``tensor([1.5])``, ``ones``, ``randn``...) and of integer data
+    turned into floats (``int_tensor / 2``, ``sqrt(int_tensor)``), as torch's.
+
+    >>> from symdiff import tape
+    >>> tape.set_default_dtype(tape.float32)
+    >>> tape.tensor([1.5]).dtype
+    dtype('float32')
+    >>> tape.set_default_dtype(tape.float64)
+    """
+    try:
+        dt = np.dtype(d)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise TypeError("only floating-point types are supported as the default type")
+    _DEFAULT[0] = dt
 
 
 def result_type(*operands):

@@ -19,7 +19,9 @@ import numpy as np
 
 from ..ops import catalog
 from . import rules as R
-from .dtypes import result_type as _result_type, torch_name
+from .dtypes import (default_float, get_default_dtype, result_type as _result_type,
+                     set_default_dtype, torch_name)
+from .grad_mode import _state
 from .tensor import (Tensor, _apply, _as_tensor, _binary, _make, _normalize_shape, _unary,
                      _unary_op, _value_of, broadcast_message, tensor, wrap_dim, wrap_dims)
 
@@ -41,7 +43,8 @@ __all__ = [
     "argmax", "argmin", "all", "any", "allclose", "isclose", "equal", "gather", "repeat_interleave",
     "chunk", "split", "narrow", "bmm", "cumsum", "cumprod", "flip", "numel", "return_types",
     "result_type", "promote_types", "eq", "ne", "lt", "le", "gt", "ge", "is_tensor",
-    "is_floating_point", "unbind", "swapaxes", "moveaxis", "tile",
+    "is_floating_point", "unbind", "swapaxes", "moveaxis", "tile", "get_default_dtype",
+    "set_default_dtype",
 ]
 
 
@@ -68,14 +71,14 @@ def _binary_fn(cls, name):
 
 # ---------------------------------------------------------------- creation
 def ones(*size, dtype=None, requires_grad=False, device=None, **kwargs):
-    """``tape.ones(2, 3)``: a tensor of ones (float64 by default)."""
-    return tensor(np.ones(_normalize_shape(size), dtype=dtype or np.float64),
+    """``tape.ones(2, 3)``: a tensor of ones (of the default dtype, float64, unless ``dtype``)."""
+    return tensor(np.ones(_normalize_shape(size), dtype=dtype or default_float()),
                   requires_grad=requires_grad, device=device)
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None, **kwargs):
-    """``tape.zeros(2, 3)``: a tensor of zeros (float64 by default)."""
-    return tensor(np.zeros(_normalize_shape(size), dtype=dtype or np.float64),
+    """``tape.zeros(2, 3)``: a tensor of zeros (of the default dtype unless ``dtype``)."""
+    return tensor(np.zeros(_normalize_shape(size), dtype=dtype or default_float()),
                   requires_grad=requires_grad, device=device)
 
 
@@ -84,6 +87,8 @@ def empty(*size, dtype=None, requires_grad=False, device=None, **kwargs):
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None, **kwargs):
+    if dtype is None and isinstance(_value_of(fill_value), float):
+        dtype = default_float()
     return tensor(np.full(_normalize_shape((size,)), fill_value, dtype=dtype),
                   requires_grad=requires_grad, device=device)
 
@@ -106,20 +111,23 @@ def arange(start=0, end=None, step=1, *, dtype=None, requires_grad=False, device
     ``[start, end)`` with ``step``."""
     if end is None:
         start, end = 0, start
+    if dtype is None and builtins.any(isinstance(_value_of(v), float) for v in (start, end, step)):
+        dtype = default_float()
     return tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad,
                   device=device)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None, **kwargs):
-    """``steps`` evenly spaced values from ``start`` to ``end`` (float64 by default)."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` (the default dtype unless ``dtype``)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return tensor(np.linspace(start, end, steps, dtype=dtype or np.float64),
+    return tensor(np.linspace(start, end, steps, dtype=dtype or default_float()),
                   requires_grad=requires_grad, device=device)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None, **kwargs):
-    return tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad, device=device)
+    return tensor(np.eye(n, m, dtype=dtype or default_float()), requires_grad=requires_grad,
+                  device=device)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -741,7 +749,7 @@ def matmul(input, other):
     elif na == 2 and nb == 2:
         cls = R.MmBackward0
     elif na >= 2 and nb >= 2:
-        cls = R.MatmulNdBackward0
+        cls = _batched_node(a, b)
     elif nb == 1:      # torch folds the batch and reshapes: UnsafeViewBackward0
         out = _binary(R.MatmulNdBackward0, a, unsqueeze(b, -1))
         return _unary(R.UnsafeViewBackward0, out, out.shape[:-1])
@@ -749,6 +757,18 @@ def matmul(input, other):
         out = _binary(R.MatmulNdBackward0, unsqueeze(a, 0), b)
         return _unary(R.UnsafeViewBackward0, out, out.shape[:-2] + out.shape[-1:])
     return _binary(cls, a, b)
+
+
+def _batched_node(a, b):
+    """torch's last node of a batched product: a matrix (or a 3-D tensor of batch 1
+    that requires grad) times a 3-D batch is computed transposed, ``(b.mT @ a.mT).mT``,
+    then made contiguous (a clone, unless the result is one row or column)."""
+    if b.ndim >= 3 and (a.ndim == 2 or (a.ndim == 3 and b.ndim == 3 and a.shape[0] == 1
+                                        and b.shape[0] != 1 and a._requires_grad)):
+        if a.shape[-2] == 1 or b.shape[-1] == 1:
+            return R.MatmulTransposedBackward0
+        return R.MatmulClonedBackward0
+    return R.MatmulNdBackward0
 
 
 def mm(input, mat2):
@@ -1019,14 +1039,21 @@ def cat(tensors, dim=0, *, axis=None, out=None, **kwargs):
     tensors = tuple(_t(a) for a in tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    ndim = tensors[0].ndim
     dim = dim if axis is None else axis
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    for k, a in enumerate(tensors):
+        if a.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be concatenated")
+    # torch's legacy rule: 1-D empty tensors are skipped (whatever dim says)
+    kept = tuple(a for a in tensors if not (a.ndim == 1 and a.shape[0] == 0))
+    if not kept:
+        dt = _result_type(*[(a._value, True) for a in tensors])
+        tensors = tuple(a if a.dtype == dt else a.to(dt) for a in tensors)
+        return _apply(R.CatBackward0, tensors + (0,), len(tensors))
+    ndim = kept[0].ndim
     d = wrap_dim(dim, ndim)
-    first = tensors[0].shape
-    for k, a in enumerate(tensors[1:], 1):
-        if a.ndim == 1 and a.shape[0] == 0:
+    first = kept[0].shape
+    for k, a in enumerate(tensors):
+        if a is kept[0] or (a.ndim == 1 and a.shape[0] == 0):
             continue
         if a.ndim != ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and "
@@ -1037,8 +1064,8 @@ def cat(tensors, dim=0, *, axis=None, out=None, **kwargs):
                                    f"Expected size {p} but got size {q} for tensor number {k} "
                                    "in the list.")
     dt = _result_type(*[(a._value, True) for a in tensors])
-    tensors = tuple(a if a.dtype == dt else a.to(dt) for a in tensors)
-    return _apply(R.CatBackward0, tensors + (d,), len(tensors))
+    kept = tuple(a if a.dtype == dt else a.to(dt) for a in kept)
+    return _apply(R.CatBackward0, kept + (d,), len(kept))
 
 
 concatenate = cat
@@ -1422,15 +1449,22 @@ def roll(input, shifts, dims=None):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    """The distinct values (sorted), optionally with inverse indices and counts."""
+    """The distinct values (sorted; each nan apart, as torch), optionally with inverse
+    indices and counts.  Of a tensor that requires grad the values record torch's
+    ``Unique2Backward0``, whose backward raises (torch has no derivative for it)."""
     v = np.asarray(_value_of(input))
-    out = np.unique(v, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    out = np.unique(v, return_inverse=return_inverse, return_counts=return_counts, axis=dim,
+                    equal_nan=False)
+    vals, *rest = out if (return_inverse or return_counts) else (out,)
+    if isinstance(input, Tensor) and input._requires_grad and _state.enabled:
+        values = _apply(R.Unique2Backward0, (input, vals), 1)
+    else:
+        values = _make(vals)
     if not (return_inverse or return_counts):
-        return _make(out)
-    vals, *rest = out
+        return values
     rest = [_make(np.asarray(r, dtype=np.int64).reshape(v.shape) if i == 0 and return_inverse
                   else np.asarray(r, dtype=np.int64)) for i, r in enumerate(rest)]
-    return (_make(vals), *rest)
+    return (values, *rest)
 
 
 def clamp_min(input, min):
@@ -1463,3 +1497,449 @@ METHODS.update({
 })
 INPLACE_METHODS = INPLACE_METHODS | {"masked_fill", "clamp_min", "clamp_max", "frac", "remainder",
                                      "fmod", "tril", "triu"}
+
+
+# ---------------------------------------------------------------- einsum, diagonals, scatter...
+def _same_float_dtype(tensors, message):
+    """torch's error when floating tensors of one operation differ in dtype."""
+    dts = [t.dtype for t in tensors]
+    for dt in dts[1:]:
+        if dt != dts[0]:
+            raise RuntimeError(message(dts[0], dt))
+
+
+def _scalar_type_message(a, b):
+    return f"expected scalar type {torch_name(a)} but found {torch_name(b)}"
+
+
+def einsum(equation, *operands):
+    """Einstein summation (``torch.einsum``): ``einsum("ij,jk->ik", a, b)`` is
+    ``a @ b``; operands may also come as one list.  One derivative rule for every
+    equation (the einsum of the gradient with the other operands)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ops = [_t(o) for o in operands]
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(ops):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(ops):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    for k, (term, t) in enumerate(zip(terms, ops)):
+        n = len(term.replace("...", ""))
+        if ("..." in term and t.ndim < n) or ("..." not in term and t.ndim != n):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) "
+                               f"{'is more than' if '...' in term else 'does not match'} the "
+                               f"number of dimensions ({t.ndim}) for operand {k}"
+                               f"{'' if '...' in term else ' and no ellipsis was given'}")
+    if arrow:
+        for c in rhs.replace("...", ""):
+            if c not in lhs:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
+                                   "equation for any input operand")
+    plan = R.EinsumPlan.parse(eq, [t.shape for t in ops])
+    seen = {}
+    for k, (sub, t) in enumerate(zip(plan.subs, ops)):
+        for c, n in zip(sub, t.shape):
+            if c in seen and n != seen[c] and n != 1 and seen[c] != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which "
+                                   f"does not broadcast with previously seen size {seen[c]}")
+            if seen.get(c, 1) == 1:
+                seen[c] = n
+    _einsum_dtypes(plan, ops)
+    return _apply(R.EinsumPlan.node_for(eq, len(ops)), (*ops, plan), len(ops))
+
+
+def _einsum_dtypes(plan, ops):
+    """torch's einsum multiplies the operands in turn: a step that sums a shared
+    letter is a batched matrix product, which needs equal dtypes; a step without
+    one is an elementwise product, which promotes."""
+    dt = ops[0].dtype
+    letters = set(plan.subs[0])
+    for k in range(1, len(ops)):
+        later = set(plan.out).union(*[set(s) for s in plan.subs[k + 1:]])
+        shared = (letters & set(plan.subs[k])) - later
+        if shared and ops[k].dtype != dt:
+            raise RuntimeError(_scalar_type_message(dt, ops[k].dtype))
+        dt = promote_types(dt, ops[k].dtype)
+        letters = (letters | set(plan.subs[k])) - (shared - later)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of ``input`` in dims ``dim1``/``dim2`` (shifted by ``offset``),
+    as the last dimension (``DiagonalBackward0``)."""
+    x = _t(input)
+    d1, d2 = wrap_dim(dim1, x.ndim), wrap_dim(dim2, x.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if x.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-builtins.max(x.ndim, 1)}, {builtins.max(x.ndim, 1) - 1}], but got 1)")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _unary(R.DiagonalBackward0, x, R.diagonal_index(x.shape, int(offset), d1, d2))
+
+
+def diag(input, diagonal=0):
+    """A 1-D tensor as a (square) diagonal matrix (``DiagEmbedBackward0``), or a
+    matrix's diagonal (torch names that node ``DiagonalBackward0_copy``)."""
+    x = _t(input)
+    if x.ndim == 1:
+        return _unary(R.DiagEmbedBackward0, x, int(diagonal))
+    if x.ndim == 2:
+        return _unary(R.DiagonalCopyBackward0, x, R.diagonal_index(x.shape, int(diagonal), 0, 1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+
+
+def _quickselect(values, k):
+    """The index of the ``k``-th smallest entry (from 0) as torch's CPU kthvalue
+    finds it: its quickselect (median of three pivots, nan largest), which decides
+    which of several tied entries is returned (and gets the gradient)."""
+    arr = list(values)
+    idx = list(range(len(arr)))
+
+    def gt(a, b):   # torch's gt_or_nan
+        return (a != a and b == b) or a > b
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(arr) - 1
+    while True:
+        if hi <= lo:
+            return idx[k]
+        if hi == lo + 1:
+            if gt(arr[lo], arr[hi]):
+                swap(lo, hi)
+            return idx[k]
+        mid = lo + (hi - lo) // 2
+        swap(mid, lo + 1)
+        if gt(arr[lo + 1], arr[hi]):
+            swap(lo + 1, hi)
+        if gt(arr[lo], arr[hi]):
+            swap(lo, hi)
+        if gt(arr[lo + 1], arr[lo]):
+            swap(lo + 1, lo)
+        i, j = lo + 1, hi
+        pivot = arr[lo]
+        while True:
+            i += 1
+            while gt(pivot, arr[i]):
+                i += 1
+            j -= 1
+            while gt(arr[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+
+
+def _mode_index(values):
+    """torch's CPU mode of one slice: the smallest most frequent value, at the last
+    of its positions (its sort of (value, position) pairs, then the longest run)."""
+    order = sorted(range(len(values)), key=lambda i: (values[i], i))
+    best, best_count, run = order[0], 0, 0
+    for n, i in enumerate(order):
+        run += 1
+        if n == len(order) - 1 or values[order[n + 1]] != values[i]:
+            if run > best_count:
+                best, best_count = i, run
+            run = 0
+    return best
+
+
+def _select_along(x, dim, keepdim, name, pick, node, rtype):
+    """values and indices of a one-per-slice selection (``pick(slice) -> index``)."""
+    d = wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        idx = np.zeros((), np.int64)
+        pick([x.item()])
+        return rtype(_unary(node, x, idx, 0, True), _make(idx))
+    _nonempty(x, name, dim, wrapped=True)
+    v = np.moveaxis(np.asarray(x._value), d, -1)
+    flat = v.reshape(-1, v.shape[-1])
+    found = np.array([pick(row.tolist()) for row in flat], dtype=np.int64)
+    idx = np.expand_dims(found.reshape(v.shape[:-1]), d)
+    values = _unary(node, x, idx, d, bool(keepdim))
+    return rtype(values, _make(idx if keepdim else np.squeeze(idx, d)))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest entry along ``dim`` and its index (``KthvalueBackward0``)."""
+    x = _t(input)
+    d = wrap_dim(dim, x.ndim)
+    size = x.shape[d] if x.ndim else 1
+    if size and not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if x.dtype.kind == "b":
+        raise NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\'')
+    return _select_along(x, dim, keepdim, "kthvalue", lambda row: _quickselect(row, k - 1),
+                         R.KthvalueBackward0, return_types.kthvalue)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent entry along ``dim`` (the smallest of equally frequent
+    ones) and its last index (``ModeBackward0``)."""
+    return _select_along(_t(input), dim, keepdim, "mode", _mode_index, R.ModeBackward0,
+                         return_types.mode)
+
+
+return_types.mode = _return_type("mode")
+
+
+def _nonempty_size(shape, d):
+    """torch's ``ensure_nonempty_size``: 1 for a 0-d tensor, else ``shape[d]``."""
+    if not shape:
+        return 1
+    if d >= len(shape):
+        n = len(shape)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return shape[d]
+
+
+def _scatter_args(name, x, dim, index, src):
+    """torch's checks of scatter's arguments, in torch's order (dtypes, then
+    ``scatter_shape_check``, then the index values)."""
+    d = wrap_dim(dim, x.ndim)
+    idx = np.asarray(_value_of(index))
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if isinstance(src, Tensor) and src.dtype != x.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    if idx.size == 0:
+        return d, idx.astype(np.int64)
+    if builtins.max(x.ndim, 1) != builtins.max(idx.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    dims = builtins.max(x.ndim, 1)
+    wrong = builtins.any(k != d and _nonempty_size(idx.shape, k) > _nonempty_size(x.shape, k)
+                         for k in range(dims))
+    if isinstance(src, Tensor):
+        if not wrong:
+            wrong = builtins.any(_nonempty_size(idx.shape, k) > _nonempty_size(src.shape, k)
+                                 for k in range(dims))
+        if builtins.max(src.ndim, 1) != idx.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+        if wrong:
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(x.shape)} apart from dimension {d} and to be no larger "
+                               f"size than src {list(src.shape)}")
+    elif wrong:
+        raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                           f"{list(x.shape)} apart from dimension {d}")
+    size = _nonempty_size(x.shape, d)
+    if idx.min() < 0 or idx.max() >= size:
+        bad = idx[(idx < 0) | (idx >= size)].flat[0]
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {d} with size {size}")
+    if x.ndim == 0:
+        idx = idx.reshape(())
+    return d, idx.astype(np.int64)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """``out = input`` with ``out[index[i][j]][j] = src[i][j]`` (dim 0):
+    ``ScatterBackward0``; a number ``src``/``value``: ``ScatterBackward1``."""
+    if reduce is not None:
+        raise NotImplementedError("tape: scatter(reduce=...) is not supported; use scatter_add")
+    x = _t(input)
+    src = value if src is None else src
+    d, idx = _scatter_args("scatter", x, dim, index, src)
+    if isinstance(src, Tensor):
+        return _apply(R.ScatterBackward0, (x, src, d, idx), 2)
+    fill = np.asarray(_value_of(src)).astype(x.dtype)
+    return _apply(R.ScatterBackward1, (x, fill, d, idx), 1)
+
+
+def scatter_add(input, dim, index, src):
+    """``out = input`` with ``src[i][j]`` added at ``out[index[i][j]][j]`` (dim 0):
+    ``ScatterAddBackward0``."""
+    x = _t(input)
+    src = _t(src)
+    d, idx = _scatter_args("scatter", x, dim, index, src)
+    return _apply(R.ScatterAddSrcBackward0, (x, src, d, idx), 2)
+
+
+def _promoted(*xs):
+    """Tensors (and numbers) cast to torch's result dtype of all of them."""
+    dt = _result_type(*[(_value_of(v), isinstance(v, Tensor)) for v in xs])
+    return [v.to(dt) if isinstance(v, Tensor) and v.dtype != dt else v for v in xs], dt
+
+
+def _broadcast_check(*tensors):
+    shape = ()
+    for t in tensors:
+        msg = broadcast_message(shape, np.shape(_value_of(t)))
+        if msg is not None:
+            raise RuntimeError(msg)
+        shape = np.broadcast_shapes(shape, np.shape(_value_of(t)))
+    return shape
+
+
+_C_NAMES = {"float64": "double", "float32": "float", "int64": "long int", "bool": "bool"}
+
+
+def _no_bool(kernel, *tensors):
+    if builtins.any(t.dtype.kind == "b" for t in tensors):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``: ``LerpBackward0`` for a number weight,
+    ``LerpBackward1`` for a tensor weight."""
+    x, e = _t(input), _t(end)
+    if e.dtype != x.dtype:
+        raise RuntimeError(f"expected dtype {_C_NAMES.get(x.dtype.name, x.dtype.name)} for `end` "
+                           f"but got dtype {_C_NAMES.get(e.dtype.name, e.dtype.name)}")
+    if x.dtype.kind not in "fc":
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(x.dtype)}\'')
+    if isinstance(weight, Tensor):
+        _broadcast_check(x, e, weight)
+        return _apply(R.LerpBackward1, (x, e, weight), 3)
+    _broadcast_check(x, e)
+    return _apply(R.LerpBackward0, (x, e, float(weight)), 2)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 * tensor2`` (``AddcmulBackward0``)."""
+    (x, t1, t2), dt = _promoted(_t(input), _t(tensor1), _t(tensor2))
+    _broadcast_check(x, t1, t2)
+    _no_bool("addcmul_cpu_out", x)
+    return _apply(R.AddcmulBackward0, (x, t1, t2, value), 3)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2`` (``AddcdivBackward0``)."""
+    if _t(tensor1).dtype.kind in "biu" and _t(tensor2).dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    (x, t1, t2), dt = _promoted(_t(input), _t(tensor1), _t(tensor2))
+    _broadcast_check(x, t1, t2)
+    return _apply(R.AddcdivBackward0, (x, t1, t2, value), 3)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat1 @ mat2)`` (``AddmmBackward0``)."""
+    x, m1, m2 = _t(input), _t(mat1), _t(mat2)
+    for name, m in (("mat1", m1), ("mat2", m2)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if m1.shape[1] != m2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x"
+                           f"{m1.shape[1]} and {m2.shape[0]}x{m2.shape[1]})")
+    for name, m in (("mat2", m2), ("mat1", m1)):
+        if m.dtype != x.dtype:
+            raise RuntimeError(f"self and {name} must have the same dtype, but got "
+                               f"{torch_name(x.dtype)} and {torch_name(m.dtype)}")
+    target = (m1.shape[0], m2.shape[1])
+    for i, (s, f) in enumerate(zip(x.shape[::-1], target[::-1])):
+        if s != f and s != 1:
+            k = len(target) - 1 - i
+            raise RuntimeError(
+                f"The expanded size of the tensor ({f}) must match the existing size ({s}) at "
+                f"non-singleton dimension {k}.  Target sizes: {list(target)}.  Tensor sizes: "
+                f"{list(x.shape)}")
+    _no_bool("addmm_impl_cpu_", x)
+    if x.dtype.kind in "iu":   # torch: the factors as the tensors' integers
+        beta, alpha = int(beta), int(alpha)
+    return _apply(R.AddmmBackward0, (x, m1, m2, beta, alpha), 3)
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape (``ExpandBackward0``; a tensor
+    already of that shape is returned as it is)."""
+    ts = [_t(t) for t in tensors]
+    shape = _broadcast_check(*ts)
+    return tuple(t if t.shape == shape else t.expand(shape) for t in ts)
+
+
+MESHGRID_WARNING = ("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                    "indexing argument.")
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids of 1-D tensors: ``indexing="ij"`` (matrix) or ``"xy"``
+    (Cartesian: the first two dimensions swapped).  Without ``indexing``: "ij",
+    with torch's warning."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn(MESHGRID_WARNING, UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '
+                           f'received: {indexing}')
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got: {t}")
+    if builtins.any(t.dtype != ts[0].dtype for t in ts):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    swap = indexing == "xy" and len(ts) >= 2
+    order = list(range(len(ts)))
+    if swap:
+        order[0], order[1] = 1, 0
+    sizes = [ts[i].numel() for i in order]
+    out = []
+    for i, t in enumerate(ts):
+        pos = order.index(i)
+        view = [1] * len(ts)
+        view[pos] = -1
+        out.append(t.reshape(*view).expand(*sizes))
+    return tuple(out)
+
+
+CROSS_WARNING = ("Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
+                 "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value "
+                 "of dim will change to agree with that of linalg.cross in a future release.")
+
+
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along ``dim`` (without ``dim``: the first
+    dimension of size 3, with torch's warning), ``LinalgCrossBackward0``."""
+    a, b = _t(input), _t(other)
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if dim is not None and a.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    shape = _broadcast_check(a, b)
+    if dim is None:
+        warnings.warn(CROSS_WARNING, UserWarning, stacklevel=2)
+        dims = [i for i, s in enumerate(shape) if s == 3]
+        if not dims:
+            raise RuntimeError("no dimension of size 3 in input")
+        d = dims[0]
+    else:
+        d = wrap_dim(dim, len(shape))
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {d if dim is None else dim} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    _no_bool("cross", a, b)
+    _same_float_dtype([a, b], _scalar_type_message)
+    return _apply(R.LinalgCrossBackward0, (a, b, d), 2)
+
+
+__all__ += ["einsum", "diagonal", "diag", "kthvalue", "mode", "scatter", "scatter_add", "lerp",
+            "addcmul", "addcdiv", "addmm", "broadcast_tensors", "meshgrid", "cross"]
+METHODS.update({
+    "diagonal": diagonal, "diag": diag, "kthvalue": kthvalue, "mode": mode,
+    "scatter": scatter, "scatter_add": scatter_add, "lerp": lerp, "addcmul": addcmul,
+    "addcdiv": addcdiv, "addmm": addmm, "cross": cross,
+})
+INPLACE_METHODS = INPLACE_METHODS | {"scatter", "scatter_add", "lerp", "addcmul", "addcdiv",
+                                     "addmm"}

@@ -15,6 +15,7 @@ assignment (``z += y``) rebinds ``z`` instead of updating the tensor in place.
 import functools
 import inspect
 import threading
+import weakref
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "value_semantics", "is_value_semantics"]
@@ -26,9 +27,41 @@ class _GradState(threading.local):
     enabled = True
     # value_semantics: ``t += y`` means ``t = t + y`` (off: torch's in-place update)
     by_value = False
+    # inside ``inference_mode()``: the tensors made are inference tensors
+    inference = False
 
 
 _state = _GradState()
+
+# Inference tensors (torch's ``is_inference()``), held weakly.  ``inference_on[0]``
+# counts the inference modes active in any thread, ``inference_seen[0]`` says
+# whether an inference tensor was ever made: until then no operation pays for
+# the checks (both are plain list lookups on the hot paths).
+inference_tensors = weakref.WeakValueDictionary()   # id -> tensor (tensors compare elementwise)
+inference_on = [0]
+inference_seen = [False]
+
+INFERENCE_SAVED_MESSAGE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead "
+    "of `torch.inference_mode()`.")
+INFERENCE_INPLACE_MESSAGE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+INFERENCE_REQUIRES_GRAD_MESSAGE = (
+    "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+
+
+def mark_inference(t):
+    """Record ``t`` as an inference tensor (made in inference mode, or a view of one)."""
+    inference_tensors[id(t)] = t
+    inference_seen[0] = True
+
+
+def is_inference(t):
+    return inference_seen[0] and inference_tensors.get(id(t)) is t
 
 
 def is_grad_enabled():

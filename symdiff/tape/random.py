@@ -10,6 +10,7 @@ weights from the same generator.
 
 import numpy as np
 
+from .dtypes import default_float
 from .device import check_device
 from .tensor import _check_float, _make, _normalize_shape
 
@@ -105,7 +106,7 @@ def _torch_name(dtype):
 
 
 def _float_dtype(dtype, kernel):
-    dt = np.dtype(np.float64 if dtype is None else dtype)
+    dt = np.dtype(default_float() if dtype is None else dtype)
     if dt.kind not in "fc":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(dt)}\'')
     return dt

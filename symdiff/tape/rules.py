@@ -19,8 +19,9 @@ import operator
 
 import numpy as np
 
+from .dtypes import default_float
 from .graph import Indexed, primitive
-from .trig import MIN_SIZE as SINCOS_MIN_SIZE, sincos
+from .trig import MIN_SIZE as SINCOS_MIN_SIZE, sin_and_cos
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -155,10 +156,21 @@ def _reduce_grad(g, shape, reduction):
 
 
 def _pow_dx(g, x, p):
-    # torch: an exponent of 0 has a zero gradient (even at x = 0).
+    # torch's pow_backward: an exponent of 0 has a zero gradient (even at x = 0)
     if np.ndim(p) == 0 and not hasattr(p, "_value") and p == 0:
         return g * 0.0
-    return g * p * x ** (p - 1)
+    return g * (p * x ** (p - 1))
+
+
+def _pow_dbase(g, x, y):
+    """torch's pow_backward_self for a tensor exponent: ``where(y == 0, 0, g * (y *
+    x**(y-1)))`` (the gradient inside the mask, which decides second derivatives)."""
+    return np.where(y == 0, 0.0, g * (y * x ** (y - 1)))
+
+
+def _pow_dexp(g, a, x, y):
+    """torch's pow_backward_exponent: ``g * where((x == 0) & (y >= 0), 0, a * log(x))``."""
+    return g * np.where((x == 0) & (y >= 0), 0.0, a * np.log(x))
 
 
 def _amax_grad(g, ans, x, axis, keepdims):
@@ -189,8 +201,10 @@ def _rsqrt(x):
 
 
 def _recip0(d):
-    """1/d, 0 where d is 0 (torch's atan2 gradient at the origin)."""
-    return np.where(d == 0, 0.0, 1.0 / np.where(d == 0, 1.0, d))
+    """1/d, 0 where d is 0 (torch's atan2 gradient at the origin): torch's
+    ``reciprocal(d).masked_fill(d == 0, 0)``, so that its derivative there is nan
+    as torch's (the masked reciprocal is inf)."""
+    return np.where(d == 0, 0.0, np.reciprocal(d))
 
 
 def _evenly(g, ans, x):
@@ -315,8 +329,8 @@ MulBackward0 = primitive("MulBackward0", operator.mul, lambda g, a, x, y: g * y,
 DivBackward0 = primitive("DivBackward0", operator.truediv, lambda g, a, x, y: g / y, lambda g, a, x, y: -g * ((x / y) / y))
 NegBackward0 = primitive("NegBackward0", operator.neg, lambda g, a, x: -g, saves=False)
 PowBackward0 = primitive("PowBackward0", operator.pow, lambda g, a, x, p: _pow_dx(g, x, p))
-PowBackward1 = primitive("PowBackward1", operator.pow, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else g * np.where(y == 0, 0.0, y * x ** (y - 1)),
-                         lambda g, a, x, y: g * np.where((x == 0) & (y >= 0), 0.0, a * np.log(x)))
+PowBackward1 = primitive("PowBackward1", operator.pow, lambda g, a, x, y: _pow_dx(g, x, y) if np.ndim(y) == 0 and not hasattr(y, "_value") else _pow_dbase(g, x, y),
+                         _pow_dexp)
 PowBackward2 = primitive("PowBackward2", lambda x, c: _scalar_power(c, x), lambda g, a, x, c: g * np.where((c == 0) & (x >= 0), 0.0, a * np.log(c)))
 ReciprocalBackward0 = primitive("ReciprocalBackward0", np.reciprocal, lambda g, a, x: -g * a * a)
 SqrtBackward0 = primitive("SqrtBackward0", np.sqrt, lambda g, a, x: g / (2.0 * a))
@@ -341,7 +355,7 @@ TanhBackward0 = primitive("TanhBackward0", np.tanh, lambda g, a, x: _times(g, 1.
 AsinhBackward0 = primitive("AsinhBackward0", np.arcsinh, lambda g, a, x: g * _rsqrt(x * x + 1.0))
 AcoshBackward0 = primitive("AcoshBackward0", np.arccosh, lambda g, a, x: g * _rsqrt(x * x - 1.0))
 AtanhBackward0 = primitive("AtanhBackward0", np.arctanh, lambda g, a, x: g / (1.0 - x * x))
-Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x * _recip0(x * x + y * y), lambda g, a, y, x: g * -y * _recip0(x * x + y * y))
+Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x * _recip0(y * y + x * x), lambda g, a, y, x: g * -y * _recip0(y * y + x * x))
 HypotBackward0 = primitive("HypotBackward0", np.hypot, lambda g, a, x, y: g * x / a, lambda g, a, x, y: g * y / a)
 LogaddexpBackward0 = primitive("LogaddexpBackward0", np.logaddexp, lambda g, a, x, y: g * np.exp(x - a), lambda g, a, x, y: g * np.exp(y - a))
 SigmoidBackward0 = primitive("SigmoidBackward0", _sigmoid, lambda g, a, x: g * a * (1.0 - a))
@@ -392,7 +406,15 @@ CatBackward0.vjps = Indexed(_cat_grad)
 StackBackward0 = primitive("StackBackward0", lambda *a: np.stack(a[:-1], axis=a[-1]), saves=False)
 StackBackward0.vjps = Indexed(_stack_grad)
 CloneBackward0 = primitive("CloneBackward0", lambda x: np.array(x, copy=True), lambda g, a, x: g, saves=False)
-ToCopyBackward0 = primitive("ToCopyBackward0", lambda x, dtype: np.asarray(x, dtype=dtype), lambda g, a, x, dtype: g * 1.0, saves=False)
+def _to_copy_grad(g, x, dtype):
+    """The gradient of a dtype change: rounded to the result's dtype (torch's
+    engine casts each gradient to its tensor's dtype), then in the input's."""
+    if isinstance(g, _tensor_cls()):
+        return g.to(dtype).to(x.dtype) if g.dtype != dtype else g.to(x.dtype)
+    return np.asarray(np.asarray(g, dtype=dtype), dtype=np.result_type(x))
+
+
+ToCopyBackward0 = primitive("ToCopyBackward0", lambda x, dtype: np.asarray(x, dtype=dtype), lambda g, a, x, dtype: _to_copy_grad(g, x, dtype), saves=False)
 DotBackward0 = primitive("DotBackward0", np.dot, lambda g, a, x, y: g * y, lambda g, a, x, y: g * x)
 MvBackward0 = primitive("MvBackward0", _matmul_fwd, lambda g, a, m, v: np.outer(g, v), lambda g, a, m, v: np.matmul(np.transpose(m), g))
 VmBackward0 = primitive("SqueezeBackward4", _matmul_fwd, lambda g, a, v, m: np.matmul(m, g), lambda g, a, v, m: np.outer(v, g))
@@ -471,9 +493,10 @@ CosBackward0.sfwd = staticmethod(math.cos)
 
 
 # sin needs cos(x) in backward and cos needs sin(x): on large float64 arrays both
-# come from one pass (trig.sincos) at forward time and the node keeps the other.
+# are computed at forward time (trig.sin_and_cos: one pass, or numpy's two calls
+# where those are faster) and the node keeps the other.
 def _cos_sin(x):
-    s, c = sincos(x)
+    s, c = sin_and_cos(x)
     return c, s
 
 
@@ -482,7 +505,7 @@ def _neg_times(g, a, s):
     return np.negative(out, out=out) if type(out) is np.ndarray else -out
 
 
-SinBackward0.fused = staticmethod(sincos)
+SinBackward0.fused = staticmethod(sin_and_cos)
 SinBackward0.aux_vjps = (lambda g, a, c: g * c,)
 CosBackward0.fused = staticmethod(_cos_sin)
 CosBackward0.aux_vjps = (_neg_times,)
@@ -597,6 +620,10 @@ def _vector_norm(x, p, axis, keepdims):
         return np.min(a, axis=axis, keepdims=keepdims)
     if p == 0:
         return np.sum(a != 0, axis=axis, keepdims=keepdims).astype(np.result_type(a))
+    if type(a) is np.ndarray and a.dtype == np.float32:
+        # torch accumulates float32 p-norms in float64 (its CPU acc_type) and rounds once
+        total = np.sum(a.astype(np.float64) ** p, axis=axis, keepdims=keepdims)
+        return np.asarray(total ** (1.0 / p), dtype=np.float32)
     return np.sum(a ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
 
 
@@ -612,8 +639,8 @@ def _norm_grad(g, ans, x, p, axis, keepdims):
         return g * np.sign(x)
     if p == 2:
         # torch's formula: masked where the norm is 0 (its second derivative there
-        # is nan, as torch's)
-        return x * np.where(n == 0, 0.0, g / n)
+        # is nan, as torch's: x / 0 is differentiated under the mask)
+        return g * np.where(n == 0, 0.0, x / n)
     if math.isinf(p):
         mask = (np.abs(x) == n) | np.isnan(x)
         count = _expand_reduced(np.sum(mask, axis=axis, keepdims=keepdims), shape, axis, keepdims)
@@ -621,12 +648,11 @@ def _norm_grad(g, ans, x, p, axis, keepdims):
     if p < 1:
         scaled = np.where(x == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1))
         return scaled * g * n ** (1 - p)
-    safe = np.where(n == 0, 1.0, n)
+    # torch: self_scaled * (grad / norm**(p - 1)).masked_fill(norm == 0, 0)
+    scale = np.where(n == 0, 0.0, g / n ** (p - 1))
     if p < 2:
-        out = np.sign(x) * np.abs(x) ** (p - 1) * g / safe ** (p - 1)
-    else:
-        out = x * np.abs(x) ** (p - 2) * g / safe ** (p - 1)
-    return np.where(n == 0, 0.0, out)
+        return np.sign(x) * np.abs(x) ** (p - 1) * scale
+    return x * np.abs(x) ** (p - 2) * scale
 
 
 def _var(x, axis, correction, keepdims):
@@ -640,6 +666,10 @@ def _var(x, axis, correction, keepdims):
 def _var_grad(g, ans, x, axis, correction, keepdims):
     n = _count(np.shape(x), axis)
     g = _expand_reduced(g, np.shape(x), axis, keepdims)
+    if (np.ndim(x) == 0 or axis is None) and n - correction <= 0:
+        # torch's var_backward: 2 / 0 is inf, times x - mean: nan where x is its
+        # mean, inf elsewhere; a constant, so the second derivative is 0
+        return g * np.where(x == _mean(x, axis, True), np.nan, np.inf)
     return (2.0 / np.float64(n - correction)) * g * (x - _mean(x, axis, True))
 
 
@@ -753,13 +783,15 @@ FlipBackward0 = primitive("FlipBackward0", lambda x, axes: np.flip(x, axes), lam
 RepeatBackward0 = primitive("RepeatBackward0", lambda x, reps: np.tile(x, reps), lambda g, a, x, reps: _repeat_grad(g, x, reps))
 CloneBackward0Contiguous = _renamed(CloneBackward0, "CloneBackward0", fwd=staticmethod(lambda x: np.ascontiguousarray(x)))
 BmmBackward0 = _renamed(MatmulNdBackward0, "BmmBackward0")
+MatmulClonedBackward0 = _renamed(MatmulNdBackward0, "CloneBackward0")
+MatmulTransposedBackward0 = _renamed(MatmulNdBackward0, "TransposeBackward0")
 
 
 # ---------------------------------------------------------------- bool and integer inputs
 def _as_float(fwd, x, *params):
-    """torch computes float-valued functions of bool/int tensors in float64 (numpy
-    would pick float16 for bool or int8)."""
-    return fwd(np.asarray(x, dtype=np.float64), *params)
+    """torch computes float-valued functions of bool/int tensors in the default
+    float dtype (numpy would pick float16 for bool or int8)."""
+    return fwd(np.asarray(x, dtype=default_float()), *params)
 
 
 def _not_for_bool(kernel):
@@ -804,7 +836,8 @@ def _keep_float(fn):
 
 
 def _binary_as_float(dt, x, y):
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    f = default_float()
+    return np.asarray(x, dtype=f), np.asarray(y, dtype=f)
 
 
 def _binary_not_for_ints(kernel):
@@ -857,6 +890,7 @@ AbsBackward0.int_rule = staticmethod(_abs_int)
 NegBackward0.int_rule = staticmethod(_neg_int)
 SignBackward0.int_rule = staticmethod(_sign_int)
 Atan2Backward0.int_rule = staticmethod(_binary_as_float)
+DivBackward0.int_rule = staticmethod(_binary_as_float)   # true division of integers
 HypotBackward0.int_rule = staticmethod(_binary_not_for_ints("hypot_cpu"))
 PowBackward1.int_rule = staticmethod(_pow_ints)
 PowBackward0.fwd = staticmethod(_int_power)
@@ -910,12 +944,22 @@ def _binary_not_for_bool(kernel):
     return rule
 
 
+def _rounded_div(x, y, rounding):
+    """``x.div(y, rounding_mode=...)``: a step function, so its own derivative is
+    zero (torch's rule), also where x / y is nan."""
+    Tensor = _tensor_cls()
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return Tensor._apply_node(FloorDivideBackward if rounding == "floor" else TruncDivideBackward,
+                                  (x, y), 2)
+    return np.floor(x / y) if rounding == "floor" else np.trunc(x / y)
+
+
 def _remainder_grad_y(g, a, x, y):
-    return -g * np.floor(x / y)
+    return -g * _rounded_div(x, y, "floor")
 
 
 def _fmod_grad_y(g, a, x, y):
-    return -g * np.trunc(x / y)
+    return -g * _rounded_div(x, y, "trunc")
 
 
 def _tri_grad(fn):
@@ -934,6 +978,11 @@ def _trace_grad(g, a, x):
     return g * np.eye(np.shape(x)[0], np.shape(x)[1])
 
 
+FloorDivideBackward = primitive("DivBackward2", lambda x, y: np.floor(x / y),
+                                lambda g, a, x, y: np.zeros_like(g), lambda g, a, x, y: np.zeros_like(g),
+                                saves=False)
+TruncDivideBackward = _renamed(FloorDivideBackward, "DivBackward2",
+                               fwd=staticmethod(lambda x, y: np.trunc(x / y)))
 RemainderBackward0 = primitive("RemainderBackward0", np.remainder, lambda g, a, x, y: g, _remainder_grad_y)
 FmodBackward0 = primitive("FmodBackward0", np.fmod, lambda g, a, x, y: g, _fmod_grad_y)
 FracBackward0 = primitive("FracBackward0", lambda x: x - np.trunc(x), lambda g, a, x: g, saves=False)
@@ -956,3 +1005,270 @@ RemainderBackward0.int_rule = staticmethod(_binary_not_for_bool("remainder_cpu")
 FmodBackward0.int_rule = staticmethod(_binary_not_for_bool("fmod_cpu"))
 RemainderBackward1 = _renamed(RemainderBackward0, "RemainderBackward1")
 FmodBackward1 = _renamed(FmodBackward0, "FmodBackward1")
+
+
+# ---------------------------------------------------------------- einsum
+def _einsum_fwd(*args):
+    *ops, plan = args
+    return np.einsum(plan.equation, *ops)
+
+
+def _einsum_any(equation, *ops):
+    """``np.einsum`` on arrays, the recorded einsum on tensors (create_graph)."""
+    Tensor = _tensor_cls()
+    if any(isinstance(o, Tensor) for o in ops):
+        return Tensor._apply_node(EinsumPlan.node_for(equation, len(ops)),
+                                  (*ops, EinsumPlan.parse(equation, [np.shape(o) for o in ops])),
+                                  len(ops))
+    return np.einsum(equation, *ops)
+
+
+class EinsumPlan:
+    """An einsum equation with its ellipses spelled out as letters: ``subs`` (one
+    string per operand, aligned right like broadcasting), ``out`` and the size of
+    each letter (size-1 dimensions broadcast, as in torch)."""
+
+    __slots__ = ("equation", "subs", "out", "sizes")
+
+    def __init__(self, equation, subs, out, sizes):
+        self.equation, self.subs, self.out, self.sizes = equation, subs, out, sizes
+
+    @staticmethod
+    def parse(equation, shapes):
+        eq = equation.replace(" ", "")
+        lhs, arrow, rhs = eq.partition("->")
+        terms = lhs.split(",")
+        used = set(c for c in eq if c.isalpha())
+        spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+        ell = max((len(s) - len(t.replace("...", "")) for t, s in zip(terms, shapes)
+                   if "..." in t), default=0)
+        ell_letters = "".join(spare[:ell])
+        subs = []
+        for t, s in zip(terms, shapes):
+            if "..." in t:
+                n = len(s) - len(t.replace("...", ""))
+                t = t.replace("...", ell_letters[ell - n:])
+            subs.append(t)
+        if arrow:
+            out = rhs.replace("...", ell_letters)
+        else:
+            counts = {}
+            for t in terms:
+                for c in t.replace("...", ""):
+                    counts[c] = counts.get(c, 0) + 1
+            out = ell_letters + "".join(sorted(c for c, k in counts.items() if k == 1))
+        sizes = {}
+        for t, s in zip(subs, shapes):
+            for c, n in zip(t, s):
+                if sizes.get(c, 1) == 1:
+                    sizes[c] = n
+        expanded = ",".join(subs) + "->" + out
+        return EinsumPlan(expanded, tuple(subs), out, sizes)
+
+    @staticmethod
+    def node_for(equation, n):
+        """torch's node for the result: einsum is composite in torch, and its last
+        step is a permute or a sum (one operand), a product or a reshaped batched
+        product (several)."""
+        eq = equation.replace(" ", "")
+        lhs, arrow, rhs = eq.partition("->")
+        terms = lhs.replace("...", "").split(",")
+        if arrow:
+            summed = set("".join(terms)) - set(rhs)
+        else:
+            letters = "".join(terms)
+            summed = {c for c in letters if letters.count(c) > 1}
+        if n == 1:
+            return EinsumSumBackward if summed else EinsumPermuteBackward
+        return EinsumViewBackward if summed else EinsumMulBackward
+
+
+def _einsum_grad(i, g, ans, *args):
+    """d/d operand ``i``: the einsum of ``g`` with the other operands back to
+    operand ``i``'s letters; letters found nowhere else are broadcast (ones), a
+    repeated letter (a diagonal) is scattered back, broadcast size-1 dims summed."""
+    *ops, plan = args
+    mine = plan.subs[i]
+    unique = "".join(dict.fromkeys(mine))
+    terms, operands = [plan.out], [g]
+    for j, (s, o) in enumerate(zip(plan.subs, ops)):
+        if j != i:
+            terms.append(s)
+            operands.append(o)
+    seen = set("".join(terms))
+    missing = "".join(c for c in unique if c not in seen)
+    if missing:
+        terms.append(missing)
+        operands.append(np.ones(tuple(plan.sizes[c] for c in missing)))
+    r = _einsum_any(",".join(terms) + "->" + unique, *operands)
+    shape = np.shape(ops[i])
+    full = tuple(plan.sizes[c] for c in mine)
+    if len(unique) < len(mine):
+        grid = np.indices(tuple(plan.sizes[c] for c in unique), sparse=True)
+        r = _index_grad(r, full, tuple(grid[unique.index(c)] for c in mine))
+    ones = tuple(k for k, (n, m) in enumerate(zip(shape, full)) if n == 1 and m != 1)
+    return r.sum(axis=ones, keepdims=True) if ones else r
+
+
+EinsumViewBackward = primitive("ViewBackward0", _einsum_fwd)
+EinsumViewBackward.vjps = Indexed(_einsum_grad)
+EinsumMulBackward = _renamed(EinsumViewBackward, "MulBackward0")
+EinsumSumBackward = _renamed(EinsumViewBackward, "SumBackward1")
+EinsumPermuteBackward = _renamed(EinsumViewBackward, "PermuteBackward0")
+
+
+# ---------------------------------------------------------------- diagonals
+def diagonal_index(shape, offset, d1, d2):
+    """The index of ``x[index] == np.diagonal(x, offset, d1, d2)`` (the diagonal
+    last, the other dimensions in order), for reading and for scattering back."""
+    n = len(shape)
+    rows0, cols0 = max(-offset, 0), max(offset, 0)
+    length = max(min(shape[d1] - rows0, shape[d2] - cols0), 0)
+    others = [k for k in range(n) if k not in (d1, d2)]
+    m = len(others) + 1
+    index = [None] * n
+    for pos, k in enumerate(others):
+        index[k] = np.arange(shape[k]).reshape((1,) * pos + (-1,) + (1,) * (m - pos - 1))
+    diag = np.arange(length).reshape((1,) * (m - 1) + (-1,))
+    index[d1] = diag + rows0
+    index[d2] = diag + cols0
+    return tuple(index)
+
+
+def _take_index(x, index):
+    return x[index]
+
+
+def _diag_embed(v, offset):
+    return np.diag(v, offset)
+
+
+DiagonalBackward0 = primitive("DiagonalBackward0", _take_index,
+                              lambda g, a, x, index: _index_grad(g, np.shape(x), index), saves=False)
+DiagonalCopyBackward0 = _renamed(DiagonalBackward0, "DiagonalBackward0_copy")
+DiagEmbedBackward0 = primitive("DiagEmbedBackward0", _diag_embed,
+                               lambda g, a, v, offset: g[diagonal_index(np.shape(g), offset, 0, 1)],
+                               saves=False)
+KthvalueBackward0 = _renamed(GatherBackward0, "KthvalueBackward0")
+ModeBackward0 = _renamed(GatherBackward0, "ModeBackward0")
+
+
+# ---------------------------------------------------------------- scatter
+def scatter_where(index, dim):
+    """The positions ``scatter`` writes: ``index`` along ``dim``, open grids elsewhere."""
+    where = list(np.indices(index.shape, sparse=True))
+    where[dim] = index
+    return tuple(where)
+
+
+def _src_part(src, index):
+    """The part of ``src`` that ``scatter`` reads: its leading ``index.shape`` block."""
+    return src[tuple(slice(0, s) for s in index.shape)]
+
+
+def _scatter(x, src, dim, index):
+    out = np.array(x, copy=True)
+    out[scatter_where(index, dim)] = src if np.ndim(src) == 0 else _src_part(src, index)
+    return out
+
+
+def _scatter_add_fwd(x, src, dim, index):
+    out = np.array(x, copy=True)
+    np.add.at(out, scatter_where(index, dim), _src_part(src, index))
+    return out
+
+
+def _unwritten(shape, index, dim):
+    """1.0 where ``scatter`` left ``x`` alone, 0.0 where it wrote."""
+    keep = np.ones(shape)
+    keep[scatter_where(index, dim)] = 0.0
+    return keep
+
+
+def _scatter_src_grad(g, src, dim, index, name):
+    """The gradient of ``src``: ``g`` at the written positions.  torch's rule
+    returns it in ``index``'s shape, so that a ``src`` larger than ``index`` makes
+    its backward fail; the tape raises the same error."""
+    part = g[scatter_where(index, dim)]
+    shape = np.shape(src)
+    if np.shape(part) != shape:
+        raise RuntimeError(f"Function {name} returned an invalid gradient at index 1 - got "
+                           f"{list(np.shape(part))} but expected shape compatible with {list(shape)}")
+    return part
+
+
+ScatterBackward0 = primitive("ScatterBackward0", _scatter,
+                             lambda g, a, x, src, dim, index: g * _unwritten(np.shape(x), index, dim),
+                             lambda g, a, x, src, dim, index: _scatter_src_grad(g, src, dim, index, "ScatterBackward0"),
+                             saves=False)
+ScatterBackward1 = _renamed(ScatterBackward0, "ScatterBackward1")
+ScatterAddSrcBackward0 = primitive("ScatterAddBackward0", _scatter_add_fwd,
+                                   lambda g, a, x, src, dim, index: g,
+                                   lambda g, a, x, src, dim, index: _scatter_src_grad(g, src, dim, index, "ScatterAddBackward0"),
+                                   saves=False)
+
+
+# ---------------------------------------------------------------- lerp, addcmul, addcdiv, addmm, cross
+def _lerp(start, end, weight):
+    # torch's formula (exact at both ends): from start below 1/2, from end above
+    if isinstance(weight, float):
+        return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
+    return np.where(np.abs(weight) < 0.5, start + weight * (end - start),
+                    end - (end - start) * (1 - weight))
+
+
+LerpBackward0 = primitive("LerpBackward0", _lerp,
+                          lambda g, a, s, e, w: g * (1 - w), lambda g, a, s, e, w: g * w)
+LerpBackward1 = primitive("LerpBackward1", _lerp,
+                          lambda g, a, s, e, w: g * (1 - w), lambda g, a, s, e, w: g * w,
+                          lambda g, a, s, e, w: g * (e - s))
+AddcmulBackward0 = primitive("AddcmulBackward0", lambda x, t1, t2, value: x + value * (t1 * t2),
+                             lambda g, a, x, t1, t2, value: g,
+                             lambda g, a, x, t1, t2, value: g * (t2 * value),
+                             lambda g, a, x, t1, t2, value: g * (t1 * value))
+AddcdivBackward0 = primitive("AddcdivBackward0", lambda x, t1, t2, value: x + value * (t1 / t2),
+                             lambda g, a, x, t1, t2, value: g,
+                             lambda g, a, x, t1, t2, value: g * (value / t2),
+                             lambda g, a, x, t1, t2, value: -g * value * t1 / (t2 * t2))
+
+
+def _addmm(x, m1, m2, beta, alpha):
+    prod = np.matmul(m1, m2)
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:   # torch: beta = 0 ignores input (nan and inf included)
+        return prod + np.zeros_like(x)
+    return prod + (x if beta == 1 else beta * x)
+
+
+AddmmBackward0 = primitive("AddmmBackward0", _addmm,
+                           lambda g, a, x, m1, m2, beta, alpha: g * beta if beta != 1 else g,
+                           lambda g, a, x, m1, m2, beta, alpha: np.matmul(g, np.transpose(m2)) * alpha,
+                           lambda g, a, x, m1, m2, beta, alpha: np.matmul(np.transpose(m1), g) * alpha)
+
+
+def _cross(a, b, dim):
+    return np.cross(a, b, axis=dim)
+
+
+def _cross_any(a, b, dim):
+    Tensor = _tensor_cls()
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return Tensor._apply_node(LinalgCrossBackward0, (a, b, dim), 2)
+    return _cross(a, b, dim)
+
+
+# d(a x b) = da x b + a x db; the adjoint of v -> v x b is g -> b x g
+LinalgCrossBackward0 = primitive("LinalgCrossBackward0", _cross,
+                                 lambda g, a, x, y, dim: _cross_any(y, g, dim),
+                                 lambda g, a, x, y, dim: _cross_any(g, x, dim))
+
+
+
+def _no_unique_derivative(g, a, x, vals):
+    raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+
+
+# torch.unique records a node without a derivative: backward through it raises
+Unique2Backward0 = primitive("Unique2Backward0", lambda x, vals: vals, _no_unique_derivative,
+                             saves=False)

@@ -13,6 +13,8 @@ no ``np.asarray`` on results, one grad-mode lookup per operation.
 """
 
 import operator
+import re
+from builtins import any as builtins_any, sum as builtins_sum
 import warnings
 import weakref
 
@@ -20,12 +22,16 @@ import numpy as np
 
 from . import graph
 from . import rules as R
-from .dtypes import cast as _cast, result_type as _result_type, torch_name
-from .grad_mode import _state
+from .dtypes import (_DEFAULT, cast as _cast, default_complex, result_type as _result_type,
+                     torch_name)
+from . import grad_mode as _gm
+from .grad_mode import _state, is_inference as _is_inference, mark_inference as _mark_inference
 from .graph import AccumulateGrad, next_seq as _next_seq
 from .printing import tensor_repr
 
 _NO_EDGE = (None, 0)
+_inference_on = _gm.inference_on
+_inference_seen = _gm.inference_seen
 # torch never warns about inf/nan results: numpy's floating-point warnings are
 # silenced around the tape's forward computations.
 _quiet = lambda: np.errstate(all="ignore")  # noqa: E731
@@ -72,7 +78,38 @@ def _make(value):
     t._acc = None
     t._hooks = None
     t._vc = None
+    if _inference_on[0] and _state.inference:
+        _mark_inference(t)
     return t
+
+
+_READS = {}
+
+
+def _check_saved(cls, args):
+    """torch's error when a recorded operation would save an inference tensor:
+    one that the derivative rule of an input requiring grad reads."""
+    if not cls.saves:
+        return
+    for j, a in enumerate(args):
+        if isinstance(a, Tensor) and _is_inference(a):
+            for k, b in enumerate(args):
+                if k != j and isinstance(b, Tensor) and b._requires_grad and _reads(cls, k, j):
+                    raise RuntimeError(_gm.INFERENCE_SAVED_MESSAGE)
+
+
+def _reads(cls, k, j):
+    """Whether ``cls``'s vjp for input ``k`` reads input ``j`` (True when unsure)."""
+    key = (cls, k, j)
+    r = _READS.get(key)
+    if r is None:
+        vjps = cls.vjps
+        if isinstance(vjps, (tuple, list)):
+            r = k >= len(vjps) or graph._reads_arg(vjps[k], 2 + j)
+        else:
+            r = True
+        _READS[key] = r
+    return r
 
 
 def _edge(t):
@@ -97,6 +134,8 @@ def _unary(cls, x, *params):
     if type(out) is np.ndarray and out.base is not None and type(xv) is np.ndarray:
         # A view of x's memory (slicing, reshape, transpose...): one version counter.
         t._vc = _counter(x)
+        if _inference_seen[0] and _is_inference(x):
+            _mark_inference(t)
     return t
 
 
@@ -157,6 +196,8 @@ def _unary_op(cls):
         else:
             t.grad_fn = None
             t._requires_grad = False
+            if _inference_on[0] and _state.inference:
+                _mark_inference(t)
         return t
     op.__name__ = cls.__name__
     return op
@@ -237,9 +278,13 @@ def _binary_op(cls):
             t._requires_grad = True
             if xvc is not None or yvc is not None:
                 _capture(node, (x, y))
+            if _inference_seen[0]:
+                _check_saved(cls, (x, y))
         else:
             t.grad_fn = None
             t._requires_grad = False
+            if _inference_on[0] and _state.inference:
+                _mark_inference(t)
         return t
     op.__name__ = cls.__name__
     return op
@@ -383,6 +428,8 @@ def _apply(cls, args, nin):
             else:
                 edges.append(_NO_EDGE)
         if req:
+            if _inference_seen[0]:
+                _check_saved(cls, args)
             t.grad_fn = node = cls(args, datas, out, tuple(edges))
             t._requires_grad = True
             _capture(node, args)
@@ -471,6 +518,15 @@ def _to_array(data, dtype=None):
     return np.array(data, dtype=dtype)
 
 
+def _python_floats_as_default(data, value):
+    """Float data given as Python numbers takes the default dtype (numpy arrays,
+    numpy scalars and tensors keep theirs), as torch.tensor does."""
+    items = _flatten(data) if isinstance(data, (list, tuple)) else (data,)
+    if builtins_any(isinstance(d, (np.generic, np.ndarray, Tensor)) for d in items):
+        return value
+    return value.astype(default_complex() if value.dtype.kind == "c" else _DEFAULT[0])
+
+
 def _flatten(seq):
     for d in seq:
         if isinstance(d, (list, tuple)):
@@ -507,7 +563,7 @@ def _index_value(index):
     return index
 
 
-def _index_plan(index):
+def _index_plan(index, shape=()):
     """torch's node for an indexing expression, and the numpy index to use.
 
     torch applies the parts of an index in turn (an int selects, a slice slices,
@@ -515,24 +571,33 @@ def _index_plan(index):
     node after the last one; any list, array or bool makes it advanced indexing
     (a copy, ``IndexBackward0``).  Basic indexing gets a trailing ``...`` so that
     numpy returns a view even for a single element (``b[1].fill_(5.)`` writes
-    into ``b``, as in torch)."""
+    into ``b``, as in torch).  In a tuple, a slice from 0 that reaches the end of
+    its dimension of ``shape`` (``x[:, :3]`` of 3 columns) is skipped, as torch skips it."""
     is_tuple = isinstance(index, tuple)
     parts = index if is_tuple else (index,)
     last = None
-    for p in parts:
+    dim = 0
+    for k, p in enumerate(parts):
         if p is None:
             last = R.IndexUnsqueezeBackward0
         elif p is Ellipsis:
+            rest = builtins_sum(1 for q in parts[k + 1:] if q is not None and q is not Ellipsis)
+            dim = len(shape) - rest
             continue
         elif isinstance(p, slice):
             if p.step is not None and p.step <= 0:
                 raise ValueError("step must be greater than zero")
-            if not is_tuple or p != _FULL_SLICE:
+            whole = (p.start in (None, 0) and p.step in (None, 1)
+                     and (p.stop is None or (dim < len(shape) and isinstance(p.stop, int)
+                                             and p.stop >= shape[dim])))
+            if not is_tuple or not whole:
                 last = R.SliceBackward0
+            dim += 1
         elif isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
             return R.IndexBackward0, index
         else:
             last = R.SelectBackward0
+            dim += 1
     if not any(p is Ellipsis for p in parts):
         parts = parts + (Ellipsis,)
     return (R.AliasBackward0 if last is None else last), parts
@@ -553,10 +618,27 @@ def _index_error(exc, index, shape):
             return f"index {index} is out of bounds for dimension 0 with size 0"
     parts = index if isinstance(index, tuple) else (index,)
     used = [p for p in parts if p is not None and p is not Ellipsis]
-    if len(used) > len(shape) and (not shape or all(isinstance(p, (int, np.integer, slice))
-                                                    for p in used)):
+    if len(used) > len(shape) and (not shape or all(
+            isinstance(p, (int, np.integer, slice, list))
+            or (isinstance(p, np.ndarray) and p.dtype.kind in "iu") for p in used)):
         return f"too many indices for tensor of dimension {len(shape)}"
-    return str(exc).replace(" axis ", " dimension ")
+    msg = str(exc)
+    m = re.match(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", msg)
+    if m:
+        value, axis, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if size == 0 and any(isinstance(p, (list, np.ndarray)) for p in parts):
+            return "index is out of bounds for dimension with size 0"
+        # torch counts the dimensions that None inserted before the failing index
+        seen = inserted = 0
+        for p in parts:
+            if p is None:
+                inserted += 1
+            elif p is not Ellipsis:
+                if seen == axis:
+                    break
+                seen += 1
+        return f"index {value} is out of bounds for dimension {axis + inserted} with size {size}"
+    return msg.replace(" axis ", " dimension ")
 
 
 def _check_shape(shape, numel):
@@ -609,7 +691,7 @@ class Tensor:
 
     def __init__(self, data=(), requires_grad=False):
         # Like torch.Tensor(...): data becomes the default float type.
-        value = _to_array(data, dtype=np.float64)
+        value = _to_array(data, dtype=_DEFAULT[0])
         self._value = value
         self._requires_grad = False
         self.grad_fn = None
@@ -619,6 +701,8 @@ class Tensor:
         self._vc = None
         if requires_grad:
             self._requires_grad = True
+        if _inference_on[0] and _state.inference:
+            _mark_inference(self)
 
     # ------------------------------------------------------------ internals
     _from_value = staticmethod(_make)
@@ -658,8 +742,25 @@ class Tensor:
                 "use a computed variable in a subgraph that doesn't require differentiation "
                 "use var_no_grad = var.detach().")
         if flag:
+            if _inference_seen[0] and _is_inference(self):
+                # torch checks inference tensors on another path, with other words
+                if np.result_type(self._value).kind != "f":
+                    raise RuntimeError("only Tensors of floating point dtype can require gradients")
+                if not _state.inference:
+                    raise RuntimeError(_gm.INFERENCE_REQUIRES_GRAD_MESSAGE)
             _check_float(np.result_type(self._value))
         self._requires_grad = bool(flag)
+
+    def is_inference(self):
+        """Whether this tensor was made in ``inference_mode()`` (or is a view of one).
+
+        >>> from symdiff import tape
+        >>> with tape.inference_mode():
+        ...     t = tape.ones(2)
+        >>> t.is_inference(), tape.ones(2).is_inference()
+        (True, False)
+        """
+        return _is_inference(self)
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only) and return self."""
@@ -731,6 +832,8 @@ class Tensor:
         """A tensor sharing this one's memory (and version counter), cut off from the graph."""
         t = _make(self._materialize())
         t._vc = _counter(self)
+        if _inference_seen[0] and _is_inference(self):
+            _mark_inference(t)
         return t
 
     def detach_(self):
@@ -1016,6 +1119,8 @@ class Tensor:
         ``self`` becomes that result (torch: same object, new grad_fn, version
         counter bumped)."""
         v = self._materialize()
+        if _inference_seen[0] and not _state.inference and _is_inference(self):
+            raise RuntimeError(_gm.INFERENCE_INPLACE_MESSAGE)
         if _state.enabled and (self._requires_grad
                                or (isinstance(other, Tensor) and other._requires_grad)):
             self._check_recordable_inplace(v, LEAF_INPLACE_MESSAGE)
@@ -1131,6 +1236,8 @@ class Tensor:
         written part goes to ``value``, the rest to self's previous history."""
         vr = isinstance(value, Tensor) and value._requires_grad
         v = self._materialize()
+        if _inference_seen[0] and not _state.inference and _is_inference(self):
+            raise RuntimeError(_gm.INFERENCE_INPLACE_MESSAGE)
         if _state.enabled and (self._requires_grad or vr):
             self._check_recordable_inplace(v, leaf_message)
             old = _snapshot(self)
@@ -1152,8 +1259,11 @@ class Tensor:
 
     # ------------------------------------------------------------ indexing and shape ops
     def __getitem__(self, index):
+        if not self.shape and isinstance(index, Tensor) and index.ndim == 0 \
+                and np.result_type(index._value).kind in "iu":
+            raise IndexError("too many indices for tensor of dimension 0")
         raw = _index_value(index)
-        cls, index = _index_plan(raw)
+        cls, index = _index_plan(raw, self.shape)
         try:
             return _unary(cls, self, index)
         except IndexError as exc:
@@ -1221,6 +1331,9 @@ class Tensor:
                 f"expand(torch.DoubleTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
                 "sizes provided (%d) must be greater or equal to the number of dimensions in the "
                 "tensor (%d)" % (len(sizes), len(shape)))
+        if not shape and any(s < 0 for s in sizes):
+            # torch multiplies the sizes before it checks them (of a 0-d tensor)
+            raise RuntimeError("numel: integer multiplication overflow")
         full = tuple(shape[i - lead] if s == -1 and i >= lead else s
                      for i, s in enumerate(sizes))
         for i, (s, f) in enumerate(zip(shape, full[lead:])):
@@ -1364,6 +1477,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False)
         from .device import check_device
         check_device(device)
     value = _to_array(data, dtype=None if dtype is None else np.dtype(dtype))
+    if dtype is None and value.dtype.kind in "fc" and _DEFAULT[0] != _F64_DTYPE:
+        value = _python_floats_as_default(data, value)
     if requires_grad:
         _check_float(value.dtype)
     t = _make(value)

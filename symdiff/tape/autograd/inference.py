@@ -1,15 +1,16 @@
-"""``tape.inference_mode``: torch's inference mode, as far as the tape has one.
+"""``tape.inference_mode``: torch's inference mode.
 
 Sits beside ``grad_mode``.  Inside ``inference_mode()`` (or ``inference_mode(True)``)
-nothing is recorded, exactly like ``no_grad``; ``inference_mode(False)`` leaves
-the grad mode alone.  torch additionally marks the tensors made inside as
-"inference tensors" that later refuse to enter a graph; the tape has no such
-marking (its tensors made under inference mode are ordinary tensors without
-history), which is why this is a mode and not a tensor property here.
+nothing is recorded, as under ``no_grad``, and the tensors made are "inference
+tensors" (``t.is_inference()``): outside the mode they (and their views) cannot
+be saved for backward by a recorded operation, updated in place, or made to
+require grad, each with torch's RuntimeError.  ``inference_mode(False)`` leaves
+the grad mode alone and makes normal tensors.
 """
 
 import threading
 
+from .. import grad_mode
 from ..grad_mode import _DecoratorContextManager, _state
 
 __all__ = ["inference_mode", "is_inference_mode_enabled"]
@@ -47,13 +48,16 @@ class inference_mode(_DecoratorContextManager):
         self.mode = bool(mode)
 
     def __enter__(self):
-        self.prev = (_state.enabled, _inference.enabled)
+        self.prev = (_state.enabled, _inference.enabled, _state.inference)
+        grad_mode.inference_on[0] += 1
         if self.mode:
             _state.enabled = False
             _inference.enabled = True
+        _state.inference = self.mode
 
     def __exit__(self, *exc):
-        _state.enabled, _inference.enabled = self.prev
+        _state.enabled, _inference.enabled, _state.inference = self.prev
+        grad_mode.inference_on[0] -= 1
         return False
 
     def clone(self):

@@ -11,7 +11,6 @@ order of operations, so float64 results agree to rounding.
 
 import numpy as np
 
-from ..tensor import _make
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -31,60 +30,46 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_options(lr=lr, eps=eps)
+        for k, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {k}: {beta}")
+        self._check_options(weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach,
                                       capturable=capturable, differentiable=differentiable,
                                       fused=fused, decoupled_weight_decay=decoupled_weight_decay))
 
-    def _update(self, group):
+    def _init_state(self, p, state, group):
+        names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
+        state.update(self._step_state(p, *names))
+
+    def _decay(self, p, g, weight_decay, group):
+        if group["decoupled_weight_decay"]:    # AdamW: the parameter shrinks, g stays
+            self._write(p, p._value * (1 - group["lr"] * weight_decay))
+            return g
+        return Optimizer._decay(p, g, weight_decay, group)
+
+    def _update_param(self, p, g, state, group):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
-        for p in self._with_grads(group):
-            g = p._grad._value
-            if group["maximize"]:
-                g = -g
-            state = self.state[p]
-            if not state:
-                state["step"] = _make(np.array(0.0))
-                state["exp_avg"] = self._zeros_like(p)
-                state["exp_avg_sq"] = self._zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = self._zeros_like(p)
-            step_t = state["step"]._materialize()
-            step_t += 1
-            if weight_decay != 0:
-                if group["decoupled_weight_decay"]:
-                    self._write(p, p._value * (1 - lr * weight_decay))
-                else:
-                    g = g + weight_decay * p._value
-            m = state["exp_avg"]._materialize()
-            m += (1 - beta1) * (g - m)                       # exp_avg.lerp_(g, 1 - beta1)
-            v = state["exp_avg_sq"]._materialize()
-            v *= beta2
-            v += (1 - beta2) * g * g                         # addcmul_(g, g, value=1 - beta2)
-            step = float(step_t)
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            step_size = lr / bias_correction1
-            bias_correction2_sqrt = bias_correction2 ** 0.5
-            if amsgrad:
-                vmax = state["max_exp_avg_sq"]._materialize()
-                np.maximum(vmax, v, out=vmax)
-                denom = np.sqrt(vmax) / bias_correction2_sqrt + eps
-            else:
-                denom = np.sqrt(v) / bias_correction2_sqrt + eps
-            self._write(p, p._value + (-step_size) * m / denom)   # addcdiv_(m, denom, -step_size)
+        m = state["exp_avg"]._materialize()
+        m += (1 - beta1) * (g - m)                       # exp_avg.lerp_(g, 1 - beta1)
+        v = state["exp_avg_sq"]._materialize()
+        v *= beta2
+        v += (1 - beta2) * g * g                         # addcmul_(g, g, value=1 - beta2)
+        step = float(state["step"])
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+        if group["amsgrad"]:
+            vmax = state["max_exp_avg_sq"]._materialize()
+            np.maximum(vmax, v, out=vmax)
+            denom = np.sqrt(vmax) / bias_correction2_sqrt + eps
+        else:
+            denom = np.sqrt(v) / bias_correction2_sqrt + eps
+        self._write(p, p._value + (-step_size) * m / denom)   # addcdiv_(m, denom, -step_size)
 
 
 class AdamW(Adam):

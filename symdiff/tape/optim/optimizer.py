@@ -4,9 +4,10 @@ Sits on top of ``symdiff.tape.tensor``.  Holds torch's structure: a list of
 ``param_groups`` (dicts with ``"params"`` and the options, the defaults
 filling in what a group leaves out), a ``state`` dict per parameter, and
 ``state_dict``/``load_state_dict`` that refer to parameters by their position.
-``step`` runs the subclass's ``_update(group)`` under ``no_grad`` for every
-parameter that holds a ``.grad`` (also a frozen one: torch updates it too),
-writing into the parameter's memory so that references stay valid.
+``step`` runs the shared loop ``_update(group)`` under ``no_grad`` for every
+parameter that holds a ``.grad`` (also a frozen one: torch updates it too):
+maximize, state, weight decay, then the subclass's ``_update_param``, writing
+into the parameter's memory so that references stay valid.
 """
 
 import warnings
@@ -134,7 +135,52 @@ class Optimizer:
         return loss
 
     def _update(self, group):
+        """The loop every algorithm shares (torch's order): for each parameter with a
+        gradient ``g``, negate it if ``maximize``, make the state on first use
+        (``_init_state``) and count the step, apply the weight decay
+        (``_decay``), then the algorithm's own update (``_update_param``)."""
+        weight_decay = group.get("weight_decay", 0)
+        for p in self._with_grads(group):
+            g = p._grad._value
+            if group["maximize"]:
+                g = -g
+            state = self.state[p]
+            if not state:
+                self._init_state(p, state, group)
+            step = state.get("step")
+            if step is not None:
+                step._materialize()[...] += 1
+            if weight_decay != 0:
+                g = self._decay(p, g, weight_decay, group)
+            self._update_param(p, g, state, group)
+
+    def _init_state(self, p, state, group):
+        """Fill a parameter's empty ``state`` before its first update (a ``"step"``
+        entry is counted by the loop)."""
+
+    @staticmethod
+    def _decay(p, g, weight_decay, group):
+        """L2 weight decay: the gradient of ``weight_decay / 2 * |p|**2`` added to ``g``."""
+        return g + weight_decay * p._value
+
+    def _update_param(self, p, g, state, group):
         raise NotImplementedError
+
+    @staticmethod
+    def _check_options(**values):
+        """torch's ValueError for a negative option (``lr=...``, ``eps=...``)."""
+        labels = {"lr": "learning rate", "eps": "epsilon value"}
+        for name, value in values.items():
+            if not 0.0 <= value:
+                raise ValueError(f"Invalid {labels.get(name, name + ' value')}: {value}")
+
+    @staticmethod
+    def _step_state(p, *names):
+        """A new state: the step count and zero buffers ``names`` shaped like ``p``."""
+        state = {"step": _make(np.array(0.0))}
+        for name in names:
+            state[name] = Optimizer._zeros_like(p)
+        return state
 
     @staticmethod
     def _with_grads(group):

@@ -32,12 +32,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_options(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -45,23 +40,15 @@ class SGD(Optimizer):
                                       maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
-    def _update(self, group):
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-        for p in self._with_grads(group):
-            g = p._grad._value
-            if group["maximize"]:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * p._value
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = _make(np.array(g, copy=True))
-                else:
-                    b = buf._materialize()
-                    b *= momentum
-                    b += (1 - dampening) * g
-                g = g + momentum * buf._value if nesterov else buf._value
-            self._write(p, p._value + (-lr) * g)
+    def _update_param(self, p, g, state, group):
+        momentum, dampening = group["momentum"], group["dampening"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = _make(np.array(g, copy=True))
+            else:
+                b = buf._materialize()
+                b *= momentum
+                b += (1 - dampening) * g
+            g = g + momentum * buf._value if group["nesterov"] else buf._value
+        self._write(p, p._value + (-group["lr"]) * g)

@@ -1,7 +1,8 @@
-"""Front end: Python source -> SSA graph of sympy expressions (symdiff.frontend)."""
+"""Reading: Python source -> SSA graph of sympy expressions (symdiff.read)."""
 
 import importlib.util
 import math
+import re
 import sys
 import textwrap
 
@@ -12,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symdiff as sd
-from symdiff import SymdiffError, SymdiffSyntaxError
-from symdiff.frontend import trace, trace_expression
+from symdiff import SymdiffError, SymdiffSyntaxError, limits
+from symdiff.read import read, read_expression
 from symdiff.primitives import cbrt
 try:
     from tests import functions as corpus
@@ -23,21 +24,21 @@ except ImportError:             # plain `pytest`: the tests directory itself is 
 
 # -- helpers ---------------------------------------------------------------------
 
-def evaluate(traced, args, prec=30):
+def evaluate(reading, args, prec=30):
     """Flatten every output and evaluate it exactly enough at ``args``."""
     subs = {}
-    args = list(args) + [traced.defaults[n] for n in traced.params[len(args):]]
-    for name, value in zip(traced.params, args):
-        sym = traced.symbols[name]
+    args = list(args) + [reading.defaults[n] for n in reading.params[len(args):]]
+    for name, value in zip(reading.params, args):
+        sym = reading.symbols[name]
         if isinstance(sym, np.ndarray):
             value = np.asarray(value, dtype=float)
             for idx in np.ndindex(sym.shape):
                 subs[sym[idx]] = sympy.Float(float(value[idx]), prec)
         else:
             subs[sym] = sympy.Float(float(value), prec)
-    out = np.empty(traced.outputs.shape, dtype=float)
-    for idx in np.ndindex(traced.outputs.shape):
-        flat = traced.graph.flatten(traced.outputs[idx])
+    out = np.empty(reading.outputs.shape, dtype=float)
+    for idx in np.ndindex(reading.outputs.shape):
+        flat = reading.graph.flatten(reading.outputs[idx])
         val = sympy.sympify(flat).xreplace(subs).evalf(prec)
         out[idx] = float(val)
     return out
@@ -77,15 +78,15 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("fn,point", CASES, ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CASES)])
 def test_corpus_values_match_python(fn, point):
-    traced = trace(fn, shapes=fn.shapes)
-    got = evaluate(traced, point)
+    reading = read(fn, shapes=fn.shapes)
+    got = evaluate(reading, point)
     want = python_value(fn, point)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
 
 
-def test_traced_fields():
-    t = trace(corpus.keyword_defaults)
+def test_reading_fields():
+    t = read(corpus.keyword_defaults)
     assert t.name == "keyword_defaults"
     assert t.params == ("x", "y", "scale")
     assert t.defaults == {"y": 2.0, "scale": 3.0}
@@ -95,11 +96,11 @@ def test_traced_fields():
 
 
 def test_vector_and_array_outputs():
-    t = trace(corpus.vector_valued)
+    t = read(corpus.vector_valued)
     assert t.vector and t.outputs.shape == (3,)
-    t = trace(corpus.elementwise_array_out, shapes={"x": (3,)})
+    t = read(corpus.elementwise_array_out, shapes={"x": (3,)})
     assert t.vector and t.outputs.shape == (3,)
-    t = trace(corpus.shaped_matrix, shapes={"A": (2, 2)})
+    t = read(corpus.shaped_matrix, shapes={"A": (2, 2)})
     assert t.symbols["A"].shape == (2, 2)
     assert [str(s) for s in t.symbols["A"].ravel()] == ["A_0_0", "A_0_1", "A_1_0", "A_1_1"]
 
@@ -121,7 +122,7 @@ def rosen(x):
 
 @pytest.mark.timeout(120)  # a hang guard, not a speed goal: benchmarks/ measures speed
 def test_loop_keeps_ssa_form():
-    t = trace(loop67)
+    t = read(loop67)
     assert 67 <= len(t.graph.defs) <= 4 * 67
     # each definition is small: no flattened tree anywhere
     assert max(sympy.count_ops(d) for d in t.graph.defs.values()) < 10
@@ -130,11 +131,11 @@ def test_loop_keeps_ssa_form():
 
 @pytest.mark.timeout(120)  # a hang guard, not a speed goal: benchmarks/ measures speed
 def test_rosenbrock_3000_traces_fast():
-    t = trace(rosen, shapes={"x": (3000,)})
+    t = read(rosen, shapes={"x": (3000,)})
     assert len(t.graph.params) == 3000
     assert len(t.graph.defs) >= 2999
     x = np.linspace(-1, 1, 6)
-    small = trace(rosen, shapes={"x": (6,)})
+    small = read(rosen, shapes={"x": (6,)})
     assert float(evaluate(small, [x])) == pytest.approx(rosen(x), rel=1e-12)
 
 
@@ -149,7 +150,7 @@ def test_branch_sequence_does_not_blow_up():
                 y = y * 1.01
         return y
 
-    t = trace(many_ifs)
+    t = read(many_ifs)
     assert len(t.graph.defs) < 40 * 12
 
 
@@ -160,7 +161,7 @@ def test_early_returns_chain_is_linear():
                 return x * k
         return x
 
-    t = trace(clamp_chain)
+    t = read(clamp_chain)
     assert len(t.graph.defs) < 30 * 8
     assert float(evaluate(t, [99.5])) == clamp_chain(99.5)
     assert float(evaluate(t, [3.0])) == clamp_chain(3.0)
@@ -174,7 +175,7 @@ def test_piecewise_from_data_dependent_if():
             z = -x
         return z
 
-    t = trace(f)
+    t = read(f)
     flat = t.graph.flatten(t.outputs[()])
     assert flat.has(sympy.Piecewise)
     x = t.symbols["x"]
@@ -182,7 +183,7 @@ def test_piecewise_from_data_dependent_if():
 
 
 def test_constant_condition_is_decided_at_trace_time():
-    t = trace(corpus.constant_branch)
+    t = read(corpus.constant_branch)
     assert not t.graph.flatten(t.outputs[()]).has(sympy.Piecewise)
 
 
@@ -201,7 +202,7 @@ def test_log_with_base_and_where_clip():
     def f(x, y):
         return math.log(x, 2) + np.where(x > y, x, y) + np.clip(x, 0, 1)
 
-    t = trace(f)
+    t = read(f)
     x, y = t.symbols["x"], t.symbols["y"]
     flat = t.graph.flatten(t.outputs[()])
     assert flat.has(sympy.Piecewise)      # where, and clip (bounds pass the gradient)
@@ -213,7 +214,7 @@ def test_math_pi_is_exact():
     def f(x):
         return math.pi * x + np.pi
 
-    t = trace(f)
+    t = read(f)
     assert t.graph.flatten(t.outputs[()]).has(sympy.pi)
 
 
@@ -221,7 +222,7 @@ def test_math_pi_is_exact():
 
 def test_lambda_bound_to_name_among_others():
     a = lambda x: x + 1; b = lambda y: y * 3  # noqa: E702,E731
-    ta, tb = trace(a), trace(b)
+    ta, tb = read(a), read(b)
     assert ta.params == ("x",) and tb.params == ("y",)
     assert str(tb.outputs[()]) == "3*y"
 
@@ -239,14 +240,14 @@ def test_object_with_symdiff_source():
     def f(x):
         return w(x) + 1
 
-    assert trace(w).name == "helper"
-    assert str(trace(f).graph.flatten(trace(f).outputs[()])) == "x**2 + 1"
+    assert read(w).name == "helper"
+    assert str(read(f).graph.flatten(read(f).outputs[()])) == "x**2 + 1"
 
 
 def test_no_source_fallback_calls_on_symbols():
     ns = {}
     exec("import math\nimport numpy as npx\ndef f(x, y):\n    return math.sin(x) * npx.exp(y) + max(x, y)\n", ns)
-    t = trace(ns["f"])
+    t = read(ns["f"])
     x, y = t.symbols["x"], t.symbols["y"]
     # each math/numpy/builtin call's result is an intermediate of the graph
     assert t.graph.flatten(t.outputs[()]) == sympy.sin(x) * sympy.exp(y) + sympy.Max(x, y)
@@ -269,27 +270,27 @@ def test_no_source_branch_fails_clearly():
     ns = {}
     exec("def f(x):\n    if x > 0:\n        return x\n    return -x\n", ns)
     with pytest.raises(SymdiffError, match="cannot branch on data without source"):
-        trace(ns["f"])
+        read(ns["f"])
 
 
 def test_trace_expression():
-    t = trace_expression("x**2*y + sin(y)")
+    t = read_expression("x**2*y + sin(y)")
     assert t.params == ("x", "y")
     x, y = t.symbols["x"], t.symbols["y"]
     assert t.outputs[()] == x ** 2 * y + sympy.sin(y)
-    t = trace_expression("  b*Abs(a) + Max(a, b) + log(a, 2) + pi")
+    t = read_expression("  b*Abs(a) + Max(a, b) + log(a, 2) + pi")
     assert t.params == ("a", "b")
     with pytest.raises(SymdiffSyntaxError) as err:
-        trace_expression("x ^ 2")
+        read_expression("x ^ 2")
     assert err.value.construct == "operator ^" and err.value.offset == 3     # under the operator
     with pytest.raises(SymdiffSyntaxError) as err:
-        trace_expression("x + * 2")
+        read_expression("x + * 2")
     assert err.value.lineno == 1 and err.value.offset == 5
 
 
 def test_expression_never_evaluates_python():
     with pytest.raises(SymdiffSyntaxError):
-        trace_expression("__import__('os').system('true')")
+        read_expression("__import__('os').system('true')")
 
 
 # -- runtime errors with places ------------------------------------------------------
@@ -303,7 +304,7 @@ def test_loop_bound_depending_on_data(tmp_path):
             return s
         """)
     with pytest.raises(SymdiffSyntaxError) as err:
-        trace(mod.f)
+        read(mod.f)
     e = err.value
     assert (e.filename, e.lineno, e.offset) == (path, 4, 14)
     assert "loop bound that depends on the input" in str(e) and "static=('n',)" in str(e)
@@ -318,7 +319,7 @@ def test_name_defined_in_one_branch(tmp_path):
             return z
         """)
     with pytest.raises(SymdiffError, match="only one branch") as err:
-        trace(mod.f)
+        read(mod.f)
     assert f"{path}:5:12" in str(err.value)
 
 
@@ -329,7 +330,7 @@ def test_unsupported_call_names_function(tmp_path):
             return x * random.random()
         """)
     with pytest.raises(SymdiffSyntaxError) as err:
-        trace(mod.f)
+        read(mod.f)
     e = err.value
     assert (e.lineno, e.offset) == (4, 16)
     assert "random.random" in str(e) and "symdiff supports" in str(e)
@@ -346,11 +347,11 @@ def test_missing_return_and_non_number(tmp_path):
                 return x
         """)
     with pytest.raises(SymdiffError, match="no return"):
-        trace(mod.f)
+        read(mod.f)
     with pytest.raises(SymdiffError, match="not a number"):
-        trace(mod.g)
+        read(mod.g)
     with pytest.raises(SymdiffError, match="no return"):
-        trace(mod.h)
+        read(mod.h)
 
 
 def test_recursion_limit(tmp_path):
@@ -362,10 +363,88 @@ def test_recursion_limit(tmp_path):
         def forever(x):
             return forever(x) + 1
         """)
-    t = trace(lambda x: mod.fact(x, 5))
+    t = read(lambda x: mod.fact(x, 5))
     assert t.graph.flatten(t.outputs[()]) == t.symbols["x"] ** 5
     with pytest.raises(SymdiffError, match="nested deeper"):
-        trace(mod.forever)
+        read(mod.forever)
+
+
+UNROLLED = (r"loop of 1000000 steps whose first step read (\d+) nodes of code \(helpers "
+            rf"included\): (\d+) in all, more than the {limits.MAX_UNROLLED_WORK} symdiff "
+            r"unrolls; use a smaller bound, or write it as numpy array code on a shaped parameter")
+
+
+@pytest.mark.timeout(60)       # unrolled, this loop took minutes before any error
+def test_an_unrolled_loop_too_large_is_refused_after_its_first_step(tmp_path):
+    """A million steps calling a helper (a recurrence: not vectorised) would read
+    millions of nodes: the first step's count times the steps says so at once, the
+    helper's nodes included, and the error names the loop and what to do."""
+    mod, path = load_module(tmp_path, "m_unroll", """
+        import math
+
+        def helper(t, i):
+            return t * math.sin(t) + i
+
+        def f(x):
+            s = 0.0
+            for i in range(10**6):
+                s = s * 0.5 + helper(x, i)
+            return s
+
+        def g(x):
+            s = 0.0
+            for i in range(10**6):
+                s = s * 0.5 + x * i
+            return s
+        """)
+    with pytest.raises(SymdiffError) as info:
+        sd.symbolic(mod.f)
+    message = str(info.value)
+    assert message.startswith(f"{path}:9:5: ") and message.endswith("for i in range(10**6):")
+    per_step, total = map(int, re.search(UNROLLED, message).groups())
+    assert total == per_step * 10**6
+    with pytest.raises(SymdiffError) as info:
+        sd.symbolic(mod.g)
+    alone = int(re.search(UNROLLED, str(info.value)).group(1))
+    assert per_step > alone          # the helper's body counts
+
+
+@pytest.mark.timeout(60)
+def test_a_comprehension_too_large_to_unroll_is_refused(tmp_path):
+    mod, path = load_module(tmp_path, "m_unroll_comp", """
+        import math
+
+        def helper(t, i):
+            return t * math.sin(t) + i
+
+        def f(x):
+            return sum([helper(x, i) for i in range(10**6)])
+        """)
+    with pytest.raises(SymdiffError, match=r"m_unroll_comp\.py:8:\d+: comprehension of "
+                                           r"1000000 steps whose first step read"):
+        sd.symbolic(mod.f)
+
+
+def test_loops_under_the_unrolled_work_limit_are_read(tmp_path):
+    """The limit is on steps times work: a short loop with a large body, and a long
+    loop with a small one, are both read."""
+    mod, path = load_module(tmp_path, "m_unroll_ok", """
+        import math
+
+        def f(x):
+            s = 0.0
+            for i in range(3):
+                s = s * math.sin(s + x) + math.cos(x * i) + (s - x) ** 2 + math.exp(-s) * i
+            return s
+
+        def g(x):
+            s = 0.0
+            for i in range(2000):
+                s = s * 0.5 + x
+            return s
+        """)
+    assert sd.symbolic(mod.f)(0.3) == pytest.approx(mod.f(0.3), rel=1e-12)
+    assert sd.symbolic(mod.g)(0.3) == pytest.approx(mod.g(0.3), rel=1e-12)
 
 
 def test_data_dependent_index(tmp_path):
@@ -374,14 +453,14 @@ def test_data_dependent_index(tmp_path):
             return x[k]
         """)
     with pytest.raises(SymdiffSyntaxError) as err:
-        trace(mod.f, shapes={"x": (3,)})
+        read(mod.f, shapes={"x": (3,)})
     assert err.value.construct == "index that depends on the input"
     assert (err.value.lineno, err.value.offset) == (3, 14)
 
 
 def test_shapes_for_unknown_parameter():
     with pytest.raises(ValueError, match="unknown parameters"):
-        trace(corpus.polynomial, shapes={"z": (2,)})
+        read(corpus.polynomial, shapes={"z": (2,)})
 
 
 # -- hypothesis: random expression trees as Python source ------------------------------
@@ -447,7 +526,7 @@ def hyp_dir(tmp_path_factory):
 def test_random_programs_match_python(hyp_dir, body, point):
     fn = _compile_function(hyp_dir, body)
     want = fn(*point)
-    t = trace(fn)
+    t = read(fn)
     got = float(evaluate(t, point))
     assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
 
@@ -457,7 +536,7 @@ def test_random_programs_match_python(hyp_dir, body, point):
 @given(expr=expressions(depth=3))
 def test_random_expression_strings(expr):
     text = expr.replace("math.", "").replace("np.", "")
-    t = trace_expression(text)
+    t = read_expression(text)
     assert set(t.params) <= {"x", "y", "z"}
     ns = {"math": math, "np": np}
     env = {"x": 0.3, "y": -0.7, "z": 1.1}
@@ -470,8 +549,8 @@ def test_random_expression_strings(expr):
 
 def test_same_parameters_lambdas_on_one_line():
     a = lambda x: x + 1; b = lambda x: x * 3  # noqa: E702,E731
-    assert str(trace(a).outputs[()]) == "x + 1"
-    assert str(trace(b).outputs[()]) == "3*x"
+    assert str(read(a).outputs[()]) == "x + 1"
+    assert str(read(b).outputs[()]) == "3*x"
 
 
 def test_array_methods_and_transpose():
@@ -481,14 +560,14 @@ def test_array_methods_and_transpose():
         w = A.T.dot(v) + M @ v
         return w.sum() + A.mean() + v.dot(v) + np.prod(v) + A.ravel()[3]
 
-    t = trace(f, shapes={"A": (2, 2), "v": (2,)})
+    t = read(f, shapes={"A": (2, 2), "v": (2,)})
     A = np.array([[0.3, -0.2], [1.1, 0.5]])
     v = np.array([0.7, -1.3])
     assert float(evaluate(t, [A, v])) == pytest.approx(f(A, v), rel=1e-12)
 
 
 def test_symbolic_function_from_string_is_substituted():
-    inner = trace_expression("a*b + sin(a)")
+    inner = read_expression("a*b + sin(a)")
 
     class FromString:                      # what a SymbolicFunction made from a string shows
         __symdiff_source__ = None
@@ -502,7 +581,7 @@ def test_symbolic_function_from_string_is_substituted():
     def f(x):
         return g(x, 2.0) + 1
 
-    t = trace(f)
+    t = read(f)
     x = t.symbols["x"]
     assert t.graph.flatten(t.outputs[()]) == 2.0 * x + sympy.sin(x) + 1
 
@@ -510,7 +589,7 @@ def test_symbolic_function_from_string_is_substituted():
 def test_no_source_with_shapes():
     ns = {}
     exec("import numpy as onp\ndef f(v):\n    return onp.sum(onp.sin(v)) + v[0]\n", ns)
-    t = trace(ns["f"], shapes={"v": (3,)})
+    t = read(ns["f"], shapes={"v": (3,)})
     v = t.symbols["v"]
     assert t.graph.flatten(t.outputs[()]) == sympy.sin(v[0]) + sympy.sin(v[1]) + sympy.sin(v[2]) + v[0]
 
@@ -524,7 +603,7 @@ def test_boolean_name_merged_across_branches():
             return x * y
         return x + y
 
-    t = trace(f)
+    t = read(f)
     for p in [(1.5, 1.0), (2.5, 1.0), (1.5, -1.0), (0.5, -1.0)]:
         assert float(evaluate(t, p)) == pytest.approx(f(*p), rel=1e-12)
 
@@ -535,7 +614,7 @@ def test_ifexp_with_tuples_and_in_operator():
         k = 2 if 3 in (1, 2, 3) else 5
         return a * k - b
 
-    t = trace(f)
+    t = read(f)
     for p in [(1.0, 2.0), (3.0, -1.0)]:
         assert float(evaluate(t, p)) == pytest.approx(f(*p), rel=1e-12)
 
@@ -547,14 +626,14 @@ def test_helper_defaults_and_keywords():
     def f(x):
         return helper(x) + helper(x, w=3.0) + helper(v=x, u=1.0)
 
-    t = trace(f)
+    t = read(f)
     assert float(evaluate(t, [0.7])) == pytest.approx(f(0.7), rel=1e-12)
     with pytest.raises(SymdiffError, match="unexpected keyword"):
-        trace(lambda x: helper(x, q=1))
+        read(lambda x: helper(x, q=1))
 
 
 def test_long_source_expression_does_not_hit_recursion_limit(tmp_path):
     body = " + ".join(f"x**{k % 4}*{k}" for k in range(1200))
     mod, _ = load_module(tmp_path, "m_long_expr", f"def f(x):\n    return {body}\n")
-    t = trace(mod.f)
+    t = read(mod.f)
     assert float(evaluate(t, [0.5])) == pytest.approx(mod.f(0.5), rel=1e-12)
