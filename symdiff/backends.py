@@ -25,7 +25,6 @@ import functools
 import importlib
 import importlib.util
 import math
-import types
 
 import numpy as np
 
@@ -61,25 +60,20 @@ def require(backend: str) -> None:
             raise ImportError(f"backend {backend!r} needs {module}: {hint}")
 
 
-def generate(backend: str, *, lines, out_exprs, layout, name, params, shapes, symbols,
-             doc="", lanes=None) -> codegen.Compiled:
-    """Compile the CSE'd ``lines`` into ``name(*params)`` for ``backend`` (see module doc).
-
-    ``lanes`` are the graph's slices of vectorised loops (``Graph.lanes``).
-    """
+def generate(backend: str, spec: codegen.Spec) -> codegen.Compiled:
+    """Compile ``spec`` (``codegen.Spec``: the CSE'd lines) for ``backend`` (see module doc)."""
     require(backend)
-    spec = _Spec(lines, list(out_exprs), layout, name, tuple(params), shapes, symbols, doc)
-    spec.used = codegen.used_symbols(lines, out_exprs)
-    spec.lanes = {s: v for s, v in (lanes or {}).items() if s in spec.used}
     if backend == "numba":
-        if not params or any(shapes.get(p) for p in params) or spec.lanes:
-            return _compile(_array_source(spec, errstate=True, note="numba backend: "
-                                          "shaped (or no) parameters use numpy code"),
-                            spec, codegen.numpy_namespace())
+        if not spec.params or any(spec.shapes.get(p) for p in spec.params) or spec.lanes:
+            return codegen.compile_kernel(spec, codegen.numpy_namespace(), runtime.NUMPY,
+                                          fast_path=True, note="numba backend: shaped (or no) "
+                                          "parameters use numpy code")
         return _numba(spec)
     namespace = {"jax": _jax_namespace, "torch": _torch_namespace,
                  "cupy": _cupy_namespace}[backend]()
-    compiled = _compile(_array_source(spec, errstate=False), spec, namespace)
+    module = runtime.ArrayModule(backend, namespace["_in"], namespace["_out"],
+                                 namespace["_stack"], namespace["_scatter"])
+    compiled = codegen.compile_kernel(spec, namespace, module)
     if backend == "jax":
         import jax
         compiled.fn = jax.jit(compiled.fn)
@@ -90,15 +84,22 @@ for _name in BACKENDS[1:]:
     codegen.register_backend(_name, functools.partial(generate, _name))
 
 
-class _Spec(types.SimpleNamespace):
-    def __init__(self, lines, out_exprs, layout, name, params, shapes, symbols, doc):
-        super().__init__(lines=lines, out_exprs=out_exprs, layout=layout, name=name,
-                         params=params, shapes=shapes, symbols=symbols, doc=doc)
+def array_namespace(backend: str) -> dict:
+    """Globals for the array code of ``symdiff.arrays`` on ``backend`` (jax, torch, cupy):
+    ``numpy`` bound to that library (torch: the shim, and ``torch`` itself), ``_in`` for
+    the arguments, ``_special``; cupy adds ``_scatter_add``."""
+    require(backend)
+    namespace = {"jax": _jax_namespace, "torch": _torch_namespace,
+                 "cupy": _cupy_namespace}[backend]()
+    if backend == "torch":
+        namespace["torch"] = importlib.import_module("torch")
+    if backend == "cupy":       # pragma: no cover - needs a GPU
+        namespace["_scatter_add"] = importlib.import_module("cupyx").scatter_add
+    return namespace
 
 
 def _docstring(spec) -> str:
-    head = f'    """{spec.name}({", ".join(spec.params)})'
-    return head + (f"\n\n    {spec.doc}" if spec.doc else "") + '\n    """'
+    return f'    """{spec.doc or spec.name}"""'
 
 
 def _compile(source: str, spec, namespace: dict, entry=None) -> codegen.Compiled:
@@ -106,18 +107,8 @@ def _compile(source: str, spec, namespace: dict, entry=None) -> codegen.Compiled
 
 
 # ---------------------------------------------------------------------------
-# Array code (numpy source with another module bound to ``numpy``)
+# Array code (the numpy kernel with another module bound to ``numpy``)
 # ---------------------------------------------------------------------------
-
-def _array_source(spec, errstate: bool, note: str = "") -> str:
-    """The numpy backend's array path (no scalar fast path), as source text."""
-    body: list[str] = [f"# {note}"] if note else []
-    body += codegen.array_prologue(spec.params, spec.shapes, spec.symbols, spec.lanes, spec.used)
-    body.append("_like = None")
-    body += codegen.array_body(codegen.NumpyCodePrinter(), spec.lines, set(), spec.layout,
-                               spec.out_exprs, errstate)
-    return codegen.function_source(spec.name, spec.params, spec.doc, body)
-
 
 def _inplace_scatter(as_output):
     """``runtime.scatter`` for array modules with numpy-style in-place item addition."""

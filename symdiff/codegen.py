@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.core.mul import _keep_coeff
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import limits, naming, runtime, special
@@ -35,52 +37,130 @@ _MAX_UNROLLED_POWER = 4
 _CHUNK = 64
 
 
+_ATOM = PRECEDENCE["Atom"]
+_ADD, _MUL, _POW = PRECEDENCE["Add"], PRECEDENCE["Mul"], PRECEDENCE["Pow"]
+
+
 class _Common:
-    """What both printers share: fast powers, long sums, symdiff's special functions."""
+    """What both printers share: fast powers, long sums, symdiff's special functions,
+    and parentheses only where the printed text needs them.
+
+    sympy decides parentheses from an expression's class, but this printer writes
+    some classes in other forms (``x**2`` as ``x*x``, a piece of the graph in place
+    of its name), so :meth:`parenthesize` and :meth:`_print_Add` ask
+    :meth:`_text_prec` for the precedence of the text actually printed: a call
+    (``numpy.cos(x*y)``) needs none, a product needs them inside another product
+    (``y*(x*x)``: the same order of operations, so the same rounding).
+    """
 
     _sqrt = "numpy.sqrt"
-    inlined: dict = {}
+    inlined: dict = {}           # symbol -> its text, printed in place of its name
+    inlined_prec: dict = {}      # symbol -> that text's precedence
+    inlined_add: frozenset = frozenset()   # inlined symbols whose text is a sum
+
+    def __init__(self, settings=None):
+        super().__init__(settings or {})
+        self.pow_prec: dict = {}     # power -> the precedence of its printed form
 
     def _print_Symbol(self, expr):
         text = self.inlined.get(expr)
         return text if text is not None else super()._print_Symbol(expr)
 
+    def _text_prec(self, expr, text: str) -> int:
+        """Operator precedence of ``text``, the printed form of ``expr``."""
+        if isinstance(expr, sympy.Symbol):
+            return self.inlined_prec.get(expr, _ATOM)
+        if _one_call(text) or _wrapped(text):
+            return _ATOM
+        if isinstance(expr, sympy.Pow):
+            return self.pow_prec.get(expr, _MUL)      # as _print_Pow printed it
+        p = precedence(expr)
+        if p > _POW and not expr.is_Atom:
+            return 0                # a function printed as an operator (x % 1): always wrap
+        return p
+
+    def parenthesize(self, item, level, strict=False):
+        text = self._print(item)
+        p = self._text_prec(item, text)
+        return f"({text})" if p < level or (not strict and p <= level) else text
+
     # -- powers: products and square roots instead of pow ------------------------
     def _print_Pow(self, expr, rational=False):
+        text, prec = self._pow_form(expr, rational)
+        self.pow_prec[expr] = prec
+        return text
+
+    def _pow_form(self, expr, rational):
+        """The text of a power and its precedence: a product or quotient (``_MUL``), a
+        call (``numpy.sqrt(x)``) or sympy's ``x**2.5``."""
         base, exp = expr.as_base_exp()
-        b = self._print(base) if base.is_Atom else f"({self._print(base)})"
-        # Every form below is parenthesised: the caller placed a power, which
-        # binds tighter than the product or quotient printed for it.
+        # a product of the base with itself: keeps its own order of operations
+        b = self.parenthesize(base, _MUL)
         if exp.is_Integer and 1 < abs(int(exp)) <= _MAX_UNROLLED_POWER:
             prod = "*".join([b] * abs(int(exp)))
-            return f"({prod})" if exp > 0 else f"(1/({prod}))"
+            return (prod, _MUL) if exp > 0 else (f"1/({prod})", _MUL)
         if exp == -1:
-            return f"(1/{b})"
+            return f"1/{b}", _MUL
         if exp == sympy.S.Half:
-            return f"{self._sqrt}({self._print(base)})"
+            return f"{self._sqrt}({self._print(base)})", _ATOM
         if exp == -sympy.S.Half:
-            return f"(1/{self._sqrt}({self._print(base)}))"
+            return f"1/{self._sqrt}({self._print(base)})", _MUL
         if exp.is_Rational and exp.q == 2 and 0 < exp.p <= 2 * _MAX_UNROLLED_POWER + 1:
             # x**(3/2) = x*sqrt(x): one multiplication instead of a pow
             k = (exp.p - 1) // 2
-            return f"({'*'.join([b] * k)}*{self._sqrt}({self._print(base)}))"
-        return super()._print_Pow(expr, rational=rational)
+            return f"{'*'.join([b] * k)}*{self._sqrt}({self._print(base)})", _MUL
+        text = super()._print_Pow(expr, rational=rational)
+        if _one_call(text):
+            return text, _ATOM
+        return text, (_MUL if text.startswith("1/") else _POW)
 
-    # -- long sums: Python's compiler recurses once per binary operator ----------
+    # -- products: a negative one is minus the positive one ------------------------
+    def _print_Mul(self, expr):
+        # sympy prints the factors of -a*b at the precedence of a sum (that of the
+        # negated product), which is right only while powers print as powers: a
+        # product or quotient standing for one (x*x, 1/(x*x)) must keep its parentheses
+        c, e = expr.as_coeff_Mul()
+        if c < 0:
+            positive = _keep_coeff(-c, e)
+            if isinstance(positive, sympy.Mul):
+                return "-" + super()._print_Mul(positive)
+            return "-" + self.parenthesize(positive, (_MUL + _POW) / 2)
+        return super()._print_Mul(expr)
+
+    # -- sums: parentheses as printed; long sums in chunks ----------------------
     def _print_Add(self, expr, order=None):
-        if len(expr.args) <= _CHUNK:
-            return super()._print_Add(expr, order=order)
-        terms = [self._print(a) for a in expr.args]
-        while len(terms) > _CHUNK:
-            terms = ["(" + " + ".join(terms[i:i + _CHUNK]) + ")"
-                     for i in range(0, len(terms), _CHUNK)]
-        return " + ".join(terms)
+        items = []
+        for term in self._as_ordered_terms(expr, order=order):
+            t = self._print(term)
+            is_add = term.is_Add or term in self.inlined_add
+            sign = "+"
+            if t.startswith("-") and not is_add:
+                sign, t = "-", t[1:]
+            if is_add or self._text_prec(term, t) < _ADD:
+                t = f"({t})"
+            items.append((sign, t))
+        # Python's compiler recurses once per binary operator: group long sums
+        groups = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+        texts = [_signed(g) for g in groups]
+        while len(texts) > _CHUNK:
+            texts = ["(" + " + ".join(texts[i:i + _CHUNK]) + ")"
+                     for i in range(0, len(texts), _CHUNK)]
+        if len(texts) == 1:
+            return texts[0]
+        return " + ".join(f"({t})" for t in texts)
 
     def _print_Integer(self, expr):
         # beyond int64, numpy makes object arrays (numpy.cos(10**20 - x) fails); Python
         # turns the int into a float when it meets one, so the float is the same value
+        # past the float range (exact products of constants in a derivative), the
+        # float every engine computes in is inf
         p = int(expr)
-        return str(p) if abs(p) < 2 ** 62 else repr(float(p))
+        if abs(p) < 2 ** 62:
+            return str(p)
+        try:
+            return repr(float(p))
+        except OverflowError:
+            return "math.inf" if p > 0 else "(-math.inf)"
 
     def _print_Float(self, expr):
         v = float(expr)
@@ -91,6 +171,27 @@ class _Common:
 
     def _print_NotANumber(self, expr):
         return "math.nan"          # math is in the namespace of every backend
+
+
+def _signed(items) -> str:
+    """``a - b + c`` from ``[("+", "a"), ("-", "b"), ("+", "c")]``."""
+    first_sign, first = items[0]
+    out = ("-" if first_sign == "-" else "") + first
+    for sign, t in items[1:]:
+        out += f" {sign} {t}"
+    return out
+
+
+def _wrapped(text: str) -> bool:
+    """Is ``text`` one parenthesised group, ``(...)``?"""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
 
 
 class NumpyCodePrinter(_Common, NumPyPrinter):
@@ -144,6 +245,13 @@ class NumpyCodePrinter(_Common, NumPyPrinter):
     def _print_Or(self, expr):
         return self._logical("logical_or", expr)
 
+    def _print_Relational(self, expr):
+        # x > 0, as written: the comparison operators are numpy's ufuncs on arrays
+        # (and torch's, jax's), and read as the user's condition
+        op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
+        prec = precedence(expr)
+        return f"{self.parenthesize(expr.lhs, prec)} {op} {self.parenthesize(expr.rhs, prec)}"
+
     def _print_LaneSum(self, expr):
         return f"numpy.sum({self._print(expr.args[0])}, axis=0)"
 
@@ -176,7 +284,7 @@ class MathCodePrinter(_Common, PythonCodePrinter):
         if last_c != sympy.true:
             pairs = list(pairs) + [(last_e, last_c)]
         for e, c in reversed(pairs):
-            out = f"(({self._print(e)}) if ({self._print(c)}) else ({out}))"
+            out = f"({self._print(e)} if {self._print(c)} else {out})"
         return out
 
 
@@ -215,9 +323,14 @@ install_printers(MathCodePrinter, "math")
 
 @dataclass
 class Compiled:
+    """A generated function: ``fn`` is called; ``source`` (``F.source``, in linecache
+    under ``filename``) is the maths it runs; ``entry_source`` is ``fn``'s own code
+    (the Python-float path and the call of ``runtime.arrays``), when it has one."""
+
     fn: Any
     source: str
     filename: str
+    entry_source: str = ""
 
 
 def _numeric_constants(e):
@@ -243,7 +356,21 @@ def _lines(graph, outputs):
     out_exprs = [_numeric_constants(sympy.sympify(e)) for e in outputs]
     repl, reduced = tree_cse([e for _, e in defs] + out_exprs)
     reduced_defs, out_exprs = reduced[:len(defs)], reduced[len(defs):]
-    return _interleave([(s, e) for (s, _), e in zip(defs, reduced_defs)], repl), out_exprs
+    # a definition that CSE reduced to a temporary (r = _c0) is that temporary: the
+    # temporary takes its name, and no alias line is printed
+    temps = {t for t, _ in repl}
+    rename: dict = {}
+    kept = []
+    for (sym, _), e in zip(defs, reduced_defs):
+        if e in temps and e not in rename:
+            rename[e] = sym
+        else:
+            kept.append((sym, e))
+    if rename:
+        repl = [(rename.get(t, t), e.xreplace(rename)) for t, e in repl]
+        kept = [(sym, e.xreplace(rename)) for sym, e in kept]
+        out_exprs = [e.xreplace(rename) for e in out_exprs]
+    return _interleave(kept, repl), out_exprs
 
 
 def _inline_targets(graph, lines, out_exprs) -> set:
@@ -283,22 +410,38 @@ def _one_call(text: str) -> bool:
     return False
 
 
-def _print_lines(printer, lines, inline, indent):
-    """Print assignments; inlined targets are remembered and printed at their use."""
+def _print_lines(printer, lines, inline, indent, where=None, function=""):
+    """Print assignments; inlined targets are remembered and printed at their use.
+
+    With ``where`` (def -> ``graph.Where``), each run of lines from one statement of
+    the user's is headed by that statement, as Tangent's "# Grad of:" comments:
+    ``# line 4: z = x**2 * y`` (``# line 9 in helper: ...`` for another function's).
+    """
     out = []
-    printer.inlined = {}
+    printer.inlined, printer.inlined_prec, printer.inlined_add = {}, {}, set()
+    shown = None
     for t, e in lines:
         text = printer._print(e)
         if t in inline:
-            printer.inlined[t] = text if e.is_Atom or _one_call(text) else f"({text})"
-        else:
-            out.append(f"{indent}{t} = {text}")
+            printer.inlined[t] = text
+            printer.inlined_prec[t] = printer._text_prec(e, text)
+            if e.is_Add:
+                printer.inlined_add.add(t)
+            continue
+        w = where.get(t) if where else None
+        if w is not None and (w.function, w.lineno) != shown:
+            shown = (w.function, w.lineno)
+            stmt = w.text()
+            if stmt is not None:
+                place = f"line {w.lineno}" + ("" if w.function == function else f" in {w.function}")
+                out.append(f"{indent}# {place}: {stmt}")
+        out.append(f"{indent}{t} = {text}")
     return out
 
 
-#: Backends other than numpy: name -> ``generate(*, lines, out_exprs, layout, name,
-#: params, shapes, symbols, doc, lanes) -> Compiled``. ``symdiff.backends`` registers
-#: into it when imported (it imports codegen, never the reverse).
+#: Backends other than numpy: name -> ``generate(spec: Spec) -> Compiled``.
+#: ``symdiff.backends`` registers into it when imported (it imports codegen, never
+#: the reverse).
 BACKENDS: dict[str, Any] = {}
 
 
@@ -307,88 +450,174 @@ def register_backend(name: str, generate_for) -> None:
     BACKENDS[name] = generate_for
 
 
+@dataclass
+class Spec:
+    """What every backend prints a function from: the CSE'd ``lines`` and output
+    expressions, the result ``layout``, and what the graph knows about them."""
+
+    lines: list
+    out_exprs: list
+    layout: Layout
+    name: str                   # the generated function's name (an identifier)
+    params: tuple
+    shapes: dict
+    symbols: dict
+    doc: str = ""
+    lanes: dict = None          # lane symbol -> (param, index, elements), the used ones
+    inline: set = None          # pieces printed at their use
+    where: dict = None          # def -> the user's statement (graph.Where)
+    function: str = ""          # the function read (its lines need no "in <name>")
+
+    def __post_init__(self):
+        self.used = used_symbols(self.lines, self.out_exprs)
+        self.lanes = {s: v for s, v in (self.lanes or {}).items() if s in self.used}
+        self.inline = set() if self.inline is None else self.inline
+        self.where = self.where or {}
+
+
 def generate(graph, outputs: list, layout: Layout, name: str, params: tuple,
              shapes: dict, symbols: dict, doc: str = "",
              backend: str = "numpy") -> Compiled:
     """Print the definitions ``outputs`` need and compile them into ``name(*params)``.
 
-    The function has two paths over the same lines: Python numbers go through
-    ``math`` (fast, one branch evaluated); anything else, or a math domain
-    error on the fast path, goes through numpy with broadcasting.
+    ``F.source`` is the kernel: the lines once, commented with the user's statements.
+    The function called is a short entry in front of it: Python numbers run the same
+    lines with ``math`` functions (fast, one branch evaluated); anything else, or a
+    math domain error there, goes to ``runtime.arrays``, which calls the kernel with
+    broadcasting, blocks and lazy arrays.
     """
     lines, out_exprs = _lines(graph, outputs)
-    fname = naming.sanitize(name)
+    last = graph.last
+    spec = Spec(lines, out_exprs, layout, naming.sanitize(name), tuple(params), shapes, symbols,
+                doc, lanes=graph.lanes, where=graph.where,
+                inline=_inline_targets(graph, lines, out_exprs),
+                function=last.function if last is not None else "")
     if backend != "numpy":
         generate_for = BACKENDS.get(backend)
         if generate_for is None:
             raise ValueError(f"unknown backend {backend!r}; available: numpy, "
                              f"{', '.join(BACKENDS)}")
-        return generate_for(lines=lines, out_exprs=out_exprs, layout=layout, name=fname,
-                            params=params, shapes=shapes, symbols=symbols, doc=doc,
-                            lanes=graph.lanes)
-    npp = NumpyCodePrinter()
-    inline = _inline_targets(graph, lines, out_exprs)
+        return generate_for(spec)
+    return compile_kernel(spec, numpy_namespace(), runtime.NUMPY, fast_path=True)
 
+
+def compile_kernel(spec: Spec, namespace: dict, module, fast_path: bool = False,
+                   note: str = "") -> Compiled:
+    """The kernel of ``spec`` (``F.source``) and its entry, compiled in ``namespace``
+    (where ``numpy`` is the array library), run on arrays by ``runtime.arrays`` with
+    ``module``; with ``fast_path``, Python numbers first run the lines with ``math``."""
+    printer = NumpyCodePrinter()
+    kernel_text, layout_data = kernel_source(spec, printer, note)
+    kernel_name, arrays_name = f"_kernel_{spec.name}", f"_arrays_{spec.name}"
+    scalar_params = not any(spec.shapes.get(p) for p in spec.params)
+    block = (runtime.block_size(len(spec.lines) + len(spec.out_exprs))
+             if module.numpy_like and spec.params and scalar_params else 0)
+    plan = runtime.Plan(spec.params, [tuple(spec.shapes.get(p, ())) for p in spec.params],
+                        block, layout_data, module)
+    kernel = compile_source(kernel_text, spec.name, namespace)
+    namespace[kernel_name] = namespace.pop(spec.name)
+    namespace[arrays_name] = runtime.arrays(namespace[kernel_name], plan)
+    fast = (fast_path and spec.params and not spec.lanes and not _has_scatter(spec.layout))
+    entry_text = entry_source(spec, arrays_name, fast)
+    entry = compile_source(entry_text, spec.name, namespace)
+    kernel.fn = entry.fn
+    kernel.entry_source = entry_text
+    return kernel
+
+
+def kernel_source(spec: Spec, printer, note: str = "") -> tuple[str, tuple]:
+    """``def name(params):`` with the lines once, each block under a comment naming the
+    user's statement it comes from, returning the outputs flat (``runtime.Plan``).
+    Also the layout as data (``Plan.layout``)."""
+    body = [f"# {note}"] if note else []
+    body += _element_reads(spec)
+    body += _print_lines(printer, spec.lines, spec.inline, "", spec.where, spec.function)
+    values: list = []
+    layout_data = _layout_data(spec.layout, iter(spec.out_exprs), values)
+    texts = [printer._print(e) for e in values]
+    if layout_data == ("scalar",):
+        body.append(f"return {texts[0]}")
+    else:
+        body.append("return " + (f"({texts[0]},)" if len(texts) == 1 else ", ".join(texts)))
+    return _def(spec, body), layout_data
+
+
+def _def(spec: Spec, body: list[str]) -> str:
+    """``def name(params):``, the one-line docstring ``spec.doc`` and ``body``."""
+    doc = spec.doc or f"{spec.name}({', '.join(spec.params)})"
+    return "\n".join([f"def {spec.name}({', '.join(spec.params)}):", f'    """{doc}"""']
+                     + ["    " + b for b in body]) + "\n"
+
+
+def entry_source(spec: Spec, arrays_name: str, fast: bool) -> str:
+    """What is called: the Python-float path (the kernel's lines with ``math``
+    functions, not shown in ``F.source``), then ``runtime.arrays`` on the kernel."""
     body: list[str] = []
-    used = used_symbols(lines, out_exprs)
-    lanes = [s for s in graph.lanes if s in used]
-    if params and not lanes and not _has_scatter(layout):
+    if fast:
         mp = MathCodePrinter()
         checks, unpack = [], []
-        for p in params:
-            shape = shapes.get(p, ())
+        for p in spec.params:
+            shape = spec.shapes.get(p, ())
             if not shape:
                 checks.append(f"{p}.__class__ in _PYNUM")
                 continue
             checks.append(f"_is_point({p}, {shape!r})")
-            names = [symbols[p][idx].name for idx in np.ndindex(*shape)]
+            names = [spec.symbols[p][idx].name for idx in np.ndindex(*shape)]
             unpack.append(f"        {', '.join(names)}{',' if len(names) == 1 else ''} = _floats({p})")
         body.append(f"if {' and '.join(checks)}:")
         body.append("    # one point in Python floats: math functions, only the branch taken is evaluated")
         body.append("    try:")
         body += unpack
-        body += _print_lines(mp, lines, inline, " " * 8)
-        body.append("        return " + _emit_scalar_layout(layout, iter(out_exprs), mp))
+        body += _print_lines(mp, spec.lines, spec.inline, " " * 8)
+        body.append("        return " + _emit_scalar_layout(spec.layout, iter(spec.out_exprs), mp))
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
-
-    arr = array_prologue(params, shapes, symbols, {s: graph.lanes[s] for s in lanes}, used)
-    kernel_source = ""
-    if params and not any(shapes.get(p) for p in params):
-        # Long arrays go through the kernel below in cache-sized blocks: a chain of
-        # numpy operations on a few thousand elements keeps its temporaries in cache.
-        block = runtime.block_size(len(lines) + len(out_exprs))
-        arr.append(f"if _blockable(_shape, {block}, {', '.join(params)}):")
-        # the kernel by its own name: an exported module holds several functions
-        arr.append(f"    _res = _blocked(_kernel_{fname}, _shape, {block}, {', '.join(params)})")
-        arr.append("    return " + result_layout(layout, iter(range(len(out_exprs)))))
-        kernel = _print_lines(npp, lines, inline, "    ")
-        kernel.append("    return (" + "".join(npp._print(e) + ", " for e in out_exprs) + ")")
-        kernel_source = "\n".join(
-            [f"def _kernel_{fname}({', '.join(params)}):",
-             '    """One block of long inputs: the lines of ' + fname + ', outputs unshaped."""']
-            + kernel) + "\n"
-    arr.append(f"_like = _lazy_like({', '.join(params)})")
-    # nan and inf propagate as numpy computes them, without a warning per operation
-    body.append("with numpy.errstate(all='ignore'):")
-    body += ["    " + c for c in arr + array_body(npp, lines, inline, layout, out_exprs, errstate=False)]
-
-    source = function_source(fname, params, doc, body)
-    if kernel_source:
-        source += "\n\n" + kernel_source
-    namespace = numpy_namespace()
-    return compile_source(source, fname, namespace)
+    # anything else: the kernel (F.source) on arrays, runtime.arrays(kernel, plan)
+    body.append(f"return {arrays_name}({', '.join(spec.params)})")
+    return _def(spec, body)
 
 
-def array_body(printer, lines, inline, layout, out_exprs, errstate=True) -> list[str]:
-    """The computing lines and the return of the array path; with ``errstate``, under
-    ``numpy.errstate(all='ignore')``: nan and inf propagate without warnings (both
-    sides of a data-dependent branch are evaluated, and one is then discarded)."""
-    code = _print_lines(printer, lines, inline, "")
-    code.append("return " + _emit_layout(layout, iter(out_exprs), printer))
-    if errstate:
-        code = ["with numpy.errstate(all='ignore'):"] + ["    " + c for c in code]
-    return code
+def _element_reads(spec: Spec) -> list[str]:
+    """The elements and slices of shaped parameters the lines read (not every element
+    of a 100,000-element parameter)."""
+    out = []
+    for p in spec.params:
+        shape = spec.shapes.get(p, ())
+        if not shape:
+            continue
+        for idx in np.ndindex(*shape):
+            elem = spec.symbols[p][idx]
+            if elem in spec.used:
+                out.append(f"{elem.name} = {p}[{', '.join(map(str, idx))}]")
+        for lane, (param, index, _) in spec.lanes.items():
+            if param != p:
+                continue
+            if any(isinstance(k, slice) and k.step < 0 for k in index):
+                out.append(f"{lane.name} = _reversed_slice({p}, {index!r})")
+            else:
+                out.append(f"{lane.name} = {p}[{_index_text(index)}]")
+    return out
+
+
+def _layout_data(layout: Layout, exprs, values: list) -> tuple:
+    """``layout`` as ``runtime.Plan`` data; the expressions it returns go to ``values``."""
+    if layout.kind == "scalar":
+        values.append(next(exprs))
+        return ("scalar",)
+    if layout.kind == "tuple":
+        return ("tuple", tuple(_layout_data(item, exprs, values) for item in layout.items))
+    if layout.kind == "array":
+        values.extend(next(exprs) for _ in range(layout.size))
+        return ("array", tuple(layout.shape))
+    points = []
+    for flat_index in range(int(np.prod(layout.shape, dtype=int))):
+        e = next(exprs)
+        if e != 0:
+            points.append(tuple(int(i) for i in np.unravel_index(flat_index, layout.shape)))
+            values.append(e)
+    slices = tuple(layout.items)
+    values.extend(next(exprs) for _ in slices)
+    return ("scatter", tuple(layout.shape), slices, tuple(points))
 
 
 def function_source(fname, params, doc, body) -> str:
@@ -490,34 +719,6 @@ def used_symbols(lines, out_exprs) -> set:
     return used
 
 
-def array_prologue(params, shapes, symbols, lanes: dict, used: set) -> list[str]:
-    """Input lines of the array path: conversion, the elements and slices the body
-    reads (not every element of a 100,000-element parameter), the broadcast shape."""
-    batch = []
-    out: list[str] = []
-    for p in params:
-        shape = shapes.get(p, ())
-        out.append(f"{p} = _in({p})")
-        if shape:
-            out.append(f"_check_shape({p}, {tuple(shape)!r}, {p!r})")
-            for idx in np.ndindex(*shape):
-                elem = symbols[p][idx]
-                if elem in used:
-                    out.append(f"{elem.name} = {p}[{', '.join(map(str, idx))}]")
-            for lane, (param, spec, _) in lanes.items():
-                if param != p:
-                    continue
-                if any(isinstance(k, slice) and k.step < 0 for k in spec):
-                    out.append(f"{lane.name} = _reversed_slice({p}, {spec!r})")
-                else:
-                    out.append(f"{lane.name} = {p}[{_index_text(spec)}]")
-            batch.append(f"numpy.shape({p})[{len(shape)}:]")
-        else:
-            batch.append(f"numpy.shape({p})")
-    out.append(f"_shape = _broadcast_shapes({', '.join(batch)})" if batch else "_shape = ()")
-    return out
-
-
 def _has_scatter(layout: Layout) -> bool:
     return layout.kind == "scatter" or any(_has_scatter(i) for i in layout.items
                                            if isinstance(i, Layout))
@@ -567,27 +768,12 @@ def _emit_scalar_layout(layout: Layout, exprs, printer) -> str:
     def array(lay):
         items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
         return f"numpy.array(({items},), dtype=_F).reshape({lay.shape!r})"
-    return _emit(layout, lambda: f"_F({printer._print(next(exprs))})", array)
+    return _emit(layout, lambda: f"_F({_unwrapped(printer._print(next(exprs)))})", array)
 
 
-def _emit_layout(layout: Layout, exprs, printer) -> str:
-    """Return expression of the array path: broadcast to the inputs' shape."""
-    def array(lay):
-        items = ", ".join(printer._print(next(exprs)) for _ in range(lay.size))
-        return f"_stack(({items},), {lay.shape!r}, _shape, _like)"
-
-    def scatter(lay):
-        points = []
-        for flat_index in range(int(np.prod(lay.shape, dtype=int))):
-            e = next(exprs)
-            if e != 0:
-                idx = tuple(int(i) for i in np.unravel_index(flat_index, lay.shape))
-                points.append(f"({idx!r}, {printer._print(e)})")
-        slices = [f"({spec!r}, {printer._print(next(exprs))})" for spec in lay.items]
-        return (f"_scatter({lay.shape!r}, _shape, ({''.join(p + ', ' for p in slices)}), "
-                f"({''.join(p + ', ' for p in points)}))")
-    return _emit(layout, lambda: f"_out({printer._print(next(exprs))}, _shape, _like)",
-                 array, scatter)
+def _unwrapped(text: str) -> str:
+    """``text`` without the parentheses around all of it: it is a call's argument."""
+    return text[1:-1] if _wrapped(text) else text
 
 
 def _trivial(e) -> bool:

@@ -24,20 +24,27 @@ from .version import __version__
 
 def write(functions, path) -> pathlib.Path:
     """Write ``functions`` (SymbolicFunctions, checked by ``sd.export``) to the module
-    file ``path``; return the path. A repeated name gets a suffix ``_2``, ``_3``, ..."""
+    file ``path``; return the path. A repeated name gets a suffix ``_2``, ``_3``, ...
+
+    Each function is written as its kernel (``F.source``, renamed ``_kernel_<name>``),
+    ``_arrays_<name> = arrays(_kernel_<name>, Plan(...))`` (the runtime's wrapper for
+    arrays) and the entry ``<name>`` that is called (the Python-float path, then that)."""
     sources, names, namespaces = [], [], []
     for F in functions:
         compiled = F.with_backend("numpy").compiled()
-        source, name = compiled.source, compiled.fn.__name__
-        namespaces.append(compiled.fn.__globals__)
+        name = compiled.fn.__name__
+        ns = compiled.fn.__globals__
+        namespaces.append(ns)
         unique, k = name, 1
         while unique in names:
             k += 1
             unique = f"{name}_{k}"
-        if unique != name:       # the function and its block kernel (_kernel_<name>)
-            source = source.replace(f"def {name}(", f"def {unique}(", 1)
-            source = re.sub(rf"\b_kernel_{re.escape(name)}\b", f"_kernel_{unique}", source)
-        sources.append(source)
+        kernel = compiled.source.replace(f"def {name}(", f"def _kernel_{unique}(", 1)
+        entry = compiled.entry_source.replace(f"def {name}(", f"def {unique}(", 1)
+        entry = re.sub(rf"\b_arrays_{re.escape(name)}\b", f"_arrays_{unique}", entry)
+        plan = ns[f"_arrays_{name}"].plan
+        sources.append(f"{kernel.rstrip()}\n\n\n_arrays_{unique} = arrays(_kernel_{unique}, "
+                       f"{plan!r})\n\n\n{entry}")
         names.append(unique)
     text = _module_text(sources, names, namespaces)
     path = pathlib.Path(path)
@@ -57,6 +64,8 @@ def _aliases(namespaces) -> list[str]:
         for name, value in ns.items():
             if not name.startswith("_") or name.startswith("__") or name == "_special":
                 continue
+            if name.startswith(("_kernel_", "_arrays_")):
+                continue                      # written with each function
             if isinstance(value, types.FunctionType) and value.__module__ is None:
                 continue                      # another generated function
             if id(value) in by_id:

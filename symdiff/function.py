@@ -35,6 +35,7 @@ from .tracebacks import api_boundary, debugging, trim
 
 _SHOWN_NODES = 5000     # written-out size up to which repr/docstrings show F.expr
 _REPR_LIMIT = 120
+_DOC_LIMIT = 240         # characters of the expression in generated code's docstring
 _LATEX_LIMIT = 1200      # LaTeX characters rendered in a notebook (a few lines on screen)
 
 
@@ -167,12 +168,13 @@ class SymbolicFunction:
                     t = self._reading
                     # written from the graph, never by building F.expr: sympy's
                     # evaluation of the flat tree can take minutes (nested tanh of a Max)
-                    expr_text = (_abbreviate(self._flat_text(build=False)) if self._small()
-                                 else "(see the lines below)")
+                    signature = f"{self.name}({', '.join(t.params)})"
+                    doc = (f"{signature} = {_abbreviate(self._doc_text(), _DOC_LIMIT)}"
+                           if self._small() else f"{signature}: see the lines below")
                     compiled = self._compiled = limits.run_deep(
                         f"compiling {self.name}", codegen.generate,
                         t.graph, list(self._outputs), self._layout, self._code_name(),
-                        t.params, t.shapes, t.symbols, doc=f"{self.name} = {expr_text}",
+                        t.params, t.shapes, t.symbols, doc=doc,
                         backend=self.backend)
         return compiled
 
@@ -195,6 +197,18 @@ class SymbolicFunction:
         printer = _InliningPrinter(self.graph.defs)
         texts = [printer.doprint(e) for e in self._outputs]
         return texts[0] if self._layout.kind == "scalar" else f"[{', '.join(texts)}]"
+
+    def _doc_text(self) -> str:
+        """The result written out for the docstring of generated code: a tuple as a
+        tuple, an array as nested lists (written from the graph; F.expr is not built)."""
+        printer = _InliningPrinter(self.graph.defs)
+        texts = [printer.doprint(e) for e in self._outputs]
+        lay = self._layout
+        if lay.kind == "scalar":
+            return texts[0]
+        if lay.kind == "array":
+            return str(np.array(texts, dtype=object).reshape(lay.shape).tolist()).replace("'", "")
+        return f"({', '.join(texts)}{',' if len(texts) == 1 else ''})"
 
     def _nested_conditions(self) -> bool:
         """Does a branch condition test a value that is itself piecewise (the case
@@ -681,14 +695,16 @@ class _InliningPrinter(StrPrinter):
 
     def _print_Symbol(self, sym):
         d = self.defs.get(sym)
-        if d is None:
-            return super()._print_Symbol(sym)
-        text = self._print(d)
-        return text if d.is_Atom else f"({text})"
+        return super()._print_Symbol(sym) if d is None else self._print(d)
+
+    def parenthesize(self, item, level, strict=False):
+        # an intermediate is parenthesised as the expression it stands for
+        d = self.defs.get(item) if isinstance(item, sympy.Symbol) else None
+        return super().parenthesize(item if d is None else d, level, strict)
 
 
-def _abbreviate(text: str) -> str:
-    return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT - 3] + "..."
+def _abbreviate(text: str, limit: int = _REPR_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _latex_lhs(name: str, base: str, wrt: tuple) -> str:

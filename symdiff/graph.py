@@ -91,6 +91,16 @@ class Where:
         return line.strip() if line else None
 
 
+def _function_name(expr) -> str:
+    """What a piece computing ``expr`` is called after: its function, as the user
+    writes it (``sqrt``, ``pow``, ``abs``, ``exp``), not sympy's class name."""
+    if isinstance(expr, sympy.Pow):
+        return "sqrt" if expr.exp == sympy.S.Half else "pow"
+    if isinstance(expr, sympy.Piecewise):
+        return "where"
+    return type(expr).__name__.lower()
+
+
 class LaneSum(sympy.Function):
     """Sum over the lanes of a vectorised loop.
 
@@ -223,7 +233,7 @@ class Graph:
             where = self.where.get(origin[0]) if origin is not None else self.here
         outer, self.here = self.here, where      # pieces split off come from there too
         try:
-            expr = self._split(expr)
+            expr = self._split(expr, naming.sanitize(hint))
         finally:
             self.here = outer
         if expr.is_Atom:
@@ -252,22 +262,25 @@ class Graph:
                     break
         return sym
 
-    def _split(self, expr):
+    def _split(self, expr, owner: str):
         """Give every function application inside ``expr`` its own definition.
 
-        ``r = exp(sin(x))*log(y)`` becomes ``sin = sin(x); exp = exp(sin);
-        log = log(y); r = exp*log``. Sums, products and integer powers of
+        ``r = exp(sin(x))*log(y)`` becomes ``r_sin = sin(x); r_exp = exp(r_sin);
+        r_log = log(y); r = r_exp*r_log``. Sums, products and integer powers of
         named values stay inline. Then each definition is one primitive over
         named values, so its derivative is one small expression over named
         derivatives: the tenth derivative is a recurrence over the ninth, not a
-        tree that grows with every order.
+        tree that grows with every order. Pieces are named after the user's
+        variable ``owner`` and the function (``r_exp``); a compound argument after
+        the function it is passed to (``sin_arg`` in ``sin(x*y)``), so that the
+        adjoints read ``sin_arg_bar``.
         """
         if expr.is_Atom or not expr.args:
             return expr
         if isinstance(expr, sympy.Add):
-            args = [self._operand(self._split(a)) for a in expr.args]
+            args = [self._operand(self._split(a, owner), owner) for a in expr.args]
         elif isinstance(expr, sympy.Mul):
-            args = [self._operand(self._split(a)) for a in expr.args]
+            args = [self._operand(self._split(a, owner), owner) for a in expr.args]
             # products of more than two values: name the partial products, so
             # the n-th derivative is Leibniz' n+1 terms over named derivatives
             coeff = [a for a in args if not a.free_symbols]     # 2, 1/sqrt(pi)
@@ -275,39 +288,44 @@ class Graph:
             if len(factors) > 2:
                 acc = factors[0]
                 for f in factors[1:-1]:
-                    acc = self._piece("prod", acc * f)
+                    acc = self._piece(f"{owner}_prod", acc * f)
                 args = coeff + [acc, factors[-1]]
                 return sympy.Mul(*args)
         elif isinstance(expr, sympy.Piecewise):
-            return sympy.Piecewise(*[(self._operand(self._split(e), always=True), c)
+            return sympy.Piecewise(*[(self._operand(self._split(e, owner), owner, "branch"), c)
                                      for e, c in expr.args])
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
-            args = [self._operand(self._split(expr.base), always=True), expr.exp]
+            args = [self._operand(self._split(expr.base, owner), owner, "base"), expr.exp]
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Rational and expr.exp < 0 \
                 and expr.base.free_symbols:
             # b**(-1/2) as 1/sqrt(b): the root is shared with sqrt(b) elsewhere
-            root = self._operand(self._split(expr.base ** -expr.exp), always=True)
+            root = self._operand(self._split(expr.base ** -expr.exp, owner), owner, "base")
             return sympy.Pow(root, -1)
         elif all(isinstance(a, sympy.Expr) for a in expr.args):
-            args = [self._operand(self._split(a), always=True) for a in expr.args]
+            arg = f"{_function_name(expr)}_arg"
+            args = [self._operand(self._split(a, owner), owner, arg) for a in expr.args]
         else:
             return expr
         return expr if all(a is b for a, b in zip(args, expr.args)) else expr.func(*args)
 
-    def _operand(self, arg, always=False):
-        """``arg`` as an operand: inline if it is cheap to repeat, else a named value."""
+    def _operand(self, arg, owner, compound=None):
+        """``arg`` as an operand: inline if it is cheap to repeat, else a named value.
+
+        ``compound``: the name for a sum, product or power passed to a function (which
+        must then be named too), e.g. ``sin_arg``; None where they stay inline.
+        """
         if arg.is_Atom or not isinstance(arg, sympy.Expr) or not arg.free_symbols:
             return arg                      # constants stay inline (codegen folds them)
         if isinstance(arg, (sympy.Add, sympy.Mul)):
-            if not always or (isinstance(arg, sympy.Mul) and len(arg.args) == 2
-                              and arg.args[0].is_Number and arg.args[1].is_Atom):
+            if compound is None or (isinstance(arg, sympy.Mul) and len(arg.args) == 2
+                                    and arg.args[0].is_Number and arg.args[1].is_Atom):
                 return arg                  # -x, 2*x, or a sum inside a sum
         elif isinstance(arg, sympy.Pow) and arg.base.is_Atom and arg.exp.is_Integer \
                 and arg.exp > 0:
             return arg                      # x**2
-        what = "arg" if always and isinstance(arg, (sympy.Add, sympy.Mul, sympy.Pow)) \
-            else type(arg).__name__.lower()
-        return self._piece(what, arg)
+        if compound is not None and isinstance(arg, (sympy.Add, sympy.Mul, sympy.Pow)):
+            return self._piece(compound, arg)
+        return self._piece(f"{owner}_{_function_name(arg)}", arg)
 
     def _piece(self, what, expr):
         sym = self.define(what, expr, shared=True)

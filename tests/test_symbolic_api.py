@@ -267,20 +267,32 @@ def test_source_is_readable(F):
 
 
 def test_source_in_linecache_and_tracebacks(F):
-    fn = F._compile().fn
-    filename = fn.__code__.co_filename
-    lines = linecache.getlines(filename)
-    assert "".join(lines) == F.source
+    compiled = F._compile()
+    assert "".join(linecache.getlines(compiled.filename)) == F.source
+    # what is called is a short entry (the Python-float path) in front of the kernel
+    # that F.source shows; its lines are in linecache too
+    entry = compiled.fn
+    assert "".join(linecache.getlines(entry.__code__.co_filename)) == compiled.entry_source
+    kernel = entry.__globals__[f"_kernel_{entry.__name__}"]
+    assert kernel.__code__.co_filename == compiled.filename
+    try:
+        kernel(object(), 1.0)
+    except Exception:
+        tb = traceback.format_exc()
+    else:
+        pytest.fail("arithmetic on an object must raise")
+    assert compiled.filename in tb
+    # the generated line that failed is shown, as for ordinary Python code
+    shown = [ln.strip() for ln in F.source.splitlines() if ln.strip() and ln.strip() in tb]
+    assert any("x" in ln for ln in shown), tb
+    # an argument numpy cannot convert fails in the runtime's conversion, shown as well
     try:
         F(object(), 1.0)
     except Exception:
         tb = traceback.format_exc()
     else:
         pytest.fail("an object numpy cannot convert must raise")
-    assert filename in tb
-    # the generated line that failed is shown, as for ordinary Python code
-    shown = [ln.strip() for ln in F.source.splitlines() if ln.strip() and ln.strip() in tb]
-    assert any("x" in ln for ln in shown), tb
+    assert "x = as_input(x)" in tb, tb
 
 
 def test_printing(F):
