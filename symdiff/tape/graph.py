@@ -3,8 +3,8 @@
 Sits under ``rules`` (which makes one ``Node`` subclass per primitive, named
 like torch's: ``MulBackward0``...) and ``tensor`` (which creates nodes when a
 primitive is applied to tensors that require grad); it imports neither: tensors
-are ``Variable``s here.  ``backward`` and ``grad`` are torch.autograd's entry points.  ``run_backward`` is the
-engine behind ``Tensor.backward`` and ``tape.grad``: an iterative DFS counts
+are ``Variable``s here.  ``backward`` and ``grad`` are torch.autograd's entry
+points; ``run_backward`` is the engine behind them: an iterative DFS counts
 dependencies, Kahn's algorithm orders the nodes (no recursion, so graphs of
 100k nodes are fine), and each node's vector-Jacobian products are looked up in
 its class's rule table.  With ``create_graph=True`` the rules run on tensors
