@@ -84,6 +84,20 @@ for _name in BACKENDS[1:]:
     codegen.register_backend(_name, functools.partial(generate, _name))
 
 
+def array_namespace(backend: str) -> dict:
+    """Globals for the array code of ``symdiff.arrays`` on ``backend`` (jax, torch, cupy):
+    ``numpy`` bound to that library (torch: the shim, and ``torch`` itself), ``_in`` for
+    the arguments, ``_special``; cupy adds ``_scatter_add``."""
+    require(backend)
+    namespace = {"jax": _jax_namespace, "torch": _torch_namespace,
+                 "cupy": _cupy_namespace}[backend]()
+    if backend == "torch":
+        namespace["torch"] = importlib.import_module("torch")
+    if backend == "cupy":       # pragma: no cover - needs a GPU
+        namespace["_scatter_add"] = importlib.import_module("cupyx").scatter_add
+    return namespace
+
+
 def _docstring(spec) -> str:
     return f'    """{spec.doc or spec.name}"""'
 

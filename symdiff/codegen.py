@@ -152,8 +152,15 @@ class _Common:
     def _print_Integer(self, expr):
         # beyond int64, numpy makes object arrays (numpy.cos(10**20 - x) fails); Python
         # turns the int into a float when it meets one, so the float is the same value
+        # past the float range (exact products of constants in a derivative), the
+        # float every engine computes in is inf
         p = int(expr)
-        return str(p) if abs(p) < 2 ** 62 else repr(float(p))
+        if abs(p) < 2 ** 62:
+            return str(p)
+        try:
+            return repr(float(p))
+        except OverflowError:
+            return "math.inf" if p > 0 else "(-math.inf)"
 
     def _print_Float(self, expr):
         v = float(expr)

@@ -55,3 +55,42 @@ def test_exported_array_return_is_an_ndarray(tmp_path):
     mod = runpy.run_path(str(path))
     out = mod[mod["__all__"][0]](1.5)
     assert isinstance(out, np.ndarray) and np.array_equal(out, [1.5, 3.0])
+
+
+def zero_d_constant(x):
+    return np.array(2.0)
+
+
+def zero_d_of_x(x):
+    return np.asarray(x) * 3.0
+
+
+@pytest.mark.parametrize("fn, value, slope", [(zero_d_constant, 2.0, 0.0),
+                                              (zero_d_of_x, 4.5, 3.0)])
+def test_zero_d_array_return_is_a_number(fn, value, slope):
+    # numpy's reductions and jax.grad treat a 0-d array as a scalar output: so does F,
+    # and its gradient is F.grad (it said "returns 1 values: use .jacobian")
+    F = sd.symbolic(fn)
+    assert F(1.5) == pytest.approx(value) == float(fn(1.5))
+    (g,) = F.grad(1.5)
+    assert g == slope
+    assert F.hessian(1.5).shape == (1, 1)
+
+
+def huge_constant_slope(x):
+    c = 3
+    for _ in range(30):
+        c = c * 7 + 1          # exact integers: c grows to about 10**25
+        x = x * c + 1
+    return x
+
+
+def test_derivative_constant_beyond_float_range_is_inf():
+    # d/dx is the product of the 30 c's, about 10**393: an exact integer the printer
+    # once turned into float() and raised OverflowError at compile time
+    F = sd.symbolic(huge_constant_slope)
+    assert F(1.0) == huge_constant_slope(1.0) == np.inf
+    (g,) = F.grad(1.0)
+    assert g == np.inf
+    (g,) = F.grad(np.array([1.0, -1.0]))
+    assert np.all(g == np.inf)

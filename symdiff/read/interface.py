@@ -115,7 +115,9 @@ def outputs_of(value, complain):
     """``(outputs, vector)`` of a ``Reading`` from the value the function returned:
     an object array of sympy expressions, and whether a tuple/list (True) or an array
     (``"array"``) was returned. ``complain(message)`` raises for anything not a number."""
-    if isinstance(value, np.ndarray):       # an array is returned as an array
+    # an array is returned as an array; a 0-d array is a number, as for numpy's
+    # reductions and jax.grad (its gradient is F.grad, not a 0-d Jacobian)
+    if isinstance(value, np.ndarray) and value.ndim:
         out = np.empty(value.shape, dtype=object)
         for idx in np.ndindex(value.shape):
             out[idx] = _scalar_output(value[idx], complain)
