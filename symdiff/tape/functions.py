@@ -2,7 +2,8 @@
 the tables that route numpy calls on tensors to them.
 
 Sits on top of ``tensor`` and ``rules``: each function accepts tensors or
-plain numbers/arrays and applies a primitive.  ``UFUNCS`` and ``FUNCTIONS``
+plain numbers/arrays and applies a primitive; at the end, the tables are handed
+to ``tensor`` (below), whose methods and numpy protocols look them up.  ``UFUNCS`` and ``FUNCTIONS``
 map numpy ufuncs and numpy functions to these, for ``Tensor.__array_ufunc__``
 and ``Tensor.__array_function__``: those of the catalog (``symdiff/ops/catalog.py``,
 the functions both engines support) from its rows, the tape's own beside them;
@@ -22,6 +23,8 @@ from . import rules as R
 from .dtypes import (default_float, get_default_dtype, result_type as _result_type,
                      set_default_dtype, torch_name)
 from .grad_mode import _state
+from .tensor import (FUNCTIONS as _TENSOR_FUNCTIONS, INPLACE_METHODS as _TENSOR_INPLACE,
+                     METHODS as _TENSOR_METHODS, UFUNCS as _TENSOR_UFUNCS)
 from .tensor import (Tensor, _apply, _as_tensor, _binary, _make, _normalize_shape, _unary,
                      _unary_op, _value_of, broadcast_message, tensor, wrap_dim, wrap_dims)
 
@@ -1943,3 +1946,12 @@ METHODS.update({
 })
 INPLACE_METHODS = INPLACE_METHODS | {"scatter", "scatter_add", "lerp", "addcmul", "addcdiv",
                                      "addmm"}
+
+
+# ---------------------------------------------------------------- what tensors look up
+# tensor.py sits below this module: its methods and numpy protocols find the
+# functions in its tables, filled here.
+_TENSOR_METHODS.update(METHODS, sum=sum, mean=mean, matmul=matmul)
+_TENSOR_INPLACE.update(INPLACE_METHODS)
+_TENSOR_UFUNCS.update(UFUNCS)
+_TENSOR_FUNCTIONS.update(FUNCTIONS)
