@@ -106,6 +106,9 @@ class Printer:
         fname = node.attrs[0]
         spec = elementwise.FUNCTIONS[fname]
         args = node.args
+        if self.backend == "torch" and spec.dtype == "f" and fname not in ("where", "clip") \
+                and any(a.dtype == "b" for a in args):
+            return self._torch_mixed(node, inline, spec)
         if spec.prec < _ATOM:
             if len(args) == 1:
                 return f"{spec.text}{self.arg(args[0], inline, spec.prec)}", spec.prec
@@ -118,6 +121,17 @@ class Printer:
             return f"{left} {spec.text} {right}", spec.prec
         inner = ", ".join(self.arg(a, inline, 0) for a in args)
         return spec.text.format(inner), _ATOM
+
+    def _torch_mixed(self, node, inline, spec):
+        """Arithmetic on a mask in torch: the mask as float64 first (torch would give
+        float32 for bool / int, numpy gives float64)."""
+        texts = [self.arg(a, inline, _ATOM) + ".double()" if a.dtype == "b"
+                 else self.arg(a, inline, spec.prec if spec.prec < _ATOM else 0) for a in node.args]
+        if spec.prec < _ATOM:
+            if len(texts) == 1:
+                return f"{spec.text}{texts[0]}", spec.prec
+            return f"{texts[0]} {spec.text} ({texts[1]})", spec.prec
+        return spec.text.format(", ".join(texts)), _ATOM
 
     def _einsum(self, node, inline):
         inputs, output = node.attrs
