@@ -84,6 +84,20 @@ for _name in BACKENDS[1:]:
     codegen.register_backend(_name, functools.partial(generate, _name))
 
 
+def array_namespace(backend: str) -> dict:
+    """Globals for the array code of ``symdiff.arrays`` on ``backend`` (jax, torch, cupy):
+    ``numpy`` bound to that library (torch: the shim, and ``torch`` itself), ``_in`` for
+    the arguments, ``_special``; cupy adds ``_scatter_add``."""
+    require(backend)
+    namespace = {"jax": _jax_namespace, "torch": _torch_namespace,
+                 "cupy": _cupy_namespace}[backend]()
+    if backend == "torch":
+        namespace["torch"] = importlib.import_module("torch")
+    if backend == "cupy":       # pragma: no cover - needs a GPU
+        namespace["_scatter_add"] = importlib.import_module("cupyx").scatter_add
+    return namespace
+
+
 def _docstring(spec) -> str:
     return f'    """{spec.doc or spec.name}"""'
 
@@ -288,12 +302,17 @@ PARALLEL_MIN = 100_000
 
 
 def _numba(spec) -> codegen.Compiled:
+    """``F.source`` is the kernel for one point (the lines once, ``math`` functions);
+    numba compiles it and inlines it into one loop over the points (not printed)."""
     mp = _NumbaPrinter()
+    body = codegen._print_lines(mp, spec.lines, spec.inline, "", spec.where, spec.function)
+    texts = [mp._print(e) for e in spec.out_exprs]
+    scalar = spec.layout.kind == "scalar"
+    body.append("return " + (texts[0] if scalar else ", ".join(texts) + ("," if len(texts) == 1 else "")))
+    kernel_text = codegen._def(spec, body)
     args = [f"_a{i}" for i in range(len(spec.params))]
-    loop = f"_{spec.name}_loop"
+    loop, kernel = f"_{spec.name}_loop", f"_kernel_{spec.name}"
     nout = len(spec.out_exprs)
-    code = [f"{t} = {mp.doprint(e)}" for t, e in spec.lines]
-    code += [f"_res[{k}, _i] = {mp.doprint(e)}" for k, e in enumerate(spec.out_exprs)]
     wrapper = [
         f"def {spec.name}({', '.join(spec.params)}):",
         _docstring(spec),
@@ -302,25 +321,32 @@ def _numba(spec) -> codegen.Compiled:
         f"    (_parallel if _res.shape[1] >= _PARALLEL_MIN else _serial)({', '.join(args + ['_res'])})",
         "    return " + codegen.result_layout(spec.layout, iter(range(nout))),
     ]
-    kernel = [
+    point = ", ".join(f"{a}[_i]" for a in args)
+    looped = [
         f"def {loop}({', '.join(args + ['_res'])}):",
-        "    # compiled by numba.njit on the first call: one pass over the points writes",
-        "    # every output, no temporary arrays",
+        "    # compiled by numba.njit on the first call, the kernel inlined: one pass over",
+        "    # the points writes every output, no temporary arrays",
         "    for _i in prange(_res.shape[1]):",
     ]
-    kernel += [f"        {p} = {a}[_i]" for p, a in zip(spec.params, args)]
-    kernel += ["        " + c for c in code]
-    source = "\n".join(wrapper) + "\n\n\n" + "\n".join(kernel) + "\n"
+    if scalar:
+        looped.append(f"        _res[0, _i] = {kernel}({point})")
+    else:
+        looped.append(f"        _o = {kernel}({point})")
+        looped += [f"        _res[{k}, _i] = _o[{k}]" for k in range(nout)]
+    entry_text = "\n".join(wrapper) + "\n\n\n" + "\n".join(looped) + "\n"
     nb = _numba_helpers()
+    numba = nb["numba"]
     namespace = {"numpy": np, "math": math, "prange": nb["prange"], "_flatten": _flatten,
                  "_PARALLEL_MIN": PARALLEL_MIN, "_sign": nb["sign"],
                  "_heaviside": nb["heaviside"]}
-    compiled = _compile(source, spec, namespace)
-    py_loop = namespace[loop]
-    numba = nb["numba"]
+    compiled = _compile(kernel_text, spec, namespace)
     # lazily compiled on first call (per argument layout); error_model="numpy": x/0 -> inf
+    namespace[kernel] = numba.njit(error_model="numpy", inline="always")(namespace.pop(spec.name))
+    entry = _compile(entry_text, spec, namespace)
+    py_loop = namespace[loop]
     namespace["_serial"] = numba.njit(error_model="numpy")(py_loop)
     namespace["_parallel"] = numba.njit(error_model="numpy", parallel=True)(py_loop)
+    compiled.fn, compiled.entry_source = entry.fn, entry_text
     return compiled
 
 

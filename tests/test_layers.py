@@ -5,10 +5,10 @@ imports inside functions alike: a function-level import is still a dependency,
 only a later one), so a cycle cannot hide behind a lazy import. ``LAYERS`` is the
 order, bottom first; a new module has to be placed in it.
 
-The tape (``symdiff/tape``) is one node here: its own modules are being
-restructured, so cycles inside it are not checked yet. What is checked is that
-it stays independent: it never imports sympy, nor any other part of symdiff
-than the numpy-only modules listed in ``TAPE_MAY_IMPORT``.
+The tape (``symdiff/tape``) is one node of ``LAYERS``: it stays independent, it
+never imports sympy nor any other part of symdiff than the numpy-only modules
+listed in ``TAPE_MAY_IMPORT``. Inside, its modules have layers of their own
+(``TAPE_LAYERS``), checked the same way.
 """
 
 from __future__ import annotations
@@ -72,6 +72,29 @@ LAYERS = [
     ["symdiff"],
     ["symdiff.testing", "symdiff.cli"],
     ["symdiff.pytest_plugin", "symdiff.__main__"],
+]
+
+#: the tape's own modules, bottom first (each imports only from earlier layers)
+TAPE_LAYERS = [
+    # modes, dtypes, printing, the CPU device, sin and cos: nothing else of the tape
+    ["symdiff.tape.grad_mode", "symdiff.tape.dtypes", "symdiff.tape.printing",
+     "symdiff.tape.device", "symdiff.tape.trig"],
+    # nodes and the backward engine (tensors are ``graph.Variable``s to it)
+    ["symdiff.tape.graph", "symdiff.tape.autograd.inference"],
+    # the derivative rules (they run on tensors through graph.apply), the Graphviz view
+    ["symdiff.tape.rules", "symdiff.tape.dot"],
+    ["symdiff.tape.tensor"],
+    # the public functions, which fill the Tensor's tables of methods
+    ["symdiff.tape.functions", "symdiff.tape.random", "symdiff.tape.nn.rules"],
+    ["symdiff.tape.namespaces", "symdiff.tape.autograd.function",
+     "symdiff.tape.autograd.functional", "symdiff.tape.optim.optimizer",
+     "symdiff.tape.nn.module", "symdiff.tape.nn.init", "symdiff.tape.nn.functional",
+     "symdiff.tape.nn.utils"],
+    ["symdiff.tape.autograd", "symdiff.tape.optim.sgd", "symdiff.tape.optim.adam",
+     "symdiff.tape.optim.rmsprop", "symdiff.tape.optim.lr_scheduler", "symdiff.tape.nn.layers",
+     "symdiff.tape.nn.loss"],
+    ["symdiff.tape.optim", "symdiff.tape.nn"],
+    ["symdiff.tape"],
 ]
 
 #: the only modules outside symdiff/tape that the tape may import (numpy only)
@@ -184,6 +207,34 @@ def test_the_tape_never_imports_sympy_or_the_symbolic_engine():
             if top == "sympy" or outside:
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
     assert not bad, "the tape must stay independent of the symbolic engine:\n" + "\n".join(bad)
+
+
+def _tape_graph() -> dict[str, set[str]]:
+    """Tape module -> tape modules it imports (function-level imports included)."""
+    mods = _modules()
+    return {name: {i for i, _ in _imports(name, path, mods)
+                   if i in mods and i.startswith("symdiff.tape") and i != name}
+            for name, path in mods.items() if name.startswith("symdiff.tape")}
+
+
+def test_every_tape_module_has_a_layer():
+    placed = [m for layer in TAPE_LAYERS for m in layer]
+    assert len(placed) == len(set(placed)), "a module is listed twice in TAPE_LAYERS"
+    missing = sorted(set(_tape_graph()) - set(placed))
+    assert not missing, f"place these modules in TAPE_LAYERS (tests/test_layers.py): {missing}"
+    stale = sorted(set(placed) - set(_tape_graph()))
+    assert not stale, f"TAPE_LAYERS lists modules that do not exist: {stale}"
+
+
+def test_the_tapes_imports_point_down_its_layers():
+    """No cycle inside the tape either: tensor does not import the functions or the
+    autograd package, the rules do not import tensor, the engine does not import
+    tensor (it knows tensors as ``graph.Variable``), even inside a function."""
+    level = {m: i for i, layer in enumerate(TAPE_LAYERS) for m in layer}
+    upward = sorted(f"{m} imports {d}" for m, deps in _tape_graph().items() for d in deps
+                    if m in level and d in level and level[d] >= level[m])
+    assert not upward, "tape imports that do not point to a lower layer:\n" + "\n".join(upward)
+    assert _cycle(_tape_graph()) is None
 
 
 def test_what_the_tape_may_import_imports_neither_sympy_nor_the_symbolic_engine():

@@ -17,10 +17,15 @@ import sympy
 
 from . import elementwise
 from .indexing import is_basic
-from .ir import Node, is_known
+from .ir import ArrayError, Node, is_known
 from .reverse import topological
 
 _ATOM = 9
+
+
+class NoSpelling(ArrayError):
+    """An operation the chosen backend's library has no spelling for (raised to the user
+    as ``backends.BackendError``)."""
 
 
 class Printer:
@@ -101,6 +106,9 @@ class Printer:
         fname = node.attrs[0]
         spec = elementwise.FUNCTIONS[fname]
         args = node.args
+        if self.backend == "torch" and spec.dtype == "f" and fname not in ("where", "clip") \
+                and any(a.dtype == "b" for a in args):
+            return self._torch_mixed(node, inline, spec)
         if spec.prec < _ATOM:
             if len(args) == 1:
                 return f"{spec.text}{self.arg(args[0], inline, spec.prec)}", spec.prec
@@ -114,6 +122,17 @@ class Printer:
         inner = ", ".join(self.arg(a, inline, 0) for a in args)
         return spec.text.format(inner), _ATOM
 
+    def _torch_mixed(self, node, inline, spec):
+        """Arithmetic on a mask in torch: the mask as float64 first (torch would give
+        float32 for bool / int, numpy gives float64)."""
+        texts = [self.arg(a, inline, _ATOM) + ".double()" if a.dtype == "b"
+                 else self.arg(a, inline, spec.prec if spec.prec < _ATOM else 0) for a in node.args]
+        if spec.prec < _ATOM:
+            if len(texts) == 1:
+                return f"{spec.text}{texts[0]}", spec.prec
+            return f"{texts[0]} {spec.text} ({texts[1]})", spec.prec
+        return spec.text.format(", ".join(texts)), _ATOM
+
     def _einsum(self, node, inline):
         inputs, output = node.attrs
         mm = _as_matmul(inputs, output, [a.ndim for a in node.args])
@@ -126,6 +145,8 @@ class Printer:
             return f"{a} @ {b}", 2
         ops = ", ".join(self.arg(a, inline, 0) for a in node.args)
         spec = ",".join(inputs) + "->" + output
+        if self.backend == "torch":
+            return f"torch.einsum('{spec}', {ops})", _ATOM
         opt = ", optimize=True" if len(inputs) > 1 else ""
         return f"numpy.einsum('{spec}', {ops}{opt})", _ATOM
 
@@ -137,6 +158,8 @@ class Printer:
     def _reduce(self, node, inline):
         kind, axes, keepdims = node.attrs
         (x,) = node.args
+        if self.backend == "torch":
+            return self._torch_reduce(node, inline)
         fn = {"sum": "sum", "max": "max", "min": "min", "prod": "prod"}[kind]
         extra = ""
         if axes != tuple(range(x.ndim)) or keepdims:
@@ -145,7 +168,29 @@ class Printer:
             extra += ", keepdims=True"
         return f"numpy.{fn}({self.arg(x, inline, 0)}{extra})", _ATOM
 
+    def _torch_reduce(self, node, inline):
+        kind, axes, keepdims = node.attrs
+        (x,) = node.args
+        text = self.arg(x, inline, 0)
+        whole = axes == tuple(range(x.ndim)) and not keepdims
+        if kind == "prod":                  # torch.prod takes one dim at a time
+            if whole:
+                return f"torch.prod({text})", _ATOM
+            for a in sorted(axes, reverse=True):
+                text = f"torch.prod({text}, dim={a}, keepdim={keepdims})"
+            return text, _ATOM
+        fn = {"sum": "sum", "max": "amax", "min": "amin"}[kind]
+        if whole:
+            return f"torch.{fn}({text})", _ATOM
+        return f"torch.{fn}({text}, dim={axes}, keepdim={keepdims})", _ATOM
+
     def _broadcast(self, node, inline):
+        if self.backend == "torch":
+            (x,) = node.args
+            if x.op == "const" and isinstance(x.attrs[0], float):
+                return (f"torch.full({self.shape(node.shape)}, {_float(x.attrs[0])[0]}, "
+                        "dtype=torch.float64)"), _ATOM
+            return f"torch.broadcast_to({self.arg(x, inline, 0)}, {self.shape(node.shape)})", _ATOM
         return f"numpy.broadcast_to({self.arg(node.args[0], inline, 0)}, {self.shape(node.shape)})", _ATOM
 
     def _reshape(self, node, inline):
@@ -154,22 +199,57 @@ class Printer:
     def _transpose(self, node, inline):
         (perm,) = node.attrs
         x = self.arg(node.args[0], inline, _ATOM)
-        if perm == tuple(reversed(range(len(perm)))):
+        if perm == tuple(reversed(range(len(perm)))) and (len(perm) == 2 or self.backend != "torch"):
             return f"{x}.T", _ATOM
+        if self.backend == "torch":
+            return f"{x}.permute({perm})", _ATOM
         return f"{x}.transpose({perm})", _ATOM
 
     def _index(self, node, inline):
-        return f"{self.arg(node.args[0], inline, _ATOM)}[{self.key(node.attrs[0])}]", _ATOM
+        key = node.attrs[0]
+        if self.backend == "torch" and any(isinstance(k, slice) and k.step is not None and k.step < 0
+                                           for k in key):
+            return self._torch_flipped(node, inline)
+        return f"{self.arg(node.args[0], inline, _ATOM)}[{self.key(key)}]", _ATOM
+
+    def _torch_flipped(self, node, inline):
+        """torch has no negative slice steps: a reversal is torch.flip."""
+        key = node.attrs[0]
+        if any(k is None or isinstance(k, np.ndarray) for k in key) or any(
+                isinstance(k, slice) and k.step is not None and k.step < 0
+                and (k.step != -1 or k.start is not None or k.stop is not None) for k in key):
+            raise NoSpelling(f"the torch backend: the index [{self.key(key)}] (a negative "
+                               "step other than a whole reversal) has no torch spelling")
+        dims, out_axis, plain = [], 0, []
+        for k in key:
+            if isinstance(k, slice) and k.step == -1:
+                dims.append(out_axis)
+                plain.append(slice(None))
+            else:
+                plain.append(k)
+            if not isinstance(k, int):
+                out_axis += 1
+        base = self.arg(node.args[0], inline, _ATOM)
+        if any(not (isinstance(k, slice) and k == slice(None)) for k in plain):
+            base = f"{base}[{self.key(tuple(plain))}]"
+        return f"torch.flip({base}, dims={tuple(dims)})", _ATOM
 
     def _concat(self, node, inline):
         items = ", ".join(self.arg(a, inline, 0) for a in node.args)
+        if self.backend == "torch":
+            return f"torch.cat(({items}), dim={node.attrs[0]})", _ATOM
         return f"numpy.concatenate(({items}), axis={node.attrs[0]})", _ATOM
 
     def _cumsum(self, node, inline):
+        if self.backend == "torch":
+            return f"torch.cumsum({self.arg(node.args[0], inline, 0)}, dim={node.attrs[0]})", _ATOM
         return f"numpy.cumsum({self.arg(node.args[0], inline, 0)}, axis={node.attrs[0]})", _ATOM
 
     def _roll(self, node, inline):
         shift, axis = node.attrs
+        if self.backend == "torch":
+            dims = "" if axis is None else f", dims={axis}"
+            return f"torch.roll({self.arg(node.args[0], inline, 0)}, {shift}{dims})", _ATOM
         return f"numpy.roll({self.arg(node.args[0], inline, 0)}, {shift}, axis={axis})", _ATOM
 
     def _tril(self, node, inline):
@@ -182,14 +262,21 @@ class Printer:
         t, x = node.args
         axis, lead = node.attrs
         xs = self.arg(x, inline, 0)
+        torch = self.backend == "torch"
         if t is x and node.op == "permute":
+            if torch:
+                return f"torch.sort({xs}, dim={axis}).values", _ATOM
             return f"numpy.sort({xs}, axis={axis})", _ATOM
-        order = f"numpy.argsort({xs}, axis={axis}, kind='stable')"
+        stable = {"torch": "stable=True", "jax": "stable=True"}.get(self.backend, "kind='stable'")
+        ax = "dim" if torch else "axis"
+        lib = "torch" if torch else "numpy"
+        order = f"{lib}.argsort({xs}, {ax}={axis}, {stable})"
         if node.op == "unpermute":          # the inverse order: the ranks
-            order = f"numpy.argsort({order}, axis={axis}, kind='stable')"
+            order = f"{lib}.argsort({order}, {ax}={axis}, {stable})"
         if lead:
             order += "[" + "None, " * lead + "...]"
-        return f"numpy.take_along_axis({self.arg(t, inline, 0)}, {order}, axis={axis + lead})", _ATOM
+        take = "torch.take_along_dim" if torch else "numpy.take_along_axis"
+        return f"{take}({self.arg(t, inline, 0)}, {order}, {ax}={axis + lead})", _ATOM
 
     _unpermute = _permute
 
@@ -211,6 +298,8 @@ class Printer:
         return f"scatter({self.arg(node.args[0], inline, 0)}, [{self.key(key)}], {self.shape(shape)})", _ATOM
 
     def _eye(self, node, inline):
+        if self.backend == "torch":
+            return f"torch.eye({self.dim(node.attrs[0])}, dtype=torch.float64)", _ATOM
         return f"numpy.eye({self.dim(node.attrs[0])})", _ATOM
 
     def statements(self, node, name, inline) -> list[str]:
@@ -218,6 +307,26 @@ class Printer:
         if node.op == "scatter":
             key, shape = node.attrs
             g = self.arg(node.args[0], inline, 0)
+            if self.backend == "jax":           # immutable arrays: .at[...]
+                how = "set" if is_basic(key) else "add"
+                return [f"{name} = numpy.zeros({self.shape(shape)}).at[{self.key(key)}].{how}({g})"]
+            if self.backend == "torch":
+                zeros = f"{name} = torch.zeros({self.shape(shape)}, dtype=torch.float64)"
+                if is_basic(key):
+                    return [zeros, f"{name}[{self.key(key)}] = {g}"]
+                arrays = [k for k, v in enumerate(key) if isinstance(v, np.ndarray)]
+                if len(arrays) == 1 and key[arrays[0]].ndim == 1 and all(
+                        isinstance(v, slice) and v == slice(None)
+                        for k, v in enumerate(key) if k != arrays[0]):
+                    d = arrays[0]               # one index array: a scatter-add along it
+                    return [zeros, f"{name}.index_add_({d}, {self.constant(key[d])}, {g})"]
+                raise NoSpelling(f"the torch backend: the gradient of the index "
+                                   f"[{self.key(key)}] (a scatter-add over several index "
+                                   "arrays) has no torch spelling here; use the numpy or jax "
+                                   "backend")
+            if self.backend == "cupy" and not is_basic(key):
+                return [f"{name} = numpy.zeros({self.shape(shape)})",
+                        f"_scatter_add({name}, ({self.key(key)},), {g})"]
             if is_basic(key):
                 return [f"{name} = numpy.zeros({self.shape(shape)})",
                         f"{name}[{self.key(key)}] = {g}"]
@@ -339,11 +448,13 @@ def body(outputs, params: dict, out_text, backend: str = "numpy"):
     texts = []
     for o in outputs:
         t, _ = pr.text(o, inline)
-        if o.op == "broadcast":
-            t = f"numpy.array({t})"     # a writable array, not a broadcast view
+        if o.op == "broadcast":         # a writable array, not a broadcast view
+            t = f"{t}.clone()" if backend == "torch" else f"numpy.array({t})"
         texts.append(t)
     lines.append(f"return {out_text(texts)}")
     prologue = _size_lines(pr.dims, params)
+    if backend in ("torch", "cupy"):    # the arguments on that library's arrays
+        prologue = [f"{p} = _in({p})" for p in params] + prologue
     return prologue + lines, pr
 
 

@@ -188,17 +188,34 @@ class ArrayFunction(SymbolicFunction):
             def out_text(texts):
                 return texts[0]
         outputs = optimize.optimize(self.program.graph, self._outputs)
-        lines, printer = emit.body(outputs, params, out_text)
+        backend = self.backend if self.backend in ("jax", "torch", "cupy") else "numpy"
+        try:
+            lines, printer = emit.body(outputs, params, out_text, backend)
+        except emit.NoSpelling as exc:
+            from ..backends import BackendError
+            raise BackendError(f"{self.name}: {exc}") from None
         fname = naming.sanitize(self.name.replace(" ", "_"))
         doc = f"{self.name} = {self._expression_text()}"
         notes = [f"# {name}: a constant array of shape {show_shape(v.shape)}"
                  for name, v in printer.consts.items()]
+        if self.backend == "numba":
+            notes.insert(0, "# numba backend: shaped parameters use numpy code (array "
+                            "operations are BLAS calls already)")
         source = codegen.function_source(fname, self.params, _abbreviate(doc, 400), notes + lines)
-        namespace = {"numpy": np, "math": __import__("math")}
-        if "_special." in source:       # importing scipy.special takes seconds: only when used
-            namespace["_special"] = runtime.special()
-        namespace.update(printer.consts)
-        return codegen.compile_source(source, fname, namespace)
+        if backend == "numpy":
+            namespace = {"numpy": np, "math": __import__("math")}
+            if "_special." in source:   # importing scipy.special takes seconds: only when used
+                namespace["_special"] = runtime.special()
+            namespace.update(printer.consts)
+        else:
+            from .. import backends
+            namespace = backends.array_namespace(backend)
+            namespace.update(_constants_for(backend, printer.consts, namespace))
+        compiled = codegen.compile_source(source, fname, namespace)
+        if backend == "jax":
+            import jax
+            compiled.fn = jax.jit(compiled.fn)
+        return compiled
 
     def _expression_text(self) -> str:
         pr = emit.Printer({p: self.program.nodes[p] for p in self.params})
@@ -379,12 +396,34 @@ class ArrayFunction(SymbolicFunction):
         return self._twin().export(path)
 
     def with_backend(self, backend: str):
-        """The element-wise reading for ``backend`` (``sd.export`` writes its numpy code:
-        the array code's constants are not written out yet)."""
-        return self._twin().with_backend(backend)
+        """The same array code on ``backend`` (jax, torch, cupy: that library's functions;
+        numba: numpy code); ``"numpy"`` gives the element-wise reading, which
+        ``sd.export`` writes out (the array code's constants are not written out yet)."""
+        from .. import backends
+        backends.require(backend)
+        if backend == "numpy":
+            return self._twin().with_backend(backend)
+        if backend == self.backend:
+            return self
+        return self._child(("backend", backend), lambda: ArrayFunction(
+            self.program, self._outputs, self._kind, self.name, self.wrt, self.fn, backend,
+            recipe=(self, "with_backend", (backend,)), wrt_nodes=self._wrt_nodes))
 
     def plot(self, *a, **k):
         return self._twin().plot(*a, **k)
+
+
+def _constants_for(backend, consts: dict, namespace: dict) -> dict:
+    """The constant arrays as the backend's arrays (jax takes numpy arrays as they are)."""
+    if backend == "torch":
+        torch = namespace["torch"]
+        return {k: torch.as_tensor(np.array(v), dtype=torch.bool if v.dtype.kind == "b" else
+                                   torch.int64 if v.dtype.kind in "iu" else torch.float64)
+                for k, v in consts.items()}
+    if backend == "cupy":               # pragma: no cover - needs a GPU
+        cp = namespace["numpy"]
+        return {k: cp.asarray(v) for k, v in consts.items()}
+    return dict(consts)
 
 
 class _UseTwin(Exception):
@@ -476,8 +515,6 @@ def read_or_fallback(fn, shapes: dict, backend: str):
     """(ArrayFunction, None) when ``fn`` reads at the array level; (None, note) when it
     must be read element by element (known sizes); raises for named sizes."""
     named = any(not isinstance(d, (int, np.integer)) for s in shapes.values() for d in s)
-    if backend != "numpy" and not named:
-        return None, None
     try:
         program = read(fn, shapes)
     except Refused:

@@ -247,6 +247,8 @@ class Graph:
                 return x
         if x.op == "const" and isinstance(x.attrs[0], float):
             return self.broadcast(x, shape)     # a number has no reshape method
+        if x.op == "broadcast" and x.args[0].shape == ():
+            return self.broadcast(x.args[0], shape)     # a number, spread: spread anew
         if x.op == "const" and all(map(is_known, shape)):
             return self.const(x.attrs[0].reshape(shape))
         return self.make("reshape", (x,), (shape,), shape, x.dtype)

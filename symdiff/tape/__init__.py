@@ -12,13 +12,14 @@ written by hand (``rules.py``), so a PyTorch autograd tutorial runs with
 >>> x.grad
 tensor(4.)
 
-Layout: ``grad_mode`` (no_grad & co), ``graph`` (nodes and the backward
-engine), ``rules`` (the derivative table), ``tensor`` (the Tensor class),
-``functions`` (public functions and numpy routing), ``autograd`` (``grad``,
-``backward``, ``Function``, ``functional``), ``optim`` (optimizers,
-``lr_scheduler``), ``nn`` (modules, layers, losses, ``functional``), ``random``
-(``manual_seed``, ``randn``...), ``device`` (the CPU), ``dot`` (Graphviz),
-``namespaces`` (``tape.math`` and ``tape.numpy`` mirrors), ``printing``.
+Layout, bottom up (each module imports only from below it; tests/test_layers.py
+``TAPE_LAYERS``): ``grad_mode`` (no_grad & co), ``dtypes``, ``printing``,
+``device`` (the CPU), ``trig``; ``graph`` (nodes and the backward engine, which
+knows tensors as ``graph.Variable``); ``rules`` (the derivative table); ``tensor``
+(the Tensor class); ``functions`` (public functions and numpy routing, filling
+the Tensor's tables of methods), ``random``; ``autograd`` (``Function``,
+``functional``), ``optim``, ``nn``, ``namespaces`` (``tape.math`` and
+``tape.numpy`` mirrors), ``dot`` (Graphviz).
 """
 
 import numpy as _np

@@ -1,9 +1,10 @@
 """The backward graph and the engine that walks it.
 
-Sits between ``rules`` (which makes one ``Node`` subclass per primitive, named
+Sits under ``rules`` (which makes one ``Node`` subclass per primitive, named
 like torch's: ``MulBackward0``...) and ``tensor`` (which creates nodes when a
-primitive is applied to tensors that require grad).  ``run_backward`` is the
-engine behind ``Tensor.backward`` and ``tape.grad``: an iterative DFS counts
+primitive is applied to tensors that require grad); it imports neither: tensors
+are ``Variable``s here.  ``backward`` and ``grad`` are torch.autograd's entry
+points; ``run_backward`` is the engine behind them: an iterative DFS counts
 dependencies, Kahn's algorithm orders the nodes (no recursion, so graphs of
 100k nodes are fine), and each node's vector-Jacobian products are looked up in
 its class's rule table.  With ``create_graph=True`` the rules run on tensors
@@ -30,7 +31,44 @@ FREED_MESSAGE = (
     "retain_graph=True if you need to backward through the graph a second time or "
     "if you need to access saved tensors after calling backward.")
 
-_Tensor = None  # set by tensor.py (avoids an import cycle)
+class Variable:
+    """What the engine knows of a tensor: ``tensor.Tensor`` is its subclass.
+
+    The engine sits below the Tensor class, so it never imports it: it tells
+    tensors apart with ``isinstance(x, Variable)`` and makes new ones (gradients,
+    the replayed forward of ``create_graph``) through the subclass, which
+    registers itself by subclassing (``__init_subclass__``), as ``wrap`` and
+    ``apply`` do.  A subclass provides ``_from_value(array)`` (a tensor without
+    history) and ``_apply_node(cls, args, nin)`` (apply a primitive, recording it).
+    """
+
+    __slots__ = ()
+    _concrete = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if Variable in cls.__bases__:
+            Variable._concrete = cls
+
+
+def wrap(value):
+    """A tensor without history around the array ``value``."""
+    return Variable._concrete._from_value(value)
+
+
+def apply(cls, args, nin):
+    """Apply primitive ``cls`` to ``args`` on the tape, recording it when an input
+    requires grad (the first ``nin`` args are its differentiable inputs): how the
+    rules run on tensors under ``create_graph``."""
+    return Variable._concrete._apply_node(cls, args, nin)
+
+
+def tensor_in(*values):
+    """Whether any of ``values`` is a tensor (the rules then run on the tape)."""
+    for v in values:
+        if isinstance(v, Variable):
+            return True
+    return False
 
 
 class Node:
@@ -105,7 +143,7 @@ class Node:
     def __call__(self, *grads):
         # torch nodes are callable on gradients; handy for teaching.
         g = grads[0]
-        g = g._value if isinstance(g, _Tensor) else g
+        g = g._value if isinstance(g, Variable) else g
         vjps, args = self._rules()
         outs = []
         for i, (child, _) in enumerate(self.next_functions):
@@ -181,7 +219,7 @@ def _check_versions(node):
     """Raise torch's error if a value this node saved was modified in place since."""
     sv = node._sv
     for i, a in enumerate(node.args):
-        if isinstance(a, _Tensor) and a._vc is not None:
+        if isinstance(a, Variable) and a._vc is not None:
             saved = 0 if sv is None or sv[i] is None else sv[i]
             if a._vc[0] != saved:
                 _modified(a._value, a.grad_fn, a._vc[0], saved)
@@ -218,8 +256,7 @@ def _unbroadcast(g, shape):
     return g
 
 
-def _wrap(value):
-    return _Tensor._from_value(value)
+_wrap = wrap
 
 
 def _edge(t):
@@ -236,7 +273,7 @@ def _call_hooks(hooks, g, create_graph):
         tg = g if create_graph else _wrap(g)
         r = hook(tg)
         if r is not None:
-            g = r if create_graph else (r._value if isinstance(r, _Tensor) else r)
+            g = r if create_graph else (r._value if isinstance(r, Variable) else r)
     return g
 
 
@@ -259,11 +296,11 @@ def _accumulate_leaf(var, g, create_graph, steal=False):
 def _accumulate_locked(var, g, create_graph, steal):
     old = var._grad
     if create_graph:
-        if not isinstance(g, _Tensor):
+        if not isinstance(g, Variable):
             g = _wrap(g)
         var._grad = g if old is None else old + g
         return
-    if isinstance(g, _Tensor):
+    if isinstance(g, Variable):
         g = g._value
     dtype = var._value.dtype
     if old is None:
@@ -378,9 +415,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             raise RuntimeError(f"element {i} of tensors does not require grad "
                                "and does not have a grad_fn")
         if create_graph:
-            if not isinstance(g, _Tensor):
+            if not isinstance(g, Variable):
                 g = _wrap(g)
-        elif isinstance(g, _Tensor):
+        elif isinstance(g, Variable):
             g = g._value
         if node in grads:
             grads[node] = grads[node] + g
@@ -465,7 +502,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     _check_versions(node)
                 if create_graph:
                     args = node.args
-                    ans = (_Tensor._apply_node(type(node), args, len(node.next_functions))
+                    ans = (apply(type(node), args, len(node.next_functions))
                            if node.replays else None)
                     vjps = node.vjps
                 else:
@@ -489,3 +526,95 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     if targets is not None:
         return [targets[_edge(t)] for t in inputs]
     return None
+
+
+# ---------------------------------------------------------------- entry points
+def _seq(x):
+    if isinstance(x, Variable):
+        return [x]
+    return list(x)
+
+
+def _make_grads(outputs, grad_outputs):
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None:
+            if out._requires_grad and np.size(out._value) != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = np.ones_like(np.asarray(out._value))
+            if not g.shape:
+                g = g[()]  # a numpy scalar: much faster than a 0-d array in the rules
+        else:
+            gshape = np.shape(g._value if isinstance(g, Variable) else g)
+            if gshape != out.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {_size(gshape)} "
+                    f"and output[{i}] has a shape of {_size(out.shape)}.")
+        grads.append(g)
+    return grads
+
+
+def _size(shape):
+    return f"torch.Size({list(shape)})"
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (torch.autograd.backward)."""
+    outputs = _seq(tensors)
+    if isinstance(tensors, Variable):
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(outputs)
+    else:
+        grad_tensors = _seq(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(outputs, grad_tensors)
+    if inputs is not None:
+        inputs = _seq(inputs)
+        res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
+        for t, g in zip(inputs, res):
+            if g is not None:
+                _accumulate_leaf(t, g, create_graph)
+        return
+    run_backward(outputs, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, as a tuple (torch.autograd.grad).
+
+    >>> from symdiff import tape
+    >>> x = tape.tensor(3.0, requires_grad=True)
+    >>> (dx,) = tape.grad(x**2 - 2*x + 1, x, create_graph=True)
+    >>> dx
+    tensor(4., grad_fn=<AddBackward0>)
+    >>> tape.grad(dx, x)
+    (tensor(2.),)
+    """
+    outputs = _seq(outputs)
+    inputs = _seq(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    else:
+        grad_outputs = _seq(grad_outputs)
+    for t in inputs:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(outputs, grad_outputs)
+    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, res)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior.")
+            out.append(None)
+        elif isinstance(g, Variable):
+            out.append(g)
+        else:
+            out.append(wrap(np.array(g, dtype=t.dtype)))
+    return tuple(out)

@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from .dtypes import default_float
-from .graph import Indexed, primitive
+from .graph import Indexed, Variable, apply as _record, primitive, tensor_in as _on_tape
 from .trig import MIN_SIZE as SINCOS_MIN_SIZE, sin_and_cos
 
 LN2 = math.log(2.0)
@@ -29,11 +29,6 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 # ---------------------------------------------------------------- helpers
-
-def _tensor_cls():
-    from .tensor import Tensor
-    return Tensor
-
 
 def _special(name):
     """A vectorised special function: symdiff.special when it exists, else math."""
@@ -103,9 +98,8 @@ def _polygamma(n, x):
 
 def _index_grad(g, shape, index):
     """Scatter-add ``g`` into zeros of ``shape`` at ``index`` (getitem's VJP)."""
-    Tensor = _tensor_cls()
-    if isinstance(g, Tensor):
-        return Tensor._apply_node(IndexPutBackward0, (g, shape, index), 1)
+    if _on_tape(g):
+        return _record(IndexPutBackward0, (g, shape, index), 1)
     return _index_put(g, shape, index)
 
 
@@ -409,7 +403,7 @@ CloneBackward0 = primitive("CloneBackward0", lambda x: np.array(x, copy=True), l
 def _to_copy_grad(g, x, dtype):
     """The gradient of a dtype change: rounded to the result's dtype (torch's
     engine casts each gradient to its tensor's dtype), then in the input's."""
-    if isinstance(g, _tensor_cls()):
+    if isinstance(g, Variable):
         return g.to(dtype).to(x.dtype) if g.dtype != dtype else g.to(x.dtype)
     return np.asarray(np.asarray(g, dtype=dtype), dtype=np.result_type(x))
 
@@ -475,16 +469,14 @@ def _psi(n, x):
 
 def _digamma_t(x):
     """digamma that stays on the tape when ``x`` is a tensor (for create_graph)."""
-    Tensor = _tensor_cls()
-    if isinstance(x, Tensor):
-        return Tensor._apply_node(DigammaBackward0, (x,), 1)
+    if _on_tape(x):
+        return _record(DigammaBackward0, (x,), 1)
     return _psi(0, x)
 
 
 def _polygamma_t(n, x):
-    Tensor = _tensor_cls()
-    if isinstance(x, Tensor):
-        return Tensor._apply_node(PolygammaBackward0, (x, n), 1)
+    if _on_tape(x):
+        return _record(PolygammaBackward0, (x, n), 1)
     return _psi(n, x)
 
 
@@ -588,16 +580,14 @@ def _scatter_add(g, shape, index, axis, keepdims):
 
 
 def _scatter_grad(g, shape, index, axis, keepdims):
-    Tensor = _tensor_cls()
-    if isinstance(g, Tensor):
-        return Tensor._apply_node(ScatterAddBackward0, (g, shape, index, axis, keepdims), 1)
+    if _on_tape(g):
+        return _record(ScatterAddBackward0, (g, shape, index, axis, keepdims), 1)
     return _scatter_add(g, shape, index, axis, keepdims)
 
 
 def _take_grad(g, index, axis, keepdims):
-    Tensor = _tensor_cls()
-    if isinstance(g, Tensor):
-        return Tensor._apply_node(GatherBackward0, (g, index, axis, keepdims), 1)
+    if _on_tape(g):
+        return _record(GatherBackward0, (g, index, axis, keepdims), 1)
     return _take(g, index, axis, keepdims)
 
 
@@ -694,13 +684,12 @@ def _prod_others(x, axis):
 def _prod_others_t(x, axis):
     """``_prod_others`` for a tensor (create_graph): products of the slices before
     and after each entry, so that higher derivatives at zeros are right too."""
-    from . import functions as F
     n = np.shape(x)[axis]
     pieces = []
     for i in range(n):
-        rest = [F.narrow(x, axis, 0, i), F.narrow(x, axis, i + 1, n - i - 1)]
-        pieces.append(F.prod(F.cat(rest, axis), axis, keepdim=True))
-    return F.cat(pieces, axis)
+        rest = [x.narrow(axis, 0, i), x.narrow(axis, i + 1, n - i - 1)]
+        pieces.append(np.concatenate(rest, axis).prod(axis, keepdim=True))
+    return np.concatenate(pieces, axis)
 
 
 def _prod_grad(g, ans, x, axis, keepdims):
@@ -713,9 +702,9 @@ def _prod_grad(g, ans, x, axis, keepdims):
         return g * (_expand_reduced(ans, shape, axis, keepdims) / x)
     if axis is None:
         flat = np.reshape(x, (-1,))
-        others = _prod_others_t(flat, 0) if isinstance(x, _tensor_cls()) else _prod_others(flat, 0)
+        others = _prod_others_t(flat, 0) if isinstance(x, Variable) else _prod_others(flat, 0)
         return g * np.reshape(others, shape)
-    if isinstance(x, _tensor_cls()):
+    if isinstance(x, Variable):
         return g * _prod_others_t(x, axis)
     return g * _prod_others(x, axis)
 
@@ -742,17 +731,15 @@ def _cumprod_grad(g, ans, x, axis):
     zeros = x == 0
     if not (zeros.any() if hasattr(zeros, "any") else zeros):
         return _reversed_cumsum(g * ans, axis) / x
-    Tensor = _tensor_cls()
-    if isinstance(x, Tensor):
-        from . import functions as F
+    if isinstance(x, Variable):
         n = np.shape(x)[axis]
         cols = []
         for i in range(n):
-            ones = F.ones_like(F.narrow(x, axis, i, 1))
-            xi = F.cat([F.narrow(x, axis, 0, i), ones, F.narrow(x, axis, i + 1, n - i - 1)], axis)
-            cp = F.cumprod(xi, axis)
-            cols.append(F.sum(F.narrow(g * cp, axis, i, n - i), axis, keepdim=True))
-        return F.cat(cols, axis)
+            ones = np.ones_like(x.narrow(axis, i, 1))
+            xi = np.concatenate([x.narrow(axis, 0, i), ones, x.narrow(axis, i + 1, n - i - 1)], axis)
+            cp = xi.cumprod(axis)
+            cols.append((g * cp).narrow(axis, i, n - i).sum(axis, keepdim=True))
+        return np.concatenate(cols, axis)
     xm = np.moveaxis(x, axis, 0)
     gm = np.moveaxis(g, axis, 0)
     out = np.empty(np.shape(xm), dtype=np.result_type(xm, gm))
@@ -947,10 +934,9 @@ def _binary_not_for_bool(kernel):
 def _rounded_div(x, y, rounding):
     """``x.div(y, rounding_mode=...)``: a step function, so its own derivative is
     zero (torch's rule), also where x / y is nan."""
-    Tensor = _tensor_cls()
-    if isinstance(x, Tensor) or isinstance(y, Tensor):
-        return Tensor._apply_node(FloorDivideBackward if rounding == "floor" else TruncDivideBackward,
-                                  (x, y), 2)
+    if _on_tape(x, y):
+        return _record(FloorDivideBackward if rounding == "floor" else TruncDivideBackward,
+                       (x, y), 2)
     return np.floor(x / y) if rounding == "floor" else np.trunc(x / y)
 
 
@@ -1015,11 +1001,9 @@ def _einsum_fwd(*args):
 
 def _einsum_any(equation, *ops):
     """``np.einsum`` on arrays, the recorded einsum on tensors (create_graph)."""
-    Tensor = _tensor_cls()
-    if any(isinstance(o, Tensor) for o in ops):
-        return Tensor._apply_node(EinsumPlan.node_for(equation, len(ops)),
-                                  (*ops, EinsumPlan.parse(equation, [np.shape(o) for o in ops])),
-                                  len(ops))
+    if _on_tape(*ops):
+        return _record(EinsumPlan.node_for(equation, len(ops)),
+                       (*ops, EinsumPlan.parse(equation, [np.shape(o) for o in ops])), len(ops))
     return np.einsum(equation, *ops)
 
 
@@ -1252,9 +1236,8 @@ def _cross(a, b, dim):
 
 
 def _cross_any(a, b, dim):
-    Tensor = _tensor_cls()
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return Tensor._apply_node(LinalgCrossBackward0, (a, b, dim), 2)
+    if _on_tape(a, b):
+        return _record(LinalgCrossBackward0, (a, b, dim), 2)
     return _cross(a, b, dim)
 
 

@@ -4,9 +4,15 @@ Sits at the centre of ``symdiff.tape``: applying a primitive (a ``Node``
 subclass from ``rules``) to tensors computes the numpy result and, when grad
 mode is on and an input requires grad, records a node whose
 ``next_functions`` point at the inputs' nodes (``AccumulateGrad`` for
-leaves).  ``backward`` hands the graph to ``graph.run_backward``.  Tensors
+leaves).  ``backward`` hands the graph to ``graph.backward``.  Tensors
 implement ``__array_ufunc__``/``__array_function__`` so ``np.sin(t)`` and a
 user's numpy-written function run on the tape.
+
+Layers: this module imports ``graph``, ``rules``, ``dtypes``, ``grad_mode``,
+``device`` and ``printing`` (all below it).  The public functions live above it
+(``functions``), which fills the tables here that methods (``x.exp()``) and the
+numpy protocols (``np.sin(t)``) look up: ``METHODS``, ``INPLACE_METHODS``,
+``UFUNCS``, ``FUNCTIONS``.
 
 The hot path (``_unary``/``_binary``) is kept small on purpose: ``__slots__``,
 no ``np.asarray`` on results, one grad-mode lookup per operation.
@@ -27,7 +33,17 @@ from .dtypes import (_DEFAULT, cast as _cast, default_complex, result_type as _r
 from . import grad_mode as _gm
 from .grad_mode import _state, is_inference as _is_inference, mark_inference as _mark_inference
 from .graph import AccumulateGrad, next_seq as _next_seq
+from .device import CPU, check_device
 from .printing import tensor_repr
+
+# Filled by ``functions`` (which sits above this module): the function behind each
+# method name (``x.exp()`` is ``functions.exp(x)``; also "sum", "mean", "matmul"),
+# the method names with an in-place form ``x.exp_()``, and the numpy ufuncs and
+# functions that run on tensors.
+METHODS = {}
+INPLACE_METHODS = set()
+UFUNCS = {}
+FUNCTIONS = {}
 
 _NO_EDGE = (None, 0)
 _inference_on = _gm.inference_on
@@ -628,16 +644,20 @@ def _index_error(exc, index, shape):
         value, axis, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if size == 0 and any(isinstance(p, (list, np.ndarray)) for p in parts):
             return "index is out of bounds for dimension with size 0"
-        # torch counts the dimensions that None inserted before the failing index
-        seen = inserted = 0
-        for p in parts:
-            if p is None:
-                inserted += 1
-            elif p is not Ellipsis:
-                if seen == axis:
+        # torch names the failing index by its position in the index (None and
+        # ``...`` count one each), numpy by the axis it indexes
+        consuming = builtins_sum(1 for p in parts if p is not None and p is not Ellipsis)
+        seen = 0
+        position = axis
+        for k, p in enumerate(parts):
+            if p is Ellipsis:
+                seen += len(shape) - consuming
+            elif p is not None:
+                if seen == axis and not isinstance(p, slice):
+                    position = k
                     break
                 seen += 1
-        return f"index {value} is out of bounds for dimension {axis + inserted} with size {size}"
+        return f"index {value} is out of bounds for dimension {position} with size {size}"
     return msg.replace(" axis ", " dimension ")
 
 
@@ -674,7 +694,7 @@ class _RemovableHandle:
             self._hooks.remove(self._fn)
 
 
-class Tensor:
+class Tensor(graph.Variable):
     """A numpy-backed tensor with PyTorch's autograd semantics.
 
     >>> from symdiff import tape
@@ -825,8 +845,7 @@ class Tensor:
         >>> x.grad
         tensor([2., 4.])
         """
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        graph.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing this one's memory (and version counter), cut off from the graph."""
@@ -967,7 +986,6 @@ class Tensor:
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **kwargs):
         """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(device, dtype)``, ``x.to(other)``:
         self when nothing changes (torch), a converted copy otherwise."""
-        from .device import check_device
         check_device(device)
         for a in args:
             if isinstance(a, Tensor):
@@ -983,7 +1001,6 @@ class Tensor:
     @property
     def device(self):
         """Always the CPU: the tape computes with numpy."""
-        from .device import CPU
         return CPU
 
     @property
@@ -994,7 +1011,6 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking=False):
-        from .device import check_device
         check_device("cuda" if device is None else device)
 
     def type(self, dtype=None):
@@ -1057,12 +1073,10 @@ class Tensor:
         return _unary(R.PowBackward2, self, other)
 
     def __matmul__(self, other):
-        from .functions import matmul
-        return matmul(self, other)
+        return METHODS["matmul"](self, other)
 
     def __rmatmul__(self, other):
-        from .functions import matmul
-        return matmul(other, self)
+        return METHODS["matmul"](other, self)
 
     __neg__ = _unary_op(R.NegBackward0)
 
@@ -1403,37 +1417,32 @@ class Tensor:
 
     # ------------------------------------------------------------ reductions and math
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-        from .functions import sum as _sum
-        return _sum(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
+        return METHODS["sum"](self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-        from .functions import mean as _mean
-        return _mean(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
+        return METHODS["mean"](self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
 
     def __getattr__(self, name):
         # Methods such as x.exp(), x.clamp(0, 1), x.argmax(dim=1) come from the
         # public functions of the same name; x.exp_() & co. are their in-place forms.
         if name.startswith("_"):
             raise AttributeError(name)
-        from . import functions
-        fn = functions.METHODS.get(name)
+        fn = METHODS.get(name)
         if fn is not None:
             return lambda *args, **kwargs: fn(self, *args, **kwargs)
-        if name.endswith("_") and name[:-1] in functions.INPLACE_METHODS:
-            fn = functions.METHODS[name[:-1]]
+        if name.endswith("_") and name[:-1] in INPLACE_METHODS:
+            fn = METHODS[name[:-1]]
             return lambda *args, **kwargs: self._inplace_fn(fn, *args, **kwargs)
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
 
     def __dir__(self):
         # Tab completion lists the methods served by __getattr__ too.
-        from . import functions
-        names = set(object.__dir__(self)) | set(functions.METHODS)
-        names |= {n + "_" for n in functions.INPLACE_METHODS}
+        names = set(object.__dir__(self)) | set(METHODS)
+        names |= {n + "_" for n in INPLACE_METHODS}
         return sorted(names)
 
     # ------------------------------------------------------------ numpy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .functions import UFUNCS, sum as _sum
         out = kwargs.get("out")
         if out is not None:
             # ``a += t`` with a numpy array ``a`` is np.add(a, t, out=(a,)); under
@@ -1448,18 +1457,14 @@ class Tensor:
                 return NotImplemented
             return fn(*inputs, **kwargs)
         if method == "reduce" and ufunc is np.add:
-            return _sum(inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
+            return METHODS["sum"](inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
         return NotImplemented
 
     def __array_function__(self, func, types, args, kwargs):
-        from .functions import FUNCTIONS
         fn = FUNCTIONS.get(func)
         if fn is None:
             return NotImplemented
         return fn(*args, **kwargs)
-
-
-graph._Tensor = Tensor
 
 
 def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False):
@@ -1474,7 +1479,6 @@ def tensor(data, requires_grad=False, dtype=None, device=None, pin_memory=False)
     if isinstance(data, Tensor):
         warnings.warn(TENSOR_COPY_WARNING, UserWarning, stacklevel=2)
     if device is not None:
-        from .device import check_device
         check_device(device)
     value = _to_array(data, dtype=None if dtype is None else np.dtype(dtype))
     if dtype is None and value.dtype.kind in "fc" and _DEFAULT[0] != _F64_DTYPE:

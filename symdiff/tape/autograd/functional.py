@@ -13,7 +13,9 @@ computed one backward pass at a time either way, which gives the same numbers.
 
 import numpy as np
 
+from ..functions import stack
 from ..grad_mode import enable_grad
+from ..graph import grad
 from ..tensor import Tensor, _make
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
@@ -106,7 +108,6 @@ def _check_requires_grad(values, what, strict):
 def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False):
     """``tape.grad`` that skips outputs without history and returns None for inputs
     they do not reach (torch's helper of the same name)."""
-    from . import grad
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
@@ -263,7 +264,6 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             entry = []
             for k, inp in enumerate(inputs):
                 if rows[k]:
-                    from ..functions import stack
                     block = stack(rows[k]).reshape(out.shape + inp.shape)
                 else:  # an empty output
                     block = _make(np.zeros(out.shape + inp.shape, dtype=inp.dtype))
