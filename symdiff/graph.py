@@ -10,6 +10,7 @@ written once and no expression is ever flattened unless the user asks for
 
 from __future__ import annotations
 
+import ast
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,17 +86,22 @@ class Where:
         return n if n is not None else getattr(getattr(self.node, "node", None), "lineno", None)
 
     def text(self) -> str | None:
-        """The statement's first line in the user's file, stripped (None if unknown)."""
+        """The statement's first line in the user's file, stripped, with `` ...`` if it
+        goes on (None if unknown)."""
         n = self.lineno
         line = self.src.line(n) if n is not None and self.src is not None else None
-        return line.strip() if line else None
+        if not line:
+            return None
+        node = self.node if hasattr(self.node, "end_lineno") else getattr(self.node, "node", None)
+        more = (getattr(node, "end_lineno", None) or n) > n and not isinstance(node, (ast.For, ast.If))
+        return line.strip() + (" ..." if more else "")
 
 
 def _function_name(expr) -> str:
     """What a piece computing ``expr`` is called after: its function, as the user
     writes it (``sqrt``, ``pow``, ``abs``, ``exp``), not sympy's class name."""
     if isinstance(expr, sympy.Pow):
-        return "sqrt" if expr.exp == sympy.S.Half else "pow"
+        return {sympy.S.Half: "sqrt", -1: "inv"}.get(expr.exp, "pow")
     if isinstance(expr, sympy.Piecewise):
         return "where"
     return type(expr).__name__.lower()
@@ -299,7 +305,7 @@ class Graph:
         elif isinstance(expr, sympy.Pow) and expr.exp.is_Rational and expr.exp < 0 \
                 and expr.base.free_symbols:
             # b**(-1/2) as 1/sqrt(b): the root is shared with sqrt(b) elsewhere
-            root = self._operand(self._split(expr.base ** -expr.exp, owner), owner, "base")
+            root = self._operand(self._split(expr.base ** -expr.exp, owner), owner)
             return sympy.Pow(root, -1)
         elif all(isinstance(a, sympy.Expr) for a in expr.args):
             arg = f"{_function_name(expr)}_arg"

@@ -1518,7 +1518,15 @@ def _scalar_type_message(a, b):
 def einsum(equation, *operands):
     """Einstein summation (``torch.einsum``): ``einsum("ij,jk->ik", a, b)`` is
     ``a @ b``; operands may also come as one list.  One derivative rule for every
-    equation (the einsum of the gradient with the other operands)."""
+    equation (the einsum of the gradient with the other operands).
+
+    >>> from symdiff import tape
+    >>> a = tape.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = tape.einsum("ij,ij->", a, a)
+    >>> y.backward(); y, a.grad
+    (tensor(30., grad_fn=<ViewBackward0>), tensor([[2., 4.],
+            [6., 8.]]))
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ops = [_t(o) for o in operands]
@@ -1571,7 +1579,12 @@ def _einsum_dtypes(plan, ops):
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal of ``input`` in dims ``dim1``/``dim2`` (shifted by ``offset``),
-    as the last dimension (``DiagonalBackward0``)."""
+    as the last dimension (``DiagonalBackward0``).
+
+    >>> from symdiff import tape
+    >>> tape.diagonal(tape.tensor([[1.0, 2.0], [3.0, 4.0]]), 1)
+    tensor([2.])
+    """
     x = _t(input)
     d1, d2 = wrap_dim(dim1, x.ndim), wrap_dim(dim2, x.ndim)
     if d1 == d2:
@@ -1586,7 +1599,13 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 def diag(input, diagonal=0):
     """A 1-D tensor as a (square) diagonal matrix (``DiagEmbedBackward0``), or a
-    matrix's diagonal (torch names that node ``DiagonalBackward0_copy``)."""
+    matrix's diagonal (torch names that node ``DiagonalBackward0_copy``).
+
+    >>> from symdiff import tape
+    >>> tape.diag(tape.tensor([1.0, 2.0]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
     x = _t(input)
     if x.ndim == 1:
         return _unary(R.DiagEmbedBackward0, x, int(diagonal))
@@ -1675,7 +1694,14 @@ def _select_along(x, dim, keepdim, name, pick, node, rtype):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
-    """The ``k``-th smallest entry along ``dim`` and its index (``KthvalueBackward0``)."""
+    """The ``k``-th smallest entry along ``dim`` and its index (``KthvalueBackward0``).
+
+    >>> from symdiff import tape
+    >>> tape.tensor([3.0, 1.0, 2.0]).kthvalue(2)
+    torch.return_types.kthvalue(
+    values=tensor(2.),
+    indices=tensor(2))
+    """
     x = _t(input)
     d = wrap_dim(dim, x.ndim)
     size = x.shape[d] if x.ndim else 1
@@ -1689,7 +1715,14 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 def mode(input, dim=-1, keepdim=False):
     """The most frequent entry along ``dim`` (the smallest of equally frequent
-    ones) and its last index (``ModeBackward0``)."""
+    ones) and its last index (``ModeBackward0``).
+
+    >>> from symdiff import tape
+    >>> tape.tensor([2, 1, 2, 1]).mode()
+    torch.return_types.mode(
+    values=tensor(1),
+    indices=tensor(3))
+    """
     return _select_along(_t(input), dim, keepdim, "mode", _mode_index, R.ModeBackward0,
                          return_types.mode)
 
@@ -1748,7 +1781,12 @@ def _scatter_args(name, x, dim, index, src):
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """``out = input`` with ``out[index[i][j]][j] = src[i][j]`` (dim 0):
-    ``ScatterBackward0``; a number ``src``/``value``: ``ScatterBackward1``."""
+    ``ScatterBackward0``; a number ``src``/``value``: ``ScatterBackward1``.
+
+    >>> from symdiff import tape
+    >>> tape.zeros(3).scatter(0, tape.tensor([2, 0]), tape.tensor([5.0, 7.0]))
+    tensor([7., 0., 5.])
+    """
     if reduce is not None:
         raise NotImplementedError("tape: scatter(reduce=...) is not supported; use scatter_add")
     x = _t(input)
@@ -1762,7 +1800,12 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 def scatter_add(input, dim, index, src):
     """``out = input`` with ``src[i][j]`` added at ``out[index[i][j]][j]`` (dim 0):
-    ``ScatterAddBackward0``."""
+    ``ScatterAddBackward0``.
+
+    >>> from symdiff import tape
+    >>> tape.zeros(2).scatter_add(0, tape.tensor([1, 1, 0]), tape.tensor([1.0, 2.0, 4.0]))
+    tensor([4., 3.])
+    """
     x = _t(input)
     src = _t(src)
     d, idx = _scatter_args("scatter", x, dim, index, src)
@@ -1795,7 +1838,12 @@ def _no_bool(kernel, *tensors):
 
 def lerp(input, end, weight):
     """``input + weight * (end - input)``: ``LerpBackward0`` for a number weight,
-    ``LerpBackward1`` for a tensor weight."""
+    ``LerpBackward1`` for a tensor weight.
+
+    >>> from symdiff import tape
+    >>> tape.lerp(tape.tensor([0.0, 10.0]), tape.tensor([10.0, 20.0]), 0.25)
+    tensor([ 2.5000, 12.5000])
+    """
     x, e = _t(input), _t(end)
     if e.dtype != x.dtype:
         raise RuntimeError(f"expected dtype {_C_NAMES.get(x.dtype.name, x.dtype.name)} for `end` "
@@ -1811,7 +1859,12 @@ def lerp(input, end, weight):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 * tensor2`` (``AddcmulBackward0``)."""
+    """``input + value * tensor1 * tensor2`` (``AddcmulBackward0``).
+
+    >>> from symdiff import tape
+    >>> tape.addcmul(tape.ones(2), tape.tensor([1.0, 2.0]), tape.tensor([3.0, 4.0]), value=0.5)
+    tensor([2.5000, 5.0000])
+    """
     (x, t1, t2), dt = _promoted(_t(input), _t(tensor1), _t(tensor2))
     _broadcast_check(x, t1, t2)
     _no_bool("addcmul_cpu_out", x)
@@ -1819,7 +1872,12 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2`` (``AddcdivBackward0``)."""
+    """``input + value * tensor1 / tensor2`` (``AddcdivBackward0``).
+
+    >>> from symdiff import tape
+    >>> tape.addcdiv(tape.ones(2), tape.tensor([1.0, 2.0]), tape.tensor([4.0, 4.0]))
+    tensor([1.2500, 1.5000])
+    """
     if _t(tensor1).dtype.kind in "biu" and _t(tensor2).dtype.kind in "biu":
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "
@@ -1834,7 +1892,13 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat1 @ mat2)`` (``AddmmBackward0``)."""
+    """``beta * input + alpha * (mat1 @ mat2)`` (``AddmmBackward0``).
+
+    >>> from symdiff import tape
+    >>> tape.addmm(tape.ones(2), tape.eye(2), tape.tensor([[1.0, 2.0], [3.0, 4.0]]), beta=2)
+    tensor([[3., 4.],
+            [5., 6.]])
+    """
     x, m1, m2 = _t(input), _t(mat1), _t(mat2)
     for name, m in (("mat1", m1), ("mat2", m2)):
         if m.ndim != 2:
@@ -1862,7 +1926,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 def broadcast_tensors(*tensors):
     """The tensors expanded to their common shape (``ExpandBackward0``; a tensor
-    already of that shape is returned as it is)."""
+    already of that shape is returned as it is).
+
+    >>> from symdiff import tape
+    >>> [t.shape for t in tape.broadcast_tensors(tape.ones(3), tape.ones(2, 1))]
+    [(2, 3), (2, 3)]
+    """
     ts = [_t(t) for t in tensors]
     shape = _broadcast_check(*ts)
     return tuple(t if t.shape == shape else t.expand(shape) for t in ts)
@@ -1875,7 +1944,14 @@ MESHGRID_WARNING = ("torch.meshgrid: in an upcoming release, it will be required
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids of 1-D tensors: ``indexing="ij"`` (matrix) or ``"xy"``
     (Cartesian: the first two dimensions swapped).  Without ``indexing``: "ij",
-    with torch's warning."""
+    with torch's warning.
+
+    >>> from symdiff import tape
+    >>> xs, ys = tape.meshgrid(tape.tensor([1, 2, 3]), tape.tensor([4, 5]), indexing="xy")
+    >>> xs
+    tensor([[1, 2, 3],
+            [1, 2, 3]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:
@@ -1914,7 +1990,12 @@ CROSS_WARNING = ("Using torch.cross without specifying the dim arg is deprecated
 
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along ``dim`` (without ``dim``: the first
-    dimension of size 3, with torch's warning), ``LinalgCrossBackward0``."""
+    dimension of size 3, with torch's warning), ``LinalgCrossBackward0``.
+
+    >>> from symdiff import tape
+    >>> tape.cross(tape.tensor([1.0, 0.0, 0.0]), tape.tensor([0.0, 1.0, 0.0]), dim=0)
+    tensor([0., 0., 1.])
+    """
     a, b = _t(input), _t(other)
     if a.ndim != b.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")

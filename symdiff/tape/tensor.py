@@ -644,16 +644,20 @@ def _index_error(exc, index, shape):
         value, axis, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if size == 0 and any(isinstance(p, (list, np.ndarray)) for p in parts):
             return "index is out of bounds for dimension with size 0"
-        # torch counts the dimensions that None inserted before the failing index
-        seen = inserted = 0
-        for p in parts:
-            if p is None:
-                inserted += 1
-            elif p is not Ellipsis:
-                if seen == axis:
+        # torch names the failing index by its position in the index (None and
+        # ``...`` count one each), numpy by the axis it indexes
+        consuming = builtins_sum(1 for p in parts if p is not None and p is not Ellipsis)
+        seen = 0
+        position = axis
+        for k, p in enumerate(parts):
+            if p is Ellipsis:
+                seen += len(shape) - consuming
+            elif p is not None:
+                if seen == axis and not isinstance(p, slice):
+                    position = k
                     break
                 seen += 1
-        return f"index {value} is out of bounds for dimension {axis + inserted} with size {size}"
+        return f"index {value} is out of bounds for dimension {position} with size {size}"
     return msg.replace(" axis ", " dimension ")
 
 
