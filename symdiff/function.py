@@ -241,7 +241,19 @@ class SymbolicFunction:
 
     @property
     def source(self) -> str:
-        """Generated Python source of the compiled numeric function."""
+        """The generated code's maths: the kernel, each line once, named after the
+        function's variables, each block under the line of the user's source it comes
+        from. What runs around it (Python floats through the same lines with ``math``
+        functions; arrays through ``symdiff.runtime.arrays``: broadcasting, blocks of
+        long inputs, lazy dask arrays) is not printed.
+
+        >>> import symdiff as sd
+        >>> G = sd.symbolic("x**2*y + sin(x*y)").grad
+        >>> for line in G.source.splitlines()[2:]:     # after the def line and docstring
+        ...     print(line)
+            sin_arg_bar = numpy.cos(x*y)
+            return sin_arg_bar*y + 2*x*y, x*x + sin_arg_bar*x
+        """
         src = self._compile().source
         return src if self._note is None else f"# {self._note}\n{src}"
 
