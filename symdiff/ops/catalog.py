@@ -195,6 +195,8 @@ ROWS: tuple[Op, ...] = (
     _unary("hypot", (np.hypot,), _CF + "hypot", arity=2),
     _unary("logaddexp", (np.logaddexp,), "sympy.codegen.numpy_nodes.logaddexp", arity=2,
            math_name="numpy.logaddexp"),
+    _unary("logaddexp2", (np.logaddexp2,), "sympy.codegen.numpy_nodes.logaddexp2", arity=2,
+           math_name="numpy.logaddexp2"),
     Op("pow", (builtins.pow, math.pow), _P + "_pow", arity=2, elementwise=False, domain=_POS,
        expression=("pow",)),
     Op("power", (np.power,), _P + "_pow", arity=2, domain=_POS, tape="pow"),
