@@ -664,9 +664,10 @@ class SymbolicFunction:
 
 
 @limits.deep(lambda reading, *rest: f"building the graph of {reading.name}")
-def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
+def from_reading(reading: Reading, fn, backend: str, note: str | None = None) -> SymbolicFunction:
     """The SymbolicFunction of what the reader read: its outputs named in the
-    graph and returned as a scalar, a tuple or an array."""
+    graph and returned as a scalar, a tuple or an array. ``note``: why the array
+    reading did not apply (shown in ``F.source``)."""
     out = reading.outputs
     if not reading.vector:
         layout = SCALAR
@@ -679,7 +680,9 @@ def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
     # would otherwise be differentiated as one growing tree).
     g = reading.graph
     outputs = [g.define(reading.name, e, where=g.last) for e in out.ravel()]
-    return SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
+    F = SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
+    F._note = note
+    return F
 
 
 def _core_shape(layout: Layout) -> tuple:
