@@ -526,7 +526,7 @@ def builder(row: catalog.Op) -> Callable:
 
 _TABLE_ENTRIES: list[tuple[Any, Callable]] = [
     (f, elementwise(b) if row.elementwise else b)
-    for row in catalog.ROWS for b in (builder(row),) for f in row.python]
+    for row in catalog.symbolic_rows() for b in (builder(row),) for f in row.python]
 
 def _signature(f):
     try:
@@ -578,12 +578,10 @@ ARRAY_METHODS: dict[str, Callable] = {row.method: builder(row) for row in catalo
                                       if row.method}
 
 #: Callables that only restructure constant-length data or need constant arguments
-#: (factorial, ...); called as-is, after checking no argument depends on the input.
-STRUCTURAL: dict[int, Any] = {id(f): f for f in (
-    math.factorial, math.comb, math.perm, math.gcd, math.isqrt, builtins.round,
-    builtins.range, builtins.enumerate, builtins.zip, builtins.reversed,
-    np.zeros, np.ones, np.arange, np.linspace, np.eye, np.shape, np.ndim, np.size,
-    np.zeros_like, np.ones_like)}
+#: (factorial, ...); called as-is, after checking no argument depends on the input:
+#: the catalog's structural rows.
+STRUCTURAL: dict[int, Any] = {id(f): f for row in catalog.rows(group="structural")
+                              for f in row.python}
 
 #: id(python constant) -> sympy constant; identity, so a literal 3.14159... stays a float
 _CONSTANT_ENTRIES = [
@@ -607,15 +605,18 @@ def _expression_namespace() -> dict[str, Any]:
 EXPRESSION_NAMESPACE: dict[str, Any] = _expression_namespace()
 
 
-#: callables whose arguments may be conditions (the others read a condition as 0/1)
-_CONDITION_TAKERS = frozenset(id(f) for f in (
-    np.where, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-    builtins.any, builtins.all, builtins.bool, np.select, np.piecewise)
-    if f is not None)
-
-
 def takes_conditions(obj: Any) -> bool:
-    return id(obj) in _CONDITION_TAKERS
+    """May the arguments of the catalog's callable ``obj`` be conditions (np.where,
+    any, all)? Other functions read a condition as 0/1."""
+    row = catalog.for_callable(obj)
+    return row is not None and row.conditions
+
+
+def grows_factorially(obj: Any) -> bool:
+    """Is ``obj`` math.factorial, comb or perm (too large to compute exactly for big
+    arguments)?"""
+    row = catalog.for_callable(obj)
+    return row is not None and row.factorial
 
 
 def lookup(obj: Any) -> Callable | None:
@@ -625,6 +626,7 @@ def lookup(obj: Any) -> Callable | None:
 
 
 def structural(obj: Any) -> Any | None:
+    """``obj`` itself when the reader computes it as it is (``range``, ``np.zeros``)."""
     entry = STRUCTURAL.get(id(obj))
     return entry if entry is obj else None
 
