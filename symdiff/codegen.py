@@ -632,17 +632,13 @@ def function_source(fname, params, doc, body) -> str:
 
 
 def numpy_namespace() -> dict:
-    """Globals of generated numpy code: the runtime under the names codegen prints."""
+    """Globals of generated numpy code (kernel and entry): the modules and the few
+    runtime helpers they call by these names (the array path's are runtime.arrays')."""
     return {"numpy": np, "math": math, "_special": _LAZY_SPECIAL,
-            "_in": runtime.as_input, "_out": runtime.as_output,
-            "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
             "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
-            "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter,
-            "_reversed_slice": runtime.reversed_slice, "_blockable": runtime.blockable,
-            "_blocked": runtime.blocked, "_is_point": runtime.is_point,
-            "_floats": runtime.floats, "_sign": runtime.sign,
-            "_heaviside": runtime.heaviside,
-            "_check_shape": runtime.check_shape}
+            "_is_point": runtime.is_point, "_floats": runtime.floats,
+            "_reversed_slice": runtime.reversed_slice, "_sign": runtime.sign,
+            "_heaviside": runtime.heaviside}
 
 
 _special_functions = None
