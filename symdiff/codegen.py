@@ -1,10 +1,15 @@
 """Code generation: SSA graph -> readable numpy source -> a Python function.
 
 Last stage of the pipeline. The needed definitions of the graph are printed one
-per line, in order, under their own names; common subexpressions inside and
-across them are named ``_c0, _c1, ...``. The source is registered in
-``linecache`` under a unique filename, so tracebacks and ``inspect`` show it, and
-is kept as ``F.source``.
+per line, in order, under their own names, each run of lines under the user's
+statement it comes from (``# line 4: z = x**2 * y``); common subexpressions inside
+and across them are named ``_c0, _c1, ...``. That kernel is ``F.source``: the maths,
+once. In front of it is a short entry, compiled but not printed: Python numbers run
+the same lines printed with ``math`` functions (fast, one branch evaluated), anything
+else goes to ``runtime.arrays`` (broadcasting, shaped parameters, blocks of long
+inputs, lazy dask arrays), written from the function's ``runtime.Plan``. Both are
+registered in ``linecache`` under unique filenames, so tracebacks and ``inspect``
+show them.
 """
 
 from __future__ import annotations
@@ -627,17 +632,13 @@ def function_source(fname, params, doc, body) -> str:
 
 
 def numpy_namespace() -> dict:
-    """Globals of generated numpy code: the runtime under the names codegen prints."""
+    """Globals of generated numpy code (kernel and entry): the modules and the few
+    runtime helpers they call by these names (the array path's are runtime.arrays')."""
     return {"numpy": np, "math": math, "_special": _LAZY_SPECIAL,
-            "_in": runtime.as_input, "_out": runtime.as_output,
-            "_stack": runtime.stack, "_broadcast_shapes": runtime.broadcast_shapes,
             "_PYNUM": runtime.PYTHON_NUMBERS, "_F": np.float64,
-            "_lazy_like": runtime.lazy_like, "_scatter": runtime.scatter,
-            "_reversed_slice": runtime.reversed_slice, "_blockable": runtime.blockable,
-            "_blocked": runtime.blocked, "_is_point": runtime.is_point,
-            "_floats": runtime.floats, "_sign": runtime.sign,
-            "_heaviside": runtime.heaviside,
-            "_check_shape": runtime.check_shape}
+            "_is_point": runtime.is_point, "_floats": runtime.floats,
+            "_reversed_slice": runtime.reversed_slice, "_sign": runtime.sign,
+            "_heaviside": runtime.heaviside}
 
 
 _special_functions = None

@@ -241,7 +241,19 @@ class SymbolicFunction:
 
     @property
     def source(self) -> str:
-        """Generated Python source of the compiled numeric function."""
+        """The generated code's maths: the kernel, each line once, named after the
+        function's variables, each block under the line of the user's source it comes
+        from. What runs around it (Python floats through the same lines with ``math``
+        functions; arrays through ``symdiff.runtime.arrays``: broadcasting, blocks of
+        long inputs, lazy dask arrays) is not printed.
+
+        >>> import symdiff as sd
+        >>> G = sd.symbolic("x**2*y + sin(x*y)").grad
+        >>> for line in G.source.splitlines()[2:]:     # after the def line and docstring
+        ...     print(line)
+            sin_arg_bar = numpy.cos(x*y)
+            return sin_arg_bar*y + 2*x*y, x*x + sin_arg_bar*x
+        """
         src = self._compile().source
         return src if self._note is None else f"# {self._note}\n{src}"
 
@@ -652,9 +664,10 @@ class SymbolicFunction:
 
 
 @limits.deep(lambda reading, *rest: f"building the graph of {reading.name}")
-def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
+def from_reading(reading: Reading, fn, backend: str, note: str | None = None) -> SymbolicFunction:
     """The SymbolicFunction of what the reader read: its outputs named in the
-    graph and returned as a scalar, a tuple or an array."""
+    graph and returned as a scalar, a tuple or an array. ``note``: why the array
+    reading did not apply (shown in ``F.source``)."""
     out = reading.outputs
     if not reading.vector:
         layout = SCALAR
@@ -667,7 +680,9 @@ def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
     # would otherwise be differentiated as one growing tree).
     g = reading.graph
     outputs = [g.define(reading.name, e, where=g.last) for e in out.ravel()]
-    return SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
+    F = SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
+    F._note = note
+    return F
 
 
 def _core_shape(layout: Layout) -> tuple:

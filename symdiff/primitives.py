@@ -526,7 +526,7 @@ def builder(row: catalog.Op) -> Callable:
 
 _TABLE_ENTRIES: list[tuple[Any, Callable]] = [
     (f, elementwise(b) if row.elementwise else b)
-    for row in catalog.ROWS for b in (builder(row),) for f in row.python]
+    for row in catalog.symbolic_rows() for b in (builder(row),) for f in row.python]
 
 def _signature(f):
     try:
@@ -578,19 +578,20 @@ ARRAY_METHODS: dict[str, Callable] = {row.method: builder(row) for row in catalo
                                       if row.method}
 
 #: Callables that only restructure constant-length data or need constant arguments
-#: (factorial, ...); called as-is, after checking no argument depends on the input.
-STRUCTURAL: dict[int, Any] = {id(f): f for f in (
-    math.factorial, math.comb, math.perm, math.gcd, math.isqrt, builtins.round,
-    builtins.range, builtins.enumerate, builtins.zip, builtins.reversed,
-    np.zeros, np.ones, np.arange, np.linspace, np.eye, np.shape, np.ndim, np.size,
-    np.zeros_like, np.ones_like)}
+#: (factorial, ...); called as-is, after checking no argument depends on the input:
+#: the catalog's structural rows.
+STRUCTURAL: dict[int, Any] = {id(f): f for row in catalog.rows(group="structural")
+                              for f in row.python}
 
-#: id(python constant) -> sympy constant; identity, so a literal 3.14159... stays a float
-_CONSTANT_ENTRIES = [
-    (math.pi, sympy.pi), (math.e, sympy.E), (math.tau, 2 * sympy.pi), (math.inf, sympy.oo),
-    (np.pi, sympy.pi), (np.e, sympy.E), (np.inf, sympy.oo),
-]
-CONSTANTS: dict[int, tuple[Any, Any]] = {id(v): (v, s) for v, s in _CONSTANT_ENTRIES}
+def _sympy_constant(c: catalog.Constant):
+    module, _, attr = c.sympy.rpartition(".")
+    return c.times * getattr(importlib.import_module(module), attr)
+
+
+#: id(python constant) -> sympy constant (the catalog's constants); identity, so a
+#: literal 3.14159... stays a float
+CONSTANTS: dict[int, tuple[Any, Any]] = {id(v): (v, _sympy_constant(c))
+                                         for c in catalog.CONSTANTS for v in c.python}
 
 def _expression_namespace() -> dict[str, Any]:
     names: dict[str, Any] = {}
@@ -598,7 +599,7 @@ def _expression_namespace() -> dict[str, Any]:
         for name in row.expression:
             names[name] = next((f for f in row.python if getattr(f, "__name__", None) == name),
                                row.python[0])
-    names.update(pi=math.pi, e=math.e, E=math.e, tau=math.tau, inf=math.inf)
+    names.update({name: c.python[0] for c in catalog.CONSTANTS for name in c.expression})
     return names
 
 
@@ -607,15 +608,18 @@ def _expression_namespace() -> dict[str, Any]:
 EXPRESSION_NAMESPACE: dict[str, Any] = _expression_namespace()
 
 
-#: callables whose arguments may be conditions (the others read a condition as 0/1)
-_CONDITION_TAKERS = frozenset(id(f) for f in (
-    np.where, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-    builtins.any, builtins.all, builtins.bool, np.select, np.piecewise)
-    if f is not None)
-
-
 def takes_conditions(obj: Any) -> bool:
-    return id(obj) in _CONDITION_TAKERS
+    """May the arguments of the catalog's callable ``obj`` be conditions (np.where,
+    any, all)? Other functions read a condition as 0/1."""
+    row = catalog.for_callable(obj)
+    return row is not None and row.conditions
+
+
+def grows_factorially(obj: Any) -> bool:
+    """Is ``obj`` math.factorial, comb or perm (too large to compute exactly for big
+    arguments)?"""
+    row = catalog.for_callable(obj)
+    return row is not None and row.factorial
 
 
 def lookup(obj: Any) -> Callable | None:
@@ -625,6 +629,7 @@ def lookup(obj: Any) -> Callable | None:
 
 
 def structural(obj: Any) -> Any | None:
+    """``obj`` itself when the reader computes it as it is (``range``, ``np.zeros``)."""
     entry = STRUCTURAL.get(id(obj))
     return entry if entry is obj else None
 

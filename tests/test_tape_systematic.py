@@ -857,7 +857,25 @@ INFERENCE = {
     "(x*1)[0] = i[0]": lambda L, x: _inference(L, x, lambda L, x, i: _then(x * 1, lambda t: t.__setitem__(0, i[0]))),
     "add_ inside inference_mode": lambda L, x: _add_inside(L, x),
     "no_grad tensors are normal": lambda L, x: _no_grad_normal(L, x),
+    "i.data.is_inference()": lambda L, x: _inference(L, x, lambda L, x, i: i.data.is_inference()),
+    "Function saving i": lambda L, x: _inference(L, x, lambda L, x, i: _saving_mul(L).apply(x, i)),
+    "Function saving i, no grad": lambda L, x: _inference(L, x, lambda L, x, i: _saving_mul(L).apply(i, i)),
 }
+
+
+def _saving_mul(L):
+    """A custom Function that saves both inputs for backward."""
+    class Mul(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g * b, g * a
+    return Mul
 
 
 def _nested_inference(L):

@@ -143,12 +143,38 @@ class Printer:
             if swap:
                 return f"({a} @ {b}).T", _ATOM
             return f"{a} @ {b}", 2
+        product = self._broadcast_product(node, inline)
+        if product is not None:
+            return product
         ops = ", ".join(self.arg(a, inline, 0) for a in node.args)
         spec = ",".join(inputs) + "->" + output
         if self.backend == "torch":
             return f"torch.einsum('{spec}', {ops})", _ATOM
         opt = ", optimize=True" if len(inputs) > 1 else ""
         return f"numpy.einsum('{spec}', {ops}{opt})", _ATOM
+
+    def _broadcast_product(self, node, inline):
+        """A contraction that sums nothing (an outer product, a scaling by a vector) as a
+        broadcast product ``b[:, None] * a``, when every operand's indices come in the
+        output's order."""
+        inputs, output = node.attrs
+        if len(inputs) != 2 or any(c not in output for s in inputs for c in s):
+            return None
+        parts = []
+        for spec, a in zip(inputs, node.args):
+            pos = [output.index(c) for c in spec]
+            if len(set(spec)) != len(spec) or pos != sorted(pos):
+                return None
+            key = [":" if c in spec else "None" for c in output]
+            while key and key[0] == "None":
+                key.pop(0)                  # leading axes broadcast by themselves
+            text = self.arg(a, inline, 2, strict=bool(parts))
+            if "None" in key:
+                while key[-1] == ":":
+                    key.pop()
+                text = f"{self.arg(a, inline, _ATOM)}[{', '.join(key)}]"
+            parts.append(text)
+        return f"{parts[0]} * {parts[1]}", 2
 
     def _maybe_t(self, node, inline, transposed):
         if transposed:

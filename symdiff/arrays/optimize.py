@@ -10,6 +10,9 @@ unchanged node stays the same node):
   square, the ``2`` of ``t*dt + dt*t``); when the product is used once, ``c`` scales
   its smallest operand instead (``(c * A) @ B``, an n-by-10 array rather than the
   n-by-64 result), which saves one pass over the large array.
+- **A constant factor of a large operand comes out of a contraction** whose result is
+  smaller (``(-2 * R) @ V`` is ``-2 * (R @ V)``), so the scaled large array is never
+  made when every contraction takes the factor out.
 - **A sum of two contractions of the same form is one contraction** over the
   concatenated summation axis (``A1 @ B1.T + A2 @ B2.T`` is
   ``[A1 A2] @ [B1 B2].T``): one BLAS call and no large temporary to add, when the
@@ -112,6 +115,28 @@ class _Pass:
             return self.g.mul(c, self.get(x))
         return None
 
+    def scale_out(self, n: Node) -> Node | None:
+        """``einsum(c * A, B)`` as ``c * einsum(A, B)`` where the result is smaller than
+        ``A`` (``-2 * R`` used by ``R @ V`` and ``R.T @ U``: the large ``-2 * R`` is then
+        never made)."""
+        scale, args = 1.0, []
+        for a in (self.get(x) for x in n.args):
+            while True:
+                if _is(a, "neg"):
+                    scale, a = -scale, a.args[0]
+                elif _is(a, "mul") and _is_scalar_const(a.args[0]) and a.args[1].shape == a.shape:
+                    scale, a = scale * a.args[0].attrs[0], a.args[1]
+                else:
+                    break
+            args.append(a)
+        if scale == 1.0 and all(a is self.get(x) for a, x in zip(args, n.args)):
+            return None
+        stripped = [a for a, x in zip(args, n.args) if a is not self.get(x)]
+        if not all(smaller(_size(n), _size(a)) for a in stripped):
+            return None
+        out = self.g.einsum(n.attrs[0], n.attrs[1], *args)
+        return out if scale == 1.0 else self.g.mul(scale, out)
+
     # -- sums of contractions ------------------------------------------------------------
     def merged_contraction(self, n: Node) -> Node | None:
         """``einsum(A1, B1) + einsum(A2, B2)`` of one form as one einsum over the
@@ -150,6 +175,11 @@ class _Pass:
             if _is(n, "mul") and _is_scalar_const(n.args[0]) and n.args[1].op in ("ewise", "einsum"):
                 c, x = n.args
                 out = self.pushed(c.attrs[0], x, _size(x))
+                if out is not None:
+                    self.new[id(n)] = out
+                    continue
+            if n.op == "einsum":
+                out = self.scale_out(n)
                 if out is not None:
                     self.new[id(n)] = out
                     continue

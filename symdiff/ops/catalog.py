@@ -7,8 +7,11 @@ by ``primitives``: this module never imports sympy), what generated code calls
 it in each backend, how smooth it is, where it is differentiable, and which
 function of the tape computes it. From the rows come:
 
-* the reader's tables: ``primitives.CALLABLES``, ``EXPRESSION_NAMESPACE`` and the
-  array methods (``read.values.ARRAY_METHODS``);
+* the reader's tables: ``primitives.CALLABLES``, ``EXPRESSION_NAMESPACE``, the
+  array methods (``read.values.ARRAY_METHODS``), the structural callables
+  computed on constants (``primitives.STRUCTURAL``: ``range``, ``np.zeros``, ...),
+  which callables take conditions (``primitives.takes_conditions``) and which
+  grow factorially (``read.parity``'s size limit);
 * the printers' ``_print_<class>`` methods (``codegen``, a ``setattr`` loop as in
   sympy's ``printing/numpy.py``) and the numba printer's;
 * the special-function namespaces: ``runtime``'s (scipy or ``symdiff.special``),
@@ -73,14 +76,21 @@ class Op:
     namespaces convert). ``expression`` lists the names an expression string may
     call it by (``sd.symbolic("sin(x)")``); each binds the row's callable of that
     ``__name__``, else its first.
+
+    ``conditions``: its arguments may be conditions, read as such (``np.where``'s
+    first, ``any``'s items); other functions read a condition as 0/1. A row of
+    ``group="structural"`` has no sympy builder (``sympy`` is None): the reader
+    calls it as it is, on arguments known when the function is read (``range``,
+    ``np.zeros``, ``math.factorial``); ``factorial`` marks those whose result
+    grows factorially, refused above ``limits.MAX_FACTORIAL``.
     """
 
     name: str
     python: tuple
-    sympy: str
+    sympy: str | None
     arity: int | None = 1
     elementwise: bool = True
-    group: str = "elementwise"          # "elementwise", "reduction", "linalg", "conversion"
+    group: str = "elementwise"  # "elementwise", "reduction", "linalg", "conversion", "structural"
     kind: str = "smooth"
     at: str = "zero"
     domain: tuple = (-INF, INF)
@@ -97,6 +107,8 @@ class Op:
     method: str | None = None           # the array method it also is: x.sum(), x.max()
     expression: tuple = ()
     internal: bool = field(default=False)   # made by derivatives/simplification, not called
+    conditions: bool = False            # takes conditions as such: np.where, any, all
+    factorial: bool = False             # structural, grows factorially: math.factorial
 
     def __post_init__(self):
         object.__setattr__(self, "python", tuple(f for f in self.python if f is not None))
@@ -121,6 +133,12 @@ def _unary(name, python, sympy, *, numpy=None, math_name=None, cls=None, **kw):
     cls = cls or sympy.rpartition(".")[2]
     return Op(name, python, sympy, printed=cls, numpy=numpy or f"numpy.{name}",
               math=math_name or f"math.{name}", **kw)
+
+
+def _structural(name, f, **kw):
+    """A callable the reader computes as it is (no symbolic form, no tape rule)."""
+    return Op(name, (f,), None, arity=None, elementwise=False, group="structural", tape=None,
+              **kw)
 
 
 _M_CBRT = getattr(math, "cbrt", None)      # Python 3.11+
@@ -177,6 +195,8 @@ ROWS: tuple[Op, ...] = (
     _unary("hypot", (np.hypot,), _CF + "hypot", arity=2),
     _unary("logaddexp", (np.logaddexp,), "sympy.codegen.numpy_nodes.logaddexp", arity=2,
            math_name="numpy.logaddexp"),
+    _unary("logaddexp2", (np.logaddexp2,), "sympy.codegen.numpy_nodes.logaddexp2", arity=2,
+           math_name="numpy.logaddexp2"),
     Op("pow", (builtins.pow, math.pow), _P + "_pow", arity=2, elementwise=False, domain=_POS,
        expression=("pow",)),
     Op("power", (np.power,), _P + "_pow", arity=2, domain=_POS, tape="pow"),
@@ -223,7 +243,7 @@ ROWS: tuple[Op, ...] = (
     Op("min", (builtins.min,), _P + "_builtin_min", arity=None, elementwise=False,
        printed="Min", kind="kink", at="ties", tape=None, expression=("min", "Min")),
     Op("clip", (np.clip,), _P + "_clip", arity=3, kind="kink"),
-    Op("where", (np.where,), _P + "_where", arity=3, kind="step"),
+    Op("where", (np.where,), _P + "_where", arity=3, kind="step", conditions=True),
     # -- reductions and linear algebra -----------------------------------------------------
     Op("amax", (np.max, np.amax), _P + "_np_max", elementwise=False, group="reduction",
        printed="Max", kind="kink", at="ties", method="max"),
@@ -251,8 +271,10 @@ ROWS: tuple[Op, ...] = (
     Op("divide", (np.divide, np.true_divide), _P + "_divide", arity=2, tape="div"),
     Op("reciprocal", (np.reciprocal,), _P + "_reciprocal", domain=_POS),
     # -- logic, conversions and structure: Python (or the tape's namespaces) runs them -----
-    Op("any", (builtins.any,), _P + "_any", elementwise=False, group="conversion", tape=None),
-    Op("all", (builtins.all,), _P + "_all", elementwise=False, group="conversion", tape=None),
+    Op("any", (builtins.any,), _P + "_any", elementwise=False, group="conversion", tape=None,
+       conditions=True),
+    Op("all", (builtins.all,), _P + "_all", elementwise=False, group="conversion", tape=None,
+       conditions=True),
     Op("float", (builtins.float, np.float64), _P + "_float", arity=None, elementwise=False,
        group="conversion", tape=None),
     Op("int", (builtins.int,), _P + "_int", arity=None, elementwise=False, group="conversion",
@@ -264,9 +286,40 @@ ROWS: tuple[Op, ...] = (
        group="conversion", tape=None),
     Op("array", (np.array, np.asarray), _P + "_array", arity=None, elementwise=False,
        group="conversion", tape=None),
+    # -- structural: computed as they are, on arguments known when the function is read -
+    *(_structural(name, f) for name, f in (
+        ("range", builtins.range), ("enumerate", builtins.enumerate), ("zip", builtins.zip),
+        ("reversed", builtins.reversed), ("round", builtins.round), ("math.gcd", math.gcd),
+        ("math.isqrt", math.isqrt), ("zeros", np.zeros), ("ones", np.ones),
+        ("arange", np.arange), ("linspace", np.linspace), ("eye", np.eye),
+        ("shape", np.shape), ("ndim", np.ndim), ("size", np.size),
+        ("zeros_like", np.zeros_like), ("ones_like", np.ones_like))),
+    *(_structural(name, f, factorial=True) for name, f in (
+        ("math.factorial", math.factorial), ("math.comb", math.comb), ("math.perm", math.perm))),
 )
 
 _BY_ID = {id(f): row for row in ROWS for f in row.python}
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A Python constant the reader keeps exact: ``math.pi`` (matched by identity, so a
+    literal 3.14159... stays a float) is ``times`` times the sympy constant ``sympy``
+    names; ``expression`` lists the names an expression string may use for it."""
+
+    name: str
+    python: tuple
+    sympy: str
+    times: int = 1
+    expression: tuple = ()
+
+
+CONSTANTS: tuple[Constant, ...] = (
+    Constant("pi", (math.pi, np.pi), "sympy.pi", expression=("pi",)),
+    Constant("e", (math.e, np.e), "sympy.E", expression=("e", "E")),
+    Constant("tau", (math.tau,), "sympy.pi", times=2, expression=("tau",)),
+    Constant("inf", (math.inf, np.inf), "sympy.oo", expression=("inf",)),
+)
 
 
 def for_callable(f) -> Op | None:
@@ -278,6 +331,11 @@ def for_callable(f) -> Op | None:
 def rows(**where) -> tuple[Op, ...]:
     """The rows whose fields equal ``where``: ``rows(kind="step")``."""
     return tuple(r for r in ROWS if all(getattr(r, k) == v for k, v in where.items()))
+
+
+def symbolic_rows() -> tuple[Op, ...]:
+    """The rows the symbolic engine builds (all but the structural ones)."""
+    return tuple(r for r in ROWS if r.sympy is not None)
 
 
 def sympy_classes(kind: str | tuple, at: str | None = None) -> tuple[str, ...]:

@@ -188,7 +188,7 @@ class ParityChecks(ReaderBase):
         if any(too_long(v) for v in values):
             self.fail(node, f"{callable_name(func)}() over more than {MAX_ITEMS} items: too long "
                             "to compute while reading the function")
-        if any(func is f for f in (math.factorial, math.comb, math.perm)) and any(
+        if primitives.grows_factorially(func) and any(
                 int_valued(v) and abs(int(v)) > MAX_FACTORIAL for v in values):
             self.fail(node, f"{callable_name(func)}() of a number above {MAX_FACTORIAL}: too "
                             "large to compute exactly; use math.lgamma for its logarithm")

@@ -352,6 +352,7 @@ AtanhBackward0 = primitive("AtanhBackward0", np.arctanh, lambda g, a, x: g / (1.
 Atan2Backward0 = primitive("Atan2Backward0", np.arctan2, lambda g, a, y, x: g * x * _recip0(y * y + x * x), lambda g, a, y, x: g * -y * _recip0(y * y + x * x))
 HypotBackward0 = primitive("HypotBackward0", np.hypot, lambda g, a, x, y: g * x / a, lambda g, a, x, y: g * y / a)
 LogaddexpBackward0 = primitive("LogaddexpBackward0", np.logaddexp, lambda g, a, x, y: g * np.exp(x - a), lambda g, a, x, y: g * np.exp(y - a))
+Logaddexp2Backward0 = primitive("Logaddexp2Backward0", np.logaddexp2, lambda g, a, x, y: g * np.exp2(x - a), lambda g, a, x, y: g * np.exp2(y - a))
 SigmoidBackward0 = primitive("SigmoidBackward0", _sigmoid, lambda g, a, x: g * a * (1.0 - a))
 ReluBackward0 = primitive("ReluBackward0", lambda x: np.maximum(x, 0.0), lambda g, a, x: g * ~(a <= 0))
 AbsBackward0 = primitive("AbsBackward0", np.abs, lambda g, a, x: g * np.sign(x))

@@ -867,7 +867,10 @@ class Tensor(graph.Variable):
 
     @property
     def data(self):
-        return _make(self._materialize())
+        t = _make(self._materialize())
+        if _inference_seen[0] and _is_inference(self):
+            _mark_inference(t)
+        return t
 
     @data.setter
     def data(self, value):

@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from .. import grad_mode as _gm
 from .. import graph
 from ..grad_mode import _state, no_grad
 from ..graph import Node, next_seq
@@ -246,6 +247,9 @@ def _record(cls, ctx, args, output):
                  for o in outputs)
     record = _state.enabled and any(ctx.needs_input_grad)
     tensor_args = [a for a in args if isinstance(a, Tensor)]
+    if record and _gm.inference_seen[0] and any(
+            t is not None and _gm.is_inference(t) for t in getattr(ctx, "_saved", ())):
+        raise RuntimeError(_gm.INFERENCE_SAVED_MESSAGE)
     if record:
         ctx._tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         ctx._in_shapes = tuple(a.shape for a in tensor_args)
