@@ -27,7 +27,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import limits, naming, runtime, special
+from . import limits, naming, runtime
 from .ops import catalog
 from .layout import Layout
 
