@@ -98,9 +98,7 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
         if F is not None:
             return F
     try:
-        F = from_reading(read(fn, shapes=shapes), fn, backend)
-        F._note = note
-        return F
+        return from_reading(read(fn, shapes=shapes), fn, backend, note)
     except (SymdiffError, SymdiffSyntaxError) as exc:
         # n=3: a parameter with an integer default that the function cannot be read
         # without (a loop bound, an index) is static; anything else fails as it did

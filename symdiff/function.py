@@ -29,6 +29,7 @@ from . import codegen, limits, naming, runtime
 from .export import write as write_module
 from .calculus import Calculus
 from .layout import SCALAR, Layout
+from .plotting import plot as _plot
 from .graph import Reading
 from .read import read
 from .tracebacks import api_boundary, debugging, trim
@@ -644,10 +645,9 @@ class SymbolicFunction:
         >>> import symdiff as sd
         >>> ax = sd.symbolic("sin(x)").plot(x=(-3, 3))        # doctest: +SKIP
         """
-        from .plotting import plot
         if x is not None:
             ranges["x"] = x
-        return plot(self, ax=ax, orders=orders, **ranges)
+        return _plot(self, ax=ax, orders=orders, **ranges)
 
     # -- export ------------------------------------------------------------------
     def export(self, path):
@@ -664,9 +664,10 @@ class SymbolicFunction:
 
 
 @limits.deep(lambda reading, *rest: f"building the graph of {reading.name}")
-def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
+def from_reading(reading: Reading, fn, backend: str, note: str | None = None) -> SymbolicFunction:
     """The SymbolicFunction of what the reader read: its outputs named in the
-    graph and returned as a scalar, a tuple or an array."""
+    graph and returned as a scalar, a tuple or an array. ``note``: why the array
+    reading did not apply (shown in ``F.source``)."""
     out = reading.outputs
     if not reading.vector:
         layout = SCALAR
@@ -679,7 +680,9 @@ def from_reading(reading: Reading, fn, backend: str) -> SymbolicFunction:
     # would otherwise be differentiated as one growing tree).
     g = reading.graph
     outputs = [g.define(reading.name, e, where=g.last) for e in out.ravel()]
-    return SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
+    F = SymbolicFunction(reading, outputs, layout, reading.name, fn=fn, backend=backend)
+    F._note = note
+    return F
 
 
 def _core_shape(layout: Layout) -> tuple:

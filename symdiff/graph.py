@@ -166,7 +166,7 @@ class Graph:
     # -- building ---------------------------------------------------------------
     def param(self, name: str) -> sympy.Symbol:
         """A new real scalar input symbol called exactly ``name``."""
-        if name in self.names._taken:
+        if name in self.names:
             raise ValueError(f"parameter name {name!r} is already used")
         self.names.reserve(name)
         sym = sympy.Symbol(name, real=True)

@@ -39,6 +39,10 @@ class Namer:
     def reserve(self, name: str) -> None:
         self._taken.add(name)
 
+    def __contains__(self, name: str) -> bool:
+        """Is ``name`` handed out or reserved?"""
+        return name in self._taken
+
     def fresh(self, hint: str) -> str:
         base = sanitize(hint)
         if base not in self._taken:

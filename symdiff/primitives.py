@@ -583,12 +583,15 @@ ARRAY_METHODS: dict[str, Callable] = {row.method: builder(row) for row in catalo
 STRUCTURAL: dict[int, Any] = {id(f): f for row in catalog.rows(group="structural")
                               for f in row.python}
 
-#: id(python constant) -> sympy constant; identity, so a literal 3.14159... stays a float
-_CONSTANT_ENTRIES = [
-    (math.pi, sympy.pi), (math.e, sympy.E), (math.tau, 2 * sympy.pi), (math.inf, sympy.oo),
-    (np.pi, sympy.pi), (np.e, sympy.E), (np.inf, sympy.oo),
-]
-CONSTANTS: dict[int, tuple[Any, Any]] = {id(v): (v, s) for v, s in _CONSTANT_ENTRIES}
+def _sympy_constant(c: catalog.Constant):
+    module, _, attr = c.sympy.rpartition(".")
+    return c.times * getattr(importlib.import_module(module), attr)
+
+
+#: id(python constant) -> sympy constant (the catalog's constants); identity, so a
+#: literal 3.14159... stays a float
+CONSTANTS: dict[int, tuple[Any, Any]] = {id(v): (v, _sympy_constant(c))
+                                         for c in catalog.CONSTANTS for v in c.python}
 
 def _expression_namespace() -> dict[str, Any]:
     names: dict[str, Any] = {}
@@ -596,7 +599,7 @@ def _expression_namespace() -> dict[str, Any]:
         for name in row.expression:
             names[name] = next((f for f in row.python if getattr(f, "__name__", None) == name),
                                row.python[0])
-    names.update(pi=math.pi, e=math.e, E=math.e, tau=math.tau, inf=math.inf)
+    names.update({name: c.python[0] for c in catalog.CONSTANTS for name in c.expression})
     return names
 
 

@@ -301,6 +301,27 @@ ROWS: tuple[Op, ...] = (
 _BY_ID = {id(f): row for row in ROWS for f in row.python}
 
 
+@dataclass(frozen=True)
+class Constant:
+    """A Python constant the reader keeps exact: ``math.pi`` (matched by identity, so a
+    literal 3.14159... stays a float) is ``times`` times the sympy constant ``sympy``
+    names; ``expression`` lists the names an expression string may use for it."""
+
+    name: str
+    python: tuple
+    sympy: str
+    times: int = 1
+    expression: tuple = ()
+
+
+CONSTANTS: tuple[Constant, ...] = (
+    Constant("pi", (math.pi, np.pi), "sympy.pi", expression=("pi",)),
+    Constant("e", (math.e, np.e), "sympy.E", expression=("e", "E")),
+    Constant("tau", (math.tau,), "sympy.pi", times=2, expression=("tau",)),
+    Constant("inf", (math.inf, np.inf), "sympy.oo", expression=("inf",)),
+)
+
+
 def for_callable(f) -> Op | None:
     """The row of the Python callable ``f`` (by identity), or None."""
     row = _BY_ID.get(id(f))

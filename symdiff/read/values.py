@@ -94,9 +94,10 @@ ARRAY_PROPERTIES = {"shape": lambda a: a.shape, "size": lambda a: a.size,
 BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-    ast.Pow: operator.pow, ast.MatMult: lambda a, b: primitives._matmul(a, b)
+    ast.Pow: operator.pow, ast.MatMult: lambda a, b: _MATMUL(a, b)
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else a @ b,
 }
+_MATMUL = primitives.lookup(np.matmul)      # ``a @ b`` of arrays is the catalog's matmul
 UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 # comparison operator -> (Python operator for constants, sympy builder for symbols)
