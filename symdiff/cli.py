@@ -36,7 +36,11 @@ import sys
 import numpy as np
 import sympy
 
+import symdiff as sd
+
 from . import naming
+from .errors import SymdiffError, SymdiffSyntaxError
+from .limits import check_order
 from .version import __version__
 
 __all__ = ["main", "CliError"]
@@ -156,7 +160,6 @@ def _version() -> str:
 def load_target(target: str, shapes=None, static=None):
     """``SymbolicFunction`` for an expression string or ``path/to/file.py:FUNC``, read
     with ``shapes`` and with the ``static`` values bound."""
-    import symdiff as sd
     shapes, static = shapes or {}, static or {}
     path, sep, func = target.rpartition(":")
     if sep and path.endswith(".py"):
@@ -220,7 +223,6 @@ def _import_file(path: str):
             sys.modules.pop(name, None)
         else:
             sys.modules[name] = previous
-        from .errors import SymdiffSyntaxError
         if isinstance(err, SymdiffSyntaxError):
             raise
         if isinstance(err, SyntaxError):
@@ -456,7 +458,6 @@ def _cmd_jacobian(args, out) -> int:
 
 
 def _cmd_check(args, out) -> int:
-    import symdiff as sd
     check = getattr(sd, "check", None)
     if check is None:
         raise CliError("sd.check is not available in this version of symdiff")
@@ -476,7 +477,6 @@ def _cmd_check(args, out) -> int:
 
 
 def _check_order(order: int, times: int = 1) -> None:
-    from .limits import check_order
     try:
         check_order(order, times=times, what="--order")
     except ValueError as err:
@@ -496,7 +496,6 @@ _COMMANDS = {"diff": _cmd_diff, "grad": _cmd_grad, "hessian": _cmd_hessian,
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
-    from .errors import SymdiffError, SymdiffSyntaxError
     parser = build_parser()
     args = parser.parse_args(argv)
     err_prefix = f"{PROG} {args.command}: error:"

@@ -15,10 +15,8 @@ show them.
 from __future__ import annotations
 
 import itertools
-import linecache
 import math
 import re
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +27,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import limits, naming, runtime, special
+from . import limits, naming, runtime
 from .ops import catalog
 from .layout import Layout
 
@@ -641,32 +639,8 @@ def numpy_namespace() -> dict:
             "_heaviside": runtime.heaviside}
 
 
-_special_functions = None
-
-
-def special_functions():
-    """``_special`` of generated numpy code: the catalog's special functions (erf,
-    gamma, ...) from ``scipy.special`` when scipy is installed (compiled ufuncs: same
-    accuracy as ``symdiff.special``, about 1.2x faster on erf), else from
-    ``symdiff.special`` (numpy only, accurate to ~1e-15); rows scipy lacks
-    (polygamma) always from the latter. Both are ufunc-like, so dask stays lazy.
-
-    Compute-then-publish, no lock: threads that race on the first call each build
-    an equivalent namespace and one assignment wins; no thread can see a
-    half-built one, since the global is assigned only when complete.
-    """
-    global _special_functions
-    namespace = _special_functions
-    if namespace is None:
-        try:
-            import scipy.special as sp
-        except ImportError:
-            namespace = special
-        else:
-            namespace = catalog.special_namespace(sp, "scipy", fallback=special)
-            namespace.__name__ = "scipy.special"
-        _special_functions = namespace
-    return namespace
+# the namespace lives with the runtime, below the array IR that also calls it
+special_functions = runtime.special_functions
 
 
 class _LazySpecial:
@@ -691,9 +665,8 @@ def compile_source(source: str, name: str, namespace: dict, entry: str | None = 
     """Execute generated ``source`` under a unique filename registered in ``linecache``
     (so tracebacks and ``inspect`` show it) and return its function ``entry``.
 
-    The ``linecache`` entry lives as long as the function: it is removed when the
-    function is garbage collected, so making and dropping thousands of functions
-    does not grow the cache. A traceback through generated code keeps its frame's
+    The ``linecache`` entry lives as long as the function (``runtime.register_lines``).
+    A traceback through generated code keeps its frame's
     globals, hence the function and its lines, alive. The filename's number comes
     from ``itertools.count`` (atomic under the GIL: unique across threads); it
     appears in filenames only, never in ``F.source``.
@@ -705,9 +678,8 @@ def compile_source(source: str, name: str, namespace: dict, entry: str | None = 
         raise limits.too_deep(f"compiling {name}", "the generated code nests too deeply for "
                               f"Python's compiler ({type(exc).__name__}: {exc})") from None
     exec(code, namespace)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     fn = namespace[entry or name]
-    weakref.finalize(fn, linecache.cache.pop, filename, None).atexit = False
+    runtime.register_lines(filename, source, fn)
     return Compiled(fn, source, filename)
 
 

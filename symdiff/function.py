@@ -29,6 +29,7 @@ from . import codegen, limits, naming, runtime
 from .export import write as write_module
 from .calculus import Calculus
 from .layout import SCALAR, Layout
+from .plotting import plot as _plot
 from .graph import Reading
 from .read import read
 from .tracebacks import api_boundary, debugging, trim
@@ -644,10 +645,9 @@ class SymbolicFunction:
         >>> import symdiff as sd
         >>> ax = sd.symbolic("sin(x)").plot(x=(-3, 3))        # doctest: +SKIP
         """
-        from .plotting import plot
         if x is not None:
             ranges["x"] = x
-        return plot(self, ax=ax, orders=orders, **ranges)
+        return _plot(self, ax=ax, orders=orders, **ranges)
 
     # -- export ------------------------------------------------------------------
     def export(self, path):

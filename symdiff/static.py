@@ -35,6 +35,7 @@ import inspect
 import threading
 from collections import OrderedDict
 
+from .limits import check_order
 from .tracebacks import api_boundary
 
 CACHE_SIZE = 64         # readings kept per function; the least recently used goes first
@@ -214,7 +215,6 @@ class StaticFunction:
                 raise TypeError(f"diff() takes variable names (str), not {v!r}; "
                                 f"{self.__name__} has parameters ({', '.join(self.params)})")
         self._check_names(wrt)
-        from .limits import check_order
         check_order(order, times=len(wrt))
         f = self
         for _ in range(order):

@@ -147,3 +147,18 @@ def test_conditions_text():
     conds = fastcall._conditions([("X", X), ("w", w), ("s", s)])
     assert "X.shape[1] == 3" in conds and "w.shape[1] == X.shape[0]" in conds
     assert "s.__class__ is _f64" in conds
+
+
+def test_special_function_in_array_code():
+    # the compiled array code's _special namespace (it called a runtime.special that
+    # no longer existed: AttributeError at the first call)
+    scipy_special = pytest.importorskip("scipy.special")
+
+    def f(x):
+        return np.sum(scipy_special.erf(x) * x)
+
+    F = sd.symbolic(f, shapes={"x": ("n",)})
+    x = np.array([0.1, 0.5, -1.2, 0.0])
+    want = scipy_special.erf(x) + x * 2 / np.sqrt(np.pi) * np.exp(-x ** 2)
+    np.testing.assert_allclose(sd.grad(F, wrt="x")(x), want, rtol=1e-13, atol=0)
+    assert F(x) == pytest.approx(f(x), rel=1e-14)

@@ -11,7 +11,7 @@ import linecache
 import traceback
 
 import symdiff as sd
-from symdiff import graph, naming, special
+from symdiff import graph, naming, runtime, special
 from symdiff.function import SymbolicFunction
 
 PREFIX = naming.GENERATED_FILE.split("{")[0]
@@ -25,8 +25,13 @@ def _alive(cls) -> int:
     return sum(1 for o in gc.get_objects() if type(o) is cls)     # type(): no __class__ lookups
 
 
-def _counts():
+def _collect():
     gc.collect()
+    runtime.forget_collected()     # entries are dropped outside the collector
+
+
+def _counts():
+    _collect()
     return _generated(), _alive(SymbolicFunction), _alive(graph.Graph)
 
 
@@ -57,7 +62,7 @@ def test_generated_lines_live_as_long_as_the_function():
     filename = G._compile().filename
     assert "".join(linecache.getlines(filename)) == G.source
     del F, G
-    gc.collect()
+    _collect()
     assert filename not in linecache.cache
 
 
@@ -77,7 +82,32 @@ def test_a_kept_traceback_still_shows_generated_lines():
     shown = [ln.strip() for ln in source.splitlines() if ln.strip() and ln.strip() in text]
     assert any("x" in ln for ln in shown), text
     del error
-    gc.collect()
+    _collect()
+    assert filename not in linecache.cache
+
+
+def test_collecting_a_function_while_linecache_checks_its_cache(tmp_path, monkeypatch):
+    # linecache.checkcache lists the cache's names, then looks each up: a function
+    # collected in between (here: during its os.stat of a real file) once removed its
+    # entry from a finalizer, and checkcache raised KeyError (a flaky doctest)
+    path = tmp_path / "mod.py"
+    path.write_text("x = 1\n")
+    linecache.cache[str(path)] = (6, path.stat().st_mtime, ["x = 1\n"], str(path))
+    held = [sd.symbolic("x*sin(y)").grad]
+    held[0](1.0, 2.0)
+    filename = held[0]._compile().filename
+    real_stat = linecache.os.stat
+
+    def stat_dropping_the_function(p, *a, **k):
+        held.clear()
+        gc.collect()
+        return real_stat(p, *a, **k)
+
+    monkeypatch.setattr(linecache.os, "stat", stat_dropping_the_function)
+    linecache.checkcache()
+    monkeypatch.undo()
+    linecache.cache.pop(str(path), None)
+    _collect()
     assert filename not in linecache.cache
 
 

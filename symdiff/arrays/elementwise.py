@@ -167,7 +167,7 @@ def _special(name):
     when first used: importing scipy.special takes seconds)."""
     def fn(x):
         from .. import runtime
-        return getattr(runtime.special(), name)(x)
+        return getattr(runtime.special_functions(), name)(x)
     return fn
 
 

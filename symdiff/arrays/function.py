@@ -205,7 +205,7 @@ class ArrayFunction(SymbolicFunction):
         if backend == "numpy":
             namespace = {"numpy": np, "math": __import__("math")}
             if "_special." in source:   # importing scipy.special takes seconds: only when used
-                namespace["_special"] = runtime.special()
+                namespace["_special"] = runtime.special_functions()
             namespace.update(printer.consts)
         else:
             from .. import backends

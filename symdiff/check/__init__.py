@@ -54,8 +54,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import naming
+from ..api import symbolic
 from ..errors import SymdiffSyntaxError
 from ..function import SymbolicFunction
+from ..limits import check_order
 from ..static import StaticFunction
 from ..tracebacks import api_boundary
 from .domain import undefined_at
@@ -86,8 +88,6 @@ def check(fn, *args, order: int = 1, rtol: float = 1e-6, atol: float = 1e-9,
     >>> report["d3f/dx3"].symbolic, round(report["d3f/dx3"].finite_diff, 6)
     (6.0, 6.0)
     """
-    from ..api import symbolic
-    from ..limits import check_order
     order = check_order(order, minimum=0)
     if isinstance(fn, SymbolicFunction) and shapes is None:
         F = fn

@@ -21,7 +21,11 @@ import types
 
 import numpy as np
 
+from .. import tape
 from ..function import SymbolicFunction
+from ..tape import Tensor
+from ..tape.grad_mode import value_semantics
+from ..tape.namespaces import float_keeping_tensors, numpy_as_floats
 
 _LIBRARY_ROOTS = {"numpy", "sympy", "symdiff", "scipy", "pytest", "_pytest", "pluggy",
                   "mpmath", "hypothesis", "torch", "jax"}
@@ -40,8 +44,6 @@ class _Rebinder:
     """Copies of user functions whose globals see ``tape.math``/``tape.numpy``."""
 
     def __init__(self):
-        from .. import tape
-        from ..tape.namespaces import float_keeping_tensors, numpy_as_floats
         self.tape = tape
         self.np = numpy_as_floats
         self.float = float_keeping_tensors
@@ -134,9 +136,6 @@ def tape_function(F):
 
 def tape_derivatives(tape_fn, args, params, coords, order, m):
     """``{seq: array(m)}`` of derivatives by repeated ``tape.grad``."""
-    from .. import tape
-    from ..tape.grad_mode import value_semantics
-    Tensor = tape.Tensor
     leaves = [tape.tensor(np.asarray(a, dtype=float), requires_grad=True) for a in args]
     with value_semantics():
         outs = _flat_tensors(tape_fn(*leaves))
@@ -173,7 +172,6 @@ def tape_derivatives(tape_fn, args, params, coords, order, m):
 
 
 def _flat_tensors(v) -> list:
-    from ..tape import Tensor
     if isinstance(v, Tensor):
         if v.ndim == 0:
             return [v]

@@ -8,6 +8,7 @@ computes a derivative.
 from __future__ import annotations
 
 import math
+from html import escape
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,7 +154,6 @@ class CheckReport:
 
     def _repr_html_(self) -> str:
         """The table as HTML, the failing rows marked (Jupyter, VS Code)."""
-        from html import escape
         head, table, msgs = self._table()
         first, verdict = head.split("\n")
         th = "".join(f"<th>{escape(c)}</th>" for c in table[0])
