@@ -12,7 +12,9 @@ scalar and every entry of the Jacobian counts::
 
 Each row is read with ``sd.symbolic(f, shapes=...)`` and its gradient compared with
 ``autograd.grad`` of the very same source (run on ``autograd.numpy``) to 1e-8 relative,
-and with central finite differences of the plain numpy function. Inputs are drawn from
+and with central finite differences of the plain numpy function; then, as autograd's
+``check_grads`` goes to second order, the Hessian-vector product ``sd.hvp`` with
+autograd's gradient of ``<grad f, v>``, to 1e-8 relative. Inputs are drawn from
 the domains autograd's tests use (positive for log and sqrt, SPD matrices for cholesky).
 
 Outcomes, counted by ``coverage()`` (``python tests/test_autograd_yardstick.py`` prints
@@ -642,8 +644,9 @@ def _evaluate(row: Row) -> Outcome:
         return Outcome("refused", message.splitlines()[0], source)
     kind = "array" if isinstance(F, ArrayFunction) and F._twin_cache is None \
         and G._twin_cache is None else "fallback"
-    ag = autograd.grad(_define(source, {"np": anp, **row.consts, **weights}),
-                       tuple(range(len(names))))(*args)
+    f_autograd = _define(source, {"np": anp, **row.consts, **weights})
+    argnums = tuple(range(len(names)))
+    ag = autograd.grad(f_autograd, argnums)(*args)
     problems = []
     for k, (name, mine, theirs) in enumerate(zip(names, got, ag)):
         theirs = np.asarray(theirs, dtype=float)
@@ -658,9 +661,32 @@ def _evaluate(row: Row) -> Outcome:
         if not np.allclose(mine, fd, rtol=RTOL_FD, atol=RTOL_FD * scale):
             problems.append(f"d/d{name}: symdiff {mine.tolist()} != finite differences "
                             f"{fd.tolist()}")
+    if not problems:            # second order, as autograd's check_grads: H @ v both ways
+        problems = _second_order(row, F, names, args, f_autograd, argnums)
     if problems:
         return Outcome("wrong", "; ".join(problems), source)
     return Outcome(kind, "" if kind == "array" else getattr(F, "_note", "") or "", source)
+
+
+def _second_order(row, F, names, args, f_autograd, argnums):
+    """The Hessian-vector product (``sd.hvp``, forward over reverse on the array graph)
+    against autograd's gradient of <grad, v>."""
+    rng = np.random.default_rng(zlib.crc32(row.id.encode()) + 1)
+    vs = tuple(rng.standard_normal(np.shape(a)) if np.ndim(a) else float(rng.standard_normal())
+               for a in args)
+    with np.errstate(all="ignore"):
+        mine = sd.hvp(F, wrt=names)(*args, vs)
+
+    def grad_dot_v(*xs):
+        return sum(anp.sum(g * v) for g, v in zip(autograd.grad(f_autograd, argnums)(*xs), vs))
+    theirs = autograd.grad(grad_dot_v, argnums)(*args)
+    problems = []
+    for name, a, b in zip(names, mine, theirs):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        scale = 1.0 + float(np.max(np.abs(b), initial=0.0))
+        if a.shape != b.shape or not np.allclose(a, b, rtol=RTOL_AUTOGRAD, atol=1e-12 * scale):
+            problems.append(f"(H v) for {name}: symdiff {a.tolist()} != autograd {b.tolist()}")
+    return problems
 
 
 IDS = [r.id for r in ROWS]
