@@ -94,11 +94,14 @@ def test_smaller_with_named_sizes():
     assert not optimize.smaller(n, d) and not optimize.smaller(n * d, d)
 
 
-def test_emit_release_can_be_turned_off():
+def test_emit_release_can_be_turned_off(monkeypatch):
     g = Graph()
     x = g.param("x", (3,))
     a = g.ewise("exp", x)
-    b = g.mul(a, a)
-    c = g.sum(b)
-    lines, _ = emit.body([c, g.add(a, 1.0)], {"x": x}, lambda t: ", ".join(t))
-    assert lines[-1].startswith("return")
+    b = g.ewise("sin", a)
+    outs = [g.sum(g.mul(b, b)), g.sum(g.mul(a, a))]
+    lines, _ = emit.body(outs, {"x": x}, lambda t: ", ".join(t))
+    assert any(ln.startswith("del ") for ln in lines) and lines[-1].startswith("return")
+    monkeypatch.setattr(emit, "RELEASE", False)
+    lines, _ = emit.body(outs, {"x": x}, lambda t: ", ".join(t))
+    assert not any(ln.startswith("del ") for ln in lines)
