@@ -692,7 +692,11 @@ def read(fn, shapes: dict) -> Program:
     nodes = {}
     for p in params:
         shape = shapes.get(p, ())
-        nodes[p] = g.param(p, shape)
+        try:
+            nodes[p] = g.param(p, shape)
+        except ShapeError as exc:
+            raise SymdiffError(f"{original.__name__}: shapes[{p!r}] = {tuple(shape)!r}: {exc}") \
+                from None
     closure = {}
     for cname, cell in zip(original.__code__.co_freevars, original.__closure__ or ()):
         try:

@@ -26,6 +26,10 @@ def dim(d):
     if isinstance(d, (int, np.integer)) and not isinstance(d, bool):
         return int(d)
     if isinstance(d, str):
+        if not d.isidentifier():        # "2*n" would be a symbol named "2*n", unlike 2*n
+            raise ShapeError(f"a named size must be a name such as 'n', not {d!r}: give the "
+                             "parameter its own name for that size ('m'); the call checks "
+                             "the sizes it is given")
         return sympy.Symbol(d, integer=True, positive=True)
     if isinstance(d, sympy.Basic):
         if d.is_Integer:
