@@ -702,6 +702,49 @@ def test_row(index):
         assert row.test in FALLBACK, f"read element by element: {outcome.detail}{where}"
 
 
+# -- the functions added for the yardstick, with named sizes (one reading, every size) ---------
+def _gradient_rows(x, w):
+    return np.sum(np.gradient(x, axis=1) * w)
+
+
+def _cross_columns(x, y, w):
+    return np.sum(np.cross(x, y, axisa=0) * w)
+
+
+def _rolled(x, w):
+    return np.sum(np.rollaxis(x, 2) * w)
+
+
+def _selected(x, w):
+    return np.sum(np.select([x > 0.5, x < -0.5], [x ** 2, np.sin(x)], default=0.25) * w)
+
+
+NAMED = [       # function, named shapes, argument shapes at two sizes (one reading serves both)
+    (_gradient_rows, {"x": ("n", "m"), "w": ("n", "m")}, [[(4, 5)] * 2, [(3, 7)] * 2]),
+    (_cross_columns, {"x": (3, "n"), "y": ("n", 3), "w": ("n", 3)},
+     [[(3, 4), (4, 3), (4, 3)], [(3, 6), (6, 3), (6, 3)]]),
+    (_rolled, {"x": ("a", "b", "c"), "w": ("c", "a", "b")},
+     [[(2, 3, 4), (4, 2, 3)], [(3, 2, 5), (5, 3, 2)]]),
+    (_selected, {"x": ("n",), "w": ("n",)}, [[(9,)] * 2, [(4,)] * 2]),
+]
+
+
+@pytest.mark.parametrize("fn, shapes, sizes", NAMED, ids=[f[0].__name__ for f in NAMED])
+def test_named_sizes(fn, shapes, sizes):
+    F = sd.symbolic(fn, shapes=shapes)
+    assert isinstance(F, ArrayFunction)
+    G = sd.grad(F, wrt="x")
+    for k, arg_shapes in enumerate(sizes):
+        rng = np.random.default_rng(k)
+        args = [rng.standard_normal(s) for s in arg_shapes]
+        np.testing.assert_allclose(G(*args), _numeric_grad(fn, args, 0), rtol=1e-6, atol=1e-8)
+
+
+def test_a_size_given_as_an_expression_is_refused_clearly():
+    with pytest.raises(SymdiffError, match=r"shapes\['w'\].*must be a name such as 'n', not '2\*n'"):
+        sd.symbolic(_gradient_rows, shapes={"x": ("n", "m"), "w": ("2*n", "m")})
+
+
 def coverage() -> dict:
     counts: dict = {}
     lines = []
