@@ -10,6 +10,7 @@ results as the functions it came from, without symdiff or sympy installed.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import pathlib
 import re
@@ -78,9 +79,40 @@ def _aliases(namespaces) -> list[str]:
     return sorted(lines.values())
 
 
+def numpy_only(source: str) -> str:
+    """``source`` (a module of symdiff's) without what needs the rest of symdiff:
+    its relative imports and every top-level statement that uses a name they bind
+    (``runtime.special_functions`` serves symdiff's compiler, not generated code),
+    and without ``from __future__`` imports. The text kept is the module's own,
+    comments included.
+
+    >>> print(numpy_only("from . import special\\nimport math\\n"
+    ...                  "def f():\\n    return special.erf\\ndef g():\\n    return math.pi\\n"))
+    import math
+    def g():
+        return math.pi
+    <BLANKLINE>
+    """
+    tree = ast.parse(source)
+    dropped, names = [], set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.level or node.module == "__future__"):
+            dropped.append(node)
+            names |= {a.asname or a.name for a in node.names}
+    for node in tree.body:
+        if node not in dropped and any(isinstance(n, ast.Name) and n.id in names
+                                       for n in ast.walk(node)):
+            dropped.append(node)
+    lines = source.splitlines(True)
+    for node in sorted(dropped, key=lambda n: n.lineno, reverse=True):
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+        del lines[first - 1:node.end_lineno]
+    return "".join(lines)
+
+
 def _module_text(sources, names, namespaces) -> str:
     uses_special = any("_special." in s for s in sources)
-    runtime_src = inspect.getsource(runtime).replace("from __future__ import annotations\n", "")
+    runtime_src = numpy_only(inspect.getsource(runtime))
     parts = [
         f'"""Standalone numeric functions exported by symdiff {__version__}: '
         f'{", ".join(names)}.\n\nNeeds only numpy. Generated code: edit the original '

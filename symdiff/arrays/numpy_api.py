@@ -506,9 +506,11 @@ def diag(g, v, k=0):
         return diagonal(g, v, k)
     if v.ndim != 1:
         raise ShapeError("Input must be 1- or 2-d.")
-    if k:
-        raise Unsupported("numpy.diag of a vector with k != 0")
-    return g.einsum(("i", "ij"), "ij", v, g.eye(v.shape[0]))
+    d = g.einsum(("i", "ij"), "ij", v, g.eye(v.shape[0]))
+    if k:                       # v on the k-th diagonal: numpy.diag(v) padded with zeros
+        k = int(k)
+        return pad(g, d, ((0, k), (k, 0)) if k > 0 else ((-k, 0), (0, -k)))
+    return d
 
 
 @handles(np.tril)
@@ -634,8 +636,8 @@ def tensordot(g, a, b, axes=2):
 @handles(np.einsum)
 def einsum(g, subscripts, *operands, out=None, optimize=False, **kw):
     _none("numpy.einsum", out=out, **kw)
-    if not isinstance(subscripts, str):
-        raise Unsupported("numpy.einsum with operands and index lists; write the subscripts string")
+    if not isinstance(subscripts, str):         # einsum(a, [0, 1], b, [1, 2], [0, 2])
+        subscripts, operands = _sublists(subscripts, operands)
     ops = [node(g, o) for o in operands]
     spec = subscripts.replace(" ", "")
     if "->" in spec:
@@ -681,29 +683,67 @@ def einsum(g, subscripts, *operands, out=None, optimize=False, **kw):
     return g.einsum(tuple(new_ins), output, *new_ops)
 
 
+def _sublists(first, rest):
+    """numpy.einsum's interleaved form (operand, index list, ..., [output list]) as a
+    subscripts string and the operands."""
+    args = (first,) + tuple(rest)
+    ops, specs = list(args[0::2]), list(args[1::2])
+    output = ops.pop() if len(args) % 2 == 1 else None     # an output list at the end
+    letters = string.ascii_letters
+
+    def text(sub):
+        out = ""
+        for k in sub:
+            if k is Ellipsis:
+                out += "..."
+            elif isinstance(k, (int, np.integer)) and 0 <= k < len(letters):
+                out += letters[int(k)]
+            else:
+                raise ShapeError(f"numpy.einsum: subscript {k!r} is not an int in [0, 52)")
+        return out
+    spec = ",".join(text(s) for s in specs)
+    if output is not None:
+        spec += "->" + text(output)
+    return spec, ops
+
+
 @handles(np.kron)
 def kron(g, a, b):
+    """The Kronecker product: an outer product with each axis of ``a`` interleaved with
+    the matching axis of ``b`` (the shorter shape padded with leading ones), merged."""
     a, b = node(g, a), node(g, b)
-    if a.ndim != b.ndim or a.ndim > 2:
-        raise Unsupported("numpy.kron of arrays of different or more than 2 dimensions")
-    if a.ndim == 1:
-        return g.reshape(g.einsum(("i", "j"), "ij", a, b), (a.shape[0] * b.shape[0],))
-    r = g.einsum(("ij", "kl"), "ikjl", a, b)
-    return g.reshape(r, (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]))
+    nd = max(a.ndim, b.ndim, 1)
+    a = g.reshape(a, (1,) * (nd - a.ndim) + tuple(a.shape))
+    b = g.reshape(b, (1,) * (nd - b.ndim) + tuple(b.shape))
+    la, lb = string.ascii_lowercase[:nd], string.ascii_uppercase[:nd]
+    r = g.einsum((la, lb), "".join(x + y for x, y in zip(la, lb)), a, b)
+    return g.reshape(r, tuple(dim(p * q) for p, q in zip(a.shape, b.shape)))
 
 
 @handles(np.cross)
 def cross(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """numpy.cross of 3-vectors along ``axisa``/``axisb`` (``axis`` sets all three), the
+    result's vectors along ``axisc``: a contraction with the Levi-Civita symbol."""
     a, b = node(g, a), node(g, b)
-    if a.shape[-1] != 3 or b.shape[-1] != 3 or axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
-        raise Unsupported("numpy.cross of anything but vectors of 3 along the last axis")
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError("numpy.cross: zero-dimensional arrays have no vectors")
+    a = moveaxis(g, a, axisa, -1)
+    b = moveaxis(g, b, axisb, -1)
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise Unsupported(f"numpy.cross of vectors of {a.shape[-1]} and {b.shape[-1]} "
+                          "entries (2-vectors are deprecated by numpy); only 3-vectors")
     eps = np.zeros((3, 3, 3))
     eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1.0
     eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1.0
-    lead = string.ascii_lowercase[:max(a.ndim, b.ndim) - 1]
-    sa = lead[len(lead) - (a.ndim - 1):] + "x"
-    sb = lead[len(lead) - (b.ndim - 1):] + "y"
-    return g.einsum(("zxy", sa, sb), lead + "z", g.const(eps), a, b)
+    lead_shape = np.broadcast_shapes(tuple(a.shape[:-1]), tuple(b.shape[:-1])) \
+        if all(is_known(d) for d in a.shape[:-1] + b.shape[:-1]) else a.shape[:-1]
+    a = g.broadcast(a, tuple(lead_shape) + (3,))
+    b = g.broadcast(b, tuple(lead_shape) + (3,))
+    lead = string.ascii_lowercase[:len(lead_shape)]
+    out = g.einsum(("zxy", lead + "x", lead + "y"), lead + "z", g.const(eps), a, b)
+    return moveaxis(g, out, -1, axisc)
 
 
 # -- shapes ------------------------------------------------------------------------------------
@@ -815,16 +855,19 @@ def broadcast_to(g, array, shape, subok=False):
     return g.broadcast(node(g, array), shape)
 
 
-def _seq(name, arrays):
+def _seq(g, name, arrays):
+    if isinstance(arrays, Node) and arrays.ndim and is_known(arrays.shape[0]):
+        # numpy iterates over an array's first axis
+        return [g.index(arrays, (i,)) for i in range(int(arrays.shape[0]))]
     if isinstance(arrays, Node) or not isinstance(arrays, (list, tuple)):
-        raise Unsupported(f"{name} of an array (not a list or tuple of arrays)")
+        raise Unsupported(f"{name} of an array of a named size (not a list or tuple of arrays)")
     return list(arrays)
 
 
 @handles(np.concatenate)
 def concatenate(g, arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
     _none("numpy.concatenate", out=out, dtype=dtype)
-    xs = [node(g, a) for a in _seq("numpy.concatenate", arrays)]
+    xs = [node(g, a) for a in _seq(g, "numpy.concatenate", arrays)]
     if axis is None:
         xs, axis = [ravel(g, x) for x in xs], 0
     return g.concat(xs, axis)
@@ -833,7 +876,7 @@ def concatenate(g, arrays, /, axis=0, out=None, *, dtype=None, casting="same_kin
 @handles(np.stack)
 def stack(g, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     _none("numpy.stack", out=out, dtype=dtype)
-    xs = [node(g, a) for a in _seq("numpy.stack", arrays)]
+    xs = [node(g, a) for a in _seq(g, "numpy.stack", arrays)]
     if any(x.shape != xs[0].shape for x in xs):
         raise ShapeError("numpy.stack: all input arrays must have the same shape")
     axis = norm_axes(axis, xs[0].ndim + 1)[0]
@@ -842,27 +885,28 @@ def stack(g, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 
 @handles(np.vstack, getattr(np, "row_stack", None))
 def vstack(g, tup, *, dtype=None, casting="same_kind"):
-    xs = [atleast_2d(g, x) for x in _seq("numpy.vstack", tup)]
+    xs = [atleast_2d(g, x) for x in _seq(g, "numpy.vstack", tup)]
     return g.concat(xs, 0)
 
 
 @handles(np.hstack)
 def hstack(g, tup, *, dtype=None, casting="same_kind"):
-    xs = [node(g, a) for a in _seq("numpy.hstack", tup)]
+    xs = [node(g, a) for a in _seq(g, "numpy.hstack", tup)]
     xs = [g.reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
     return g.concat(xs, 0 if xs[0].ndim == 1 else 1)
 
 
 @handles(np.dstack)
 def dstack(g, tup):
-    xs = atleast_3d(g, *_seq("numpy.dstack", tup))
+    xs = atleast_3d(g, *_seq(g, "numpy.dstack", tup))
     return g.concat(xs if isinstance(xs, list) else [xs], 2)
 
 
 @handles(np.column_stack)
 def column_stack(g, tup):
-    xs = [node(g, a) for a in _seq("numpy.column_stack", tup)]
-    xs = [g.reshape(x, (x.shape[0], 1)) if x.ndim == 1 else x for x in xs]
+    xs = [node(g, a) for a in _seq(g, "numpy.column_stack", tup)]
+    xs = [g.reshape(x, (1, 1)) if x.ndim == 0 else g.reshape(x, (x.shape[0], 1))
+          if x.ndim == 1 else x for x in xs]
     return g.concat(xs, 1)
 
 
@@ -975,7 +1019,10 @@ def slogdet(g, a):
 
 @handles(np.linalg.solve)
 def solve(g, a, b):
-    return g.solve(node(g, a), node(g, b))
+    a, b = node(g, a), node(g, b)
+    if a.ndim > 2:              # a stack of systems: numpy 2's rule, b a vector only if 1-d
+        return matmul(g, g.inv(a), b, "numpy.linalg.solve")
+    return g.solve(a, b)
 
 
 _SPECTRAL = ("numpy.linalg.norm: ord={ord!r} of a matrix is a function of its singular "
@@ -1055,6 +1102,151 @@ def matrix_power(g, a, n):
     return out
 
 
+# -- more of numpy (the functions HIPS autograd's tests differentiate) ------------------------
+@handles(np.conj, np.conjugate)
+def _conj(g, x, /, out=None, **kw):
+    _none("numpy.conjugate", out=out, **kw)
+    return node(g, x)               # real values: their own conjugate
+
+
+@handles(np.imag)
+def _imag(g, val):
+    val = node(g, val)
+    return g.broadcast(g.const(0.0), val.shape)     # real values: no imaginary part
+
+
+@handles(np.angle)
+def _angle(g, z, deg=False):
+    z = node(g, z)                  # of a real number: pi for negative ones, else 0
+    half_turn = 180.0 if deg else math.pi
+    return g.ewise("where", g.ewise("signbit", z), half_turn, 0.0)
+
+
+@handles(np.rollaxis)
+def rollaxis(g, a, axis, start=0):
+    a = node(g, a)
+    n = a.ndim
+    axis = norm_axes(axis, n)[0]
+    if not -n <= start <= n:
+        raise ShapeError(f"numpy.rollaxis: start {start} is out of bounds for an array of "
+                         f"dimension {n}")
+    start = start + n if start < 0 else start
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    order = [k for k in range(n) if k != axis]
+    order.insert(start, axis)
+    return g.transpose(a, order)
+
+
+@handles(np.gradient)
+def gradient(g, f, *varargs, axis=None, edge_order=1):
+    """numpy.gradient with unit spacing (or one scalar spacing): central differences
+    inside, one-sided ones at the two ends (edge_order=1); a list for several axes."""
+    f = node(g, f)
+    if edge_order != 1:
+        raise Unsupported(f"numpy.gradient: edge_order={edge_order!r}; only 1")
+    if len(varargs) > 1 or any(isinstance(v, Node) or np.ndim(v) for v in varargs):
+        raise Unsupported("numpy.gradient with spacings per axis or coordinate arrays; give "
+                          "one scalar spacing")
+    h = float(varargs[0]) if varargs else 1.0
+    axes = tuple(range(f.ndim)) if axis is None else \
+        tuple(norm_axes(a, f.ndim)[0] for a in ((axis,) if isinstance(axis, int) else axis))
+    out = []
+    for ax in axes:
+        n = f.shape[ax]
+        if is_known(n) and n < 2:
+            raise ShapeError("numpy.gradient: shape of the array along each axis must be at "
+                             "least edge_order + 1")
+
+        def part(lo, hi):
+            return g.index(f, tuple(slice(lo, hi) if k == ax else slice(None)
+                                    for k in range(f.ndim)))
+        first = g.sub(part(1, 2), part(0, 1))
+        last = g.sub(part(-1, None), part(-2, -1))
+        pieces = [first]
+        if not is_known(n) or n > 2:
+            pieces.append(g.div(g.sub(part(2, None), part(None, -2)), 2.0))
+        pieces.append(last)
+        d = g.concat(pieces, ax)
+        out.append(d if h == 1.0 else g.div(d, h))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@handles(np.select)
+def select(g, condlist, choicelist, default=0):
+    conds, choices = list(condlist), list(choicelist)
+    if len(conds) != len(choices):
+        raise ShapeError("numpy.select: list of cases must be same length as list of conditions")
+    out = node(g, default)
+    for c, v in reversed(list(zip(conds, choices))):     # the first condition that holds
+        out = g.ewise("where", node(g, c), node(g, v), out)
+    return out
+
+
+@handles(np.append)
+def append(g, arr, values, axis=None):
+    arr, values = node(g, arr), node(g, values)
+    if axis is None:
+        return g.concat([ravel(g, arr), ravel(g, values)], 0)
+    return g.concat([arr, values], axis)
+
+
+@handles(np.linspace)
+def linspace(g, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    _none("numpy.linspace", dtype=dtype)
+    start, stop = node(g, start), node(g, stop)
+    if start.ndim or stop.ndim or retstep or axis != 0:
+        raise Unsupported("numpy.linspace between arrays, or with retstep= or axis=; only "
+                          "between two numbers")
+    num = int(num)
+    if num < 0:
+        raise ShapeError(f"numpy.linspace: number of samples, {num}, must be non-negative")
+    div = num - 1 if endpoint else num
+    if num == 0:
+        return g.broadcast(g.const(0.0), (0,))
+    steps = g.const(np.arange(num - 1 if endpoint and num > 1 else num) / (div or 1))
+    inner = g.add(start, g.mul(g.sub(stop, start), steps))
+    if endpoint and num > 1:        # numpy ends exactly at stop
+        return g.concat([inner, g.reshape(stop, (1,))], 0)
+    return inner
+
+
+@handles(np.nan_to_num)
+def nan_to_num(g, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    x = node(g, x)
+    big = np.finfo(np.float64).max
+    hi = big if posinf is None else posinf
+    lo = -big if neginf is None else neginf
+    out = g.ewise("where", g.ewise("eq", x, math.inf), hi, x)
+    out = g.ewise("where", g.ewise("eq", x, -math.inf), lo, out)
+    return g.ewise("where", g.ewise("isnan", x), nan, out)
+
+
+def index_trick(g, obj, key):
+    """``numpy.r_[...]`` and ``numpy.c_[...]`` (``obj`` is ``numpy.r_`` or ``numpy.c_``):
+    the items (arrays, numbers, ``start:stop:step`` ranges) concatenated, along the first
+    axis (``r_``) or, as columns, along the last (``c_``)."""
+    name = "numpy.r_" if obj is np.r_ else "numpy.c_"
+    items = key if isinstance(key, tuple) else (key,)
+    xs = []
+    for it in items:
+        if isinstance(it, str):
+            raise Unsupported(f"{name} with the directive {it!r}")
+        if isinstance(it, slice):
+            if isinstance(it.step, complex):
+                raise Unsupported(f"{name} with a complex step (numpy.linspace)")
+            it = np.arange(it.start or 0, it.stop, it.step or 1, dtype=float)
+        xs.append(node(g, it))
+    if obj is np.r_:
+        xs = [g.reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
+        return g.concat(xs, 0)
+    xs = [g.reshape(x, (1, 1)) if x.ndim == 0 else g.reshape(x, (x.shape[0], 1))
+          if x.ndim == 1 else x for x in xs]
+    return g.concat(xs, -1)
+
+
 # -- what symdiff does not differentiate: refusals that say what to write instead ---------------
 _DECOMPOSITION = ("{name}: symdiff does not differentiate matrix decompositions (their "
                   "derivatives need the decomposition at run time, which the array code does "
@@ -1131,6 +1323,17 @@ for _f, _fname in ((np.argsort, "argsort"), (np.argmax, "argmax"), (np.argmin, "
         f"numpy.{_fname} of an array that depends on the parameters gives integer positions "
         "that depend on the data, which the array code does not follow; numpy.sort, "
         "numpy.max/min and numpy.where on the values are read"))
+
+
+for _f in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+           np.uint64):
+    handles(_f, name=f"numpy.{_f.__name__}")(_refuser(
+        f"numpy.{_f.__name__} of values that depend on the parameters: integers made from the "
+        "data (used as indices, say) are not followed by symdiff; compute the indices from "
+        "data that is not a parameter, or pass them in as a static argument"))
+handles(np.partition, name="numpy.partition")(_refuser(
+    "numpy.partition: the order it leaves the entries in is numpy's internal choice, which "
+    "the array code does not follow; numpy.sort (a full sort is a partition) is read"))
 
 
 # -- ndarray methods ----------------------------------------------------------------------------

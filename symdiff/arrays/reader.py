@@ -398,6 +398,11 @@ class Reader(ast.NodeVisitor):
     def visit_Subscript(self, node):
         base = self.visit(node.value)
         key = self.visit(node.slice)
+        if base is np.r_ or base is np.c_:     # numpy's concatenation by indexing
+            name = "numpy.r_" if base is np.r_ else "numpy.c_"
+            if not _has_node(key):
+                return self.constant_call(base.__getitem__, name, [key], {}, node)
+            return self.apply(numpy_api.index_trick, name, [base, key], {}, node)
         if _has_node(key):
             self.refuse(node.slice, "an index that depends on the input")
         if isinstance(base, Node):
@@ -480,6 +485,11 @@ class Reader(ast.NodeVisitor):
             return args[0].shape[0]
         if func is sum and len(args) == 1 and isinstance(args[0], Node) and not kwargs:
             return self.g.sum(args[0], 0)
+        if func is sum and args and isinstance(args[0], (list, tuple)) and _has_node(args):
+            total = args[1] if len(args) > 1 else kwargs.get("start", 0)
+            for item in args[0]:            # Python's sum: start + x0 + x1 + ...
+                total = self.g.add(total, item)
+            return total
         if func in (np.array, np.asarray, np.asanyarray, np.ascontiguousarray) and _has_node(args):
             if len(args) != 1 or set(kwargs) - {"dtype"}:
                 self.refuse(node, "numpy.array with more than an array and dtype")

@@ -83,7 +83,7 @@ def make_symbols(g: Graph, params, shapes) -> dict:
     for a parameter declared with a shape."""
     symbols = {}
     for p in params:
-        if p in shapes:
+        if p in shapes and tuple(shapes[p]):    # shape (): a scalar, named as given
             shape = tuple(int(n) for n in shapes[p])
             g.reserve(p)
             arr = np.empty(shape, dtype=object)
