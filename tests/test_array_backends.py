@@ -30,7 +30,8 @@ def mixed(x, A):
     z = np.sort(x) @ A + np.pad(x, (1, 0))[:-1] + np.flip(x)
     return (np.sum(np.max(np.outer(z, x), axis=1)) + np.prod(np.cos(z))
             + np.sum(x[[0, 2, 2]] ** 2) + np.linalg.det(A) + np.sum(np.cumsum(x))
-            + np.sum(np.mean(np.roll(A, 1, axis=0), axis=0, keepdims=True) * np.diff(x)[0]))
+            + np.sum(np.mean(np.roll(A, 1, axis=0), axis=0, keepdims=True) * np.diff(x)[0])
+            + np.sum(np.cumprod(x) * x[::-1]))
 
 
 MIXED_SHAPES = {"x": (4,), "A": (4, 4)}

@@ -131,6 +131,40 @@ def test_split_points_with_named_sizes_and_refusal_of_sections():
         sd.symbolic(sections, shapes={"x": (5,)})      # 5 into 2 equal sections
 
 
+# -- cumprod: exact where an entry is 0 (no division by the entries) --------------------------
+def running_products(x, w):
+    return np.sum(np.cumprod(x) * w) + np.sum(np.nancumprod(x) ** 2)
+
+
+@pytest.mark.parametrize("shapes", SHAPES)
+def test_cumprod_gradient_and_hessian_with_a_zero_entry(shapes):
+    x, w = RNG.standard_normal(6), RNG.standard_normal(6)
+    x[2] = 0.0
+    F = sd.symbolic(running_products, shapes=shapes)
+    assert F(x, w) == pytest.approx(running_products(x, w), rel=1e-13)
+    G = sd.grad(F, wrt="x")
+    np.testing.assert_allclose(G(x, w), numeric_grad(lambda z: running_products(z, w), x),
+                               rtol=1e-7, atol=1e-10)
+    H = sd.hessian(F, wrt="x")(x, w)
+    num = np.array([numeric_grad(lambda z: G(z, w)[i], x) for i in range(6)])
+    np.testing.assert_allclose(H, num, rtol=1e-6, atol=1e-8)
+
+
+def cumprod_axes(X, W):
+    return np.sum(np.cumprod(X, axis=0) * W) + np.sum(X.cumprod(axis=1) ** 2) \
+        + np.sum(np.cumprod(X) * W.ravel())
+
+
+def test_cumprod_axes():
+    X, W = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+    X[1, 1] = 0.0
+    F = sd.symbolic(cumprod_axes, shapes={"X": (3, 4), "W": (3, 4)})
+    assert F(X, W) == pytest.approx(cumprod_axes(X, W), rel=1e-13)
+    np.testing.assert_allclose(sd.grad(F, wrt="X")(X, W),
+                               numeric_grad(lambda z: cumprod_axes(z, W), X), rtol=1e-7,
+                               atol=1e-10)
+
+
 # -- nan-reductions ---------------------------------------------------------------------------
 NANFNS = {
     "nansum": lambda x: np.nansum(x ** 2) + np.nansum(x),
@@ -215,7 +249,6 @@ REFUSED = {
     "numpy.linalg.qr": "numpy.linalg.solve",
     "ord=2": "power iteration",
     "ord='nuc'": "ord='fro'",
-    "numpy.cumprod": "numpy.exp(numpy.cumsum(numpy.log(x)))",
 }
 
 
@@ -265,14 +298,10 @@ def r_nuc(A):
     return np.linalg.norm(A, "nuc")
 
 
-def r_cumprod(A):
-    return np.sum(np.cumprod(A))
-
-
 _DEFS = {
     "numpy.linalg.eigh": r_eigh, "numpy.linalg.eigvalsh": r_eigvalsh, "numpy.linalg.eig": r_eig,
     "numpy.linalg.svd": r_svd, "numpy.linalg.cholesky": r_cholesky, "numpy.linalg.pinv": r_pinv,
-    "numpy.linalg.qr": r_qr, "ord=2": r_norm2, "ord='nuc'": r_nuc, "numpy.cumprod": r_cumprod,
+    "numpy.linalg.qr": r_qr, "ord=2": r_norm2, "ord='nuc'": r_nuc,
 }
 
 

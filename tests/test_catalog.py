@@ -106,12 +106,6 @@ STRUCTURAL = {
     "zeros_like": ("np.sum(x + {f}(x))", (3,)),
     "ones_like": ("np.sum(x * {f}(x))", (3,)),
 }
-#: structural rows the tape cannot run under sd.check yet: the tape's
-#: ``numpy_as_floats`` (value semantics) adds a float array of np.zeros/np.ones to a
-#: tensor with "KeyError: 'O'" (tape/dtypes.promote_types), and np.zeros_like /
-#: np.ones_like of a tensor call the missing ``Tensor.astype``. The symbolic engine
-#: and finite differences agree; remove an entry when the tape is fixed (strict).
-TAPE_LACKS = {"zeros", "ones", "zeros_like", "ones_like"}
 
 Y0 = 0.83
 
@@ -316,12 +310,10 @@ def test_frac_is_a_step_both_printers_print():
 
 
 @pytest.mark.parametrize("row", catalog.rows(group="structural"), ids=lambda r: r.name)
-def test_structural_row_is_computed_on_constants(row, request):
+def test_structural_row_is_computed_on_constants(row):
     """A structural callable runs as it is on arguments known when the function is
     read, in the symbolic engine and on the tape alike; on a value that depends on
     the input the reader refuses it."""
-    if row.name in TAPE_LACKS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="the tape under sd.check"))
     text, shape = STRUCTURAL[row.name]
     f = row.python[0]
     plain = _function(text.format(f=_spelled(f)), ("x",), {"math": math, "np": np})

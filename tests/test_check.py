@@ -234,6 +234,25 @@ def test_tape_runs_user_code_with_aliases_helpers_and_augmented_assignment():
     assert r["dg/dx"].tape == pytest.approx(r["dg/dx"].symbolic)
 
 
+def filled_then_multiplied(x):
+    out = np.zeros(3)
+    out[0] = x[1]
+    out[2] = x[0] * x[2]
+    return np.sum(out * x) + np.sum(x + np.ones(3)) + np.sum(np.zeros_like(x) + x)
+
+
+def test_tape_runs_arrays_filled_with_entries_of_a_shaped_parameter():
+    # on the tape, np.zeros(3) is an object array holding tensors; it meets the shaped
+    # tensor x in "out * x" (the tape raised KeyError: 'O', so sd.check FAILED on
+    # correct code)
+    r = sd.check(filled_then_multiplied, np.array([0.3, -0.7, 1.1]), shapes={"x": (3,)}, order=2)
+    assert r.ok, str(r)
+    grad = [r[f"dfilled_then_multiplied/dx[{i}]"].tape for i in range(3)]
+    x0, x1, x2 = 0.3, -0.7, 1.1
+    # d/dx of x1*x0 + x0*x2*x2 + sum(x) + sum(x), by hand
+    assert grad == pytest.approx([x1 + x2 * x2 + 2, x0 + 2, 2 * x0 * x2 + 2], rel=1e-12)
+
+
 def test_expression_string_has_no_tape_column():
     r = sd.check("x**2*y", 1.0, 2.0)
     assert r.ok and r.rows[1].tape is None

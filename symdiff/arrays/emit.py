@@ -271,6 +271,12 @@ class Printer:
             return f"torch.cumsum({self.arg(node.args[0], inline, 0)}, dim={node.attrs[0]})", _ATOM
         return f"numpy.cumsum({self.arg(node.args[0], inline, 0)}, axis={node.attrs[0]})", _ATOM
 
+    def _cumprod(self, node, inline):            # along the last axis
+        x = self.arg(node.args[0], inline, 0)
+        if self.backend == "torch":
+            return f"torch.cumprod({x}, dim=-1)", _ATOM
+        return f"numpy.cumprod({x}, axis=-1)", _ATOM
+
     def _roll(self, node, inline):
         shift, axis = node.attrs
         if self.backend == "torch":
@@ -279,10 +285,12 @@ class Printer:
         return f"numpy.roll({self.arg(node.args[0], inline, 0)}, {shift}, axis={axis})", _ATOM
 
     def _tril(self, node, inline):
-        return f"numpy.tril({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
+        lib = "torch" if self.backend == "torch" else "numpy"
+        return f"{lib}.tril({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
 
     def _triu(self, node, inline):
-        return f"numpy.triu({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
+        lib = "torch" if self.backend == "torch" else "numpy"
+        return f"{lib}.triu({self.arg(node.args[0], inline, 0)}, {node.attrs[0]})", _ATOM
 
     def _permute(self, node, inline):
         t, x = node.args

@@ -424,7 +424,22 @@ def _permute(fw: Forward, node: Node, dots):
                                    lead=lead + fw.L))
 
 
+def _cumprod(fw: Forward, node: Node, dots):
+    from .rules import cumprod_parts
+    (t,) = dots
+    if t is None:
+        return None
+    g = fw.g
+    T = fw.materialize(node.args[0], t)
+    E, M = cumprod_parts(g, node)
+    lead = fw.letters("yz", fw.L)
+    rest = fw.letters("yz" + lead, node.ndim - 1)
+    return Tangent.of(g.einsum((lead + rest + "y", rest + "yz"), lead + rest + "z",
+                               g.mul(E, T), M))
+
+
 RULES = {
+    "cumprod": _cumprod,
     "permute": _permute,
     "unpermute": _permute,
     "ewise": _ewise,

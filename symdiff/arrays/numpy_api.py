@@ -1286,11 +1286,36 @@ for _fname, _kind in _REFUSED_LINALG.items():
     if _f is not None:
         handles(_f, name=f"numpy.linalg.{_fname}")(_refuser(_DECOMPOSITION.format(
             name=f"numpy.linalg.{_fname}", advice=_ADVICE[_kind])))
-for _f, _fname in ((np.cumprod, "cumprod"), (np.nancumprod, "nancumprod")):
-    handles(_f, name=f"numpy.{_fname}")(_refuser(
-        f"numpy.{_fname} is not read: its derivative divides by the entries, which is wrong "
-        "where one is 0; for positive x write numpy.exp(numpy.cumsum(numpy.log(x))), or "
-        "write the running product as a loop over x[i] with the sizes given as numbers"))
+
+
+def _cumprod(g, a, axis, name):
+    """The running product along ``axis`` (the IR's cumprod runs along the last axis; its
+    derivative is exact where an entry is 0: rules.cumprod_parts)."""
+    a = node(g, a)
+    if axis is None:
+        a, axis = ravel(g, a), 0
+    axis = norm_axes(axis, a.ndim)[0]
+    if a.ndim == 0:
+        raise ShapeError(f"{name}: axis 0 is out of bounds for array of dimension 0")
+    perm = [k for k in range(a.ndim) if k != axis] + [axis]
+    moved = g.transpose(a, perm)
+    out = g.make("cumprod", (moved,), (), moved.shape)
+    back = [0] * a.ndim
+    for k, p in enumerate(perm):
+        back[p] = k
+    return g.transpose(out, back)
+
+
+@handles(np.cumprod)
+def cumprod(g, a, axis=None, dtype=None, out=None):
+    _none("numpy.cumprod", dtype=dtype, out=out)
+    return _cumprod(g, a, axis, "numpy.cumprod")
+
+
+@handles(np.nancumprod)
+def nancumprod(g, a, axis=None, dtype=None, out=None):
+    _none("numpy.nancumprod", dtype=dtype, out=out)
+    return _cumprod(g, _filled(g, node(g, a), 1.0), axis, "numpy.nancumprod")
 for _f, _fname in ((np.argsort, "argsort"), (np.argmax, "argmax"), (np.argmin, "argmin"),
                    (np.searchsorted, "searchsorted"), (np.unique, "unique"),
                    (np.nonzero, "nonzero"), (np.argwhere, "argwhere")):
@@ -1345,7 +1370,7 @@ def _copy(g, self, order="C"):
 METHODS = {
     "sum": FUNCTIONS[id(np.sum)][1], "prod": FUNCTIONS[id(np.prod)][1],
     "max": FUNCTIONS[id(np.max)][1], "min": FUNCTIONS[id(np.min)][1],
-    "mean": mean, "var": var, "std": std, "cumsum": cumsum, "trace": trace,
+    "mean": mean, "var": var, "std": std, "cumsum": cumsum, "cumprod": cumprod, "trace": trace,
     "diagonal": diagonal, "dot": dot, "clip": clip, "repeat": repeat,
     "reshape": _reshape_method, "transpose": _transpose_method, "ravel": ravel,
     "flatten": _flatten, "squeeze": squeeze, "swapaxes": swapaxes, "copy": _copy,

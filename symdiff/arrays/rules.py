@@ -211,6 +211,42 @@ def _solve_jvp(g, node, dots):
     return g.solve(a, rhs)
 
 
+def cumprod_parts(g, node):
+    """For ``out = cumprod(x)`` along the last axis (length n): ``E`` with
+    ``E[..., i] = prod_{k<i} x_k`` and ``M`` with ``M[..., i, j] = prod_{i<k<=j} x_k`` for
+    ``j >= i`` (else 0), so that ``d out_j / d x_i = E_i M_ij`` exactly, without dividing
+    by the entries (which fails where one is 0)."""
+    (x,) = node.args
+    n = x.shape[-1]
+    ones = g.broadcast(g.const(1.0), (n, n))
+    above = g.ewise("gt", g.linear("triu", ones, 1), 0.5)          # k > i
+    on_or_above = g.linear("triu", ones, 0)                         # j >= i
+    rows = g.reshape(x, x.shape[:-1] + (1, n))
+    B = g.make("cumprod", (g.ewise("where", above, rows, 1.0),), (),
+               x.shape[:-1] + (n, n))
+    M = g.mul(B, on_or_above)
+    lead = tuple(slice(None) for _ in x.shape[:-1])
+    first = g.broadcast(g.const(1.0), x.shape[:-1] + (1,))
+    E = g.concat([first, g.index(node, lead + (slice(None, -1),))], x.ndim - 1) \
+        if n != 1 else first
+    return E, M
+
+
+def _cumprod_vjp(g, node, bar):
+    E, M = cumprod_parts(g, node)
+    lead = string.ascii_lowercase[:node.ndim - 1]
+    return [g.mul(E, g.einsum((lead + "yz", lead + "z"), lead + "y", M, bar))]
+
+
+def _cumprod_jvp(g, node, dots):
+    (t,) = dots
+    if t is None:
+        return None
+    E, M = cumprod_parts(g, node)
+    lead = string.ascii_lowercase[:node.ndim - 1]
+    return g.einsum((lead + "y", lead + "yz"), lead + "z", g.mul(E, t), M)
+
+
 def _linear(op):
     """VJP/JVP of a linear operation that is its own kind of adjoint."""
     return (lambda g, node, bar: [g.linear(op, bar, *node.attrs)],
@@ -235,6 +271,7 @@ VJP = {
     "inv": lambda g, node, bar: [g.neg(_matmul(g, _matmul(g, _swap(g, node), bar), _swap(g, node)))],
     "det": _det_vjp,
     "solve": _solve_vjp,
+    "cumprod": _cumprod_vjp,
     "permute": lambda g, node, bar: [g.permute(bar, node.args[1], *node.attrs[:1], inverse=True,
                                                lead=node.attrs[1]), None],
     "unpermute": lambda g, node, bar: [g.permute(bar, node.args[1], node.attrs[0],
@@ -258,6 +295,7 @@ JVP = {
     "inv": lambda g, node, dots: g.neg(_matmul(g, _matmul(g, node, dots[0]), node)),
     "det": _det_jvp,
     "solve": _solve_jvp,
+    "cumprod": _cumprod_jvp,
     "permute": lambda g, node, dots: None if dots[0] is None else g.permute(
         dots[0], node.args[1], node.attrs[0], lead=node.attrs[1]),
     "unpermute": lambda g, node, dots: None if dots[0] is None else g.permute(

@@ -179,6 +179,8 @@ def _object_array(maker):
     def make(*args, **kwargs):
         kwargs.pop("dtype", None)
         a = maker(*args, **kwargs)
+        if not isinstance(a, _np.ndarray):      # np.zeros_like(tensor) is a tensor
+            return a
         return a.astype(object) if _np.issubdtype(a.dtype, _np.number) else a
     make.__name__ = make.__qualname__ = getattr(maker, "__name__", "make")
     make.__doc__ = f"numpy.{make.__name__}, as an object array that can hold tensors."

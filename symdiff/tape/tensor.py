@@ -219,6 +219,17 @@ def _unary_op(cls):
     return op
 
 
+def _object_operand(a):
+    """An object array of tensors and numbers as one tensor. Code written for floats,
+    run on the tape by ``sd.check``, fills ``out = np.zeros(3)`` (an object array
+    there: ``namespaces.numpy_as_floats``) with tensors, then meets a shaped tensor
+    (``out * x``); torch has no object arrays, so they are stacked."""
+    flat = a.ravel().tolist()
+    if not builtins_any(isinstance(v, Tensor) for v in flat):
+        return a.astype(np.float64)
+    return FUNCTIONS[np.stack]([_as_tensor(v) for v in flat]).reshape(a.shape)
+
+
 def _binary_op(cls):
     """The function applying two-input primitive ``cls`` (add, mul, ...); either
     input may be a constant.  Made once per primitive (see ``_unary_op``)."""
@@ -233,6 +244,8 @@ def _binary_op(cls):
             if type(xv) is _ndarray and not xv.shape:
                 xv = xv[()]  # numpy is ~5x faster on scalars than on 0-d arrays
         else:
+            if type(x) is _ndarray and x.dtype == object:
+                return op(_object_operand(x), y)
             xv = x
             xr = False
             xvc = None
@@ -243,6 +256,8 @@ def _binary_op(cls):
             if type(yv) is _ndarray and not yv.shape:
                 yv = yv[()]
         else:
+            if type(y) is _ndarray and y.dtype == object:
+                return op(x, _object_operand(y))
             yv = y
             yr = False
             yvc = None
