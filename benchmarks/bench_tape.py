@@ -12,10 +12,16 @@ Prints the median time per forward+backward and the ratios.
 
 import argparse
 import math
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _ROOT not in sys.path:               # this checkout's symdiff
+    sys.path.insert(0, _ROOT)
 
 
 def run_tape(iters):

@@ -36,8 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+ROOT = os.path.dirname(HERE)
+for _path in (ROOT, HERE):              # this checkout's symdiff, then the workloads
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 import peers  # noqa: E402
 import workloads as W  # noqa: E402
