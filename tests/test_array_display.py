@@ -133,3 +133,57 @@ def test_jacobian_of_a_vector_function_displays_as_a_matrix():
     vals = _point({"x": ("d",), "A": ("n", "d")}, 4)
     shown = _evaluate(J.expr, vals)
     np.testing.assert_allclose(shown, J(*vals.values()), rtol=1e-10, atol=1e-12)
+
+
+# -- readings with no matrix form: shown by name, or refused clearly ------------------------------
+
+
+def _sorted_weights(x):
+    return np.sum(np.sort(x) * x)
+
+
+def _window(x):
+    return np.sum(x[1:3] ** 2) + x[0]
+
+
+def _nan_energy(x):
+    return np.nansum(x ** 2)
+
+
+@pytest.mark.parametrize("shape", [(4,), ("n",)])
+def test_sort_is_shown_by_name_where_the_element_wise_reader_cannot_read_it(shape):
+    F = sd.symbolic(_sorted_weights, shapes={"x": shape})
+    assert str(F.expr) == "sum(HadamardProduct(sort(x), x))"
+    assert F.latex() == "\\operatorname{sum}\\left(\\operatorname{sort}\\left(x\\right) \\circ x\\right)"
+    (g,) = F.grad.expr
+    assert str(g) == "sort(x) + unsorted_by(x, x)"
+    assert "\\operatorname{unsorted\\_by}" in F.grad.latex()
+
+
+def test_indexing_and_nan_reductions_with_named_sizes_are_shown_by_name():
+    F = sd.symbolic(_window, shapes={"x": ("n",)})
+    assert str(F.expr) == "sum(HadamardPower(x[1:3], 2)) + x[0]"
+    assert "x\\left[1:3\\right]" in F.latex()
+    assert str(F.grad.expr[0]) == "scatter[0](1) + scatter[1:3](2*x[1:3])"
+    N = sd.symbolic(_nan_energy, shapes={"x": ("n",)})
+    assert str(N.expr) == "sum(where(isnan(HadamardPower(x, 2)), 0, HadamardPower(x, 2)))"
+
+
+def test_placeholders_are_not_evaluated_as_if_they_were_matrices():
+    F = sd.symbolic(_sorted_weights, shapes={"x": ("n",)})
+    sort_x = next(iter(F.expr.atoms(sd.arrays.display.ArrayOp)))
+    assert sort_x.shape == (sympy.Symbol("n", integer=True, positive=True), 1)
+    with pytest.raises(sd.arrays.display.NotMatrixExpression, match="shown by name"):
+        sort_x[0, 0]
+
+
+def test_an_array_of_rank_three_with_named_sizes_is_refused_with_the_reason():
+    def energy(T):
+        return np.sum(T ** 2)
+    F = sd.symbolic(energy, shapes={"T": ("n", "d", "e")})
+    for G in (F, F.grad):
+        with pytest.raises(SymdiffError, match=r"no matrix form \(an array of rank 3\).*\.source"):
+            G.expr
+        with pytest.raises(SymdiffError, match="no matrix form"):
+            G.latex()
+        assert str(G).startswith(f"{G.name}(T) = ")          # str never raises

@@ -14,6 +14,7 @@ something else.
 
 from __future__ import annotations
 
+import numpy as np
 import sympy
 from sympy import (DiagMatrix, HadamardPower, HadamardProduct, MatrixExpr, MatrixSymbol,
                    OneMatrix, ZeroMatrix)
@@ -427,11 +428,19 @@ class ScalarOp(sympy.Expr):
 
 
 def _placeholder_text(label, operands):
+    if label.startswith("[") and len(operands) == 1:      # indexing: x[1:3], (2*x)[1:3]
+        x = operands[0]
+        return f"{x}{label}" if x.isidentifier() else f"({x}){label}"
     return f"{label}({', '.join(operands)})" if operands else label
 
 
 def _placeholder_latex(label, operands):
-    head = _latex_head(label) if label.isidentifier() else f"\\operatorname{{{label}}}"
+    if label.startswith("[") and len(operands) == 1:
+        x = operands[0]
+        x = x if x.isidentifier() else f"\\left({x}\\right)"
+        return f"{x}\\left[{label[1:-1]}\\right]"
+    head = _latex_head(label) if label in _LATEX_NAMES else \
+        f"\\operatorname{{{label.replace('_', chr(92) + '_')}}}"
     return f"{head}\\left({', '.join(operands)}\\right)" if operands else head
 
 
@@ -440,17 +449,41 @@ def _label(node) -> str:
     op, attrs = node.op, node.attrs
     if op == "reduce":
         kind, axes, keepdims = attrs
-        axis = "" if len(axes) == node.args[0].ndim else f"[axis={axes[0] if len(axes) == 1 else axes}]"
-        return f"{kind}{axis}"
+        if len(axes) == node.args[0].ndim:
+            return kind
+        return f"{kind}[axis={axes[0] if len(axes) == 1 else axes}]"
     if op == "ewise":
         return attrs[0]
+    if op == "index":
+        return f"[{_key_text(attrs[0])}]"       # printed after its operand: x[1:3]
+    if op == "scatter":
+        return f"scatter[{_key_text(attrs[0])}]"
     if op == "permute":
-        return "sort" if node.args[0] is node.args[1] else "take_sorted"
-    if op in ("cumsum", "roll", "tril", "triu", "concat"):
-        return op if not attrs else f"{op}[{', '.join(map(str, attrs))}]"
-    if op == "const":
-        return "const"
+        return "sort" if node.args[0] is node.args[1] else "sorted_by"
+    if op == "unpermute":
+        return "unsorted_by"
+    if op in ("cumsum", "concat"):
+        return f"{'concatenate' if op == 'concat' else op}[axis={attrs[0]}]"
+    if op == "roll":
+        return f"roll[shift={attrs[0]}, axis={attrs[1]}]"
+    if op in ("tril", "triu"):
+        return f"{op}[k={attrs[0]}]"
     return op
+
+
+def _key_text(key) -> str:
+    def one(k):
+        if isinstance(k, slice):
+            text = ":".join("" if v is None else str(v) for v in (k.start, k.stop, k.step))
+            return text[:-1] if k.step is None else text
+        if k is None:
+            return "None"
+        if k is Ellipsis:
+            return "..."
+        if isinstance(k, np.ndarray):
+            return str(k.tolist()) if k.size <= 6 else f"<{k.size} indices>"
+        return str(k)
+    return ", ".join(one(k) for k in (key if isinstance(key, tuple) else (key,)))
 
 
 def _placeholder(node, args):
