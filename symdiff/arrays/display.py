@@ -328,6 +328,6 @@ def function_expr(F):
     them for a tuple of results, as ``F.expr`` of a tuple-valued function)."""
     params = {p: F.program.nodes[p] for p in F.params}
     outs = [to_matrix_expr(o, params) for o in F.outputs]
-    if len(outs) == 1 and F._kind != "grad":
+    if len(outs) == 1 and F.result_kind != "grad":
         return outs[0]
     return tuple(outs)
