@@ -554,7 +554,7 @@ def function_expr(F, placeholders: bool = False):
     them for a gradient or a tuple of results)."""
     params = {p: F.program.nodes[p] for p in F.params}
     outs = [to_matrix_expr(o, params, placeholders) for o in F.outputs]
-    if len(outs) == 1 and F._kind != "grad":
+    if len(outs) == 1 and F.result_kind != "grad":
         return outs[0]
     return tuple(outs)
 
@@ -572,7 +572,7 @@ def function_latex(F, expr) -> str:
 def _row_labels(F, k):
     f = sympy.latex(sympy.Symbol(F.program.name))
     wrt = [n.attrs[0] for n in getattr(F, "_wrt_nodes", ())]
-    if F._kind == "grad" and len(wrt) == k:
+    if F.result_kind == "grad" and len(wrt) == k:
         return [f"\\frac{{\\partial {f}}}{{\\partial {sympy.latex(sympy.Symbol(w))}}}"
                 for w in wrt]
     return [f"{f}_{{{i}}}" for i in range(k)]
