@@ -642,6 +642,9 @@ def _evaluate(row: Row) -> Outcome:
         if missing:
             return Outcome("error", f"the refusal does not name {missing}: {message}", source)
         return Outcome("refused", message.splitlines()[0], source)
+    problems = _values(row, F, f, plain_core, out, n_out, args, shapes)
+    if problems:
+        return Outcome("wrong", "; ".join(problems), source)
     kind = "array" if isinstance(F, ArrayFunction) and F._twin_cache is None \
         and G._twin_cache is None else "fallback"
     f_autograd = _define(source, {"np": anp, **row.consts, **weights})
@@ -666,6 +669,25 @@ def _evaluate(row: Row) -> Outcome:
     if problems:
         return Outcome("wrong", "; ".join(problems), source)
     return Outcome(kind, "" if kind == "array" else getattr(F, "_note", "") or "", source)
+
+
+def _values(row, F, f, plain_core, out, n_out, args, shapes):
+    """numpy's semantics: the function's value, and the numpy call's own result (its
+    shape too: keepdims, 0-d results), read at the array level like the function."""
+    problems = []
+    with np.errstate(all="ignore"):
+        mine, theirs = F(*args), f(*args)
+    if not np.allclose(mine, theirs, rtol=1e-12, atol=1e-12, equal_nan=True):
+        problems.append(f"value: symdiff {mine} != numpy {theirs}")
+    if n_out is None:
+        with np.errstate(all="ignore"):
+            mine = np.asarray(sd.symbolic(plain_core, shapes=shapes)(*args))
+        theirs = np.asarray(out)
+        if mine.shape != theirs.shape or not np.allclose(mine, theirs, rtol=1e-12, atol=1e-12,
+                                                         equal_nan=True):
+            problems.append(f"{row.expr}: symdiff {mine.shape} {mine.tolist()} != numpy "
+                            f"{theirs.shape} {theirs.tolist()}")
+    return problems
 
 
 def _second_order(row, F, names, args, f_autograd, argnums):

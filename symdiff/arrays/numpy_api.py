@@ -712,7 +712,9 @@ def kron(g, a, b):
     """The Kronecker product: an outer product with each axis of ``a`` interleaved with
     the matching axis of ``b`` (the shorter shape padded with leading ones), merged."""
     a, b = node(g, a), node(g, b)
-    nd = max(a.ndim, b.ndim, 1)
+    if a.ndim == 0 and b.ndim == 0:
+        return g.mul(a, b)
+    nd = max(a.ndim, b.ndim)
     a = g.reshape(a, (1,) * (nd - a.ndim) + tuple(a.shape))
     b = g.reshape(b, (1,) * (nd - b.ndim) + tuple(b.shape))
     la, lb = string.ascii_lowercase[:nd], string.ascii_uppercase[:nd]

@@ -88,7 +88,7 @@ def _switching_exprs(expr):
 
 def switching(F, to_args) -> _Switch:
     if hasattr(F, "named_sizes"):       # an array function: its element-wise reading's switches
-        F = F._twin()
+        F = F.elementwise()
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:
