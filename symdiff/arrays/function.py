@@ -160,14 +160,37 @@ class ArrayFunction(SymbolicFunction):
     @property
     def expr(self):
         """A SymPy matrix expression (``display``: the Hessian of ``x @ A @ x`` is
-        ``A + A.T``) for named sizes and for derivatives; the function itself with known
-        sizes keeps the element-wise expression (a ``Matrix`` of entries), as before."""
+        ``A + A.T``; a tuple of them for a gradient in several parameters) for named
+        sizes and for derivatives; the function itself with known sizes keeps the
+        element-wise expression (a ``Matrix`` of entries), as before. What has no matrix
+        form is shown by name (``sort(x)``), or refused with a message saying why."""
+        kind, shown = self._shown()
+        return shown.expr if kind == "twin" else shown
+
+    def _shown(self):
+        """("matrix", F.expr as matrix expressions) or ("twin", the element-wise reading)."""
         if self._matrix_display():
             try:
-                return display.function_expr(self)
+                return "matrix", self._matrix_expr()
             except display.NotMatrixExpression:
                 pass
-        return self.elementwise().expr
+        if not self.named_sizes:
+            try:
+                return "twin", self.elementwise()
+            except (SymdiffError, SymdiffSyntaxError):
+                pass                    # the element-wise reader cannot read it either
+        try:
+            return "matrix", display.function_expr(self, placeholders=True)
+        except display.NotMatrixExpression as exc:
+            raise SymdiffError(
+                f"{self.name}: F.expr has no matrix form ({exc}) and the element-wise "
+                f"reading needs sizes given as numbers; the array code is in .source") from None
+
+    def _matrix_expr(self):
+        """The matrix display, strict (raises ``display.NotMatrixExpression``), cached."""
+        if self._expr is None:
+            self._expr = display.function_expr(self)
+        return self._expr
 
     def _matrix_display(self) -> bool:
         return self.named_sizes or self._recipe is not None
@@ -383,20 +406,41 @@ class ArrayFunction(SymbolicFunction):
         return None if not self.named_sizes else "an array function with named sizes"
 
     def latex(self) -> str:
+        kind, shown = self._shown()
+        return shown.latex() if kind == "twin" else display.function_latex(self, shown)
+
+    def _display_text(self) -> str:
+        """The matrix display as text where there is one, else the array code's text."""
         if self._matrix_display():
             try:
-                return sympy.latex(display.function_expr(self))
+                expr = self._matrix_expr()
             except display.NotMatrixExpression:
                 pass
-        return self.elementwise().latex()
+            else:
+                return "(" + ", ".join(map(str, expr)) + ")" if isinstance(expr, tuple) \
+                    else str(expr)
+        return self._expression_text()
 
     def __str__(self) -> str:
-        return f"{self._signature_text()} = {self._expression_text()}"
+        return f"{self._signature_text()} = {self._display_text()}"
 
     def __repr__(self) -> str:
-        return f"<symbolic {self._signature_text()} = {_abbreviate(self._expression_text(), 120)}>"
+        return f"<symbolic {self._signature_text()} = {_abbreviate(self._display_text(), 120)}>"
 
     def _repr_latex_(self):
+        if self._matrix_display():
+            try:
+                expr = self._matrix_expr()
+            except display.NotMatrixExpression:
+                expr = None
+            if expr is not None:
+                body = display.function_latex(self, expr)
+                if isinstance(expr, tuple):
+                    return f"$\\displaystyle {body}$"
+                from ..function import _latex_lhs
+                lhs = _latex_lhs(self.name, self.program.name, self.wrt)
+                args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
+                return f"$\\displaystyle {lhs}({args}) = {body}$"
         if self.named_sizes:
             return None
         return self.elementwise()._repr_latex_()
