@@ -9,7 +9,7 @@ derivative. Where JAX and torch agree, symdiff gives their value (nan where both
 give nan); where they disagree (a convention at a kink), symdiff follows one of them,
 named in ``CONVENTIONS``, and ``sd.check`` reports that partial nondifferentiable or
 undefined, never ``ok`` with a made-up value and never FAIL. The array reading is
-also compared with the element-wise reading (``F._twin()``) where that reads the
+also compared with the element-wise reading (``F.elementwise()``) where that reads the
 function. Sizes 1 (degenerate) and 1000 are covered.
 
 Conventions at kinks (symdiff / JAX / torch):
@@ -331,7 +331,7 @@ def _small_points():
 
 def _twin_reads(F):
     try:
-        return F._twin()
+        return F.elementwise()
     except (sd.SymdiffError, SyntaxError):
         return None             # np.linalg.norm, var, std, cumsum... are array-level only
 
