@@ -188,7 +188,7 @@ def grad(fn, wrt=None) -> SymbolicFunction:
     """
     F = _as_symbolic(fn)
     g = F.gradient(wrt)
-    return g._entry() if isinstance(wrt, str) else g
+    return g.as_entry() if isinstance(wrt, str) else g
 
 
 @api_boundary
@@ -222,9 +222,9 @@ def hessian(fn, wrt=None) -> SymbolicFunction:
     F = _as_symbolic(fn)
     H = F.hessian_of(wrt)
     if isinstance(wrt, str):
-        shape = F._param_shape(wrt)
+        shape = F.param_shape(wrt)
         if all(isinstance(n, int) for n in shape):
-            return H._shaped(shape + shape)
+            return H.reshaped(shape + shape)
     return H
 
 

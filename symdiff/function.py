@@ -139,7 +139,7 @@ class SymbolicFunction:
     @limits.deep(lambda self: f"{self.name}.expr")
     def _flat_expr(self):
         if self._vectorised():
-            return self._twin().expr                # one term per element, as written
+            return self.elementwise().expr                # one term per element, as written
         flat = [self.graph.flatten(e) for e in self._outputs]
         lay = self._layout
         if lay.kind == "scalar":
@@ -156,6 +156,19 @@ class SymbolicFunction:
     @property
     def shapes(self) -> dict:
         return dict(self._reading.shapes)
+
+    @property
+    def reading(self) -> Reading:
+        """The reader's result this function computes from (graph, symbols, shapes):
+        for the parts that build a function of the same reading, such as
+        ``arrays.hvp``'s Hessian-vector product, without reaching into private fields."""
+        return self._reading
+
+    @property
+    def layout(self) -> Layout:
+        """How the flat ``outputs`` are returned (scalar, array of a shape, tuple):
+        with ``outputs`` and ``reading``, what a derived function is built from."""
+        return self._layout
 
     # -- numbers ----------------------------------------------------------------
     def _compile(self) -> codegen.Compiled:
@@ -366,8 +379,11 @@ class SymbolicFunction:
         raise ValueError(f"unknown variable {name!r}: {self.name} has parameters "
                          f"({', '.join(t.params)})")
 
-    def _child(self, key, build):
-        """The derivative ``key``, built once (double-checked under the graph's lock)."""
+    def memo(self, key, build):
+        """The derivative ``key``, built once (double-checked under the graph's lock).
+
+        Internal, not user API: public so that modules building derivatives for this
+        function (``arrays.hessian``, ``arrays.hvp``) cache them with its own."""
         child = self._children.get(key)
         if child is None:
             with self.graph.lock:
@@ -414,8 +430,11 @@ class SymbolicFunction:
         """Were loops of this function read as lanes (vectorised) rather than unrolled?"""
         return bool(self.graph.lanes)
 
-    def _twin(self) -> "SymbolicFunction":
+    def elementwise(self) -> "SymbolicFunction":
         """This function with every loop unrolled: what lanes cannot do goes through it.
+        (For an array-level function, its element-wise reading.) Internal: public for
+        the parts that need one symbol per element, such as ``sd.check``'s switching
+        points and the array Hessians' fallbacks.
 
         Values and gradients of vectorised loops are computed on slices; partial
         derivatives by element, Hessians, Jacobians and ``expr`` need one symbol per
@@ -434,14 +453,17 @@ class SymbolicFunction:
                         twin = from_reading(reading, self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
-                        twin = getattr(parent._twin(), method)(*args)
+                        twin = getattr(parent.elementwise(), method)(*args)
                     self._twin_cache = twin
         return twin
 
-    def _diff1(self, var: str) -> "SymbolicFunction":
+    def diff_once(self, var: str) -> "SymbolicFunction":
+        """The first derivative with respect to ``var``, cached: ``diff`` applies it
+        once per name and order. Internal: public for ``arrays.hessian``, which falls
+        back to the element-wise reading's."""
         def build():
             if self._vectorised():
-                return self._twin()._diff1(var)
+                return self.elementwise().diff_once(var)
             syms = self._param_symbols(var)
             wrt = self.wrt + (var,)
             name = naming.display_derivative(self._reading.name, wrt)
@@ -454,7 +476,7 @@ class SymbolicFunction:
             outs = [cols[j][i] for i in range(len(self._outputs)) for j in range(len(syms))]
             core = _core_shape(self._layout) + tuple(shape)
             return self.derived(outs, Layout("array", shape=core) if core else SCALAR, name, wrt)
-        return self._child(("diff", var), build)
+        return self.memo(("diff", var), build)
 
     @api_boundary
     def diff(self, *wrt: str, order: int = 1) -> "SymbolicFunction":
@@ -475,7 +497,7 @@ class SymbolicFunction:
         f = self
         for _ in range(order):
             for v in wrt:
-                f = f._diff1(v)
+                f = f.diff_once(v)
         return f
 
     def _scalar_only(self, what: str) -> None:
@@ -483,7 +505,10 @@ class SymbolicFunction:
             raise ValueError(f"{what} needs a scalar-valued function; {self.name} returns "
                              f"{self._layout.size} values: use .jacobian")
 
-    def _wrt_names(self, wrt) -> tuple[str, ...]:
+    def wrt_names(self, wrt) -> tuple[str, ...]:
+        """``wrt`` (None, a name or names) as a tuple of names, each checked (an unknown
+        name is a ValueError listing the parameters). Internal: public for the modules
+        that key and build derivatives (``arrays.hessian``, ``arrays.hvp``)."""
         if wrt is None:
             return self.params
         names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
@@ -495,12 +520,12 @@ class SymbolicFunction:
     def gradient(self, wrt=None) -> "SymbolicFunction":
         """Gradient as a function returning one entry per parameter (reverse mode)."""
         self._scalar_only("grad")
-        names = self._wrt_names(wrt)
+        names = self.wrt_names(wrt)
 
         def build():
             t = self._reading
             if self._vectorised() and any(n not in t.symbols for n in names):
-                return self._twin().gradient(names)       # by element of a shaped param
+                return self.elementwise().gradient(names)       # by element of a shaped param
             syms = [s for n in names for s in self._param_symbols(n)]
             flat, lanes = self._calculus.reverse_with_lanes(self._outputs[0], syms)
             outs, items, k = [], [], 0
@@ -520,17 +545,17 @@ class SymbolicFunction:
             return self.derived(outs, Layout("tuple", items=tuple(items)),
                                  f"grad {self.name}", self.wrt,
                                  recipe=(self, "gradient", (names,)))
-        return self._child(("grad", names), build)
+        return self.memo(("grad", names), build)
 
     @api_boundary
     def hessian_of(self, wrt=None) -> "SymbolicFunction":
         """Hessian: forward mode over the reverse-mode gradient."""
         self._scalar_only("hessian")
-        names = self._wrt_names(wrt)
+        names = self.wrt_names(wrt)
 
         def build():
             if self._vectorised():
-                return self._twin().hessian_of(names)
+                return self.elementwise().hessian_of(names)
             syms = [s for n in names for s in self._param_symbols(n)]
             grad = list(self.gradient(names)._outputs)
             rows = [self._calculus.forward(grad, s) for s in syms]   # rows[j][i] = d g_i / d x_j
@@ -538,16 +563,16 @@ class SymbolicFunction:
             flat = [rows[j][i] for i in range(n) for j in range(n)]
             return self.derived(flat, Layout("array", shape=(n, n)),
                                  f"hessian {self.name}", self.wrt)
-        return self._child(("hessian", names), build)
+        return self.memo(("hessian", names), build)
 
     @api_boundary
     def jacobian_of(self, wrt=None) -> "SymbolicFunction":
         """Jacobian ``(m, n)``: reverse per output when m < n, else forward per input."""
-        names = self._wrt_names(wrt)
+        names = self.wrt_names(wrt)
 
         def build():
             if self._vectorised():
-                return self._twin().jacobian_of(names)
+                return self.elementwise().jacobian_of(names)
             syms = [s for n in names for s in self._param_symbols(n)]
             outs = list(self._outputs)
             m, n = len(outs), len(syms)
@@ -559,11 +584,12 @@ class SymbolicFunction:
             flat = [rows[i][j] for i in range(m) for j in range(n)]
             return self.derived(flat, Layout("array", shape=(m, n)),
                                  f"jacobian {self.name}", self.wrt)
-        return self._child(("jacobian", names), build)
+        return self.memo(("jacobian", names), build)
 
     # -- bare results (API 5.1: one name in, no tuple out, as JAX's argnums=int) ------
-    def _entry(self) -> "SymbolicFunction":
+    def as_entry(self) -> "SymbolicFunction":
         """This one-entry tuple result returned as its entry: ``sd.grad(F, wrt="x")``.
+        Internal (not user API): public because ``api.grad`` asks for it.
 
         Same outputs, same graph, only the layout differs, so the derivative is built
         once whether asked for bare or as a 1-tuple. A result that is not a one-entry
@@ -572,24 +598,25 @@ class SymbolicFunction:
         lay = self._layout
         if lay.kind != "tuple" or len(lay.items) != 1:
             return self
-        return self._child(("entry",), lambda: self.derived(
-            self._outputs, lay.items[0], self.name, self.wrt, recipe=(self, "_entry", ())))
+        return self.memo(("entry",), lambda: self.derived(
+            self._outputs, lay.items[0], self.name, self.wrt, recipe=(self, "as_entry", ())))
 
-    def _shaped(self, core: tuple) -> "SymbolicFunction":
+    def reshaped(self, core: tuple) -> "SymbolicFunction":
         """This array result with core shape ``core`` (same elements, row-major):
         the ``(n, n)`` Hessian of a parameter of shape ``s`` as ``s + s``, and as a plain
         number for a scalar parameter. Unchanged when it has that shape already or is
-        not a flat array of that size."""
+        not a flat array of that size. Internal: public because ``api.hessian`` asks."""
         lay = self._layout
         size = int(np.prod(core, dtype=int))
         if lay.kind != "array" or tuple(lay.shape) == tuple(core) or lay.size != size:
             return self
         layout = Layout("array", shape=tuple(core)) if core else SCALAR
-        return self._child(("shaped", tuple(core)), lambda: self.derived(
-            self._outputs, layout, self.name, self.wrt, recipe=(self, "_shaped", (core,))))
+        return self.memo(("shaped", tuple(core)), lambda: self.derived(
+            self._outputs, layout, self.name, self.wrt, recipe=(self, "reshaped", (core,))))
 
-    def _param_shape(self, name: str) -> tuple:
-        """The core shape of parameter (or element) ``name``: ``()`` for a scalar."""
+    def param_shape(self, name: str) -> tuple:
+        """The core shape of parameter (or element) ``name``: ``()`` for a scalar
+        (``api.hessian`` shapes a one-name Hessian with it)."""
         self._param_symbols(name)            # unknown names: ValueError listing the parameters
         shape = self._reading.shapes.get(name) if name in self._reading.symbols else None
         return tuple(shape) if shape else ()

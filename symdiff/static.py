@@ -239,13 +239,13 @@ class StaticFunction:
     def jacobian_of(self, wrt=None) -> "StaticFunction":
         return self._then("jacobian_of", self._wrt(wrt))
 
-    def _entry(self) -> "StaticFunction":
-        return self._then("_entry")
+    def as_entry(self) -> "StaticFunction":
+        return self._then("as_entry")
 
-    def _shaped(self, core: tuple) -> "StaticFunction":
-        return self._then("_shaped", core)
+    def reshaped(self, core: tuple) -> "StaticFunction":
+        return self._then("reshaped", core)
 
-    def _param_shape(self, name: str) -> tuple:
+    def param_shape(self, name: str) -> tuple:
         self._check_names((name,))
         return tuple(self.shapes.get(name, ()))
 

@@ -64,7 +64,7 @@ def test_array_reading_agrees_with_elementwise_reading(tmp_path_factory, body, s
                       name=f"_arrays_prop_{next(_counter)}")
     F = sd.symbolic(mod.f, shapes=SHAPES)
     assert isinstance(F, ArrayFunction), F.source.splitlines()[0]
-    twin = F._twin()
+    twin = F.elementwise()
     rng = np.random.default_rng(seed)
     args = [rng.normal(size=s) for s in SHAPES.values()]
     a, b = float(F(*args)), float(twin(*args))

@@ -399,3 +399,79 @@ def test_the_pipeline_order_fits_on_one_screen():
     tree = ast.parse((PACKAGE / "read" / "pipeline.py").read_text())
     read = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "read")
     assert read.end_lineno - read.lineno + 1 <= 45
+
+
+#: packages whose classes share private fields among their own modules on purpose: the
+#: tape's ``Tensor._value``/``_grad`` and node fields are its internal protocol, as
+#: torch's are (issue 11 item 4 restructures it)
+CLASS_PRIVATE_LATER = ("symdiff.tape",)
+
+
+def _class_private_names(tree) -> set[str]:
+    """The ``_private`` names a module's classes define: methods, class attributes,
+    ``self._x = ...`` fields and ``__slots__`` entries."""
+    names = set()
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                    and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                names.add(node.attr)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        names.add(t.id)
+                        if t.id == "__slots__" and node.value is not None:
+                            names |= {c.value for c in ast.walk(node.value)
+                                      if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return {n for n in names if _private(n)}
+
+
+def _foreign_private_uses(package: pathlib.Path = PACKAGE) -> list[str]:
+    """``obj._name`` (``obj`` not ``self``/``cls``) where ``_name`` is a private member
+    of a class of another module of symdiff and of no class of this one."""
+    mods = _modules(package)
+    trees = {name: ast.parse(path.read_text(), str(path)) for name, path in mods.items()}
+    defined = {name: _class_private_names(tree) for name, tree in trees.items()}
+    bad = []
+    for name, tree in trees.items():
+        if any(name == p or name.startswith(p + ".") for p in CLASS_PRIVATE_LATER):
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and _private(node.attr)):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                continue
+            if node.attr in defined[name]:
+                continue
+            owners = sorted(m for m, names in defined.items() if node.attr in names)
+            if owners:
+                bad.append(f"{name}:{node.lineno} uses {ast.unparse(node)} "
+                           f"(private to {', '.join(owners)})")
+    return bad
+
+
+def test_no_module_uses_another_modules_class_private_members():
+    """``F._twin()``, ``F._outputs``: a class's private methods and fields are used by
+    its own module only. Another module asks through a public method that says why it
+    exists (``F.elementwise()``, ``F.outputs``, ``F.memo``), so the class can change
+    its insides without breaking its neighbours."""
+    bad = _foreign_private_uses()
+    assert not bad, "private members of another module's class used:\n" + "\n".join(sorted(bad))
+
+
+def test_the_class_private_check_sees_a_foreign_private_call(tmp_path):
+    """The checker itself: a private method called on another module's object is
+    caught, the same call inside the defining module (or on ``self``) is not."""
+    pkg = tmp_path / "symdiff"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("class A:\n    def __init__(self):\n        self._x = 1\n"
+                              "    def _twin(self):\n        return self._x\n"
+                              "def use(a):\n    return a._twin(), a._x\n")
+    (pkg / "b.py").write_text("def use(a):\n    return a._twin() + a.public + a._unknown\n")
+    assert _foreign_private_uses(pkg) == ["symdiff.b:2 uses a._twin (private to symdiff.a)"]

@@ -2,7 +2,7 @@
 
 Random loop bodies (sums of random expressions in x[i], x[i+1], x[i+2], x[0] and a
 scalar parameter) are written into a module, read with lanes and without
-(``F._twin()``), and their values and gradients compared. Bodies that cannot be
+(``F.elementwise()``), and their values and gradients compared. Bodies that cannot be
 vectorised must still agree, through the unrolled reading.
 """
 
@@ -61,7 +61,7 @@ def f(x, a):
     mod = load_module(_DIR, source, f"symdiff_lanes_{next(_counter)}")
     F = sd.symbolic(mod.f, shapes={"x": (N,)})
     assert F._vectorised() == ("x[i" in update)    # no index: a plain count, no lanes
-    U = F._twin()
+    U = F.elementwise()
     rng = np.random.default_rng(3)
     for _ in range(2):
         x, a = rng.uniform(-1.5, 1.5, size=N), float(rng.uniform(-2, 2))

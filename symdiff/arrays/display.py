@@ -14,6 +14,7 @@ something else.
 
 from __future__ import annotations
 
+import numpy as np
 import sympy
 from sympy import (DiagMatrix, HadamardPower, HadamardProduct, MatrixExpr, MatrixSymbol,
                    OneMatrix, ZeroMatrix)
@@ -38,15 +39,19 @@ class Entrywise(MatrixExpr):
         return self.args[1].shape
 
     def _entry(self, i, j, **kwargs):
-        return sympy.Function(str(self.args[0]))(self.args[1][i, j])
+        return scalar_function(str(self.args[0]))(self.args[1][i, j])
+
+    def doit(self, **hints):
+        arg = self.args[1].doit(**hints) if hints.get("deep", True) else self.args[1]
+        if isinstance(arg, sympy.MatrixBase):       # numbers substituted: apply it
+            return arg.applyfunc(scalar_function(str(self.args[0])))
+        return Entrywise(self.args[0], arg)
 
     def _sympystr(self, printer):
         return f"{self.args[0]}({printer._print(self.args[1])})"
 
     def _latex(self, printer):
-        name = str(self.args[0])
-        head = f"\\{name}" if name in _LATEX_NAMES else f"\\operatorname{{{name}}}"
-        return f"{head}\\left({printer._print(self.args[1])}\\right)"
+        return f"{_latex_head(str(self.args[0]))}\\left({printer._print(self.args[1])}\\right)"
 
 
 class EntrySum(sympy.Expr):
@@ -54,6 +59,12 @@ class EntrySum(sympy.Expr):
 
     def __new__(cls, arg):
         return sympy.Expr.__new__(cls, arg)
+
+    def doit(self, **hints):
+        arg = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if isinstance(arg, sympy.MatrixBase):
+            return sympy.Add(*arg)
+        return EntrySum(arg)
 
     def _sympystr(self, printer):
         return f"sum({printer._print(self.args[0])})"
@@ -63,7 +74,27 @@ class EntrySum(sympy.Expr):
 
 
 _LATEX_NAMES = {"exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin", "arccos",
-                "arctan"}
+                "arctan", "sigma"}
+
+_SYMPY_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+                "arccosh": "acosh", "arctanh": "atanh", "abs": "Abs"}
+
+
+def _sigma(x):
+    return 1 / (1 + sympy.exp(-x))
+
+
+def scalar_function(name: str):
+    """The scalar function that ``Entrywise(name, .)`` applies to each entry: SymPy's
+    (``exp``, ``tanh``, ...), ``sigma`` the logistic function, else an undefined one."""
+    if name == "sigma":
+        return _sigma
+    fn = getattr(sympy, _SYMPY_NAMES.get(name, name), None)
+    return fn if isinstance(fn, type) and issubclass(fn, sympy.Function) else sympy.Function(name)
+
+
+def _latex_head(name: str) -> str:
+    return f"\\{name}" if name in _LATEX_NAMES else f"\\operatorname{{{name}}}"
 
 
 def _dim(d):
@@ -100,7 +131,19 @@ def _broadcast_to(e, shape):
     raise NotMatrixExpression("a broadcast with no matrix form")
 
 
-def _ewise(node, args):
+def _logistic_argument(node):
+    """``u`` when ``node`` is ``exp(u) / (1 + exp(u))`` (the logistic function ``sigma(u)``)."""
+    num, den = node.args
+    if not (num.op == "ewise" and num.attrs[0] == "exp"):
+        return None
+    if den.op == "ewise" and den.attrs[0] == "add":
+        one, e = den.args if den.args[1] is num else den.args[::-1]
+        if e is num and one.is_const(1.0):
+            return num.args[0]
+    return None
+
+
+def _ewise(node, args, done):
     fname = node.attrs[0]
     shape = node.shape
     if fname == "add":
@@ -120,6 +163,10 @@ def _ewise(node, args):
             return scaled
         return HadamardProduct(_broadcast_to(a, shape), _broadcast_to(b, shape)).doit()
     if fname == "div":
+        u = _logistic_argument(node)
+        if u is not None:
+            arg = done[id(u)]
+            return Entrywise("sigma", arg) if _is_matrix(arg) else _sigma(arg)
         a, b = args
         if not _is_matrix(b):
             return a / b
@@ -160,7 +207,7 @@ def _diagonal_scaling(node, a, b):
     return None
 
 
-def _einsum(node, args):
+def _einsum(node, args, done):
     inputs, output = node.attrs
     ops = [(e, s) for e, s in zip(args, inputs)]
     scalars = [e for e, s in ops if s == ""]
@@ -174,7 +221,18 @@ def _einsum(node, args):
             return coef * e
         if len(s) == 2 and s[::-1] == output:
             return coef * e.T
+        if output == "":
+            return coef * EntrySum(e)
+        if len(s) == 2 and len(output) == 1:       # a sum over one axis of a matrix
+            return coef * _axis_sum(e, s.index(output) == 1)
         raise NotMatrixExpression("a reduction inside a contraction")
+    if len(ops) == 2 and all(len(s) == 1 for _, s in ops) and len(output) == 2 \
+            and ops[0][1] != ops[1][1]:             # an outer product u v^T
+        (u, su), (v, sv) = ops
+        if output == su + sv:
+            return coef * (u * v.T)
+        if output == sv + su:
+            return coef * (v * u.T)
     # a chain of matrix products: orient each operand (rows index, cols index)
     oriented = []
     for e, s in ops:
@@ -255,25 +313,44 @@ def _walk(oriented, counts):
                      right if right is None or counts[right] == 1 else None]
 
 
-def _reduce(node, args):
+def _reduce(node, args, done):
     kind, axes, keepdims = node.attrs
     (x,) = node.args
-    if kind != "sum" or keepdims or len(axes) != x.ndim:
-        raise NotMatrixExpression(f"a {kind} over some axes")
     (a,) = args
-    return EntrySum(a) if _is_matrix(a) else a
+    if kind != "sum":
+        raise NotMatrixExpression(f"a {kind} reduction")
+    if not _is_matrix(a):
+        return a
+    if len(axes) == x.ndim and not keepdims:
+        return EntrySum(a)
+    if x.ndim == 2 and len(axes) == 1:
+        total = _axis_sum(a, axes[0] == 1)
+        return _transposed(total) if keepdims and axes[0] == 0 else total
+    raise NotMatrixExpression(f"a sum over axes {axes} keeping them")
 
 
-def _transpose(node, args):
+def _transposed(m):
+    """``m^T``, kept as one transpose of a compound (SymPy's ``.T`` pushes it inside)."""
+    return m.T if isinstance(m, (MatrixSymbol, sympy.Transpose)) else sympy.Transpose(m)
+
+
+def _axis_sum(m, along_rows: bool):
+    """The sums of a matrix's rows (``along_rows``: ``M 1``) or columns (``M^T 1``), as a
+    column vector: ``numpy.sum(M, axis=1)`` or ``axis=0``."""
+    rows, cols = m.shape
+    return m * OneMatrix(cols, 1) if along_rows else _transposed(m) * OneMatrix(rows, 1)
+
+
+def _transpose(node, args, done):
     (a,) = args
     return a.T if _is_matrix(a) else a
 
 
-def _broadcast(node, args):
+def _broadcast(node, args, done):
     return _broadcast_to(args[0], node.shape)
 
 
-def _reshape(node, args):
+def _reshape(node, args, done):
     (x,) = node.args
     (a,) = args
     shape = tuple(node.shape)
@@ -286,12 +363,163 @@ def _reshape(node, args):
     raise NotMatrixExpression("a reshape")
 
 
+def _inv(node, args, done):
+    (a,) = args
+    return sympy.Inverse(a) if _is_matrix(a) else 1 / a
+
+
+def _det(node, args, done):
+    (a,) = args
+    if node.shape:
+        raise NotMatrixExpression("a stack of determinants")
+    return sympy.Determinant(a) if _is_matrix(a) else a
+
+
+def _solve(node, args, done):
+    a, b = args
+    if not _is_matrix(a):
+        return b / a
+    if node.args[1].ndim > 2:
+        raise NotMatrixExpression("a stack of solves")
+    return sympy.Inverse(a) * b
+
+
 _RULES = {"ewise": _ewise, "einsum": _einsum, "reduce": _reduce, "transpose": _transpose,
-          "broadcast": _broadcast, "reshape": _reshape}
+          "broadcast": _broadcast, "reshape": _reshape, "inv": _inv, "det": _det,
+          "solve": _solve}
 
 
-def to_matrix_expr(node, params: dict):
-    """``node`` as a SymPy (matrix) expression; ``params``: name -> param node."""
+# -- placeholders: what has no matrix form, shown by name ------------------------------------
+
+class ArrayOp(MatrixExpr):
+    """A placeholder for an array operation with no matrix form (``sort(x)``,
+    ``cumsum(x)``, ``x[1:3]``): printed by name, not evaluated."""
+
+    def __new__(cls, label, rows, cols, *operands):
+        label = label if isinstance(label, sympy.Symbol) else sympy.Symbol(label)
+        return MatrixExpr.__new__(cls, label, sympy.sympify(rows), sympy.sympify(cols), *operands)
+
+    @property
+    def shape(self):
+        return self.args[1], self.args[2]
+
+    def _entry(self, i, j, **kwargs):
+        raise NotMatrixExpression(f"{self.args[0]} is shown by name and has no entries here")
+
+    def _sympystr(self, printer):
+        return _placeholder_text(str(self.args[0]), [printer._print(a) for a in self.args[3:]])
+
+    def _latex(self, printer):
+        return _placeholder_latex(str(self.args[0]), [printer._print(a) for a in self.args[3:]])
+
+
+class ScalarOp(sympy.Expr):
+    """A scalar placeholder (``max(x)``, ``det`` of a stack, ...), as ``ArrayOp``."""
+
+    def __new__(cls, label, *operands):
+        label = label if isinstance(label, sympy.Symbol) else sympy.Symbol(label)
+        return sympy.Expr.__new__(cls, label, *operands)
+
+    def _sympystr(self, printer):
+        return _placeholder_text(str(self.args[0]), [printer._print(a) for a in self.args[1:]])
+
+    def _latex(self, printer):
+        return _placeholder_latex(str(self.args[0]), [printer._print(a) for a in self.args[1:]])
+
+
+def _placeholder_text(label, operands):
+    if label.startswith("[") and len(operands) == 1:      # indexing: x[1:3], (2*x)[1:3]
+        x = operands[0]
+        return f"{x}{label}" if x.isidentifier() else f"({x}){label}"
+    return f"{label}({', '.join(operands)})" if operands else label
+
+
+def _placeholder_latex(label, operands):
+    if label.startswith("[") and len(operands) == 1:
+        x = operands[0]
+        x = x if x.isidentifier() else f"\\left({x}\\right)"
+        return f"{x}\\left[{label[1:-1]}\\right]"
+    head = _latex_head(label) if label in _LATEX_NAMES else \
+        f"\\operatorname{{{label.replace('_', chr(92) + '_')}}}"
+    return f"{head}\\left({', '.join(operands)}\\right)" if operands else head
+
+
+def _label(node) -> str:
+    """The name a placeholder shows: the numpy function, with its static arguments."""
+    op, attrs = node.op, node.attrs
+    if op == "reduce":
+        kind, axes, keepdims = attrs
+        if len(axes) == node.args[0].ndim:
+            return kind
+        return f"{kind}[axis={axes[0] if len(axes) == 1 else axes}]"
+    if op == "ewise":
+        return attrs[0]
+    if op == "index":
+        return f"[{_key_text(attrs[0])}]"       # printed after its operand: x[1:3]
+    if op == "scatter":
+        return f"scatter[{_key_text(attrs[0])}]"
+    if op == "permute":
+        return "sort" if node.args[0] is node.args[1] else "sorted_by"
+    if op == "unpermute":
+        return "unsorted_by"
+    if op in ("cumsum", "concat"):
+        return f"{'concatenate' if op == 'concat' else op}[axis={attrs[0]}]"
+    if op == "roll":
+        return f"roll[shift={attrs[0]}, axis={attrs[1]}]"
+    if op in ("tril", "triu"):
+        return f"{op}[k={attrs[0]}]"
+    return op
+
+
+def _key_text(key) -> str:
+    def one(k):
+        if isinstance(k, slice):
+            text = ":".join("" if v is None else str(v) for v in (k.start, k.stop, k.step))
+            return text[:-1] if k.step is None else text
+        if k is None:
+            return "None"
+        if k is Ellipsis:
+            return "..."
+        if isinstance(k, np.ndarray):
+            return str(k.tolist()) if k.size <= 6 else f"<{k.size} indices>"
+        return str(k)
+    return ", ".join(one(k) for k in (key if isinstance(key, tuple) else (key,)))
+
+
+def _placeholder(node, args):
+    operands = [a for a in args if isinstance(a, (sympy.Expr, MatrixExpr))]
+    if node.op == "permute" and node.args[0] is node.args[1]:
+        operands = operands[:1]                 # sort(x), not sort(x, x)
+    if not node.shape:
+        return ScalarOp(_label(node), *operands)
+    rows, cols = _matrix_shape(node.shape)
+    return ArrayOp(_label(node), rows, cols, *operands)
+
+
+def _const(node, placeholders):
+    v = node.attrs[0]
+    if isinstance(v, float):
+        return sympy.Integer(int(v)) if v == int(v) and abs(v) < 1e15 else sympy.Float(v)
+    if v.ndim == 0:
+        return _number(v.item())
+    if v.ndim <= 2 and v.size <= 16:            # a small array: its entries
+        rows, cols = (v.shape[0], 1) if v.ndim == 1 else v.shape
+        entries = [[_number(x) for x in row] for row in v.reshape(rows, cols).tolist()]
+        return sympy.ImmutableMatrix(entries)
+    if not placeholders:
+        raise NotMatrixExpression("a constant array")
+    return _placeholder(node, [])
+
+
+def _number(x):
+    x = float(x)
+    return sympy.Integer(int(x)) if x == int(x) and abs(x) < 1e15 else sympy.Float(x)
+
+
+def to_matrix_expr(node, params: dict, placeholders: bool = False):
+    """``node`` as a SymPy (matrix) expression; ``params``: name -> param node. With
+    ``placeholders``, operations with no matrix form are shown by name (``sort(x)``);
+    arrays of rank 3 or more still raise ``NotMatrixExpression``."""
     names = {id(p): n for n, p in params.items()}
     done: dict = {}
     for n in topological([node]):
@@ -300,10 +528,7 @@ def to_matrix_expr(node, params: dict):
             done[id(n)] = _symbol(name, n.shape)
             continue
         if n.op == "const":
-            v = n.attrs[0]
-            if not isinstance(v, float):
-                raise NotMatrixExpression("a constant array")
-            done[id(n)] = sympy.Integer(int(v)) if v == int(v) and abs(v) < 1e15 else sympy.Float(v)
+            done[id(n)] = _const(n, placeholders)
             continue
         if n.op == "dim":
             done[id(n)] = _dim(n.attrs[0])
@@ -311,23 +536,43 @@ def to_matrix_expr(node, params: dict):
         if n.op == "eye":
             done[id(n)] = sympy.Identity(_dim(n.attrs[0]))
             continue
+        args = [done[id(a)] for a in n.args]
         rule = _RULES.get(n.op)
-        if rule is None:
-            raise NotMatrixExpression(f"the operation {n.op}")
-        done[id(n)] = rule(n, [done[id(a)] for a in n.args])
-    out = done[id(node)]
-    if _is_matrix(out) and node.shape == () and out.shape == (1, 1):
-        return out
-    if isinstance(out, ZeroMatrix):
-        return out
-    return out
+        try:
+            if rule is None:
+                raise NotMatrixExpression(f"the operation {n.op}")
+            done[id(n)] = rule(n, args, done)
+        except NotMatrixExpression:
+            if not placeholders:
+                raise
+            done[id(n)] = _placeholder(n, args)
+    return done[id(node)]
 
 
-def function_expr(F):
-    """``F.expr`` of an array function: its result as a matrix expression (a ``Matrix`` of
-    them for a tuple of results, as ``F.expr`` of a tuple-valued function)."""
+def function_expr(F, placeholders: bool = False):
+    """``F.expr`` of an array function: its result as a matrix expression (a tuple of
+    them for a gradient or a tuple of results)."""
     params = {p: F.program.nodes[p] for p in F.params}
-    outs = [to_matrix_expr(o, params) for o in F.outputs]
-    if len(outs) == 1 and F._kind != "grad":
+    outs = [to_matrix_expr(o, params, placeholders) for o in F.outputs]
+    if len(outs) == 1 and F.result_kind != "grad":
         return outs[0]
     return tuple(outs)
+
+
+def function_latex(F, expr) -> str:
+    """LaTeX of ``F.expr`` = ``expr``: one expression as SymPy writes it; a tuple (a
+    gradient in several parameters) as aligned rows, one partial derivative a row."""
+    if not isinstance(expr, tuple):
+        return sympy.latex(expr)
+    labels = _row_labels(F, len(expr))
+    rows = [f"{label} &= {sympy.latex(e)}" for label, e in zip(labels, expr)]
+    return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
+
+
+def _row_labels(F, k):
+    f = sympy.latex(sympy.Symbol(F.program.name))
+    wrt = [n.attrs[0] for n in getattr(F, "_wrt_nodes", ())]
+    if F.result_kind == "grad" and len(wrt) == k:
+        return [f"\\frac{{\\partial {f}}}{{\\partial {sympy.latex(sympy.Symbol(w))}}}"
+                for w in wrt]
+    return [f"{f}_{{{i}}}" for i in range(k)]

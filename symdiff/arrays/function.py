@@ -113,7 +113,7 @@ class ArrayFunction(SymbolicFunction):
         shape = self._outputs[0].shape
         return Layout("array", shape=shape) if shape else SCALAR
 
-    def _param_shape(self, name: str) -> tuple:
+    def param_shape(self, name: str) -> tuple:
         """The shape of parameter ``name`` (``()`` for a scalar or an element)."""
         self._param_symbols(name)
         return tuple(self.program.nodes[name].shape) if name in self.params else ()
@@ -121,6 +121,12 @@ class ArrayFunction(SymbolicFunction):
     @property
     def outputs(self) -> tuple:
         return self._outputs
+
+    @property
+    def result_kind(self) -> str:
+        """``"value"``, ``"grad"`` (a tuple, one array per parameter) or ``"bare"`` (one
+        array): ``arrays.display`` prints a gradient as a tuple by it."""
+        return self._kind
 
     @property
     def graph(self):
@@ -131,7 +137,7 @@ class ArrayFunction(SymbolicFunction):
         return any(not is_known(d) for n in self.program.nodes.values() for d in n.shape)
 
     # -- the element-wise twin --------------------------------------------------------
-    def _twin(self) -> SymbolicFunction:
+    def elementwise(self) -> SymbolicFunction:
         twin = self._twin_cache
         if twin is None:
             with self._lock:
@@ -147,21 +153,44 @@ class ArrayFunction(SymbolicFunction):
                                             self.fn, self.backend)
                     else:
                         parent, method, args = self._recipe
-                        twin = getattr(parent._twin(), method)(*args)
+                        twin = getattr(parent.elementwise(), method)(*args)
                     self._twin_cache = twin
         return twin
 
     @property
     def expr(self):
         """A SymPy matrix expression (``display``: the Hessian of ``x @ A @ x`` is
-        ``A + A.T``) for named sizes and for derivatives; the function itself with known
-        sizes keeps the element-wise expression (a ``Matrix`` of entries), as before."""
+        ``A + A.T``; a tuple of them for a gradient in several parameters) for named
+        sizes and for derivatives; the function itself with known sizes keeps the
+        element-wise expression (a ``Matrix`` of entries), as before. What has no matrix
+        form is shown by name (``sort(x)``), or refused with a message saying why."""
+        kind, shown = self._shown()
+        return shown.expr if kind == "twin" else shown
+
+    def _shown(self):
+        """("matrix", F.expr as matrix expressions) or ("twin", the element-wise reading)."""
         if self._matrix_display():
             try:
-                return display.function_expr(self)
+                return "matrix", self._matrix_expr()
             except display.NotMatrixExpression:
                 pass
-        return self._twin().expr
+        if not self.named_sizes:
+            try:
+                return "twin", self.elementwise()
+            except (SymdiffError, SymdiffSyntaxError):
+                pass                    # the element-wise reader cannot read it either
+        try:
+            return "matrix", display.function_expr(self, placeholders=True)
+        except display.NotMatrixExpression as exc:
+            raise SymdiffError(
+                f"{self.name}: F.expr has no matrix form ({exc}) and the element-wise "
+                f"reading needs sizes given as numbers; the array code is in .source") from None
+
+    def _matrix_expr(self):
+        """The matrix display, strict (raises ``display.NotMatrixExpression``), cached."""
+        if self._expr is None:
+            self._expr = display.function_expr(self)
+        return self._expr
 
     def _matrix_display(self) -> bool:
         return self.named_sizes or self._recipe is not None
@@ -248,8 +277,8 @@ class ArrayFunction(SymbolicFunction):
         """The generic call: convert and check the arguments, then run the code."""
         try:
             args = self._checks(args)
-        except _UseTwin:
-            return self._twin()(*args)
+        except NeedsElementwise:
+            return self.elementwise()(*args)
         with np.errstate(all="ignore"):
             return self._code()(*args)
 
@@ -268,7 +297,7 @@ class ArrayFunction(SymbolicFunction):
         return self.program.defaults
 
     # -- derivatives ------------------------------------------------------------------------
-    def _child(self, key, build):
+    def memo(self, key, build):
         child = self._children.get(key)
         if child is None:
             with self._lock:
@@ -277,17 +306,19 @@ class ArrayFunction(SymbolicFunction):
                     child = self._children[key] = build()
         return child
 
-    def _scalar_output(self) -> bool:
+    def scalar_output(self) -> bool:
+        """Is the result one scalar node (what a gradient or Hessian needs)? Internal:
+        public for ``arrays.hessian``, which builds this class's Hessians."""
         return self._kind == "value" and isinstance(self._outputs[0], Node) \
             and len(self._outputs) == 1 and self._outputs[0].shape == ()
 
     def gradient(self, wrt=None):
         """Reverse mode on the array graph: one array per parameter, of its shape."""
-        names = self._wrt_names(wrt)
-        if not self._scalar_output() and self._kind == "value":
+        names = self.wrt_names(wrt)
+        if not self.scalar_output() and self._kind == "value":
             self._scalar_only("grad")
-        if any(n not in self.params for n in names) or not self._scalar_output():
-            return self._child(("grad", names), lambda: self._twin().gradient(names))
+        if any(n not in self.params for n in names) or not self.scalar_output():
+            return self.memo(("grad", names), lambda: self.elementwise().gradient(names))
 
         def build():
             g = self.program.graph
@@ -296,9 +327,9 @@ class ArrayFunction(SymbolicFunction):
             return ArrayFunction(self.program, grads, "grad", f"grad {self.name}", self.wrt,
                                  self.fn, self.backend, recipe=(self, "gradient", (names,)),
                                  wrt_nodes=wrt_nodes)
-        return self._child(("grad", names), build)
+        return self.memo(("grad", names), build)
 
-    def _wrt_names(self, wrt):
+    def wrt_names(self, wrt):
         if wrt is None:
             return self.params
         names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
@@ -318,16 +349,16 @@ class ArrayFunction(SymbolicFunction):
                          f"({', '.join(self.params)})")
 
     def _scalar_only(self, what):
-        if not self._scalar_output():
+        if not self.scalar_output():
             raise ValueError(f"{what} needs a scalar-valued function; {self.name} returns "
                              "an array: use .jacobian")
 
-    def _diff1(self, var: str):
+    def diff_once(self, var: str):
         def build():
-            if not self._scalar_output():
+            if not self.scalar_output():
                 if var in self.params:          # forward mode on the array graph
                     return hessian.diff_function(self, var)
-                return self._twin()._diff1(var)
+                return self.elementwise().diff_once(var)
             g = self.program.graph
             base, idx = (var, None) if var in self.params else _element(var)
             (grad,) = reverse.gradient(g, self._outputs[0], [self.program.nodes[base]])
@@ -335,16 +366,16 @@ class ArrayFunction(SymbolicFunction):
             wrt = self.wrt + (var,)
             return ArrayFunction(self.program, [out], "value",
                                  naming.display_derivative(self.program.name, wrt), wrt,
-                                 self.fn, self.backend, recipe=(self, "_diff1", (var,)))
-        return self._child(("diff", var), build)
+                                 self.fn, self.backend, recipe=(self, "diff_once", (var,)))
+        return self.memo(("diff", var), build)
 
-    def _entry(self):
+    def as_entry(self):
         """A one-parameter gradient returned bare (``sd.grad(F, wrt="x")``)."""
         if self._kind != "grad" or len(self._outputs) != 1:
             return self
-        return self._child(("entry",), lambda: ArrayFunction(
+        return self.memo(("entry",), lambda: ArrayFunction(
             self.program, self._outputs, "bare", self.name, self.wrt, self.fn, self.backend,
-            recipe=(self, "_entry", ())))
+            recipe=(self, "as_entry", ())))
 
     def hessian_of(self, wrt=None):
         """Forward over reverse on the array graph (``hessian``): for ``wrt="x"`` an array
@@ -355,45 +386,67 @@ class ArrayFunction(SymbolicFunction):
         """``F.shape + x.shape`` for ``wrt="x"``, else ``(m, n)`` over all entries."""
         return hessian.jacobian_function(self, wrt)
 
-    def _array_child(self, node, name, recipe):
-        """A function of the same parameters computing ``node`` of this graph."""
+    def array_derived(self, node, name, recipe):
+        """A function of the same parameters computing ``node`` of this graph (public
+        for ``arrays.hessian``, which sits below this module and builds through it)."""
         return ArrayFunction(self.program, [node], "value", name, self.wrt, self.fn,
                              self.backend, recipe=recipe)
 
-    def _shaped(self, core: tuple):
+    def reshaped(self, core: tuple):
         """This result with shape ``core`` (the Hessian of ``x`` as ``x.shape * 2``):
         unchanged when it has it already, as array Hessians do."""
         out = self._outputs[0]
         if len(self._outputs) != 1 or tuple(out.shape) == tuple(core):
             return self
-        return self._child(("shaped", tuple(core)), lambda: self._array_child(
-            self.program.graph.reshape(out, core), self.name, (self, "_shaped", (core,))))
+        return self.memo(("shaped", tuple(core)), lambda: self.array_derived(
+            self.program.graph.reshape(out, core), self.name, (self, "reshaped", (core,))))
 
     # -- printing ---------------------------------------------------------------------------
     def _too_large_to_print(self):
         return None if not self.named_sizes else "an array function with named sizes"
 
     def latex(self) -> str:
+        kind, shown = self._shown()
+        return shown.latex() if kind == "twin" else display.function_latex(self, shown)
+
+    def _display_text(self) -> str:
+        """The matrix display as text where there is one, else the array code's text."""
         if self._matrix_display():
             try:
-                return sympy.latex(display.function_expr(self))
+                expr = self._matrix_expr()
             except display.NotMatrixExpression:
                 pass
-        return self._twin().latex()
+            else:
+                return "(" + ", ".join(map(str, expr)) + ")" if isinstance(expr, tuple) \
+                    else str(expr)
+        return self._expression_text()
 
     def __str__(self) -> str:
-        return f"{self._signature_text()} = {self._expression_text()}"
+        return f"{self._signature_text()} = {self._display_text()}"
 
     def __repr__(self) -> str:
-        return f"<symbolic {self._signature_text()} = {_abbreviate(self._expression_text(), 120)}>"
+        return f"<symbolic {self._signature_text()} = {_abbreviate(self._display_text(), 120)}>"
 
     def _repr_latex_(self):
+        if self._matrix_display():
+            try:
+                expr = self._matrix_expr()
+            except display.NotMatrixExpression:
+                expr = None
+            if expr is not None:
+                body = display.function_latex(self, expr)
+                if isinstance(expr, tuple):
+                    return f"$\\displaystyle {body}$"
+                from ..function import _latex_lhs
+                lhs = _latex_lhs(self.name, self.program.name, self.wrt)
+                args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
+                return f"$\\displaystyle {lhs}({args}) = {body}$"
         if self.named_sizes:
             return None
-        return self._twin()._repr_latex_()
+        return self.elementwise()._repr_latex_()
 
     def export(self, path):
-        return self._twin().export(path)
+        return self.elementwise().export(path)
 
     def with_backend(self, backend: str):
         """The same array code on ``backend`` (jax, torch, cupy: that library's functions;
@@ -402,15 +455,15 @@ class ArrayFunction(SymbolicFunction):
         from .. import backends
         backends.require(backend)
         if backend == "numpy":
-            return self._twin().with_backend(backend)
+            return self.elementwise().with_backend(backend)
         if backend == self.backend:
             return self
-        return self._child(("backend", backend), lambda: ArrayFunction(
+        return self.memo(("backend", backend), lambda: ArrayFunction(
             self.program, self._outputs, self._kind, self.name, self.wrt, self.fn, backend,
             recipe=(self, "with_backend", (backend,)), wrt_nodes=self._wrt_nodes))
 
     def plot(self, *a, **k):
-        return self._twin().plot(*a, **k)
+        return self.elementwise().plot(*a, **k)
 
 
 def _constants_for(backend, consts: dict, namespace: dict) -> dict:
@@ -426,7 +479,7 @@ def _constants_for(backend, consts: dict, namespace: dict) -> dict:
     return dict(consts)
 
 
-class _UseTwin(Exception):
+class NeedsElementwise(Exception):
     """Arguments with batch axes: the element-wise reading handles those."""
 
 
@@ -473,7 +526,7 @@ def _argument_checks(program: Program):
             got = np.shape(a)
             if got != shape:
                 if known and len(got) >= len(shape) and got[:len(shape)] == shape:
-                    raise _UseTwin          # trailing batch axes: element-wise semantics
+                    raise NeedsElementwise    # trailing batch axes: element-wise semantics
                 if known or len(got) != len(shape):
                     raise mismatch(p, got)
                 for axis, (d, n) in enumerate(zip(shape, got)):

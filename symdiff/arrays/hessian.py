@@ -56,16 +56,16 @@ def _flat_matrix(g, rows):
 
 
 def _single(F):
-    if not F._scalar_output():
+    if not F.scalar_output():
         raise NotArrayLevel("needs a scalar result")
-    return F._outputs[0]
+    return F.outputs[0]
 
 
 def hessian_nodes(F, wrt):
     """The Hessian of F's scalar result as one node (see the module docstring)."""
     g = F.program.graph
     y = _single(F)
-    names = F._wrt_names(wrt)
+    names = F.wrt_names(wrt)
     xs = _param_nodes(F, names)
     grads = reverse.gradient(g, y, xs)
     if isinstance(wrt, str):
@@ -85,7 +85,7 @@ def hessian_nodes(F, wrt):
 def _value_nodes(F):
     """F's result as one array node: a tuple of scalars stacked into a vector."""
     g = F.program.graph
-    outs = F._outputs
+    outs = F.outputs
     if len(outs) == 1:
         return outs[0]
     if any(o.shape != () for o in outs):
@@ -96,7 +96,7 @@ def _value_nodes(F):
 def jacobian_nodes(F, wrt):
     g = F.program.graph
     y = _value_nodes(F)
-    names = F._wrt_names(wrt)
+    names = F.wrt_names(wrt)
     xs = _param_nodes(F, names)
     if isinstance(wrt, str):
         (x,) = xs
@@ -141,7 +141,7 @@ def hvp_program(F, wrt):
     are new parameters of the program."""
     g = F.program.graph
     y = _single(F)
-    names = F._wrt_names(wrt)
+    names = F.wrt_names(wrt)
     xs = _param_nodes(F, names)
     vnames = direction_names(F, names)
     vs = [g.param(v, x.shape) for v, x in zip(vnames, xs)]
@@ -159,13 +159,13 @@ def hvp_program(F, wrt):
 # -- as functions (what ArrayFunction's methods return) ---------------------------------------
 
 def _key(F, wrt):
-    return wrt if isinstance(wrt, str) else F._wrt_names(wrt)
+    return wrt if isinstance(wrt, str) else F.wrt_names(wrt)
 
 
 def _derived(F, node, name, recipe):
-    """A new function of F's parameters computing ``node`` (``F._array_child``: this module
+    """A new function of F's parameters computing ``node`` (``F.array_derived``: this module
     sits below ``function``, which calls it, so it builds through F)."""
-    return F._array_child(node, name, recipe)
+    return F.array_derived(node, name, recipe)
 
 
 def hessian_function(F, wrt=None):
@@ -175,9 +175,9 @@ def hessian_function(F, wrt=None):
         try:
             node = hessian_nodes(F, wrt)
         except NotArrayLevel:
-            return F._twin().hessian_of(wrt)
+            return F.elementwise().hessian_of(wrt)
         return _derived(F, node, f"hessian {F.name}", (F, "hessian_of", (wrt,)))
-    return F._child(("hessian", _key(F, wrt)), build)
+    return F.memo(("hessian", _key(F, wrt)), build)
 
 
 def jacobian_function(F, wrt=None):
@@ -185,18 +185,18 @@ def jacobian_function(F, wrt=None):
         try:
             node = jacobian_nodes(F, wrt)
         except NotArrayLevel:
-            return F._twin().jacobian_of(wrt)
+            return F.elementwise().jacobian_of(wrt)
         return _derived(F, node, f"jacobian {F.name}", (F, "jacobian_of", (wrt,)))
-    return F._child(("jacobian", _key(F, wrt)), build)
+    return F.memo(("jacobian", _key(F, wrt)), build)
 
 
 def diff_function(F, var):
-    """``F._diff1(var)`` for an array-valued F: the derivative with ``var``'s axes last."""
+    """``F.diff_once(var)`` for an array-valued F: the derivative with ``var``'s axes last."""
     from .. import naming
     try:
         node = diff_node(F, var)
     except NotArrayLevel:
-        return F._twin()._diff1(var)
+        return F.elementwise().diff_once(var)
     wrt = F.wrt + (var,)
     return _derived(F, node, naming.display_derivative(F.program.name, wrt),
-                    (F, "_diff1", (var,)))
+                    (F, "diff_once", (var,)))

@@ -19,17 +19,17 @@ import inspect
 import numpy as np
 
 from ..function import SymbolicFunction
-from .function import ArrayFunction, _UseTwin
+from .function import ArrayFunction, NeedsElementwise
 from .hessian import hvp_program
 
 
 def hvp(F, wrt=None):
     """``H(*args, v)`` = the Hessian of F (with respect to ``wrt``) applied to ``v``."""
     if isinstance(F, ArrayFunction):
-        return F._child(("hvp", wrt if isinstance(wrt, str) else F._wrt_names(wrt)),
-                        lambda: HvpFunction(F, wrt))
-    return F._child(("hvp", wrt if isinstance(wrt, str) else F._wrt_names(wrt)),
-                    lambda: ElementHvp(F, wrt))
+        return F.memo(("hvp", wrt if isinstance(wrt, str) else F.wrt_names(wrt)),
+                      lambda: HvpFunction(F, wrt))
+    return F.memo(("hvp", wrt if isinstance(wrt, str) else F.wrt_names(wrt)),
+                  lambda: ElementHvp(F, wrt))
 
 
 def _split_v(fn, names, bare, v) -> tuple:
@@ -95,7 +95,7 @@ class HvpFunction(ArrayFunction):
         flat = list(point) + list(_split_v(self, self._names, self._bare, v))
         try:
             flat = self._checks(flat)
-        except _UseTwin:                 # batch axes: the element-wise reading has them
+        except NeedsElementwise:         # batch axes: the element-wise reading has them
             return self._element_wise()(*point, v)
         with np.errstate(all="ignore"):
             return self._code()(*flat)
@@ -106,9 +106,9 @@ class HvpFunction(ArrayFunction):
         return self._generic(tuple(point) + (v[0] if self._bare else tuple(v),), {})
 
     def _element_wise(self):
-        return hvp(self._parent._twin(), self._wrt_arg)
+        return hvp(self._parent.elementwise(), self._wrt_arg)
 
-    def _twin(self):
+    def elementwise(self):
         raise NotImplementedError("an hvp function has no element-wise twin; "
                                   "call it, or read its .source")
 
@@ -124,13 +124,13 @@ class ElementHvp(SymbolicFunction):
     """
 
     def __init__(self, parent: SymbolicFunction, wrt):
-        names = parent._wrt_names(wrt)
+        names = parent.wrt_names(wrt)
         hess = parent.hessian_of(names)
-        super().__init__(hess._reading, hess._outputs, hess._layout, f"hvp {parent.name}",
+        super().__init__(hess.reading, hess.outputs, hess.layout, f"hvp {parent.name}",
                          parent.wrt, parent.fn, parent.backend)
         self._hess, self._names, self._bare = hess, names, isinstance(wrt, str)
         self._npoint = len(parent.params)
-        self._shapes = [tuple(parent._reading.shapes.get(n) or ()) for n in names]
+        self._shapes = [tuple(parent.shapes.get(n) or ()) for n in names]
         self.__signature__ = _with_v(parent)
 
     def __call__(self, *args, **kwargs):

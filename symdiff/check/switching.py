@@ -90,7 +90,7 @@ def _switching_exprs(expr):
 def switching(F, to_args) -> _Switch:
     if hasattr(F, "named_sizes"):       # an array function: its element-wise reading's switches
         try:
-            F = F._twin()
+            F = F.elementwise()
         except (SymdiffError, SymdiffSyntaxError):
             # array code the element-wise reader does not read (np.cumsum, np.cross, ...):
             # no switching points known; the finite differences still run
