@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import sympy
 
+from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..ops import catalog
 from .finite_diff import flat_float
@@ -88,7 +89,12 @@ def _switching_exprs(expr):
 
 def switching(F, to_args) -> _Switch:
     if hasattr(F, "named_sizes"):       # an array function: its element-wise reading's switches
-        F = F.elementwise()
+        try:
+            F = F.elementwise()
+        except (SymdiffError, SymdiffSyntaxError):
+            # array code the element-wise reader does not read (np.cumsum, np.cross, ...):
+            # no switching points known; the finite differences still run
+            return _Switch()
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:
