@@ -275,6 +275,8 @@ def _contract_seed(fw: Forward, node: Node, k: int, coef, lead: str):
         args.append(coef)
     if not args:                        # the identity itself, in the output's order
         return None
+    if any(c not in "".join(specs) for c in lead):
+        return None                     # an index of the seed only (summed away): a broadcast
     return fw.g.einsum(specs, lead + output, *args)
 
 

@@ -578,8 +578,13 @@ def _abbreviate(text: str, n: int) -> str:
 
 
 def read_or_fallback(fn, shapes: dict, backend: str):
-    """(ArrayFunction, None) when ``fn`` reads at the array level; (None, note) when it
-    must be read element by element (known sizes); raises for named sizes."""
+    """``(ArrayFunction, None, None)`` when ``fn`` reads at the array level; ``(None, note,
+    error)`` when it must be read element by element (known sizes); raises for named sizes.
+
+    ``error`` is the array reader's own error when it failed on the code itself (numpy's
+    ``np.split`` of 5 elements into 2, mismatched shapes): the caller raises it if the
+    element-wise reading fails too, since it names the construct as written and numpy's
+    reason where the element-wise reader would only say what it does not support."""
     named = any(not isinstance(d, (int, np.integer)) for s in shapes.values() for d in s)
     try:
         program = read(fn, shapes)
@@ -590,10 +595,10 @@ def read_or_fallback(fn, shapes: dict, backend: str):
             raise SymdiffError(f"{exc}\n(named sizes need array-level code; this construct "
                                "is read only element by element, for sizes given as numbers)") \
                 from None
-        return None, f"read element by element: {exc.reason} at {exc.where}"
-    except (SymdiffError, SymdiffSyntaxError):
+        return None, f"read element by element: {exc.reason} at {exc.where}", None
+    except (SymdiffError, SymdiffSyntaxError) as exc:
         if named:
             raise
-        return None, None           # the element-wise reader reports the error its way
+        return None, None, exc      # the element-wise reading may still have it
     outputs = program.output if isinstance(program.output, tuple) else (program.output,)
-    return ArrayFunction(program, outputs, "value", program.name, fn=fn, backend=backend), None
+    return ArrayFunction(program, outputs, "value", program.name, fn=fn, backend=backend), None, None

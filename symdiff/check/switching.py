@@ -92,7 +92,9 @@ def switching(F, to_args) -> _Switch:
         try:
             F = F.elementwise()
         except (SymdiffError, SymdiffSyntaxError):
-            return _array_switch(F, to_args)    # code only the array level reads
+            # array code the element-wise reader does not read (np.linalg.norm, np.std,
+            # np.cumsum, np.sort, ...): the switching points of the array graph
+            return _array_switch(F, to_args)
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:
