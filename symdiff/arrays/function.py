@@ -22,7 +22,7 @@ import sympy
 from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
-from ..function import SymbolicFunction, from_reading
+from ..function import SymbolicFunction, from_reading, latex_lhs
 from ..read import read as read_elements
 from . import display, emit, fastcall, hessian, optimize, reverse, switches
 from .ir import Node, is_known, show_shape
@@ -450,8 +450,7 @@ class ArrayFunction(SymbolicFunction):
                 body = display.function_latex(self, expr)
                 if isinstance(expr, tuple):
                     return f"$\\displaystyle {body}$"
-                from ..function import _latex_lhs
-                lhs = _latex_lhs(self.name, self.program.name, self.wrt)
+                lhs = latex_lhs(self.name, self.program.name, self.wrt)
                 args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
                 return f"$\\displaystyle {lhs}({args}) = {body}$"
         if self.named_sizes:
