@@ -434,3 +434,14 @@ def test_rosenbrock_minimiser_in_closed_form(readings):
         assert np.allclose(sd.hvp(F, wrt="x")(x, v), want @ v, rtol=1e-12, atol=1e-9)
     (g1,) = F.grad(np.ones(1))          # n = 1: no terms at all
     assert np.array_equal(g1, [0.0])
+
+
+def test_jacobian_of_a_sum_is_the_gradient_where_a_partial_is_infinite(readings):
+    """Forward mode summed the seeded tangent as ``sum(eye * 0.5 / sqrt(x))``: 0 * inf off
+    the diagonal made every entry nan, the finite 0.5 included."""
+    F = readings(pow_half, ("n",))
+    x = np.array([0.0, 0.0, 1.0])
+    with np.errstate(all="ignore"):
+        J = np.asarray(F.jacobian(x))
+        (g,) = F.grad(x)
+    assert _same(J.ravel(), g) and _same(g, [INF, INF, 0.5])
