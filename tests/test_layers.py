@@ -36,7 +36,7 @@ LAYERS = [
     ["symdiff.arrays.rules", "symdiff.arrays.numpy_api"],
     ["symdiff.arrays.reverse", "symdiff.arrays.reader"],
     ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display",
-     "symdiff.arrays.fastcall", "symdiff.arrays.optimize"],
+     "symdiff.arrays.fastcall", "symdiff.arrays.optimize", "symdiff.arrays.switches"],
     ["symdiff.arrays.hessian"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],

@@ -24,7 +24,7 @@ from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..function import SymbolicFunction, from_reading, latex_lhs
 from ..read import read as read_elements
-from . import display, emit, fastcall, hessian, optimize, reverse
+from . import display, emit, fastcall, hessian, optimize, reverse, switches
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, Refused, read
 
@@ -376,6 +376,19 @@ class ArrayFunction(SymbolicFunction):
         return self.memo(("entry",), lambda: ArrayFunction(
             self.program, self._outputs, "bare", self.name, self.wrt, self.fn, self.backend,
             recipe=(self, "as_entry", ())))
+
+    def switching(self):
+        """A function of the parameters giving this function's switching values as one
+        vector (``switches``: 0 at a kink, a tie or a step), or None where it has none;
+        ``sd.check`` uses it where the element-wise reading cannot read the code."""
+        def build():
+            g = self.program.graph
+            node = switches.flat(g, switches.switch_nodes(g, self._outputs))
+            if node is None:
+                return None
+            return ArrayFunction(self.program, [node], "value", f"switch {self.name}",
+                                 self.wrt, self.fn, self.backend)
+        return self.memo(("switching",), lambda: (build(),))[0]
 
     def hessian_of(self, wrt=None):
         """Forward over reverse on the array graph (``hessian``): for ``wrt="x"`` an array
