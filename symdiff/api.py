@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 
 import numpy as np
 
@@ -91,27 +92,51 @@ def symbolic(fn=None, *, shapes=None, static=None, backend="numpy"):
     names = tuple(n for n in names if n not in bound)
     if names:
         return _static_function(fn, names, shapes, backend)
-    note = None
+    note = array_error = None
     if shapes:                  # whole-array numpy code is read at the array level
         from .arrays import read_or_fallback
-        F, note = read_or_fallback(fn, shapes, backend)
+        F, note, array_error = read_or_fallback(fn, shapes, backend)
         if F is not None:
             return F
     try:
         return from_reading(read(fn, shapes=shapes), fn, backend, note)
     except (SymdiffError, SymdiffSyntaxError) as exc:
+        exc = _first_error(exc, array_error)
         # n=3: a parameter with an integer default that the function cannot be read
         # without (a loop bound, an index) is static; anything else fails as it did
         names = tuple(n for n in integer_defaults(target) if n not in bound)
-        if not names:
-            raise
-        if not _readable(fn, names, shapes):
+        if not names or not _readable(fn, names, shapes):
             raise exc from None
         for n in names if len(names) > 1 else ():     # keep symbolic what can stay so
             fewer = tuple(m for m in names if m != n)
             if _readable(fn, fewer, shapes):
                 names = fewer
         return _static_function(fn, names, shapes, backend)
+
+
+def _first_error(element_error, array_error):
+    """The error to raise when the element-wise reading failed, and the array-level
+    reading too (``array_error``; None if it was not tried or only declined).
+
+    When the array reader got at least as far through the user's file (the same line
+    or a later one), it understood what the element-wise reader stopped at and says
+    what is wrong with the code as written: ``np.split(x, 2)`` of 5 elements gets
+    numpy's reason, where the element-wise reader would only say that it does not read
+    ``np.split``. Otherwise the element-wise error stands: it points at the user's
+    line where the array reader may have stopped inside a library's source."""
+    at, element_at = _location(array_error), _location(element_error)
+    if at is not None and element_at is not None and at[0] == element_at[0] \
+            and at[1] >= element_at[1]:
+        return array_error
+    return element_error
+
+
+def _location(exc) -> tuple[str, int] | None:
+    """``(file, line)`` of a reader's error, as its message begins (``file:line:col: ``)."""
+    if isinstance(exc, SymdiffSyntaxError):
+        return exc.filename, exc.lineno
+    found = re.match(r"(.+?):(\d+):\d+: ", str(exc)) if exc is not None else None
+    return (found.group(1), int(found.group(2))) if found else None
 
 
 def _readable(fn, names, shapes) -> bool:

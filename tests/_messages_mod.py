@@ -40,3 +40,27 @@ def loops(x):
     while x > 1:
         x = x / 2
     return x
+
+
+# genuine numpy errors in whole-array code (sizes given as numbers): numpy's reason
+def split_in_two(x):
+    a, b = np.split(x, 2)
+    return np.sum(a * b)
+
+
+def reshape_to_four(x):
+    return np.sum(np.reshape(x, (2, 2)))
+
+
+def concatenate_ranks(x, y):
+    return np.sum(np.concatenate([x, y[None]]))
+
+
+def unpack_three_of_two(x):
+    a, b, c = np.array_split(x, 2)
+    return np.sum(a * c)
+
+
+def split_then_mismatch(x):
+    a, b = np.split(x, 2)
+    return np.sum(a @ np.ones(3))

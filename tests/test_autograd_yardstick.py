@@ -767,6 +767,26 @@ def test_a_size_given_as_an_expression_is_refused_clearly():
         sd.symbolic(_gradient_rows, shapes={"x": ("n", "m"), "w": ("2*n", "m")})
 
 
+# -- forward mode with a block of tangents (F.jacobian, Hessians) on rows that needed care --------
+BLOCK = ["test_einsum_naked_sum: np.einsum('k,nk->', y, z) | y(5) z(10,5)",
+         "test_std: np.std(x, axis=0, keepdims=True) | x(1,3)",
+         "test_roll_no_axis: np.roll(x, 2) | x(4,5)"]
+
+
+@pytest.mark.parametrize("row_id", BLOCK)
+def test_jacobian_is_the_gradient(row_id):
+    """``F.jacobian`` runs forward mode with the parameters' shapes as leading tangent axes
+    (``arrays.forward``), an engine apart from the reverse-mode gradient."""
+    index = IDS.index(row_id)
+    row, outcome = ROWS[index], evaluate(index)
+    assert outcome.kind == "array", outcome.detail
+    args = list(row.params.values())
+    F = sd.symbolic(_function_of(row, outcome.source),
+                    shapes={k: np.shape(v) for k, v in row.params.items()})
+    grads = np.concatenate([np.ravel(g) for g in F.grad(*args)])
+    np.testing.assert_allclose(np.ravel(F.jacobian(*args)), grads, rtol=1e-12, atol=1e-14)
+
+
 def coverage() -> dict:
     counts: dict = {}
     lines = []
@@ -795,5 +815,60 @@ def _report_text(report) -> str:
     return "\n".join([head] + report["lines"])
 
 
+def _function_of(row, source):
+    """The row's function as ``evaluate`` made it (same weights)."""
+    core = _define(f"def f({', '.join(row.params)}):\n"
+                   + "".join(f"    {s}\n" for s in row.pre) + f"    return {row.expr}\n",
+                   {"np": np, **row.consts})
+    with np.errstate(all="ignore"):
+        n_out, weights = _weights(row, core(*row.params.values()))
+    return _define(source, {"np": np, **row.consts, **weights})
+
+
+def survey(what: str) -> str:
+    """Beyond the yardstick (not asserted): the rows read at the array level through
+    ``sd.check`` (symbolic vs tape vs finite differences), ``F.jacobian`` (forward mode
+    with a block of tangents) or on another backend (gradients against numpy's), counted
+    by outcome and by autograd test."""
+    import collections
+    import warnings
+    warnings.simplefilter("ignore")
+    counts, failing = collections.Counter(), collections.Counter()
+    for i, row in enumerate(ROWS):
+        o = evaluate(i)
+        if o.kind != "array":
+            continue
+        f = _function_of(row, o.source)
+        args = list(row.params.values())
+        shapes = {k: np.shape(v) for k, v in row.params.items()}
+        try:
+            if what == "check":
+                ok = sd.check(sd.symbolic(f, shapes=shapes), *args).ok
+            elif what == "jacobian":
+                F = sd.symbolic(f, shapes=shapes)
+                ok = np.allclose(np.ravel(F.jacobian(*args)),
+                                 np.concatenate([np.ravel(g) for g in F.grad(*args)]),
+                                 rtol=1e-10, atol=1e-12)
+            else:
+                names = tuple(row.params)
+                ref = sd.grad(sd.symbolic(f, shapes=shapes), wrt=names)(*args)
+                got = sd.grad(sd.symbolic(f, shapes=shapes, backend=what), wrt=names)(*args)
+                ok = all(np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-8,
+                                     atol=1e-10) for a, b in zip(got, ref))
+            outcome = "ok" if ok else "disagrees"
+        except Exception as exc:
+            outcome = type(exc).__name__
+        counts[outcome] += 1
+        if outcome != "ok":
+            failing[(row.test, outcome)] += 1
+    lines = [f"{what}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common())]
+    lines += [f"  {n:4} {test}: {outcome}" for (test, outcome), n in sorted(failing.items())]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
+    # python tests/test_autograd_yardstick.py [check | jacobian | torch | jax | ...]
+    import sys
     print(_report_text(coverage()))
+    for what in sys.argv[1:]:
+        print(survey(what))

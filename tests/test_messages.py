@@ -140,3 +140,44 @@ def test_script_traceback_shows_the_users_line(tmp_path):
     assert out.returncode == 1
     assert 'line 10, in <module>' in err and "while x > 1:" in err
     assert "pipeline.py" not in err and "limits.py" not in err and err.count('File "') == 3
+
+
+def _at(text: str) -> str:
+    """``file:line:col`` of the first line of _messages_mod.py containing ``text``."""
+    lines = open(MOD).read().splitlines()
+    i = next(i for i, line in enumerate(lines) if text in line)
+    return f"{MOD}:{i + 1}:{lines[i].index(text) + 1}"
+
+
+@pytest.mark.parametrize("fn,shapes,at,reason", [
+    (m.split_in_two, {"x": (5,)}, "np.split(x, 2)",
+     "numpy.split: array split does not result in an equal division"),
+    (m.reshape_to_four, {"x": (5,)}, "np.reshape(x, (2, 2))",
+     "numpy.reshape: cannot reshape an array of shape (5,) into shape (2, 2)"),
+    (m.concatenate_ranks, {"x": (3,), "y": (3,)}, "np.concatenate([x, y[None]])",
+     "numpy.concatenate: all the input array dimensions except for the concatenation axis "
+     "must match exactly ((3,), (1, 3))"),
+    (m.unpack_three_of_two, {"x": (5,)}, "a, b, c = np.array_split",
+     "cannot unpack 2 values into 3 names"),
+    # the element-wise reader stops at np.split (line 1); the array reader reads it and
+    # stops at the genuine error one line later, which is the one to fix
+    (m.split_then_mismatch, {"x": (4,)}, "a @ np.ones(3)",
+     "@: shapes (2,) and (3,) not aligned"),
+])
+def test_a_numpy_error_in_array_code_is_numpys_not_unsupported_call(fn, shapes, at, reason):
+    """Sizes as numbers: a function the array reader understands but finds wrong (as
+    numpy would) gets that error, at its file:line:col with numpy's reason, not the
+    element-wise reader's "unsupported call to np.split" with its list of functions."""
+    e = error_of(lambda: sd.symbolic(fn, shapes=shapes))
+    assert isinstance(e, sd.SymdiffError)
+    assert str(e).startswith(f"{_at(at)}: {fn.__name__}: "), str(e)
+    assert reason in str(e)
+    assert "unsupported" not in str(e) and "math.* and numpy.*" not in str(e)
+
+
+def test_the_same_array_code_with_sizes_that_fit_reads():
+    """The errors above are the sizes', not the code's: np.split of 4 into 2 halves."""
+    F = sd.symbolic(m.split_in_two, shapes={"x": (4,)})
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert F(x) == 1.0 * 3.0 + 2.0 * 4.0
+    np.testing.assert_array_equal(sd.grad(F, wrt="x")(x), [3.0, 4.0, 1.0, 2.0])

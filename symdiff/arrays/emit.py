@@ -109,18 +109,32 @@ class Printer:
         if self.backend == "torch" and spec.dtype == "f" and fname not in ("where", "clip") \
                 and any(a.dtype == "b" for a in args):
             return self._torch_mixed(node, inline, spec)
+        arg = self.arg
+        if spec.dtype == "f" and not any(a.op != "const" and a.dtype == "f" for a in args):
+            arg = self.float_arg        # no float array among the operands
         if spec.prec < _ATOM:
             if len(args) == 1:
-                return f"{spec.text}{self.arg(args[0], inline, spec.prec)}", spec.prec
+                return f"{spec.text}{arg(args[0], inline, spec.prec)}", spec.prec
             if fname == "pow":          # right-associative
-                left = self.arg(args[0], inline, spec.prec, strict=True)
-                right = self.arg(args[1], inline, spec.prec)
+                left = arg(args[0], inline, spec.prec, strict=True)
+                right = arg(args[1], inline, spec.prec)
             else:
-                left = self.arg(args[0], inline, spec.prec)
-                right = self.arg(args[1], inline, spec.prec, strict=True)
+                left = arg(args[0], inline, spec.prec)
+                right = arg(args[1], inline, spec.prec, strict=True)
             return f"{left} {spec.text} {right}", spec.prec
-        inner = ", ".join(self.arg(a, inline, 0) for a in args)
+        inner = ", ".join(arg(a, inline, 0) for a in args)
         return spec.text.format(inner), _ATOM
+
+    def float_arg(self, node, inline, prec: int, strict: bool = False) -> str:
+        """``arg``, with a scalar float constant written as a float (``1.0``, not ``1``):
+        for operations whose only float operands are constants, numpy would otherwise
+        compute in integers (``where(c, 1, 0)``, ``1 * mask``, ``broadcast_to(1, s)``
+        are int arrays, and a gradient must be float64)."""
+        if node.op == "const" and isinstance(node.attrs[0], float) \
+                and id(node) not in self.names and id(node) not in inline:
+            text, p = _float(node.attrs[0], exact=True)
+            return f"({text})" if p < prec or (strict and p == prec) else text
+        return self.arg(node, inline, prec, strict)
 
     def _torch_mixed(self, node, inline, spec):
         """Arithmetic on a mask in torch: the mask as float64 first (torch would give
@@ -217,7 +231,7 @@ class Printer:
                 return (f"torch.full({self.shape(node.shape)}, {_float(x.attrs[0])[0]}, "
                         "dtype=torch.float64)"), _ATOM
             return f"torch.broadcast_to({self.arg(x, inline, 0)}, {self.shape(node.shape)})", _ATOM
-        return f"numpy.broadcast_to({self.arg(node.args[0], inline, 0)}, {self.shape(node.shape)})", _ATOM
+        return f"numpy.broadcast_to({self.float_arg(node.args[0], inline, 0)}, {self.shape(node.shape)})", _ATOM
 
     def _reshape(self, node, inline):
         return f"{self.arg(node.args[0], inline, _ATOM)}.reshape({self.shape(node.shape)})", _ATOM
@@ -370,12 +384,12 @@ class Printer:
         return [f"{name} = {text}"]
 
 
-def _float(v: float) -> tuple[str, int]:
+def _float(v: float, exact: bool = False) -> tuple[str, int]:
     if math.isnan(v):
         return "math.nan", _ATOM
     if math.isinf(v):
         return ("math.inf", _ATOM) if v > 0 else ("-math.inf", 3)
-    if v == int(v) and abs(v) < 1e15:
+    if v == int(v) and abs(v) < 1e15 and not exact:
         text = str(int(v))
     else:
         text = repr(v)

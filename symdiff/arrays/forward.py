@@ -33,6 +33,7 @@ import numpy as np
 
 from .ir import ArrayError, Node, size_of
 from .reverse import topological
+from .rules import prod_others
 from . import elementwise
 
 
@@ -274,6 +275,8 @@ def _contract_seed(fw: Forward, node: Node, k: int, coef, lead: str):
         args.append(coef)
     if not args:                        # the identity itself, in the output's order
         return None
+    if any(c not in "".join(specs) for c in lead):
+        return None                     # an index of the seed only (summed away): a broadcast
     return fw.g.einsum(specs, lead + output, *args)
 
 
@@ -281,16 +284,40 @@ def _reduce(fw: Forward, node: Node, dots) -> Tangent:
     g = fw.g
     (x,), (t,) = node.args, dots
     kind, axes, keepdims = node.attrs
-    T = fw.materialize(x, t)
     shifted = tuple(a + fw.L for a in axes)
     if kind == "sum":
-        return Tangent.of(g.sum(T, shifted, keepdims))
+        seeded = _sum_of_seed(fw, node, x, t)
+        if seeded is not None:
+            return seeded
+        return Tangent.of(g.sum(fw.materialize(x, t), shifted, keepdims))
+    T = fw.materialize(x, t)
     out = _kept(g, node, x)
-    if kind == "prod":
-        return Tangent.of(g.mul(node, g.sum(g.div(T, x), shifted, keepdims)))
+    if kind == "prod":          # exact where entries are 0 (rules.prod_others)
+        return Tangent.of(g.sum(g.mul(prod_others(g, node), T), shifted, keepdims))
     mask = g.ewise("eq", x, out)
     return Tangent.of(g.div(g.sum(g.mul(mask, T), shifted, keepdims),
                             g.sum(mask, axes, keepdims)))
+
+
+def _sum_of_seed(fw: Forward, node: Node, x: Node, t: Tangent):
+    """A sum over every axis of ``coef * SEED`` terms (the tangent of an elementwise
+    chain of the variable, then summed: ``sum(f(x))``) is ``coef`` itself, laid out
+    along the tangent axes: sum_i delta[a, i] * c[i] = c[a]. Built as the product with
+    the identity, the off-diagonal zeros meet an infinite ``c`` (the derivative of
+    ``x ** 0.5`` at 0) and the whole row becomes nan. None where a term is not of
+    that form."""
+    _, axes, keepdims = node.attrs
+    if fw.x is None or len(axes) != x.ndim or not x.ndim \
+            or tuple(x.shape) != tuple(fw.x.shape):
+        return None
+    g = fw.g
+    total = None
+    for coef, base in t.terms:
+        if base is not SEED or coef is None or tuple(coef.shape) != tuple(x.shape):
+            return None
+        total = coef if total is None else g.add(total, coef)
+    out = tuple(node.shape)
+    return Tangent.of(reshape(g, total, fw.lead + out) if out else total)
 
 
 def _kept(g, node, x):

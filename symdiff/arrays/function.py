@@ -22,9 +22,9 @@ import sympy
 from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
-from ..function import SymbolicFunction, from_reading
+from ..function import SymbolicFunction, from_reading, latex_lhs
 from ..read import read as read_elements
-from . import display, emit, fastcall, hessian, optimize, reverse
+from . import display, emit, fastcall, hessian, optimize, reverse, switches
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, Refused, read
 
@@ -377,6 +377,19 @@ class ArrayFunction(SymbolicFunction):
             self.program, self._outputs, "bare", self.name, self.wrt, self.fn, self.backend,
             recipe=(self, "as_entry", ())))
 
+    def switching(self):
+        """A function of the parameters giving this function's switching values as one
+        vector (``switches``: 0 at a kink, a tie or a step), or None where it has none;
+        ``sd.check`` uses it where the element-wise reading cannot read the code."""
+        def build():
+            g = self.program.graph
+            node = switches.flat(g, switches.switch_nodes(g, self._outputs))
+            if node is None:
+                return None
+            return ArrayFunction(self.program, [node], "value", f"switch {self.name}",
+                                 self.wrt, self.fn, self.backend)
+        return self.memo(("switching",), lambda: (build(),))[0]
+
     def hessian_of(self, wrt=None):
         """Forward over reverse on the array graph (``hessian``): for ``wrt="x"`` an array
         of shape ``x.shape + x.shape``, else the ``(n, n)`` matrix over all entries."""
@@ -436,8 +449,7 @@ class ArrayFunction(SymbolicFunction):
                 body = display.function_latex(self, expr)
                 if isinstance(expr, tuple):
                     return f"$\\displaystyle {body}$"
-                from ..function import _latex_lhs
-                lhs = _latex_lhs(self.name, self.program.name, self.wrt)
+                lhs = latex_lhs(self.name, self.program.name, self.wrt)
                 args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
                 return f"$\\displaystyle {lhs}({args}) = {body}$"
         if self.named_sizes:
@@ -564,8 +576,13 @@ def _abbreviate(text: str, n: int) -> str:
 
 
 def read_or_fallback(fn, shapes: dict, backend: str):
-    """(ArrayFunction, None) when ``fn`` reads at the array level; (None, note) when it
-    must be read element by element (known sizes); raises for named sizes."""
+    """``(ArrayFunction, None, None)`` when ``fn`` reads at the array level; ``(None, note,
+    error)`` when it must be read element by element (known sizes); raises for named sizes.
+
+    ``error`` is the array reader's own error when it failed on the code itself (numpy's
+    ``np.split`` of 5 elements into 2, mismatched shapes): the caller raises it if the
+    element-wise reading fails too, since it names the construct as written and numpy's
+    reason where the element-wise reader would only say what it does not support."""
     named = any(not isinstance(d, (int, np.integer)) for s in shapes.values() for d in s)
     try:
         program = read(fn, shapes)
@@ -576,10 +593,10 @@ def read_or_fallback(fn, shapes: dict, backend: str):
             raise SymdiffError(f"{exc}\n(named sizes need array-level code; this construct "
                                "is read only element by element, for sizes given as numbers)") \
                 from None
-        return None, f"read element by element: {exc.reason} at {exc.where}"
-    except (SymdiffError, SymdiffSyntaxError):
+        return None, f"read element by element: {exc.reason} at {exc.where}", None
+    except (SymdiffError, SymdiffSyntaxError) as exc:
         if named:
             raise
-        return None, None           # the element-wise reader reports the error its way
+        return None, None, exc      # the element-wise reading may still have it
     outputs = program.output if isinstance(program.output, tuple) else (program.output,)
-    return ArrayFunction(program, outputs, "value", program.name, fn=fn, backend=backend), None
+    return ArrayFunction(program, outputs, "value", program.name, fn=fn, backend=backend), None, None

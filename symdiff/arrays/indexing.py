@@ -3,7 +3,8 @@
 A key is normalised to a tuple of ints, slices, ``None`` (a new axis) and integer
 arrays (advanced indexing), with ``...`` expanded and boolean masks turned into
 integer arrays (their positions are known when the function is read). Axes of a
-named size accept basic indexing (ints and slices with step 1); advanced indexing
+named size accept basic indexing (ints, slices with step 1, and ``::-1``, the whole
+axis reversed); advanced indexing
 needs known sizes.
 """
 
@@ -86,7 +87,7 @@ def _tidy(k: slice, d: int) -> slice:
 def _slice_len(s: slice, d):
     if is_known(d):
         return len(range(*s.indices(d)))
-    if s == slice(None):
+    if s == slice(None) or s == slice(None, None, -1):     # all of it, or reversed
         return d
     if s.step not in (None, 1):
         raise ArrayError("a slice with a step along an axis of a named size")

@@ -223,7 +223,11 @@ def var(g, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 def std(g, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO, mean=_NO,
         correction=_NO):
     _none("numpy.std", where=where, mean=mean, correction=correction)
-    return g.ewise("sqrt", var(g, a, axis, dtype, out, ddof, keepdims))
+    v = var(g, a, axis, dtype, out, ddof, keepdims)
+    if count(g, node(g, a), axis) == 1 and ddof == 0:
+        # one entry: the spread is 0 whatever it is (sqrt's derivative at 0 would give nan)
+        return g.broadcast(g.const(0.0), v.shape)
+    return g.ewise("sqrt", v)
 
 
 @handles(np.cumsum)
@@ -981,7 +985,12 @@ def roll(g, a, shift, axis=None):
         for s, ax in zip(shifts, axis):
             a = g.linear("roll", a, int(s), norm_axes(ax, a.ndim)[0])
         return a
-    return g.linear("roll", a, int(shift), None if axis is None else norm_axes(axis, a.ndim)[0])
+    if axis is None:                # numpy rolls the flattened array, then restores the shape
+        if a.ndim == 0:
+            return a
+        flat = g.linear("roll", g.reshape(a, (size_of(a.shape),)), int(shift), 0)
+        return g.reshape(flat, a.shape)
+    return g.linear("roll", a, int(shift), norm_axes(axis, a.ndim)[0])
 
 
 # -- constants shaped like an array --------------------------------------------------------

@@ -132,15 +132,50 @@ def _ewise_jvp(g, node, dots):
     return total
 
 
+def prod_others(g, node):
+    """For ``out = prod(x, axes)``: the product of the *other* entries along ``axes``
+    at each entry of ``x`` (d out / d x). ``out / x`` is 0/0 at a zero entry, where the
+    true value is the product of the rest; a formula that picks a branch by counting
+    zeros has the right value but the wrong derivative (the Hessian). This one is a
+    polynomial in ``x``: the running products before and after each entry, so every
+    order of derivative is exact (cumprod's rules divide by nothing)."""
+    (x,) = node.args
+    return _others(g, x, node.attrs[1])
+
+
+def _others(g, x, axes):
+    if len(axes) > 1:       # the rest of the entry's row, times the other rows' products
+        a = axes[-1]
+        return g.mul(_others(g, x, (a,)), _others(g, g.reduce("prod", x, (a,), True), axes[:-1]))
+    (a,) = axes
+    perm = [k for k in range(x.ndim) if k != a] + [a]
+    y = g.transpose(x, perm)
+    last = y.ndim - 1
+    lead = tuple(slice(None) for _ in y.shape[:-1])
+    one = g.broadcast(g.const(1.0), y.shape[:-1] + (1,))
+    if y.shape[-1] == 1:
+        return g.broadcast(g.const(1.0), x.shape)
+
+    def before(v):              # [1, v0, v0 v1, ...]: the product of the entries before
+        run = g.make("cumprod", (v,), (), v.shape)
+        return g.concat([one, g.index(run, lead + (slice(None, -1),))], last)
+    rev = lead + (slice(None, None, -1),)
+    out = g.mul(before(y), g.index(before(g.index(y, rev)), rev))
+    back = [0] * x.ndim
+    for k, p in enumerate(perm):
+        back[p] = k
+    return g.transpose(out, back)
+
+
 def _reduce_vjp(g, node, bar):
     (x,) = node.args
     kind, axes, keepdims = node.attrs
     b = _keep(g, node, x, bar)
     if kind == "sum":
         return [g.broadcast(b, x.shape)]
-    out = _keep(g, node, x, node)
     if kind == "prod":
-        return [g.mul(b, g.div(out, x))]
+        return [g.mul(b, prod_others(g, node))]
+    out = _keep(g, node, x, node)
     mask = g.ewise("eq", x, out)                # max/min: split evenly among ties
     count = g.sum(mask, axes, keepdims=True)
     return [g.mul(mask, g.div(b, count))]
@@ -151,9 +186,9 @@ def _reduce_jvp(g, node, dots):
     kind, axes, keepdims = node.attrs
     if kind == "sum":
         return g.sum(t, axes, keepdims)
-    out = _keep(g, node, x, node)
     if kind == "prod":
-        return g.mul(node, g.sum(g.div(t, x), axes, keepdims))
+        return g.sum(g.mul(prod_others(g, node), t), axes, keepdims)
+    out = _keep(g, node, x, node)
     mask = g.ewise("eq", x, out)
     return g.div(g.sum(g.mul(mask, t), axes, keepdims), g.sum(mask, axes, keepdims))
 

@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import sympy
 
+from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
 from ..ops import catalog
 from .finite_diff import flat_float
@@ -88,7 +89,12 @@ def _switching_exprs(expr):
 
 def switching(F, to_args) -> _Switch:
     if hasattr(F, "named_sizes"):       # an array function: its element-wise reading's switches
-        F = F.elementwise()
+        try:
+            F = F.elementwise()
+        except (SymdiffError, SymdiffSyntaxError):
+            # array code the element-wise reader does not read (np.linalg.norm, np.std,
+            # np.cumsum, np.sort, ...): the switching points of the array graph
+            return _array_switch(F, to_args)
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:
@@ -106,3 +112,24 @@ def switching(F, to_args) -> _Switch:
                    f"switch {F.name}", F.wrt)
     return _Switch(lambda x: S(*to_args(x)), [i for _, i in uniq])
 
+
+
+class _ArraySwitch(_Switch):
+    """Switching values from the array graph (``ArrayFunction.switching``): all are
+    zero-type (steps come as ``sin(pi * argument)``)."""
+
+    def __init__(self, fn):
+        super().__init__(fn, False)
+
+    def values(self, x):
+        try:
+            return flat_float(self.fn(x))
+        except Exception:
+            return np.full(1, np.nan)
+
+
+def _array_switch(F, to_args) -> _Switch:
+    S = F.switching()
+    if S is None:
+        return _Switch()
+    return _ArraySwitch(lambda x: S(*to_args(x)))
