@@ -305,11 +305,11 @@ def _numba(spec) -> codegen.Compiled:
     """``F.source`` is the kernel for one point (the lines once, ``math`` functions);
     numba compiles it and inlines it into one loop over the points (not printed)."""
     mp = _NumbaPrinter()
-    body = codegen._print_lines(mp, spec.lines, spec.inline, "", spec.where, spec.function)
+    body = codegen.print_lines(mp, spec.lines, spec.inline, "", spec.where, spec.function)
     texts = [mp._print(e) for e in spec.out_exprs]
     scalar = spec.layout.kind == "scalar"
     body.append("return " + (texts[0] if scalar else ", ".join(texts) + ("," if len(texts) == 1 else "")))
-    kernel_text = codegen._def(spec, body)
+    kernel_text = codegen.def_source(spec, body)
     args = [f"_a{i}" for i in range(len(spec.params))]
     loop, kernel = f"_{spec.name}_loop", f"_kernel_{spec.name}"
     nout = len(spec.out_exprs)

@@ -413,8 +413,9 @@ def _one_call(text: str) -> bool:
     return False
 
 
-def _print_lines(printer, lines, inline, indent, where=None, function=""):
+def print_lines(printer, lines, inline, indent, where=None, function=""):
     """Print assignments; inlined targets are remembered and printed at their use.
+    (Public for ``backends``, whose numba kernel prints the same lines.)
 
     With ``where`` (def -> ``graph.Where``), each run of lines from one statement of
     the user's is headed by that statement, as Tangent's "# Grad of:" comments:
@@ -534,7 +535,7 @@ def kernel_source(spec: Spec, printer, note: str = "") -> tuple[str, tuple]:
     Also the layout as data (``Plan.layout``)."""
     body = [f"# {note}"] if note else []
     body += _element_reads(spec)
-    body += _print_lines(printer, spec.lines, spec.inline, "", spec.where, spec.function)
+    body += print_lines(printer, spec.lines, spec.inline, "", spec.where, spec.function)
     values: list = []
     layout_data = _layout_data(spec.layout, iter(spec.out_exprs), values)
     texts = [printer._print(e) for e in values]
@@ -542,11 +543,12 @@ def kernel_source(spec: Spec, printer, note: str = "") -> tuple[str, tuple]:
         body.append(f"return {texts[0]}")
     else:
         body.append("return " + (f"({texts[0]},)" if len(texts) == 1 else ", ".join(texts)))
-    return _def(spec, body), layout_data
+    return def_source(spec, body), layout_data
 
 
-def _def(spec: Spec, body: list[str]) -> str:
-    """``def name(params):``, the one-line docstring ``spec.doc`` and ``body``."""
+def def_source(spec: Spec, body: list[str]) -> str:
+    """``def name(params):``, the one-line docstring ``spec.doc`` and ``body`` (the
+    numpy printer's and ``backends``' numba kernel's functions start alike)."""
     doc = spec.doc or f"{spec.name}({', '.join(spec.params)})"
     return "\n".join([f"def {spec.name}({', '.join(spec.params)}):", f'    """{doc}"""']
                      + ["    " + b for b in body]) + "\n"
@@ -571,13 +573,13 @@ def entry_source(spec: Spec, arrays_name: str, fast: bool) -> str:
         body.append("    # one point in Python floats: math functions, only the branch taken is evaluated")
         body.append("    try:")
         body += unpack
-        body += _print_lines(mp, spec.lines, spec.inline, " " * 8)
+        body += print_lines(mp, spec.lines, spec.inline, " " * 8)
         body.append("        return " + _emit_scalar_layout(spec.layout, iter(spec.out_exprs), mp))
         body.append("    except (ValueError, ZeroDivisionError, OverflowError, TypeError):")
         body.append("        pass  # a domain error on a branch not taken: numpy gives nan/inf there")
     # anything else: the kernel (F.source) on arrays, runtime.arrays(kernel, plan)
     body.append(f"return {arrays_name}({', '.join(spec.params)})")
-    return _def(spec, body)
+    return def_source(spec, body)
 
 
 def _element_reads(spec: Spec) -> list[str]:

@@ -654,7 +654,7 @@ class SymbolicFunction:
         (``F.latex()`` still gives all of it)."""
         if not self._small() or self._too_large_to_print() is not None:
             return None             # the notebook shows repr() instead
-        lhs = _latex_lhs(self.name, self._reading.name, self.wrt)
+        lhs = latex_lhs(self.name, self._reading.name, self.wrt)
         args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
         try:
             body = self.latex()
@@ -749,14 +749,15 @@ def _abbreviate(text: str, limit: int = _REPR_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _latex_lhs(name: str, base: str, wrt: tuple) -> str:
+def latex_lhs(name: str, base: str, wrt: tuple) -> str:
     """LaTeX of a display name: ``f``, ``\\frac{\\partial^{2} f}{\\partial x \\partial y}``,
-    ``\\nabla f``, ``\\mathbf{H}_{f}``, ``\\mathbf{J}_{f}``."""
+    ``\\nabla f``, ``\\mathbf{H}_{f}``, ``\\mathbf{J}_{f}``. Public for
+    ``arrays.function``, whose matrix-expression display names its functions alike."""
     f = sympy.latex(sympy.Symbol(base))
     kind, _, rest = name.partition(" ")
     prefix = {"grad": "\\nabla ", "hessian": "\\mathbf{H}_", "jacobian": "\\mathbf{J}_"}.get(kind)
     if prefix and rest:
-        return f"{prefix}{{{_latex_lhs(rest, base, wrt)}}}"
+        return f"{prefix}{{{latex_lhs(rest, base, wrt)}}}"
     if not wrt or name != naming.display_derivative(base, wrt):
         return sympy.latex(sympy.Symbol(name))
     counts: dict[str, int] = {}

@@ -640,8 +640,32 @@ def constant(obj: Any) -> Any | None:
     return entry[1] if entry is not None and entry[0] is obj else None
 
 
+def _builtin_names(rows) -> tuple[str, ...]:
+    """The names of the Python builtins among the callables of ``rows``."""
+    return tuple(dict.fromkeys(f.__name__ for row in rows for f in row.python
+                               if getattr(builtins, getattr(f, "__name__", ""), None) is f))
+
+
+#: the names of Python's builtins that catalog rows stand for (``abs``, ``pow``, ``min``,
+#: ``max``, ``sum``, ``float``, ``len``, ...): what a function without source may call on
+#: symbols (``read.calls.call_without_source``) and what error messages list. Not
+#: ``any``/``all``: they take conditions, whose 0/1 reading needs the source reader
+#: (run without source, ``x * any(...)`` would fail on a sympy ``Or``).
+BUILTINS: tuple[str, ...] = _builtin_names(
+    row for row in catalog.symbolic_rows() if not row.conditions)
+
+#: the elementwise functions an error message names as examples (each a catalog row:
+#: ``tests/test_catalog.py``); the others are its "..."
+MESSAGE_EXAMPLES = ("sin", "exp", "log", "sqrt", "hypot", "erf", "where", "maximum",
+                    "minimum", "clip")
+
+
 def supported_names() -> str:
-    """A short list for error messages."""
-    return ("math.* and numpy.* elementary functions (sin, exp, log, sqrt, hypot, erf, ...), "
-            "numpy sum/mean/dot/where/maximum/minimum/clip, builtins abs/min/max/pow/sum/len/float, "
+    """A short list for error messages: examples of the elementwise functions, then
+    numpy's reductions and linear algebra and the builtins, from the catalog."""
+    whole = [next(f.__name__ for f in row.numpy_callables) for row in catalog.symbolic_rows()
+             if row.group in ("reduction", "linalg") and row.numpy_callables]
+    return (f"math.* and numpy.* elementary functions ({', '.join(MESSAGE_EXAMPLES)}, ...), "
+            f"numpy {'/'.join(dict.fromkeys(whole))}, "
+            f"builtins {'/'.join(_builtin_names(catalog.symbolic_rows()))}, "
             "and plain Python functions with source")

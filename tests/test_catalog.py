@@ -333,3 +333,48 @@ def test_special_module_has_the_catalogs_special_functions():
     """``symdiff.special`` stays numpy-only (its source is exported), so it names its
     functions itself: exactly the catalog's special functions."""
     assert sorted(special.__all__) == sorted(r.special for r in catalog.special_functions())
+
+
+def test_the_error_messages_list_comes_from_the_catalog():
+    """``primitives.supported_names()`` (the "unsupported call" hint) names catalog rows
+    only: its examples are rows, and every builtin and numpy reduction or linear-algebra
+    function of the catalog is listed, so adding a row updates the message."""
+    text = primitives.supported_names()
+    names = {r.name for r in catalog.symbolic_rows()}
+    assert set(primitives.MESSAGE_EXAMPLES) <= names
+    builtin_rows = [r for r in catalog.symbolic_rows()
+                    if any(getattr(builtins, getattr(f, "__name__", ""), None) is f for f in r.python)]
+    assert {"abs", "min", "max", "pow", "sum", "float", "len", "any"} <= \
+        {f.__name__ for r in builtin_rows for f in r.python}
+    listed = text.split("builtins ")[1].split(",")[0].split("/")
+    assert set(listed) == {f.__name__ for r in builtin_rows for f in r.python
+                           if getattr(builtins, f.__name__, None) is f}
+    for r in catalog.symbolic_rows():
+        if r.group in ("reduction", "linalg") and r.numpy_callables:
+            assert r.numpy_callables[0].__name__ in text.split("numpy ")[1].split(",")[0].split("/")
+
+
+def test_a_function_without_source_calls_the_catalogs_builtins_on_symbols():
+    """``call_without_source`` rebinds every builtin the catalog has a row for (but
+    any/all, which take conditions): the same as the hand-written list it replaced
+    (abs, min, max, pow, sum, float) and more (len, tuple, list, int)."""
+    assert set(primitives.BUILTINS) >= {"abs", "min", "max", "pow", "sum", "float",
+                                          "len", "tuple", "list", "int"}
+    assert not {"any", "all"} & set(primitives.BUILTINS)
+    ns = {}
+    exec("def f(x, y):\n    return abs(x) + pow(y, 3) + sum([x, y]) + float(y) * min(x, y)"
+         " + max(x, y) * len(list(tuple([x, y])))\n", ns)
+    F = sd.symbolic(ns["f"])
+    for x, y in [(-1.5, 2.0), (0.5, -0.25)]:
+        assert F(x, y) == pytest.approx(ns["f"](x, y), rel=1e-14)
+        # central differences of the user's own function, not symdiff's
+        h = 1e-6
+        fd = ((ns["f"](x + h, y) - ns["f"](x - h, y)) / (2 * h),
+              (ns["f"](x, y + h) - ns["f"](x, y - h)) / (2 * h))
+        assert F.grad(x, y) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    exec("def g(x):\n    return x * int(x)\n", ns)
+    with pytest.raises(sd.SymdiffError, match=r"int\(\) of a value that depends on the input"):
+        sd.symbolic(ns["g"])
+    exec("def h(x, y):\n    return x * any([x > 0, y > 0])\n", ns)
+    with pytest.raises(sd.SymdiffError, match="cannot branch on data without source"):
+        sd.symbolic(ns["h"])

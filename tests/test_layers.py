@@ -36,7 +36,7 @@ LAYERS = [
     ["symdiff.arrays.rules", "symdiff.arrays.numpy_api"],
     ["symdiff.arrays.reverse", "symdiff.arrays.reader"],
     ["symdiff.arrays.emit", "symdiff.arrays.forward", "symdiff.arrays.display",
-     "symdiff.arrays.fastcall", "symdiff.arrays.optimize"],
+     "symdiff.arrays.fastcall", "symdiff.arrays.optimize", "symdiff.arrays.switches"],
     ["symdiff.arrays.hessian"],
     # the independent engine (one node: see the module docstring)
     ["symdiff.tape"],
@@ -204,7 +204,8 @@ def test_the_whole_import_graph_is_acyclic():
 
 
 #: packages restructured on their own (issue 11 items 4 and 5 and the array work):
-#: their function-level imports and private names are not checked here yet
+#: their function-level imports are not checked here yet (their private names are, but
+#: the tape's: ``test_no_module_uses_another_modules_private_names``)
 CHECKED_LATER = ("symdiff.tape", "symdiff.arrays", "symdiff.codegen", "symdiff.backends",
                  "symdiff.runtime")
 
@@ -260,6 +261,13 @@ def _from_module(package: str, node: ast.ImportFrom) -> str:
     return ".".join(base[:len(base) - node.level + 1] + ([node.module] if node.module else []))
 
 
+#: private names used across modules for now, and why each waits
+PRIVATE_LATER = {
+    ("symdiff.arrays.reader", "symdiff.arrays.numpy_api._none"):
+        "numpy_api is being extended on other branches; its helper is renamed when they land",
+}
+
+
 def test_no_module_uses_another_modules_private_names():
     """``from .x import _y`` and ``x._y`` across modules: a part that needs another's
     data asks through a public name (``F.derived``, ``F.with_backend``, ``Namer``'s
@@ -267,7 +275,7 @@ def test_no_module_uses_another_modules_private_names():
     mods = _modules()
     bad = []
     for name, path in mods.items():
-        if not _checked(name):
+        if name.startswith("symdiff.tape"):
             continue
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         tree = ast.parse(path.read_text(), str(path))
@@ -285,7 +293,8 @@ def test_no_module_uses_another_modules_private_names():
                 aliases.update({a.asname: a.name for a in node.names if a.asname and a.name in mods})
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                    and aliases.get(node.value.id, name) != name and _private(node.attr):
+                    and aliases.get(node.value.id, name) != name and _private(node.attr) \
+                    and (name, f"{aliases[node.value.id]}.{node.attr}") not in PRIVATE_LATER:
                 bad.append(f"{name}:{node.lineno} uses {aliases[node.value.id]}.{node.attr}")
     assert not bad, "private names used from another module:\n" + "\n".join(sorted(bad))
 

@@ -22,9 +22,9 @@ import sympy
 from .. import codegen, naming, runtime
 from ..errors import SymdiffError, SymdiffSyntaxError
 from ..layout import SCALAR, Layout
-from ..function import SymbolicFunction, from_reading
+from ..function import SymbolicFunction, from_reading, latex_lhs
 from ..read import read as read_elements
-from . import display, emit, fastcall, hessian, optimize, reverse
+from . import display, emit, fastcall, hessian, optimize, reverse, switches
 from .ir import Node, is_known, show_shape
 from .reader import NotArrayCode, Program, Refused, read
 
@@ -377,6 +377,19 @@ class ArrayFunction(SymbolicFunction):
             self.program, self._outputs, "bare", self.name, self.wrt, self.fn, self.backend,
             recipe=(self, "as_entry", ())))
 
+    def switching(self):
+        """A function of the parameters giving this function's switching values as one
+        vector (``switches``: 0 at a kink, a tie or a step), or None where it has none;
+        ``sd.check`` uses it where the element-wise reading cannot read the code."""
+        def build():
+            g = self.program.graph
+            node = switches.flat(g, switches.switch_nodes(g, self._outputs))
+            if node is None:
+                return None
+            return ArrayFunction(self.program, [node], "value", f"switch {self.name}",
+                                 self.wrt, self.fn, self.backend)
+        return self.memo(("switching",), lambda: (build(),))[0]
+
     def hessian_of(self, wrt=None):
         """Forward over reverse on the array graph (``hessian``): for ``wrt="x"`` an array
         of shape ``x.shape + x.shape``, else the ``(n, n)`` matrix over all entries."""
@@ -437,8 +450,7 @@ class ArrayFunction(SymbolicFunction):
                 body = display.function_latex(self, expr)
                 if isinstance(expr, tuple):
                     return f"$\\displaystyle {body}$"
-                from ..function import _latex_lhs
-                lhs = _latex_lhs(self.name, self.program.name, self.wrt)
+                lhs = latex_lhs(self.name, self.program.name, self.wrt)
                 args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
                 return f"$\\displaystyle {lhs}({args}) = {body}$"
         if self.named_sizes:

@@ -92,9 +92,9 @@ def switching(F, to_args) -> _Switch:
         try:
             F = F.elementwise()
         except (SymdiffError, SymdiffSyntaxError):
-            # array code the element-wise reader does not read (np.cumsum, np.cross, ...):
-            # no switching points known; the finite differences still run
-            return _Switch()
+            # array code the element-wise reader does not read (np.linalg.norm, np.std,
+            # np.cumsum, np.sort, ...): the switching points of the array graph
+            return _array_switch(F, to_args)
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:
@@ -112,3 +112,24 @@ def switching(F, to_args) -> _Switch:
                    f"switch {F.name}", F.wrt)
     return _Switch(lambda x: S(*to_args(x)), [i for _, i in uniq])
 
+
+
+class _ArraySwitch(_Switch):
+    """Switching values from the array graph (``ArrayFunction.switching``): all are
+    zero-type (steps come as ``sin(pi * argument)``)."""
+
+    def __init__(self, fn):
+        super().__init__(fn, False)
+
+    def values(self, x):
+        try:
+            return flat_float(self.fn(x))
+        except Exception:
+            return np.full(1, np.nan)
+
+
+def _array_switch(F, to_args) -> _Switch:
+    S = F.switching()
+    if S is None:
+        return _Switch()
+    return _ArraySwitch(lambda x: S(*to_args(x)))

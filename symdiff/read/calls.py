@@ -327,7 +327,7 @@ def call_without_source(fn, args, kwargs, where=None, define=None):
                 namespace[k] = _shim_value(v, define)
             except TypeError:
                 pass
-    for name in ("abs", "min", "max", "pow", "sum", "float"):
+    for name in primitives.BUILTINS:
         if name not in namespace:
             namespace[name] = _shim_value(getattr(builtins, name), define)
     clone = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
