@@ -454,7 +454,7 @@ def test_hessian_of_a_separable_sum_has_exact_zeros_off_the_diagonal(readings):
     overflow) and exactly 0 elsewhere, as F.diff gives entry by entry. Built as
     ``coef * eye`` it was 0 * -inf = nan off the diagonal (JAX's jacfwd and torch's
     double backward give nan there too, by the same product)."""
-    F = readings(log_sum, ("n",))
+    F = readings(log_sum, (3,))
     x = np.array([1e-300, 1e-10, 1.0])
     with np.errstate(all="ignore"):
         H = np.asarray(sd.hessian(F, wrt="x")(x))
