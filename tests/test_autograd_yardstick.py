@@ -787,6 +787,27 @@ def test_jacobian_is_the_gradient(row_id):
     np.testing.assert_allclose(np.ravel(F.jacobian(*args)), grads, rtol=1e-12, atol=1e-14)
 
 
+# -- the tape (sd.check's second engine) on the rows where it gave wrong numbers -----------------
+TAPE_ROWS = [r.id for r in ROWS if r.test in ("test_inner", "test_dot")]
+
+
+@pytest.mark.parametrize("row_id", TAPE_ROWS)
+def test_tape_dot_and_inner(row_id):
+    """np.dot of an N-d array (a sum over b's second-to-last axis, not matmul's batches)
+    and np.inner with a 0-d operand (a product) on tape tensors, against autograd."""
+    from symdiff import tape
+    index = IDS.index(row_id)
+    row, outcome = ROWS[index], evaluate(index)
+    f = _function_of(row, outcome.source)
+    args = list(row.params.values())
+    ts = [tape.tensor(a, requires_grad=True) for a in args]
+    f(*ts).backward()
+    theirs = autograd.grad(_define(outcome.source, f.__globals__ | {"np": anp}),
+                           tuple(range(len(args))))(*args)
+    for t, g in zip(ts, theirs):
+        np.testing.assert_allclose(t.grad.numpy(), g, rtol=1e-10, atol=1e-12)
+
+
 def coverage() -> dict:
     counts: dict = {}
     lines = []

@@ -827,14 +827,26 @@ def dot(a, b, out=None):
     a, b = _t(a), _t(b)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
-    return matmul(a, b)
+    if b.ndim <= 2:
+        return matmul(a, b)
+    # numpy sums a's last axis against b's second-to-last (no batch broadcasting, unlike @)
+    k = b.shape[-2]
+    prod = matmul(reshape(a, (-1, k)), reshape(moveaxis(b, -2, 0), (k, -1)))
+    return reshape(prod, tuple(a.shape[:-1]) + tuple(b.shape[:-2]) + tuple(b.shape[-1:]))
 
 
 _np_dot = dot
 
 
 def inner(a, b):
-    return sum(_t(a) * b, -1)
+    """np.inner: a product with a scalar, else a sum over the last axes of both, the
+    result shaped ``a.shape[:-1] + b.shape[:-1]``."""
+    a, b = _t(a), _t(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    k = a.shape[-1]
+    prod = matmul(reshape(a, (-1, k)), swapaxes(reshape(b, (-1, k)), 0, 1))
+    return reshape(prod, tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 
 def outer(input, vec2):
