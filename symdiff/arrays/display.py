@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
+from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
+from sympy.printing.str import StrPrinter
 from sympy import (DiagMatrix, HadamardPower, HadamardProduct, MatrixExpr, MatrixSymbol,
                    OneMatrix, ZeroMatrix)
 
@@ -119,15 +121,45 @@ def _is_matrix(e) -> bool:
     return isinstance(e, MatrixExpr)
 
 
+def _mul(*factors):
+    """A product, canonical at the top only: SymPy's ``*`` on matrix expressions re-does
+    the whole tree below (``doit``), which costs the tree's size, not the graph's."""
+    if not any(_is_matrix(f) for f in factors):
+        return sympy.Mul(*factors)
+    return sympy.MatMul(*factors).doit(deep=False)
+
+
+def _add(*terms):
+    if not any(_is_matrix(t) for t in terms):
+        return sympy.Add(*terms)
+    return sympy.MatAdd(*terms).doit(deep=False)
+
+
+def _neg(e):
+    return _mul(sympy.S.NegativeOne, e)
+
+
+def _T(m):
+    """``m^T``: a symbol's ``.T``, a transpose's argument, else one unevaluated transpose
+    (SymPy's ``.T`` pushes it inside a sum, redoing the tree)."""
+    if not _is_matrix(m):
+        return m
+    if isinstance(m, MatrixSymbol):
+        return m.T
+    if isinstance(m, sympy.Transpose):
+        return m.arg
+    return sympy.Transpose(m)
+
+
 def _broadcast_to(e, shape):
     """A scalar as a matrix of ``shape`` (``1`` + vector), or a vector as a matrix row."""
     if not shape or (_is_matrix(e) and e.shape == _matrix_shape(shape)):
         return e
     rows, cols = _matrix_shape(shape)
     if not _is_matrix(e):
-        return e * OneMatrix(rows, cols) if e != 1 else OneMatrix(rows, cols)
+        return _mul(e, OneMatrix(rows, cols)) if e != 1 else OneMatrix(rows, cols)
     if e.shape == (cols, 1) and len(shape) == 2:       # a vector along the last axis
-        return OneMatrix(rows, 1) * e.T
+        return _mul(OneMatrix(rows, 1), _T(e))
     raise NotMatrixExpression("a broadcast with no matrix form")
 
 
@@ -148,20 +180,21 @@ def _ewise(node, args, done):
     shape = node.shape
     if fname == "add":
         a, b = args
-        return _broadcast_to(a, shape) + _broadcast_to(b, shape) if shape else a + b
+        return _add(_broadcast_to(a, shape), _broadcast_to(b, shape)) if shape else _add(a, b)
     if fname == "sub":
         a, b = args
-        return _broadcast_to(a, shape) - _broadcast_to(b, shape) if shape else a - b
+        return _add(_broadcast_to(a, shape), _neg(_broadcast_to(b, shape))) if shape \
+            else _add(a, _neg(b))
     if fname == "neg":
-        return -args[0]
+        return _neg(args[0])
     if fname == "mul":
         a, b = args
         if not _is_matrix(a) or not _is_matrix(b):
-            return a * b
+            return _mul(a, b)
         scaled = _diagonal_scaling(node, a, b)
         if scaled is not None:
             return scaled
-        return HadamardProduct(_broadcast_to(a, shape), _broadcast_to(b, shape)).doit()
+        return HadamardProduct(_broadcast_to(a, shape), _broadcast_to(b, shape)).doit(deep=False)
     if fname == "div":
         u = _logistic_argument(node)
         if u is not None:
@@ -170,8 +203,8 @@ def _ewise(node, args, done):
         a, b = args
         if not _is_matrix(b):
             return a / b
-        return HadamardProduct(_broadcast_to(a, shape), HadamardPower(b, -1)).doit() \
-            if _is_matrix(a) else a * HadamardPower(b, -1)
+        return HadamardProduct(_broadcast_to(a, shape), HadamardPower(b, -1)).doit(deep=False) \
+            if _is_matrix(a) else _mul(a, HadamardPower(b, -1))
     if fname == "pow":
         a, b = args
         if _is_matrix(b):
@@ -200,10 +233,10 @@ def _diagonal_scaling(node, a, b):
         if tuple(mn.shape) != (rows, cols):
             continue
         if tuple(vn.shape) in ((cols,), (1, cols)) and cols != 1:
-            col = v if v.shape == (_dim(cols), 1) else v.T
-            return m * DiagMatrix(col)
+            col = v if v.shape == (_dim(cols), 1) else _T(v)
+            return _mul(m, DiagMatrix(col))
         if tuple(vn.shape) == (rows, 1) and rows != 1:
-            return DiagMatrix(v) * m
+            return _mul(DiagMatrix(v), m)
     return None
 
 
@@ -218,21 +251,21 @@ def _einsum(node, args, done):
         if len(set(s)) != len(s):
             raise NotMatrixExpression("a diagonal")
         if s == output:
-            return coef * e
+            return _mul(coef, e)
         if len(s) == 2 and s[::-1] == output:
-            return coef * e.T
+            return _mul(coef, _T(e))
         if output == "":
-            return coef * EntrySum(e)
+            return _mul(coef, EntrySum(e))
         if len(s) == 2 and len(output) == 1:       # a sum over one axis of a matrix
-            return coef * _axis_sum(e, s.index(output) == 1)
+            return _mul(coef, _axis_sum(e, s.index(output) == 1))
         raise NotMatrixExpression("a reduction inside a contraction")
     if len(ops) == 2 and all(len(s) == 1 for _, s in ops) and len(output) == 2 \
             and ops[0][1] != ops[1][1]:             # an outer product u v^T
         (u, su), (v, sv) = ops
         if output == su + sv:
-            return coef * (u * v.T)
+            return _mul(coef, u, _T(v))
         if output == sv + su:
-            return coef * (v * u.T)
+            return _mul(coef, v, _T(u))
     # a chain of matrix products: orient each operand (rows index, cols index)
     oriented = []
     for e, s in ops:
@@ -252,14 +285,14 @@ def _einsum(node, args, done):
     chain, left_free = _walk(oriented, counts)
     prod = chain[0]
     for m in chain[1:]:
-        prod = prod * m
+        prod = _mul(prod, m)
     free = [c for c in (left_free) if c is not None]
     if "".join(free) == output or len(output) <= 1:
         if len(output) == 1 and prod.shape[0] == 1:
-            prod = prod.T
-        return coef * prod
+            prod = _T(prod)
+        return _mul(coef, prod)
     if "".join(reversed(free)) == output:
-        return coef * prod.T
+        return _mul(coef, _T(prod))
     raise NotMatrixExpression("a contraction with a permuted result")
 
 
@@ -282,11 +315,11 @@ def _walk(oriented, counts):
     e, r, c = oriented[start]
     # orient the start so that its free index is on the left
     if c is None:
-        e, left, right = e.T, None, r           # a vector starts a chain as a row
+        e, left, right = _T(e), None, r         # a vector starts a chain as a row
     elif counts[r] == 1:
         left, right = r, c
     else:
-        e, left, right = e.T, c, r
+        e, left, right = _T(e), c, r
     factors = [e]
     remaining.remove(start)
     while remaining:
@@ -306,7 +339,7 @@ def _walk(oriented, counts):
             factors.append(e2)
             right = c2
         else:
-            factors.append(e2.T)
+            factors.append(_T(e2))
             right = r2
         remaining.remove(nxt)
     return factors, [left if left is None or counts[left] == 1 else None,
@@ -325,25 +358,21 @@ def _reduce(node, args, done):
         return EntrySum(a)
     if x.ndim == 2 and len(axes) == 1:
         total = _axis_sum(a, axes[0] == 1)
-        return _transposed(total) if keepdims and axes[0] == 0 else total
+        return _T(total) if keepdims and axes[0] == 0 else total
     raise NotMatrixExpression(f"a sum over axes {axes} keeping them")
-
-
-def _transposed(m):
-    """``m^T``, kept as one transpose of a compound (SymPy's ``.T`` pushes it inside)."""
-    return m.T if isinstance(m, (MatrixSymbol, sympy.Transpose)) else sympy.Transpose(m)
 
 
 def _axis_sum(m, along_rows: bool):
     """The sums of a matrix's rows (``along_rows``: ``M 1``) or columns (``M^T 1``), as a
     column vector: ``numpy.sum(M, axis=1)`` or ``axis=0``."""
     rows, cols = m.shape
-    return m * OneMatrix(cols, 1) if along_rows else _transposed(m) * OneMatrix(rows, 1)
+    return sympy.MatMul(m if along_rows else _T(m), OneMatrix(cols if along_rows else rows, 1),
+                        evaluate=False)
 
 
 def _transpose(node, args, done):
     (a,) = args
-    return a.T if _is_matrix(a) else a
+    return _T(a) if _is_matrix(a) else a
 
 
 def _broadcast(node, args, done):
@@ -358,7 +387,7 @@ def _reshape(node, args, done):
         return a
     if tuple(d for d in shape if d != 1) == tuple(d for d in x.shape if d != 1):
         if len(shape) == 2 and shape[0] == 1 and _is_matrix(a):
-            return a.T                          # a vector as a row
+            return _T(a)                        # a vector as a row
         return a
     raise NotMatrixExpression("a reshape")
 
@@ -381,7 +410,7 @@ def _solve(node, args, done):
         return b / a
     if node.args[1].ndim > 2:
         raise NotMatrixExpression("a stack of solves")
-    return sympy.Inverse(a) * b
+    return _mul(sympy.Inverse(a), b)
 
 
 _RULES = {"ewise": _ewise, "einsum": _einsum, "reduce": _reduce, "transpose": _transpose,
@@ -553,19 +582,247 @@ def function_expr(F, placeholders: bool = False):
     """``F.expr`` of an array function: its result as a matrix expression (a tuple of
     them for a gradient or a tuple of results)."""
     params = {p: F.program.nodes[p] for p in F.params}
-    outs = [to_matrix_expr(o, params, placeholders) for o in F.outputs]
+    outs = [tidy(to_matrix_expr(o, params, placeholders)) for o in F.outputs]
     if len(outs) == 1 and F.result_kind != "grad":
         return outs[0]
     return tuple(outs)
 
 
+# -- readable forms: tidy, shared pieces named, printed as numpy text or LaTeX -----------------
+
+def tidy(e, memo=None):
+    """``e`` written as one would by hand, the same value: a common numeric factor of a sum
+    taken out (``2*A - 2*B`` -> ``2*(A - B)``), the scalar factors of a product gathered in
+    front (SymPy distributes them), a transposed product reversed (``(r^T X)^T = X^T r``),
+    ``exp(u) o (1 + exp(u))^-1`` as ``sigma(u)``; the result stays unevaluated. Each
+    distinct subexpression is tidied once (the cost is the graph's size, not the tree's)."""
+    memo = {} if memo is None else memo
+    if not isinstance(e, sympy.Basic) or not e.args or isinstance(e, MatrixSymbol):
+        return e
+    hit = memo.get(e)
+    if hit is None:
+        hit = memo[e] = _tidy(e, [tidy(a, memo) for a in e.args])
+    return hit
+
+
+def _tidy(e, args):
+    if isinstance(e, sympy.Transpose):
+        return _pushed_transpose(args[0])
+    if isinstance(e, sympy.HadamardProduct):
+        args = _logistic_factors(args)
+        if len(args) == 1:
+            return args[0]
+    if isinstance(e, sympy.MatAdd):
+        k = _common_factor(args)
+        if k is not None:
+            inner = sympy.MatAdd(*[_gather(1 / k, [a]) for a in args], evaluate=False)
+            return sympy.MatMul(k, inner, evaluate=False)
+        return sympy.MatAdd(*args, evaluate=False) if args != list(e.args) else e
+    if isinstance(e, sympy.MatMul):
+        return _gather(sympy.Integer(1), args)
+    if args == list(e.args):
+        return e
+    try:
+        return e.func(*args, evaluate=False)
+    except TypeError:
+        return e.func(*args)
+
+
+def _gather(scalar, args):
+    """A product with its scalar factors (also those of inner products) in front."""
+    factors = []
+    for a in args:
+        if not _is_matrix(a):
+            scalar *= a
+        elif isinstance(a, sympy.MatMul):
+            for b in a.args:
+                if _is_matrix(b):
+                    factors.append(b)
+                else:
+                    scalar *= b
+        else:
+            factors.append(a)
+    if len(factors) == 1 and scalar == 1:
+        return factors[0]
+    return sympy.MatMul(*([] if scalar == 1 else [scalar]), *factors, evaluate=False)
+
+
+def _pushed_transpose(m):
+    """``m^T`` with a product's transpose written as the reversed product of transposes."""
+    if isinstance(m, sympy.MatMul):
+        scalars = [a for a in m.args if not _is_matrix(a)]
+        factors = [_pushed_transpose(a) for a in reversed(m.args) if _is_matrix(a)]
+        return _gather(sympy.Mul(*scalars), factors)
+    if isinstance(m, sympy.HadamardProduct) and all(isinstance(a, sympy.Transpose) for a in m.args):
+        return sympy.HadamardProduct(*[a.arg for a in m.args])     # (a^T o b^T)^T = a o b
+    if isinstance(m, Entrywise) and isinstance(m.args[1], sympy.Transpose):
+        return Entrywise(m.args[0], m.args[1].arg)
+    if isinstance(m, HadamardPower) and isinstance(m.args[0], sympy.Transpose):
+        return HadamardPower(m.args[0].arg, m.args[1])
+    if isinstance(m, OneMatrix):
+        return OneMatrix(m.shape[1], m.shape[0])
+    if isinstance(m, (DiagMatrix, sympy.Identity)):
+        return m
+    return _T(m)
+
+
+def _logistic_factors(factors):
+    """``exp(u) o (1 + exp(u))^-1`` among Hadamard factors as ``sigma(u)``."""
+    factors = list(factors)
+    for f in factors:
+        if isinstance(f, HadamardPower) and f.args[1] == -1 and isinstance(f.args[0], sympy.MatAdd):
+            terms = f.args[0].args
+            if len(terms) == 2 and any(isinstance(t, OneMatrix) for t in terms):
+                (e,) = [t for t in terms if not isinstance(t, OneMatrix)]
+                if isinstance(e, Entrywise) and str(e.args[0]) == "exp" and e in factors:
+                    factors.remove(f)
+                    factors.remove(e)
+                    factors.append(Entrywise("sigma", e.args[1]))
+                    return _logistic_factors(factors)
+    return factors
+
+
+def _common_factor(terms):
+    """The numeric factor common to every term of a sum (negative when all are), or None."""
+    coeffs = []
+    for t in terms:
+        c = t.args[0] if isinstance(t, sympy.MatMul) and not _is_matrix(t.args[0]) else 1
+        num = sympy.sympify(c).as_coeff_Mul()[0]
+        if not isinstance(num, sympy.Rational):
+            return None
+        coeffs.append(num)
+    k = coeffs[0]
+    for c in coeffs[1:]:
+        k = sympy.gcd(k, c)
+    k = abs(k)
+    if all(c < 0 for c in coeffs):
+        k = -k
+    return None if k == 1 or k == 0 else k
+
+
+def _sizes(exprs) -> dict:
+    """Each distinct subexpression's size as a tree (computed once per distinct one)."""
+    size: dict = {}
+    stack = [(e, False) for e in exprs]
+    while stack:
+        e, ready = stack.pop()
+        if e in size:
+            continue
+        if ready or not e.args:
+            size[e] = 1 + sum(size[a] for a in e.args)
+            continue
+        stack.append((e, True))
+        stack.extend((a, False) for a in e.args if a not in size)
+    return size
+
+
+def _nameable(e, size) -> bool:
+    if not _is_matrix(e) or isinstance(e, (MatrixSymbol, OneMatrix, ZeroMatrix, sympy.Identity,
+                                           sympy.MatrixBase, sympy.Transpose)):
+        return False                            # a transpose: its argument is named instead
+    if isinstance(e, sympy.MatMul) and all(
+            isinstance(a, (MatrixSymbol, sympy.Transpose)) or not _is_matrix(a) for a in e.args):
+        return False                            # X.T*w: as short as a name
+    return size[e] >= 6
+
+
+_NAMES = ("H", "R", "S", "U", "V", "Z", "P", "Q", "K", "G")
+
+
+def shared(exprs: list, taken=()):
+    """Name the pieces used in more than one place: (definitions, exprs with the names),
+    innermost first. Counted on the expressions' graph (each distinct subexpression once),
+    so a deep expression whose tree is exponentially large is named, not expanded."""
+    size = _sizes(exprs)
+    uses: dict = {}
+    order: list = []                            # distinct subexpressions, children first
+    seen: set = set()
+    for root in exprs:
+        uses[root] = uses.get(root, 0) + 1
+        stack = [(root, False)]
+        while stack:
+            e, ready = stack.pop()
+            if ready:
+                order.append(e)
+                continue
+            if e in seen:
+                continue
+            seen.add(e)
+            stack.append((e, True))
+            for a in e.args:
+                uses[a] = uses.get(a, 0) + 1
+                stack.append((a, False))
+    named = [e for e in order if uses.get(e, 0) > 1 and _nameable(e, size)]
+    if not named:
+        return [], list(exprs)
+    free = [n for n in _NAMES if n not in set(taken)] + [f"T{i}" for i in range(len(named))]
+    names = {e: MatrixSymbol(free[i], *e.shape) for i, e in enumerate(named)}
+    memo: dict = {}
+    defs = [(names[e], _replaced(e, names, memo, top=True)) for e in named]
+    return defs, [_replaced(e, names, memo) for e in exprs]
+
+
+def _replaced(e, names, memo, top=False):
+    """``e`` with its named subexpressions as their names (``top``: not ``e`` itself)."""
+    if not top and e in names:
+        return names[e]
+    if not e.args or isinstance(e, MatrixSymbol):
+        return e
+    key = (e, top)
+    hit = memo.get(key)
+    if hit is None:
+        args = [_replaced(a, names, memo) for a in e.args]
+        if args == list(e.args):
+            hit = e
+        else:
+            try:
+                hit = e.func(*args, evaluate=False)
+            except TypeError:
+                hit = e.func(*args)
+        memo[key] = hit
+    return hit
+
+
+def _flat(expr):
+    return list(expr) if isinstance(expr, tuple) else [expr]
+
+
+def _taken(F):
+    names = set(F.params)
+    for n in F.program.nodes.values():
+        for d in n.shape:
+            names |= {str(x) for x in getattr(d, "free_symbols", ())}
+    return names
+
+
+def function_text(F, expr) -> str:
+    """``F.expr`` as numpy-like text (``X.T @ (y * sigma(-y * (X @ w)))``); a tuple in
+    parentheses; pieces shared by several places named after ``where``."""
+    defs, exprs = shared(_flat(expr), _taken(F))
+    pr = TextPrinter()
+    texts = [pr.doprint(tidy(e)) for e in exprs]
+    body = texts[0] if not isinstance(expr, tuple) else \
+        "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+    if defs:
+        body += "  where " + ", ".join(f"{n} = {pr.doprint(tidy(d))}" for n, d in defs)
+    return body
+
+
 def function_latex(F, expr) -> str:
-    """LaTeX of ``F.expr`` = ``expr``: one expression as SymPy writes it; a tuple (a
-    gradient in several parameters) as aligned rows, one partial derivative a row."""
+    r"""LaTeX of ``F.expr`` = ``expr``: one expression, or a tuple (a gradient in several
+    parameters) as aligned rows, one partial derivative a row; Hadamard products as
+    ``\odot``, pieces shared by several places named after "where"."""
+    defs, exprs = shared(_flat(expr), _taken(F))
+    pr = LatexPrinter()
+    texts = [pr.doprint(tidy(e)) for e in exprs]
+    where = [f"{pr.doprint(n)} &= {pr.doprint(tidy(d))}" for n, d in defs]
     if not isinstance(expr, tuple):
-        return sympy.latex(expr)
-    labels = _row_labels(F, len(expr))
-    rows = [f"{label} &= {sympy.latex(e)}" for label, e in zip(labels, expr)]
+        if not where:
+            return texts[0]
+        rows = [f"&{texts[0]}"] + ["\\text{where}\\quad " + where[0]] + where[1:]
+    else:
+        rows = [f"{label} &= {t}" for label, t in zip(_row_labels(F, len(texts)), texts)]
+        rows += ["\\text{where}\\quad " + where[0]] + where[1:] if where else []
     return "\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}"
 
 
@@ -576,3 +833,148 @@ def _row_labels(F, k):
         return [f"\\frac{{\\partial {f}}}{{\\partial {sympy.latex(sympy.Symbol(w))}}}"
                 for w in wrt]
     return [f"{f}_{{{i}}}" for i in range(k)]
+
+
+def _ordered_terms(e):
+    """A sum's terms with the positive ones first (``1 - H`` rather than ``-H + 1``)."""
+    terms = sorted(e.args, key=lambda t: not isinstance(t, OneMatrix))
+    return [t for t in terms if not t.could_extract_minus_sign()] + \
+        [t for t in terms if t.could_extract_minus_sign()]
+
+
+def _compound(e) -> bool:
+    return isinstance(e, (sympy.MatAdd, sympy.Add)) or (
+        isinstance(e, (sympy.MatMul, sympy.Mul)) and e.could_extract_minus_sign())
+
+
+def _one_term(text: str) -> bool:
+    """No operator outside parentheses: ``sum(R, axis=0)``, ``(A + B)``, ``X.T``."""
+    depth = 0
+    for ch in text:
+        depth += ch in "([" and 1 or ch in ")]" and -1 or 0
+        if depth == 0 and ch in " *@/-+":
+            return False
+    return True
+
+
+class TextPrinter(StrPrinter):
+    """Matrix expressions as numpy reads them: ``@``, ``*`` for Hadamard products, ``.T``,
+    a row ``1 b.T`` as the broadcast vector ``b``, ``M.T 1`` as ``sum(M, axis=0)``."""
+
+    def _paren(self, e):
+        t = self._print(e)
+        return f"({t})" if _compound(e) or isinstance(e, (sympy.HadamardProduct, sympy.MatMul)) \
+            else t
+
+    def _print_MatAdd(self, e):
+        out = ""
+        for i, t in enumerate(_ordered_terms(e)):
+            if t.could_extract_minus_sign():
+                text = self._print(_neg(t))
+                out += (" - " if i else "-") + (f"({text})" if _compound(_neg(t)) else text)
+            else:
+                out += (" + " if i else "") + ("1" if isinstance(t, OneMatrix) else self._print(t))
+        return out
+
+    def _print_MatMul(self, e):
+        args = list(e.args)
+        coef = sympy.Mul(*[a for a in args if not _is_matrix(a)])
+        factors = [a for a in args if _is_matrix(a)]
+        if len(factors) == 2 and isinstance(factors[0], OneMatrix) and factors[1].shape[0] == 1:
+            body = self._print(_T(factors[1]))          # a row broadcast along the rows
+        elif len(factors) >= 2 and isinstance(factors[-1], OneMatrix) and factors[-1].shape[1] == 1:
+            rest = factors[:-1]
+            if len(rest) == 1 and isinstance(rest[0], sympy.Transpose):
+                body = f"sum({self._print(rest[0].arg)}, axis=0)"
+            else:
+                inner = rest[0] if len(rest) == 1 else sympy.MatMul(*rest, evaluate=False)
+                body = f"sum({self._print(inner)}, axis=1)"
+        elif len(factors) == 2 and factors[0].shape[1] == 1 and factors[1].shape[0] == 1:
+            body = f"outer({self._print(factors[0])}, {self._print(_T(factors[1]))})"
+        else:
+            body = " @ ".join(self._paren(f) for f in factors)
+        if coef == 1:
+            return body
+        if coef == -1:
+            return f"-({body})" if body.startswith("-") else f"-{body}"
+        c = self._print(coef)
+        c = f"({c})" if isinstance(coef, sympy.Add) else c
+        return f"{c}*{body}" if _one_term(body) else f"{c}*({body})"
+
+    def _print_HadamardProduct(self, e):
+        return " * ".join(self._paren(a) if not isinstance(a, sympy.HadamardProduct)
+                          else self._print(a) for a in e.args)
+
+    def _print_HadamardPower(self, e):
+        base, exp = e.args
+        b = self._print(base)
+        if not isinstance(base, (MatrixSymbol, Entrywise, ArrayOp)):
+            b = f"({b})"
+        if exp == -1:
+            return f"1/{b}"
+        return f"{b}**{self._print(exp)}"
+
+    def _print_Transpose(self, e):
+        a = e.arg
+        t = self._print(a)
+        return f"{t}.T" if isinstance(a, (MatrixSymbol, Entrywise, ArrayOp)) else f"({t}).T"
+
+    def _print_OneMatrix(self, e):
+        return "1"
+
+    def _print_DiagMatrix(self, e):
+        return f"diag({self._print(e.args[0])})"
+
+    def _print_Inverse(self, e):
+        return f"inv({self._print(e.arg)})"
+
+    def _print_Determinant(self, e):
+        return f"det({self._print(e.arg)})"
+
+    def _print_Identity(self, e):
+        return f"eye({self._print(e.shape[0])})"
+
+
+class LatexPrinter(_SympyLatexPrinter):
+    r"""SymPy's LaTeX with ``\odot`` for Hadamard products, ``\mathbf{1}`` for a vector of
+    ones and the positive terms of a sum first."""
+
+    def _print_HadamardProduct(self, e):
+        return " \\odot ".join(
+            f"\\left({self._print(a)}\\right)" if _compound(a) or (
+                isinstance(a, sympy.MatMul) and len(a.args) > 1) else self._print(a)
+            for a in e.args)
+
+    def _print_OneMatrix(self, e):
+        return "\\mathbf{1}"
+
+    def _print_MatMul(self, e):
+        args = list(e.args)
+        sign = ""
+        if args and not _is_matrix(args[0]) and args[0].could_extract_minus_sign():
+            sign, args[0] = "- ", -args[0]
+            if args[0] == 1:
+                args = args[1:]
+        out = []
+        for a in args:
+            text = self._print(a)
+            if isinstance(a, (sympy.MatAdd, sympy.HadamardProduct, sympy.Add)) or (
+                    isinstance(a, sympy.MatMul) and _is_matrix(a)):
+                text = f"\\left({text}\\right)"
+            out.append(text)
+        return sign + " ".join(out)
+
+    def _print_MatAdd(self, e):
+        out = ""
+        for i, t in enumerate(_ordered_terms(e)):
+            if t.could_extract_minus_sign():
+                out += " - " if i else "- "
+                t = _neg(t)
+            elif i:
+                out += " + "
+            text = "1" if isinstance(t, OneMatrix) else self._print(t)
+            out += f"\\left({text}\\right)" if isinstance(t, sympy.MatAdd) else text
+        return out
+
+    def _print_DiagMatrix(self, e):
+        return f"\\operatorname{{diag}}\\left({self._print(e.args[0])}\\right)"

@@ -430,8 +430,7 @@ class ArrayFunction(SymbolicFunction):
             except display.NotMatrixExpression:
                 pass
             else:
-                return "(" + ", ".join(map(str, expr)) + ")" if isinstance(expr, tuple) \
-                    else str(expr)
+                return display.function_text(self, expr)
         return self._expression_text()
 
     def __str__(self) -> str:
