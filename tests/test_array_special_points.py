@@ -360,16 +360,18 @@ def test_array_reading_equals_element_wise_reading(fn, k, readings):
     assert _same(a, e), (a, e)
 
 
+@pytest.mark.parametrize("order", [1, 2])
 @pytest.mark.parametrize("fn, k", list(_small_points()))
-def test_check_reports_kinks_and_never_fails(fn, k, readings):
-    """sd.check's verdict: no FAIL anywhere (the derivatives are right); a partial where
-    JAX and torch disagree, or where the derivative is not a finite number, is reported
+def test_check_reports_kinks_and_never_fails(fn, k, order, readings):
+    """sd.check's verdict: no FAIL anywhere (the derivatives are right, the Hessian's
+    included: F.hessian, F.diff and the tape agree); a partial where JAX and torch
+    disagree, or where the derivative is not a finite number, is reported
     nondifferentiable or undefined, never ok."""
     _, _, points = _case(fn)
     x = np.asarray(points[k], dtype=float)
     if not np.all(np.isfinite(x)):
         pytest.skip("finite differences need finite coordinates")
-    report = sd.check(readings(fn, x.shape), x)
+    report = sd.check(readings(fn, x.shape), x, order=order)
     status = [r.status for r in report.rows]
     assert "FAIL" not in status, str(report)
     want_jax, want_torch = _oracle_grads(fn, k)
@@ -445,3 +447,16 @@ def test_jacobian_of_a_sum_is_the_gradient_where_a_partial_is_infinite(readings)
         J = np.asarray(F.jacobian(x))
         (g,) = F.grad(x)
     assert _same(J.ravel(), g) and _same(g, [INF, INF, 0.5])
+
+
+def test_hessian_of_a_separable_sum_has_exact_zeros_off_the_diagonal(readings):
+    """The Hessian of sum(log(x)) at a tiny x[0] is diag(-1/x**2) (-inf first, by
+    overflow) and exactly 0 elsewhere, as F.diff gives entry by entry. Built as
+    ``coef * eye`` it was 0 * -inf = nan off the diagonal (JAX's jacfwd and torch's
+    double backward give nan there too, by the same product)."""
+    F = readings(log_sum, (3,))
+    x = np.array([1e-300, 1e-10, 1.0])
+    with np.errstate(all="ignore"):
+        H = np.asarray(sd.hessian(F, wrt="x")(x))
+        entry = float(F.diff("x[0]", "x[1]")(x))
+    assert np.array_equal(H, np.diag([-INF, -1e20, -1.0])) and entry == 0.0
