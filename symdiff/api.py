@@ -118,15 +118,19 @@ def _first_error(element_error, array_error):
     """The error to raise when the element-wise reading failed, and the array-level
     reading too (``array_error``; None if it was not tried or only declined).
 
-    When the array reader got at least as far through the user's file (the same line
-    or a later one), it understood what the element-wise reader stopped at and says
-    what is wrong with the code as written: ``np.split(x, 2)`` of 5 elements gets
-    numpy's reason, where the element-wise reader would only say that it does not read
-    ``np.split``. Otherwise the element-wise error stands: it points at the user's
+    When the array reader got further through the user's file, or as far where the
+    element-wise reader does not read the construct at all (a SymdiffSyntaxError), it
+    understood what the element-wise reader stopped at and says what is wrong with the
+    code as written: ``np.split(x, 2)`` of 5 elements gets numpy's reason, where the
+    element-wise reader would only say that it does not read ``np.split``. Otherwise
+    the element-wise error stands: on the same line it understood the construct too
+    (``math.sin`` of an array: use ``np.sin``), and elsewhere it points at the user's
     line where the array reader may have stopped inside a library's source."""
     at, element_at = _location(array_error), _location(element_error)
-    if at is not None and element_at is not None and at[0] == element_at[0] \
-            and at[1] >= element_at[1]:
+    if at is None or element_at is None or at[0] != element_at[0]:
+        return element_error
+    if at[1] > element_at[1] or (at[1] == element_at[1]
+                                 and isinstance(element_error, SymdiffSyntaxError)):
         return array_error
     return element_error
 

@@ -12,19 +12,29 @@ undefined, never ``ok`` with a made-up value and never FAIL. The array reading i
 also compared with the element-wise reading (``F.elementwise()``) where that reads the
 function. Sizes 1 (degenerate) and 1000 are covered.
 
-Conventions at kinks (symdiff / JAX / torch):
+Conventions at kinks and edges (gradient entries; sd.check's verdict on the symdiff
+value in the last column):
 
-==========================  ===========  ============  ==========
-point                       symdiff      JAX           torch
-==========================  ===========  ============  ==========
-``abs`` at 0                0            1             0
-``clip`` at a bound         1            1/2           1
-``linalg.norm`` at 0        nan          nan           0
-``std`` at zero variance    nan          nan           0
-``maximum``/``minimum`` tie 1/2 each     1/2 each      1/2 each
-``max``/``min`` with k ties 1/k each     1/k each      1/k each (amax)
-``where(x > 0, x, 0)`` at 0 0            0             0
-==========================  ===========  ============  ==========
+===============================  ==========  ==========  ==========  =================
+point                            symdiff     JAX         torch       sd.check
+===============================  ==========  ==========  ==========  =================
+``abs`` at 0                     0           1           0           nondifferentiable
+``clip`` at a bound              1           1/2         1           nondifferentiable
+``linalg.norm`` at 0             nan         nan         0           nondifferentiable
+``std`` at zero variance         nan         nan         0           nondifferentiable
+``sqrt(sum(x**2))`` at 0         nan         nan         nan         undefined
+``maximum``/``minimum`` tie      1/2 each    1/2 each    1/2 each    nondifferentiable
+``max``/``min``, k ties          1/k each    1/k each    1/k (amax)  nondifferentiable
+``where(x > 0, x, 0)`` at 0      0           0           0           nondifferentiable
+``sort`` with ties               stable      stable      stable      nondifferentiable
+``x ** 0.5`` at 0                inf         inf         inf         undefined
+``exp`` at 800                   inf         inf         inf         undefined
+``prod`` with zero entries       exact       exact       exact       ok
+===============================  ==========  ==========  ==========  =================
+
+Second order: where a Hessian's diagonal entry is infinite (``sum(log(x))`` at a tiny
+``x``), symdiff's off-diagonal entries are the exact 0 (JAX's jacfwd-of-grad and
+torch's double backward give 0 * inf = nan there); F.hessian, F.diff and the tape agree.
 """
 
 from __future__ import annotations
@@ -111,6 +121,10 @@ def prod_axis(x):
     return np.sum(np.prod(x, axis=0) ** 2) + np.sum(np.prod(x, axis=1, keepdims=True))
 
 
+def prod_all(x):
+    return np.prod(x) + np.sum(np.prod(x[:, :, None] * x[:, None, :], axis=(0, 2)))
+
+
 def mean_sq(x):
     return np.mean(x) ** 2
 
@@ -195,6 +209,8 @@ TORCH = {
     cross_entropy: _t_xent,
     prod: lambda x: torch.prod(x),
     prod_axis: lambda x: torch.sum(torch.prod(x, 0) ** 2) + torch.sum(torch.prod(x, 1, keepdim=True)),
+    prod_all: lambda x: torch.prod(x) + torch.sum(
+        torch.prod(torch.prod(x[:, :, None] * x[:, None, :], 2), 0)),
     mean_sq: lambda x: torch.mean(x) ** 2,
     var: lambda x: torch.var(x, correction=0),
     std: lambda x: torch.std(x, correction=0),
@@ -233,6 +249,7 @@ CASES = [
     (cross_entropy, ("n",), [[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0], _TIES * 500]),
     (prod, ("n",), [[0.0, 2.0, 3.0], [0.0, 0.0, 3.0], [2.0, 3.0, 4.0], [0.0], _ONE_ZERO]),
     (prod_axis, ("m", "n"), [[[0.0, 1.0], [2.0, 0.0], [3.0, 0.0]], [[0.0, 0.0], [0.0, 2.0]]]),
+    (prod_all, ("m", "n"), [[[0.0, 2.0], [3.0, 4.0]], [[0.0, 2.0], [0.0, 4.0]], [[1.0, 2.0], [3.0, 0.5]]]),
     (mean_sq, ("n",), [[2.0, 2.0, 2.0]]),
     (var, ("n",), [[2.0, 2.0, 2.0], _TIES]),
     (std, ("n",), [[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]]),
@@ -360,16 +377,18 @@ def test_array_reading_equals_element_wise_reading(fn, k, readings):
     assert _same(a, e), (a, e)
 
 
+@pytest.mark.parametrize("order", [1, 2])
 @pytest.mark.parametrize("fn, k", list(_small_points()))
-def test_check_reports_kinks_and_never_fails(fn, k, readings):
-    """sd.check's verdict: no FAIL anywhere (the derivatives are right); a partial where
-    JAX and torch disagree, or where the derivative is not a finite number, is reported
+def test_check_reports_kinks_and_never_fails(fn, k, order, readings):
+    """sd.check's verdict: no FAIL anywhere (the derivatives are right, the Hessian's
+    included: F.hessian, F.diff and the tape agree); a partial where JAX and torch
+    disagree, or where the derivative is not a finite number, is reported
     nondifferentiable or undefined, never ok."""
     _, _, points = _case(fn)
     x = np.asarray(points[k], dtype=float)
     if not np.all(np.isfinite(x)):
         pytest.skip("finite differences need finite coordinates")
-    report = sd.check(readings(fn, x.shape), x)
+    report = sd.check(readings(fn, x.shape), x, order=order)
     status = [r.status for r in report.rows]
     assert "FAIL" not in status, str(report)
     want_jax, want_torch = _oracle_grads(fn, k)
@@ -384,6 +403,7 @@ def test_check_reports_kinks_and_never_fails(fn, k, readings):
 HESSIAN_CASES = [
     (prod, [[0.0, 2.0, 3.0], [0.0, 0.0, 3.0], [2.0, 3.0, 4.0], [0.0, 0.0, 0.0], [0.0]]),
     (prod_axis, [[[0.0, 1.0], [2.0, 0.0], [3.0, 0.0]]]),
+    (prod_all, [[[0.0, 2.0], [3.0, 4.0]], [[0.0, 2.0], [0.0, 4.0]]]),
     (pow_float, [[0.0, 0.0, 1.0]]),
     (pow_int, [[0.0, 0.0, 1.0]]),
     (logsumexp, [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]),
@@ -445,3 +465,16 @@ def test_jacobian_of_a_sum_is_the_gradient_where_a_partial_is_infinite(readings)
         J = np.asarray(F.jacobian(x))
         (g,) = F.grad(x)
     assert _same(J.ravel(), g) and _same(g, [INF, INF, 0.5])
+
+
+def test_hessian_of_a_separable_sum_has_exact_zeros_off_the_diagonal(readings):
+    """The Hessian of sum(log(x)) at a tiny x[0] is diag(-1/x**2) (-inf first, by
+    overflow) and exactly 0 elsewhere, as F.diff gives entry by entry. Built as
+    ``coef * eye`` it was 0 * -inf = nan off the diagonal (JAX's jacfwd and torch's
+    double backward give nan there too, by the same product)."""
+    F = readings(log_sum, (3,))
+    x = np.array([1e-300, 1e-10, 1.0])
+    with np.errstate(all="ignore"):
+        H = np.asarray(sd.hessian(F, wrt="x")(x))
+        entry = float(F.diff("x[0]", "x[1]")(x))
+    assert np.array_equal(H, np.diag([-INF, -1e20, -1.0])) and entry == 0.0

@@ -808,6 +808,30 @@ def test_tape_dot_and_inner(row_id):
         np.testing.assert_allclose(t.grad.numpy(), g, rtol=1e-10, atol=1e-12)
 
 
+# -- the torch backend on the rows where it failed ------------------------------------------------
+TORCH_ROWS = ["test_max: np.max(x) | x(10,11)", "test_min: np.min(x, axis=0, keepdims=False) | x(3)",
+              "test_max_equal_values: np.max(np.array([x, x])) | x()",
+              "test_index_slice: x[::-1, 2:4, :] | x(5,6,4)",
+              "test_index_slice_fanout: y = x[::-1, 2:4, :]; z = x[::-1, 3:5, :]; y + z | x(5,6,4)"]
+
+
+@pytest.mark.parametrize("row_id", TORCH_ROWS)
+def test_torch_backend(row_id):
+    """Counts of a mask in float64 (they were int64, and a float divided by them float32);
+    a reversal in a gradient's scatter as torch.flip (torch has no negative steps)."""
+    pytest.importorskip("torch")
+    index = IDS.index(row_id)
+    row, outcome = ROWS[index], evaluate(index)
+    f = _function_of(row, outcome.source)
+    args = list(row.params.values())
+    shapes = {k: np.shape(v) for k, v in row.params.items()}
+    names = tuple(row.params)
+    mine = sd.grad(sd.symbolic(f, shapes=shapes, backend="torch"), wrt=names)(*args)
+    numpy_ = sd.grad(sd.symbolic(f, shapes=shapes), wrt=names)(*args)
+    for a, b in zip(mine, numpy_):
+        np.testing.assert_allclose(np.asarray(a, dtype=float), b, rtol=1e-12, atol=1e-14)
+
+
 def coverage() -> dict:
     counts: dict = {}
     lines = []

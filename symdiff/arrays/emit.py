@@ -220,9 +220,12 @@ class Printer:
                 text = f"torch.prod({text}, dim={a}, keepdim={keepdims})"
             return text, _ATOM
         fn = {"sum": "sum", "max": "amax", "min": "amin"}[kind]
+        # a count of a mask: float64 (torch sums bools to int64, and a Python float
+        # divided by an int64 tensor is float32, torch's default)
+        dtype = ", dtype=torch.float64" if kind == "sum" and x.dtype == "b" else ""
         if whole:
-            return f"torch.{fn}({text})", _ATOM
-        return f"torch.{fn}({text}, dim={axes}, keepdim={keepdims})", _ATOM
+            return f"torch.{fn}({text}{dtype})", _ATOM
+        return f"torch.{fn}({text}, dim={axes}, keepdim={keepdims}{dtype})", _ATOM
 
     def _broadcast(self, node, inline):
         if self.backend == "torch":
@@ -273,6 +276,28 @@ class Printer:
         if any(not (isinstance(k, slice) and k == slice(None)) for k in plain):
             base = f"{base}[{self.key(tuple(plain))}]"
         return f"torch.flip({base}, dims={tuple(dims)})", _ATOM
+
+    def _torch_unflipped(self, key, value):
+        """A scatter's basic key without negative steps (torch has none): the whole
+        reversals ``::-1`` become flips of the value written."""
+        if not any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in key):
+            return key, value
+        if any(k is None for k in key) or any(
+                isinstance(k, slice) and k.step is not None and k.step < 0
+                and k != slice(None, None, -1) for k in key):
+            raise NoSpelling(f"the torch backend: the gradient of the index [{self.key(key)}] "
+                             "(a negative step other than a whole reversal) has no torch "
+                             "spelling here; use the numpy or jax backend")
+        dims, axis, plain = [], 0, []
+        for k in key:
+            if isinstance(k, slice) and k.step == -1:
+                dims.append(axis)
+                plain.append(slice(None))
+            else:
+                plain.append(k)
+            if not isinstance(k, (int, np.integer)):
+                axis += 1
+        return tuple(plain), f"torch.flip({value}, dims={tuple(dims)})"
 
     def _concat(self, node, inline):
         items = ", ".join(self.arg(a, inline, 0) for a in node.args)
@@ -361,6 +386,7 @@ class Printer:
             if self.backend == "torch":
                 zeros = f"{name} = torch.zeros({self.shape(shape)}, dtype=torch.float64)"
                 if is_basic(key):
+                    key, g = self._torch_unflipped(key, g)
                     return [zeros, f"{name}[{self.key(key)}] = {g}"]
                 arrays = [k for k, v in enumerate(key) if isinstance(v, np.ndarray)]
                 if len(arrays) == 1 and key[arrays[0]].ndim == 1 and all(

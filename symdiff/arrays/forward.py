@@ -96,7 +96,15 @@ class Forward:
         total = None
         for coef, base in t.terms:
             b = self.base_node(base)
-            term = b if coef is None else g.mul(coef, b)
+            if coef is None:
+                term = b
+            elif base is SEED and coef.op != "const" and b.ndim:
+                # the diagonal of coef, zeros elsewhere: coef * identity would be
+                # 0 * inf = nan off the diagonal where coef is infinite (the Hessian of
+                # sum(log(x)) at a tiny x), where the second partials are exactly 0
+                term = g.ewise("where", g.ewise("ne", b, 0.0), coef, 0.0)
+            else:
+                term = g.mul(coef, b)
             total = term if total is None else g.add(total, term)
         full = self.lead + tuple(node.shape)
         if total.shape != full:

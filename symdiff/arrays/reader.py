@@ -465,8 +465,11 @@ class Reader(ast.NodeVisitor):
                 self.fail(node, f"{name}() takes no keyword arguments")
             nodes = [self.value(a, node) for a in args]
             if func not in (abs, pow) and any(n.ndim for n in nodes):
-                self.fail(node, f"TypeError: {name}() of an array (only size-1 arrays can be "
-                                "converted to Python scalars); use the numpy function")
+                np_name = getattr(func, "__name__", fname)
+                hint = f"np.{np_name}" if hasattr(np, np_name) else "the numpy function"
+                self.fail(node, f"{name}: an array argument: Python raises TypeError (only "
+                                f"0-d arrays convert to numbers); use {hint} for elementwise "
+                                "values")
             if func is math.log and len(nodes) == 2:
                 return self.g.div(self.g.ewise("log", nodes[0]), self.g.ewise("log", nodes[1]))
             if func is abs and len(nodes) == 1:
@@ -561,9 +564,9 @@ class Reader(ast.NodeVisitor):
         except numpy_api.Unsupported as exc:
             self.refuse(node, str(exc))
         except ArrayError as exc:
-            self.refuse(node, f"{name}: {exc}")
+            self.refuse(node, _named(name, exc))
         except (ShapeError, ValueError, TypeError, IndexError) as exc:
-            self.fail(node, f"{name}: {exc}")
+            self.fail(node, _named(name, exc))
 
     # -- inlining -----------------------------------------------------------------------
     def inline_python(self, fn, args, kwargs, node):
@@ -737,3 +740,9 @@ def _output(g, value, reader, node):
 
 
 __all__ = ["read", "Program", "NotArrayCode", "Refused", "SymdiffSyntaxError", "show_shape"]
+
+
+def _named(name: str, exc: Exception) -> str:
+    """``exc``'s text under the function's name, once (a handler may have named it)."""
+    text = str(exc)
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"

@@ -65,6 +65,14 @@ def ewise(g, fname, args):
                     return g.div(x, y.args[1])
                 if _is(y, "div") and y.args[1] is x:     # (u / x) * x -> u
                     return g.broadcast(y.args[0], shape)
+            # a product with a scatter (the adjoint of x[i]) touches only the scattered
+            # entries: scatter(s * y[key]). Multiplying the whole array makes 0 * inf =
+            # nan off them (d/dx[1] of (1/x)[0] at a tiny x[1]), and costs more
+            for x, y in ((a, b), (b, a)):
+                if x.op == "scatter" and x.shape == shape and y.dtype == "f" and y.op != "const":
+                    key = x.attrs[0]
+                    full = y if y.shape == shape else g.broadcast(y, shape)
+                    return g.scatter(g.mul(x.args[0], g.index(full, key)), key, shape)
             if _scalar(a) and b.op == "ewise" and b.attrs[0] == "mul" and _scalar(b.args[0]):
                 return g.mul(a.attrs[0] * b.args[0].attrs[0], b.args[1])
             # a constant factor comes to the front (x * (c * y) -> c * (x * y)), where

@@ -343,6 +343,28 @@ def _numeric(F, pt: _Point, seqs, m) -> _Numeric:
 
 
 # ====================================================================== judging
+def _lower_order_undefined(pt: _Point, sym: _Symbolic, seq, out, undefined):
+    """``undefined`` with, for a derivative of order >= 2, the points where a derivative
+    one order lower along it is not a finite number (d/dx of an infinite df/dy at
+    ``y ** 0.5``, y = 0): there is nothing to differentiate, so the row is undefined
+    there, whatever the engines make of 0 * inf."""
+    if len(seq) < 2:
+        return undefined
+    npts = len(pt.points)
+    reasons = list(undefined) if len(undefined) else [None] * npts
+    for k in range(len(seq)):
+        sub = seq[:k] + seq[k + 1:]
+        if sub not in sym.values:
+            continue
+        lower = sym.values[sub][:, out]
+        for p in np.nonzero(~np.isfinite(lower))[0]:
+            if reasons[p] is None:
+                name = naming.display_derivative(pt.name, tuple(pt.coords[j][0] for j in sub))
+                reasons[p] = (f"{name} is {fmt(float(lower[p]))} here: a derivative of it "
+                              "is not defined")
+    return reasons
+
+
 def _judge_all(pt: _Point, seqs, sym: _Symbolic, tape: _Tape, fd: _Numeric, undefined,
                rtol, atol) -> list:
     """One judged row per output and derivative."""
@@ -361,7 +383,8 @@ def _judge_all(pt: _Point, seqs, sym: _Symbolic, tape: _Tape, fd: _Numeric, unde
                               fd.reach[seq][:, out],
                               fd.kinks if seq else np.zeros_like(fd.kinks),
                               rtol, atol, pt.bshape, sym.errors.get(seq), tape.error,
-                              not tape.ran, undefined=undefined, where=where,
+                              not tape.ran, where=where,
+                              undefined=_lower_order_undefined(pt, sym, seq, out, undefined),
                               paths=[(label, v) for label, o, v in sym.paths.get(seq, ())
                                      if o == out]))
     return rows
