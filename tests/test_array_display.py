@@ -68,6 +68,7 @@ def _assert_text_equals_code(G, values):
     text = str(G).split(" = ", 1)[1]
     body, _, where = text.partition("  where ")
     env = {"sum": np.sum, "tanh": np.tanh, "exp": np.exp, "log": np.log, "diag": np.diag,
+           "sqrt": np.sqrt,
            "outer": np.outer, "sigma": lambda u: 1 / (1 + np.exp(-u)), **SIZES, **values}
     for definition in re.split(r", (?=[A-Z]\w* = )", where) if where else ():
         name, _, rhs = definition.partition(" = ")
@@ -193,7 +194,8 @@ def _nan_energy(x):
 def test_sort_is_shown_by_name_where_the_element_wise_reader_cannot_read_it(shape):
     F = sd.symbolic(_sorted_weights, shapes={"x": shape})
     assert str(F.expr) == "sum(HadamardProduct(sort(x), x))"
-    assert F.latex() == "\\operatorname{sum}\\left(\\operatorname{sort}\\left(x\\right) \\odot x\\right)"
+    assert F.latex() == ("\\operatorname{sum}\\left(\\operatorname{sort}\\left(x\\right) "
+                         "\\odot x\\right)")
     (g,) = F.grad.expr
     assert str(g) == "sort(x) + unsorted_by(x, x)"
     assert "\\operatorname{unsorted\\_by}" in F.grad.latex()
@@ -248,3 +250,36 @@ def test_a_deep_derivative_prints_with_its_shared_pieces_named_not_expanded():
     assert len(text) < 2000
     assert len(G.latex()) < 4000
     _assert_text_equals_code(G, _point({"x": ("d",), "W": ("d", "d")}, 8))
+
+
+def _norm(x):
+    return np.linalg.norm(x)
+
+
+def _row_scaled(X, y):
+    return np.sum(np.exp(X / y))
+
+
+@pytest.mark.parametrize("fn, shapes", [(_norm, {"x": ("n",)}),
+                                        (_row_scaled, {"X": ("n", "d"), "y": ("d",)})])
+def test_scalar_coefficients_and_broadcast_divisions_display_and_evaluate(fn, shapes):
+    F = sd.symbolic(fn, shapes=shapes)
+    vals = _point(shapes, 9)
+    if "y" in vals:
+        vals["y"] = 1.5 + np.abs(vals["y"])
+    _assert_display_equals_code(F.grad, vals)
+    _assert_text_equals_code(sd.grad(F, wrt=list(shapes)[0]), vals)
+
+
+def test_notebook_form_of_a_derivative_no_reading_writes_out_is_the_placeholder_display():
+    S = sd.symbolic(_sorted_weights, shapes={"x": (4,)})
+    tex = S.grad._repr_latex_()
+    assert tex.startswith("$\\displaystyle \\begin{aligned}\\frac{\\partial")
+    assert "\\operatorname{sort}\\left(x\\right)" in tex
+
+
+def test_a_nan_constant_displays():
+    def f(x):
+        return np.sum(np.nan_to_num(x / x) * x)
+    F = sd.symbolic(f, shapes={"x": ("n",)})
+    assert "nan" in str(F.expr).lower() or "isnan" in str(F.expr)

@@ -14,9 +14,12 @@ something else.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy
 from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
+from sympy.matrices.exceptions import ShapeError as MatrixShapeError
 from sympy.printing.str import StrPrinter
 from sympy import (DiagMatrix, HadamardPower, HadamardProduct, MatrixExpr, MatrixSymbol,
                    OneMatrix, ZeroMatrix)
@@ -44,7 +47,7 @@ class Entrywise(MatrixExpr):
         return scalar_function(str(self.args[0]))(self.args[1][i, j])
 
     def doit(self, **hints):
-        arg = self.args[1].doit(**hints) if hints.get("deep", True) else self.args[1]
+        arg = _explicit(self.args[1].doit(**hints) if hints.get("deep", True) else self.args[1])
         if isinstance(arg, sympy.MatrixBase):       # numbers substituted: apply it
             return arg.applyfunc(scalar_function(str(self.args[0])))
         return Entrywise(self.args[0], arg)
@@ -56,14 +59,26 @@ class Entrywise(MatrixExpr):
         return f"{_latex_head(str(self.args[0]))}\\left({printer._print(self.args[1])}\\right)"
 
 
+def _explicit(m):
+    """``m`` as an explicit matrix when it is one in all but name (numbers substituted
+    into a Hadamard power, say, which SymPy's ``doit`` leaves as it is)."""
+    if isinstance(m, MatrixExpr) and not isinstance(m, sympy.MatrixBase) \
+            and all(sympy.sympify(d).is_Integer for d in m.shape) and not m.atoms(MatrixSymbol) \
+            and not m.atoms(ArrayOp):
+        return m.as_explicit()
+    return m
+
+
 class EntrySum(sympy.Expr):
     """The sum of all entries of a matrix expression (``numpy.sum``)."""
+
+    is_commutative = True                       # a scalar (MatMul takes it as a coefficient)
 
     def __new__(cls, arg):
         return sympy.Expr.__new__(cls, arg)
 
     def doit(self, **hints):
-        arg = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        arg = _explicit(self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0])
         if isinstance(arg, sympy.MatrixBase):
             return sympy.Add(*arg)
         return EntrySum(arg)
@@ -203,8 +218,9 @@ def _ewise(node, args, done):
         a, b = args
         if not _is_matrix(b):
             return a / b
-        return HadamardProduct(_broadcast_to(a, shape), HadamardPower(b, -1)).doit(deep=False) \
-            if _is_matrix(a) else _mul(a, HadamardPower(b, -1))
+        inverse = HadamardPower(_broadcast_to(b, shape), -1)
+        return HadamardProduct(_broadcast_to(a, shape), inverse).doit(deep=False) \
+            if _is_matrix(a) else _mul(a, inverse)
     if fname == "pow":
         a, b = args
         if _is_matrix(b):
@@ -445,6 +461,8 @@ class ArrayOp(MatrixExpr):
 class ScalarOp(sympy.Expr):
     """A scalar placeholder (``max(x)``, ``det`` of a stack, ...), as ``ArrayOp``."""
 
+    is_commutative = True
+
     def __new__(cls, label, *operands):
         label = label if isinstance(label, sympy.Symbol) else sympy.Symbol(label)
         return sympy.Expr.__new__(cls, label, *operands)
@@ -528,7 +546,7 @@ def _placeholder(node, args):
 def _const(node, placeholders):
     v = node.attrs[0]
     if isinstance(v, float):
-        return sympy.Integer(int(v)) if v == int(v) and abs(v) < 1e15 else sympy.Float(v)
+        return _number(v)
     if v.ndim == 0:
         return _number(v.item())
     if v.ndim <= 2 and v.size <= 16:            # a small array: its entries
@@ -542,6 +560,8 @@ def _const(node, placeholders):
 
 def _number(x):
     x = float(x)
+    if not math.isfinite(x):
+        return sympy.nan if x != x else sympy.oo if x > 0 else -sympy.oo
     return sympy.Integer(int(x)) if x == int(x) and abs(x) < 1e15 else sympy.Float(x)
 
 
@@ -570,7 +590,10 @@ def to_matrix_expr(node, params: dict, placeholders: bool = False):
         try:
             if rule is None:
                 raise NotMatrixExpression(f"the operation {n.op}")
-            done[id(n)] = rule(n, args, done)
+            try:
+                done[id(n)] = rule(n, args, done)
+            except (MatrixShapeError, NotImplementedError, TypeError, ValueError) as exc:
+                raise NotMatrixExpression(f"{n.op} ({exc})") from None
         except NotMatrixExpression:
             if not placeholders:
                 raise

@@ -174,17 +174,17 @@ class ArrayFunction(SymbolicFunction):
                 return "matrix", self._matrix_expr()
             except display.NotMatrixExpression:
                 pass
+        why = "the element-wise reading needs sizes given as numbers"
         if not self.named_sizes:
             try:
                 return "twin", self.elementwise()
             except (SymdiffError, SymdiffSyntaxError):
-                pass                    # the element-wise reader cannot read it either
+                why = "the element-wise reader does not read it"
         try:
             return "matrix", display.function_expr(self, placeholders=True)
         except display.NotMatrixExpression as exc:
-            raise SymdiffError(
-                f"{self.name}: F.expr has no matrix form ({exc}) and the element-wise "
-                f"reading needs sizes given as numbers; the array code is in .source") from None
+            raise SymdiffError(f"{self.name}: F.expr has no matrix form ({exc}) and {why}; "
+                               "the array code is in .source") from None
 
     def _matrix_expr(self):
         """The matrix display, strict (raises ``display.NotMatrixExpression``), cached."""
@@ -426,11 +426,9 @@ class ArrayFunction(SymbolicFunction):
         """The matrix display as text where there is one, else the array code's text."""
         if self._matrix_display():
             try:
-                expr = self._matrix_expr()
+                return display.function_text(self, self._matrix_expr())
             except display.NotMatrixExpression:
                 pass
-            else:
-                return display.function_text(self, expr)
         return self._expression_text()
 
     def __str__(self) -> str:
@@ -440,21 +438,21 @@ class ArrayFunction(SymbolicFunction):
         return f"<symbolic {self._signature_text()} = {_abbreviate(self._display_text(), 120)}>"
 
     def _repr_latex_(self):
-        if self._matrix_display():
-            try:
-                expr = self._matrix_expr()
-            except display.NotMatrixExpression:
-                expr = None
-            if expr is not None:
-                body = display.function_latex(self, expr)
-                if isinstance(expr, tuple):
-                    return f"$\\displaystyle {body}$"
-                lhs = latex_lhs(self.name, self.program.name, self.wrt)
-                args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
-                return f"$\\displaystyle {lhs}({args}) = {body}$"
-        if self.named_sizes:
+        """The notebook's rendering: the matrix display (a gradient in several parameters
+        as aligned rows), else the element-wise reading's; None (the notebook shows
+        ``repr``) where neither reads it."""
+        try:
+            kind, shown = self._shown()
+        except SymdiffError:
             return None
-        return self.elementwise()._repr_latex_()
+        if kind == "twin":
+            return shown._repr_latex_()
+        body = display.function_latex(self, shown)
+        if isinstance(shown, tuple):
+            return f"$\\displaystyle {body}$"
+        lhs = latex_lhs(self.name, self.program.name, self.wrt)
+        args = ", ".join(sympy.latex(sympy.Symbol(p)) for p in self.params)
+        return f"$\\displaystyle {lhs}({args}) = {body}$"
 
     def export(self, path):
         return self.elementwise().export(path)
