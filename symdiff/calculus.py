@@ -51,15 +51,22 @@ def local_partial(expr, u, name=None):
     ``name`` is the intermediate that ``expr`` defines, if any: derivatives that
     contain the primitive itself (exp' = exp, (2**u)' = log(2)*2**u) refer to it
     by name, so higher derivatives recur over named values instead of growing.
-    A power with a constant exponent p < 1 that is not an integer also does
+    A power with a constant exponent p < 0 that is not an integer also does
     ((u**p)' = p*(u**p)/u, one division instead of a second pow): its derivative
-    has a pole at u = 0 either way. For p > 1 that form is 0/0 at u = 0, where
+    has a pole at u = 0 either way (for 0 < p < 1 that form is 0/0 there, where
+    the limit is +inf: those are p*u**(p - 1)). For p > 1 that form is 0/0 at u = 0, where
     the derivative is a finite limit (0), so those use ``_partial_pow``.
     """
     if name is not None and isinstance(expr, sympy.Pow) and expr.base == u \
             and not expr.exp.has(u) and (expr.exp - 1).is_negative \
             and not _integral(expr.exp).is_Integer:
-        return -name * name if expr.exp == -1 else expr.exp * name / u
+        if expr.exp == -1:
+            return -name * name
+        if expr.exp.is_positive:
+            # 0 < p < 1: p*u**p/u is 0/0 = nan at u = 0, where the derivative's limit
+            # is +inf (as JAX, torch and the array reading give): p*u**(p - 1)
+            return expr.exp * u ** (expr.exp - 1)
+        return expr.exp * name / u
     d = _partial(expr, u)
     if name is not None and isinstance(expr, (sympy.exp, sympy.Pow)):
         d = d.xreplace({expr: name})

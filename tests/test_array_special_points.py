@@ -338,21 +338,11 @@ def test_gradient_matches_jax_and_torch(fn, k, readings):
         assert _same(got, follows), (got, want_jax, want_torch)
 
 
-#: where the element-wise reading (outside symdiff/arrays) is known to differ; the
-#: mark applies to the twin comparison only
-TWIN_KNOWN = {
-    (pow_half, 0): "the scalar power rule writes (u**p)' = p*u**p/u for 0 < p < 1: 0/0 = nan "
-                   "at u = 0, where the array reading, JAX and torch give the limit +inf",
-}
-
-
-def _small_points(twin=False):
+def _small_points():
     for fn, _, points in CASES:
         for k, p in enumerate(points):
             if np.size(p) <= 6:
-                marks = [pytest.mark.xfail(strict=True, reason=TWIN_KNOWN[fn, k])] \
-                    if twin and (fn, k) in TWIN_KNOWN else []
-                yield pytest.param(fn, k, id=f"{fn.__name__}-{k}", marks=marks)
+                yield pytest.param(fn, k, id=f"{fn.__name__}-{k}")
 
 
 def _twin_reads(F):
@@ -362,8 +352,10 @@ def _twin_reads(F):
         return None             # np.linalg.norm, var, std, cumsum... are array-level only
 
 
-@pytest.mark.parametrize("fn, k", list(_small_points(twin=True)))
+@pytest.mark.parametrize("fn, k", list(_small_points()))
 def test_array_reading_equals_element_wise_reading(fn, k, readings):
+    """Value and gradient of both readings agree, nan and inf included (x ** 0.5 at 0:
+    the element-wise reading's (u**p)' = p*u**p/u gave nan where the limit is +inf)."""
     _, _, points = _case(fn)
     x = np.asarray(points[k], dtype=float)
     F = readings(fn, x.shape)
