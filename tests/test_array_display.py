@@ -309,3 +309,12 @@ def test_logistic_hessian_reads_X_transpose_diag_s_one_minus_s_X():
     np.testing.assert_allclose(_evaluate(H.expr, vals), H(*vals.values()), rtol=1e-10,
                                atol=1e-12)
     _assert_text_equals_code(H, vals)
+
+
+def test_entrywise_functions_sympy_spells_differently_evaluate():
+    def f(x, A):
+        return np.sum(np.sqrt(A @ x)) + np.sum(np.expm1(x) + np.log1p(x) + np.exp2(x) + np.cbrt(x))
+    F = sd.symbolic(f, shapes={"x": ("d",), "A": ("n", "d")})
+    vals = {"x": 0.5 + np.arange(3.0), "A": 1.0 + np.arange(12.0).reshape(4, 3)}
+    _assert_display_equals_code(F.grad, vals)
+    assert "expm1(x)" in str(F.expr) and "sqrt(A @ x)" in str(F)

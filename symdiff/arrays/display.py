@@ -112,11 +112,20 @@ def _sigma(x):
     return 1 / (1 + sympy.exp(-x))
 
 
+_SCALAR_FUNCTIONS = {
+    "sigma": _sigma, "sqrt": sympy.sqrt, "cbrt": sympy.cbrt, "square": lambda x: x ** 2,
+    "reciprocal": lambda x: 1 / x, "exp2": lambda x: 2 ** x, "expm1": lambda x: sympy.exp(x) - 1,
+    "log1p": lambda x: sympy.log(1 + x), "log2": lambda x: sympy.log(x, 2),
+    "log10": lambda x: sympy.log(x, 10), "fabs": sympy.Abs,
+    "deg2rad": lambda x: x * sympy.pi / 180, "rad2deg": lambda x: x * 180 / sympy.pi,
+}
+
+
 def scalar_function(name: str):
     """The scalar function that ``Entrywise(name, .)`` applies to each entry: SymPy's
     (``exp``, ``tanh``, ...), ``sigma`` the logistic function, else an undefined one."""
-    if name == "sigma":
-        return _sigma
+    if name in _SCALAR_FUNCTIONS:
+        return _SCALAR_FUNCTIONS[name]
     fn = getattr(sympy, _SYMPY_NAMES.get(name, name), None)
     return fn if isinstance(fn, type) and issubclass(fn, sympy.Function) else sympy.Function(name)
 
@@ -170,10 +179,12 @@ def _T(m):
     (SymPy's ``.T`` pushes it inside a sum, redoing the tree)."""
     if not _is_matrix(m):
         return m
-    if isinstance(m, MatrixSymbol):
+    if isinstance(m, (MatrixSymbol, sympy.MatrixBase)):
         return m.T
     if isinstance(m, sympy.Transpose):
         return m.arg
+    if isinstance(m, OneMatrix):
+        return OneMatrix(m.shape[1], m.shape[0])
     return sympy.Transpose(m)
 
 
@@ -999,7 +1010,9 @@ class TextPrinter(StrPrinter):
                 inner = rest[0] if len(rest) == 1 else sympy.MatMul(*rest, evaluate=False)
                 body = f"sum({self._print(inner)}, axis=1)"
         elif len(factors) == 2 and factors[0].shape[1] == 1 and factors[1].shape[0] == 1:
-            body = f"outer({self._print(factors[0])}, {self._print(_T(factors[1]))})"
+            v = _T(factors[1])
+            v = f"ones({self._print(v.shape[0])})" if isinstance(v, OneMatrix) else self._print(v)
+            body = f"outer({self._print(factors[0])}, {v})"
         else:
             body = " @ ".join(self._paren(f) for f in factors)
         if coef == 1:
@@ -1030,6 +1043,19 @@ class TextPrinter(StrPrinter):
 
     def _print_OneMatrix(self, e):
         return "1"
+
+    def _print_Abs(self, e):
+        return f"abs({self._print(e.args[0])})"
+
+    def _print_ImmutableDenseMatrix(self, e):
+        """A constant: written out when small (a 1-column one as a 1-d array)."""
+        if e.rows * e.cols > 6:
+            return f"<constant {e.rows}x{e.cols}>"
+        rows = e.tolist()
+        if e.cols == 1:
+            return f"array([{', '.join(self._print(r[0]) for r in rows)}])"
+        return "array([" + ", ".join("[" + ", ".join(self._print(x) for x in r) + "]"
+                                     for r in rows) + "])"
 
     def _print_DiagMatrix(self, e):
         return f"diag({self._print(e.args[0])})"
