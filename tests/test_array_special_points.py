@@ -29,6 +29,7 @@ point                            symdiff     JAX         torch       sd.check
 ``sort`` with ties               stable      stable      stable      nondifferentiable
 ``x ** 0.5`` at 0                inf         inf         inf         undefined
 ``exp`` at 800                   inf         inf         inf         undefined
+``arctan2``/``hypot`` at (0, 0)  nan         nan         nan         nondifferentiable
 ``prod`` with zero entries       exact       exact       exact       ok
 ===============================  ==========  ==========  ==========  =================
 
@@ -157,6 +158,14 @@ def where_pos(x):
     return np.sum(np.where(x > 0, x, 0.0))
 
 
+def angle(x):
+    return np.sum(np.arctan2(x, x ** 2) + np.hypot(x, 0.5 * x))
+
+
+def max_self(x):
+    return np.sum(np.maximum(x, x) ** 2)
+
+
 def exp_sum(x):
     return np.sum(np.exp(x))
 
@@ -219,6 +228,8 @@ TORCH = {
     pow_int: lambda x: torch.sum(x ** 3),
     log_sum: lambda x: torch.sum(torch.log(x)),
     where_pos: lambda x: torch.sum(torch.where(x > 0, x, 0.0)),
+    angle: lambda x: torch.sum(torch.atan2(x, x ** 2) + torch.hypot(x, 0.5 * x)),
+    max_self: lambda x: torch.sum(torch.maximum(x, x) ** 2),
     exp_sum: lambda x: torch.sum(torch.exp(x)),
     tanh_sum: lambda x: torch.sum(torch.tanh(x)),
     sort_weighted: lambda x: torch.sum(torch.sort(x, stable=True).values * torch.tensor(W3)),
@@ -258,6 +269,8 @@ CASES = [
     (pow_int, ("n",), [[0.0, 0.0, 1.0]]),
     (log_sum, ("n",), [[1e-300, 1e-10, 1.0]]),
     (where_pos, ("n",), [[0.0, 1.0, -1.0]]),
+    (angle, ("n",), [[0.0, 1.0, -1.0]]),
+    (max_self, ("n",), [[0.0, 1.0]]),
     (exp_sum, ("n",), [[800.0, 0.0, -800.0]]),
     (tanh_sum, ("n",), [[30.0, -30.0, 1e3, -1e3, 0.0]]),
     (sort_weighted, (3,), [[1.0, 1.0, 0.0], [2.0, 2.0, 2.0]]),
