@@ -22,16 +22,19 @@ point                            symdiff     JAX         torch       sd.check
 ``clip`` at a bound              1           1/2         1           nondifferentiable
 ``linalg.norm`` at 0             nan         nan         0           nondifferentiable
 ``std`` at zero variance         nan         nan         0           nondifferentiable
-``sqrt(sum(x**2))`` at 0         nan         nan         nan         undefined
+``sqrt(sum(x**2))`` at 0         nan         nan         nan         nondifferentiable
 ``maximum``/``minimum`` tie      1/2 each    1/2 each    1/2 each    nondifferentiable
 ``max``/``min``, k ties          1/k each    1/k each    1/k (amax)  nondifferentiable
 ``where(x > 0, x, 0)`` at 0      0           0           0           nondifferentiable
 ``sort`` with ties               stable      stable      stable      nondifferentiable
-``x ** 0.5`` at 0                inf         inf         inf         undefined
+``x ** 0.5`` at 0                inf         inf         inf         nondifferentiable
 ``exp`` at 800                   inf         inf         inf         undefined
 ``arctan2``/``hypot`` at (0, 0)  nan         nan         nan         nondifferentiable
 ``prod`` with zero entries       exact       exact       exact       ok
 ===============================  ==========  ==========  ==========  =================
+
+A kink marks the whole point: every partial there is reported nondifferentiable, the
+smooth ones included (sd.check judges kinks per point, not per coordinate).
 
 Second order: where a Hessian's diagonal entry is infinite (``sum(log(x))`` at a tiny
 ``x``), symdiff's off-diagonal entries are the exact 0 (JAX's jacfwd-of-grad and
