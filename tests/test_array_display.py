@@ -283,3 +283,16 @@ def test_a_nan_constant_displays():
         return np.sum(np.nan_to_num(x / x) * x)
     F = sd.symbolic(f, shapes={"x": ("n",)})
     assert "nan" in str(F.expr).lower() or "isnan" in str(F.expr)
+
+
+def test_hessian_vector_product_in_two_parameters_displays_as_labelled_rows():
+    M = sd.symbolic(mlp, shapes=MLP)
+    H = sd.hvp(M, wrt=("W1", "b1"))
+    vals = _point(MLP, 10)
+    v = _point({"v_W1": ("d", "h"), "v_b1": ("h",)}, 11)
+    shown = _evaluate(H.expr, {**vals, **v})
+    want = H(*vals.values(), (v["v_W1"], v["v_b1"]))
+    for s, w in zip(shown, want, strict=True):
+        np.testing.assert_allclose(s.reshape(w.shape), w, rtol=1e-10, atol=1e-12)
+    assert str(H).startswith("hvp mlp(W1, b1, W2, b2, X, Y, v_W1, v_b1) = (X.T @ U, sum(U, axis=0))")
+    assert "\\left(\\mathbf{H}_{mlp} v\\right)_{b_{1}} &= U^{T} \\mathbf{1}" in H.latex()

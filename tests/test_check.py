@@ -277,3 +277,17 @@ def test_plugin_checker():
 def test_bad_order():
     with pytest.raises(ValueError):
         sd.check(f, 1.0, 2.0, order=-1)
+
+
+def sums_of_lists(x, y):
+    return np.sum([x * x, y]) + np.mean([x, x + 2]) + np.max([x * y, y])
+
+
+def test_tape_reads_a_list_of_tensors_as_numpy_reads_an_array_like():
+    # np.sum([x * x, y]) on the tape took the values of the list and lost the
+    # gradient: sd.check reported the tape's derivative as 0 (a false FAIL)
+    r = sd.check(sums_of_lists, 0.7, 1.3)
+    assert r.ok, str(r)
+    # x*y = 0.91 < y: the max is y; by hand d/dx = 2x + 1, d/dy = 1 + 1
+    assert r["dsums_of_lists/dx"].tape == pytest.approx(2 * 0.7 + 1, rel=1e-12)
+    assert r["dsums_of_lists/dy"].tape == pytest.approx(2, rel=1e-12)

@@ -175,6 +175,10 @@ def _broadcast_to(e, shape):
         return _mul(e, OneMatrix(rows, cols)) if e != 1 else OneMatrix(rows, cols)
     if e.shape == (cols, 1) and len(shape) == 2:       # a vector along the last axis
         return _mul(OneMatrix(rows, 1), _T(e))
+    if e.shape == (1, cols) and len(shape) == 2:       # a row, repeated down the rows
+        return _mul(OneMatrix(rows, 1), e)
+    if e.shape == (rows, 1) and len(shape) == 2:       # a column, repeated across
+        return _mul(e, OneMatrix(1, cols))
     raise NotMatrixExpression("a broadcast with no matrix form")
 
 
@@ -855,6 +859,10 @@ def _row_labels(F, k):
     if F.result_kind == "grad" and len(wrt) == k:
         return [f"\\frac{{\\partial {f}}}{{\\partial {sympy.latex(sympy.Symbol(w))}}}"
                 for w in wrt]
+    names = getattr(F, "_names", ())
+    if F.name.startswith("hvp ") and len(names) == k:     # sd.hvp in several parameters
+        return [f"\\left(\\mathbf{{H}}_{{{f}}} v\\right)_{{{sympy.latex(sympy.Symbol(w))}}}"
+                for w in names]
     return [f"{f}_{{{i}}}" for i in range(k)]
 
 

@@ -178,7 +178,7 @@ class ArrayFunction(SymbolicFunction):
         if not self.named_sizes:
             try:
                 return "twin", self.elementwise()
-            except (SymdiffError, SymdiffSyntaxError):
+            except (SymdiffError, SymdiffSyntaxError, NotImplementedError):
                 why = "the element-wise reader does not read it"
         try:
             return "matrix", display.function_expr(self, placeholders=True)

@@ -148,10 +148,31 @@ _NUMPY_TABLE = {
 }
 
 
+#: numpy functions whose argument is a sequence of arrays, not one array_like
+_SEQUENCE_TAKERS = {"concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
+                    "row_stack", "block", "einsum", "broadcast_arrays", "meshgrid", "select"}
+
+
+def _array_likes(name, fn):
+    """``fn`` with a list or tuple holding tensors stacked into one tensor, as numpy
+    reads an array_like (``np.sum([x * x, y])``); the tape's functions, like torch's,
+    would take its values only, and the gradient would be lost."""
+    if name in _SEQUENCE_TAKERS:
+        return fn
+
+    def call(*args, **kwargs):
+        args = tuple(_asarray(a) if isinstance(a, (list, tuple)) and _has_tensor(a) else a
+                     for a in args)
+        return fn(*args, **kwargs)
+    call.__name__ = call.__qualname__ = getattr(fn, "__name__", name)
+    call.__doc__ = getattr(fn, "__doc__", None)
+    return call
+
+
 def _make_numpy():
     mod = types.ModuleType("symdiff.tape.numpy", "numpy's API on tape tensors.")
     for name, fn in _NUMPY_TABLE.items():
-        setattr(mod, name, _dispatch(name, fn, getattr(_np, name)))
+        setattr(mod, name, _dispatch(name, _array_likes(name, fn), getattr(_np, name)))
     mod.array = _array
     mod.asarray = _asarray
     mod.asanyarray = _asarray
