@@ -296,3 +296,16 @@ def test_hessian_vector_product_in_two_parameters_displays_as_labelled_rows():
         np.testing.assert_allclose(s.reshape(w.shape), w, rtol=1e-10, atol=1e-12)
     assert str(H).startswith("hvp mlp(W1, b1, W2, b2, X, Y, v_W1, v_b1) = (X.T @ U, sum(U, axis=0))")
     assert "\\left(\\mathbf{H}_{mlp} v\\right)_{b_{1}} &= U^{T} \\mathbf{1}" in H.latex()
+
+
+def test_logistic_hessian_reads_X_transpose_diag_s_one_minus_s_X():
+    L = sd.symbolic(logistic, shapes=LOGISTIC)
+    H = sd.hessian(L, wrt="w")
+    assert str(H) == ("hessian logistic(w, X, y) = X.T @ diag(y * H * (1 - H) * y) @ X"
+                      "  where H = sigma(-((X @ w) * y))")
+    assert "X^{T} \\operatorname{diag}\\left(y \\odot H \\odot \\left(1 - H\\right) \\odot y" \
+        "\\right) X" in H.latex()
+    vals = _point(LOGISTIC, 12)
+    np.testing.assert_allclose(_evaluate(H.expr, vals), H(*vals.values()), rtol=1e-10,
+                               atol=1e-12)
+    _assert_text_equals_code(H, vals)

@@ -1,15 +1,26 @@
-"""Array functions and their derivatives as SymPy matrix expressions (``F.expr``).
+r"""Array functions and their derivatives as SymPy matrix expressions (``F.expr``,
+``str(F)``, ``F.latex()``, the notebook's ``_repr_latex_``).
 
 Display only: the engine is the array IR. A parameter of shape ``(n, d)`` is a
 ``MatrixSymbol`` ``n x d``, a vector of length ``d`` a column ``d x 1``, a scalar a
-``Symbol``; contractions that are matrix products become products (with ``.T``),
-sums and scalar multiples stay so, elementwise products are Hadamard products and
-elementwise functions print as ``exp(...)``, so the Hessian of ``x @ A @ x`` reads
-``A + A.T`` ($A + A^{T}$) and the logistic gradient ``X.T*(...)``.
+``Symbol``; contractions that are matrix products become products (with ``.T``), an
+outer product ``u v^T``, a sum over one axis ``M^T 1``, sums and scalar multiples stay
+so, elementwise products are Hadamard products, elementwise functions print as
+``exp(...)`` and ``exp(u) / (1 + exp(u))`` as ``sigma(u)``. So the Hessian of
+``x @ A @ x`` reads ``A + A.T`` ($A + A^{T}$), the logistic gradient
+``-X.T*(sigma(...) o y)``, and a gradient in several parameters is a tuple of them.
+
+``tidy`` writes a result as one would by hand (common factors out, transposed products
+reversed); ``shared`` names the pieces used in more than one place, and the printers
+show them after "where": ``TextPrinter`` in numpy terms for ``str(F)``
+(``X.T @ S, sum(S, axis=0), ...  where H = tanh(X @ W1 + b1), ...``), ``LatexPrinter``
+with ``\odot`` and ``\mathbf{1}`` for ``F.latex()`` (aligned rows, one partial
+derivative a row). All of it costs the size of the graph, not of the expanded tree.
 
 ``to_matrix_expr(node, params)`` raises ``NotMatrixExpression`` for what has no matrix
-form (arrays of rank 3 and more, indexing, concatenation, ...); the caller then shows
-something else.
+form (indexing, sort, cumsum, ...); with ``placeholders=True`` those are shown by name
+(``sort(x)``, ``x[1:3]``, ``cumsum[axis=0](x)``: ``ArrayOp``, not evaluated), and only
+arrays of rank 3 or more still raise.
 """
 
 from __future__ import annotations
@@ -636,10 +647,17 @@ def _tidy(e, args):
     if isinstance(e, sympy.Transpose):
         return _pushed_transpose(args[0])
     if isinstance(e, sympy.HadamardProduct):
-        args = _logistic_factors(args)
+        flat = []
+        for a in args:                          # (a o b) o c = a o b o c
+            flat.extend(a.args if isinstance(a, sympy.HadamardProduct) else [a])
+        args = _logistic_factors(flat)
         if len(args) == 1:
             return args[0]
+        return sympy.HadamardProduct(*args, evaluate=False)
     if isinstance(e, sympy.MatAdd):
+        factored = _common_hadamard_factors(args)
+        if factored is not None:
+            return factored
         k = _common_factor(args)
         if k is not None:
             inner = sympy.MatAdd(*[_gather(1 / k, [a]) for a in args], evaluate=False)
@@ -653,6 +671,60 @@ def _tidy(e, args):
         return e.func(*args, evaluate=False)
     except TypeError:
         return e.func(*args)
+
+
+def _hadamard_parts(t):
+    """A term of a sum as (its scalar coefficient, its Hadamard factors)."""
+    coef, rest = sympy.Integer(1), t
+    if isinstance(t, sympy.MatMul) and not _is_matrix(t.args[0]):
+        coef = t.args[0]
+        inner = [a for a in t.args[1:]]
+        rest = inner[0] if len(inner) == 1 else sympy.MatMul(*inner, evaluate=False)
+    return coef, list(rest.args) if isinstance(rest, sympy.HadamardProduct) else [rest]
+
+
+def _common_hadamard_factors(terms):
+    """``a o b - a o c`` as ``a o (b - c)`` (the logistic Hessian's ``s o (1 - s)``), or None
+    when the terms share no Hadamard factor."""
+    parts = [_hadamard_parts(t) for t in terms]
+    common = list(parts[0][1])
+    for _, fs in parts[1:]:
+        remaining = list(fs)
+        kept = []
+        for f in common:
+            if f in remaining:
+                remaining.remove(f)
+                kept.append(f)
+        common = kept
+    if not common or any(isinstance(f, OneMatrix) for f in common):
+        return None
+    shape = terms[0].shape
+    rests = []
+    for coef, fs in parts:
+        fs = list(fs)
+        for f in common:
+            fs.remove(f)
+        rest = OneMatrix(*shape) if not fs else fs[0] if len(fs) == 1 else \
+            sympy.HadamardProduct(*fs, evaluate=False)
+        rests.append(rest if coef == 1 else sympy.MatMul(coef, rest, evaluate=False))
+    return sympy.HadamardProduct(*common, tidy(sympy.MatAdd(*rests, evaluate=False)),
+                                 evaluate=False)
+
+
+def _negated(m):
+    """``-m`` when the sign can go into a sum inside ``m`` for free (``-(a o (b - 1))`` is
+    ``a o (1 - b)``), else None."""
+    if isinstance(m, sympy.MatAdd) and any(t.could_extract_minus_sign() for t in m.args):
+        return sympy.MatAdd(*[_gather(sympy.S.NegativeOne, [t]) for t in m.args], evaluate=False)
+    if isinstance(m, sympy.HadamardProduct):
+        for i, a in enumerate(m.args):
+            n = _negated(a)
+            if n is not None:
+                return sympy.HadamardProduct(*m.args[:i], n, *m.args[i + 1:], evaluate=False)
+    if isinstance(m, DiagMatrix):
+        n = _negated(m.args[0])
+        return None if n is None else DiagMatrix(n)
+    return None
 
 
 def _gather(scalar, args):
@@ -669,6 +741,12 @@ def _gather(scalar, args):
                     scalar *= b
         else:
             factors.append(a)
+    if scalar.could_extract_minus_sign() and len(factors) > 1:
+        for i, f in enumerate(factors):     # -X^T diag(a o (b - 1)) X = X^T diag(a o (1 - b)) X
+            n = _negated(f)
+            if n is not None:
+                factors[i], scalar = n, -scalar
+                break
     if len(factors) == 1 and scalar == 1:
         return factors[0]
     return sympy.MatMul(*([] if scalar == 1 else [scalar]), *factors, evaluate=False)
