@@ -486,3 +486,20 @@ def test_hessian_of_a_separable_sum_has_exact_zeros_off_the_diagonal(readings):
         H = np.asarray(sd.hessian(F, wrt="x")(x))
         entry = float(F.diff("x[0]", "x[1]")(x))
     assert np.array_equal(H, np.diag([-INF, -1e20, -1.0])) and entry == 0.0
+
+
+def det(A):
+    return np.linalg.det(A)
+
+
+@pytest.mark.xfail(strict=True, raises=np.linalg.LinAlgError,
+                   reason="not fixed yet: det's VJP is bar * det(A) * inv(A).T and numpy's inv "
+                          "raises on a singular matrix, where the gradient is the adjugate "
+                          "(JAX's cofactor_solve gives it; torch gives 0)")
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate():
+    F = sd.symbolic(det, shapes={"A": ("n", "n")})
+    A = np.array([[1.0, 2.0], [2.0, 4.0]])
+    want = np.asarray(jax.grad(_jax(det))(jnp.asarray(A)))
+    assert np.array_equal(want, [[4.0, -2.0], [-2.0, 1.0]])
+    (got,) = F.grad(A)
+    assert _same(got, want)
