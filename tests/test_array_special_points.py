@@ -22,15 +22,19 @@ point                            symdiff     JAX         torch       sd.check
 ``clip`` at a bound              1           1/2         1           nondifferentiable
 ``linalg.norm`` at 0             nan         nan         0           nondifferentiable
 ``std`` at zero variance         nan         nan         0           nondifferentiable
-``sqrt(sum(x**2))`` at 0         nan         nan         nan         undefined
+``sqrt(sum(x**2))`` at 0         nan         nan         nan         nondifferentiable
 ``maximum``/``minimum`` tie      1/2 each    1/2 each    1/2 each    nondifferentiable
 ``max``/``min``, k ties          1/k each    1/k each    1/k (amax)  nondifferentiable
 ``where(x > 0, x, 0)`` at 0      0           0           0           nondifferentiable
 ``sort`` with ties               stable      stable      stable      nondifferentiable
-``x ** 0.5`` at 0                inf         inf         inf         undefined
+``x ** 0.5`` at 0                inf         inf         inf         nondifferentiable
 ``exp`` at 800                   inf         inf         inf         undefined
+``arctan2``/``hypot`` at (0, 0)  nan         nan         nan         nondifferentiable
 ``prod`` with zero entries       exact       exact       exact       ok
 ===============================  ==========  ==========  ==========  =================
+
+A kink marks the whole point: every partial there is reported nondifferentiable, the
+smooth ones included (sd.check judges kinks per point, not per coordinate).
 
 Second order: where a Hessian's diagonal entry is infinite (``sum(log(x))`` at a tiny
 ``x``), symdiff's off-diagonal entries are the exact 0 (JAX's jacfwd-of-grad and
@@ -157,6 +161,14 @@ def where_pos(x):
     return np.sum(np.where(x > 0, x, 0.0))
 
 
+def angle(x):
+    return np.sum(np.arctan2(x, x ** 2) + np.hypot(x, 0.5 * x))
+
+
+def max_self(x):
+    return np.sum(np.maximum(x, x) ** 2)
+
+
 def exp_sum(x):
     return np.sum(np.exp(x))
 
@@ -219,6 +231,8 @@ TORCH = {
     pow_int: lambda x: torch.sum(x ** 3),
     log_sum: lambda x: torch.sum(torch.log(x)),
     where_pos: lambda x: torch.sum(torch.where(x > 0, x, 0.0)),
+    angle: lambda x: torch.sum(torch.atan2(x, x ** 2) + torch.hypot(x, 0.5 * x)),
+    max_self: lambda x: torch.sum(torch.maximum(x, x) ** 2),
     exp_sum: lambda x: torch.sum(torch.exp(x)),
     tanh_sum: lambda x: torch.sum(torch.tanh(x)),
     sort_weighted: lambda x: torch.sum(torch.sort(x, stable=True).values * torch.tensor(W3)),
@@ -258,6 +272,8 @@ CASES = [
     (pow_int, ("n",), [[0.0, 0.0, 1.0]]),
     (log_sum, ("n",), [[1e-300, 1e-10, 1.0]]),
     (where_pos, ("n",), [[0.0, 1.0, -1.0]]),
+    (angle, ("n",), [[0.0, 1.0, -1.0]]),
+    (max_self, ("n",), [[0.0, 1.0]]),
     (exp_sum, ("n",), [[800.0, 0.0, -800.0]]),
     (tanh_sum, ("n",), [[30.0, -30.0, 1e3, -1e3, 0.0]]),
     (sort_weighted, (3,), [[1.0, 1.0, 0.0], [2.0, 2.0, 2.0]]),
@@ -470,3 +486,20 @@ def test_hessian_of_a_separable_sum_has_exact_zeros_off_the_diagonal(readings):
         H = np.asarray(sd.hessian(F, wrt="x")(x))
         entry = float(F.diff("x[0]", "x[1]")(x))
     assert np.array_equal(H, np.diag([-INF, -1e20, -1.0])) and entry == 0.0
+
+
+def det(A):
+    return np.linalg.det(A)
+
+
+@pytest.mark.xfail(strict=True, raises=np.linalg.LinAlgError,
+                   reason="not fixed yet: det's VJP is bar * det(A) * inv(A).T and numpy's inv "
+                          "raises on a singular matrix, where the gradient is the adjugate "
+                          "(JAX's cofactor_solve gives it; torch gives 0)")
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate():
+    F = sd.symbolic(det, shapes={"A": ("n", "n")})
+    A = np.array([[1.0, 2.0], [2.0, 4.0]])
+    want = np.asarray(jax.grad(_jax(det))(jnp.asarray(A)))
+    assert np.array_equal(want, [[4.0, -2.0], [-2.0, 1.0]])
+    (got,) = F.grad(A)
+    assert _same(got, want)

@@ -13,6 +13,8 @@ it.
 - ``maximum``/``minimum``: the difference of the arguments (a tie); ``clip``: the
   distances to both bounds; ``<``, ``<=``, ``>``, ``>=``: the difference of the sides
   (``where(x > 0, x, 0)``);
+- ``arctan2``/``hypot``: the distance to the origin (singular there), and for
+  ``arctan2`` the first argument where the second is negative (the jump of the angle);
 - ``floor``/``ceil``/``trunc``/``rint``, ``%``: ``sin(pi * argument)``, 0 at the
   integers where they step;
 - ``max``/``min`` reductions: 0 where the extreme value is taken more than once;
@@ -80,6 +82,12 @@ def _ewise(g, node) -> list:
         return [args[0]]
     if fname in _TIES and all(_float(a) for a in args):
         return [g.sub(args[0], args[1])]
+    if fname in ("arctan2", "hypot"):
+        a, b = args             # singular at the origin; arctan2 jumps across b < 0, a = 0
+        out = [g.ewise("hypot", a, b)]
+        if fname == "arctan2":
+            out.append(g.ewise("where", g.ewise("lt", b, 0.0), a, 1.0))
+        return out
     if fname == "clip":
         x, lo, hi = args
         return [g.sub(x, lo), g.sub(x, hi)]
@@ -94,8 +102,8 @@ def flat(g, nodes) -> Node | None:
     """The switching values as one vector (None when there are none)."""
     parts = []
     for n in nodes:
-        if n.op == "const":
-            continue                # a constant never switches
+        if n.op == "const" or (n.op == "broadcast" and n.args[0].op == "const"):
+            continue                # a constant never switches (maximum(x, x): x - x)
         parts.append(g.reshape(n, (size_of(n.shape),)) if n.ndim != 1 else n)
     if not parts:
         return None

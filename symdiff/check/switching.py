@@ -88,13 +88,16 @@ def _switching_exprs(expr):
 
 
 def switching(F, to_args) -> _Switch:
-    if hasattr(F, "named_sizes"):       # an array function: its element-wise reading's switches
+    if hasattr(F, "named_sizes"):
+        # an array function: the switching points of its array graph, and those of its
+        # element-wise reading where that reads the code (np.linalg.norm, np.std,
+        # np.cumsum, np.sort, ... it does not)
+        graph_switch = _array_switch(F, to_args)
         try:
-            F = F.elementwise()
+            twin = F.elementwise()
         except (SymdiffError, SymdiffSyntaxError):
-            # array code the element-wise reader does not read (np.linalg.norm, np.std,
-            # np.cumsum, np.sort, ...): the switching points of the array graph
-            return _array_switch(F, to_args)
+            return graph_switch
+        return _Both(graph_switch, switching(twin, to_args))
     g = F.graph
     exprs = []
     for e in list(F.outputs) + [g.defs[s] for s in g.needed(F.outputs)]:
@@ -133,3 +136,20 @@ def _array_switch(F, to_args) -> _Switch:
     if S is None:
         return _Switch()
     return _ArraySwitch(lambda x: S(*to_args(x)))
+
+
+class _Both(_Switch):
+    """Two sets of switching values as one."""
+
+    def __init__(self, a: _Switch, b: _Switch):
+        super().__init__()
+        self.a, self.b = a, b
+
+    def values(self, x):
+        return np.concatenate([self.a.values(x), self.b.values(x)])
+
+    def side(self, x):
+        return np.concatenate([np.ravel(self.a.side(x)), np.ravel(self.b.side(x))])
+
+    def at_kink(self, x) -> bool:
+        return self.a.at_kink(x) or self.b.at_kink(x)
