@@ -294,7 +294,8 @@ def test_hessian_vector_product_in_two_parameters_displays_as_labelled_rows():
     want = H(*vals.values(), (v["v_W1"], v["v_b1"]))
     for s, w in zip(shown, want, strict=True):
         np.testing.assert_allclose(s.reshape(w.shape), w, rtol=1e-10, atol=1e-12)
-    assert str(H).startswith("hvp mlp(W1, b1, W2, b2, X, Y, v_W1, v_b1) = (X.T @ U, sum(U, axis=0))")
+    assert str(H).startswith(
+        "hvp mlp(W1, b1, W2, b2, X, Y, v_W1, v_b1) = (X.T @ U, sum(U, axis=0))")
     assert "\\left(\\mathbf{H}_{mlp} v\\right)_{b_{1}} &= U^{T} \\mathbf{1}" in H.latex()
 
 
