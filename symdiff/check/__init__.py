@@ -303,9 +303,11 @@ def _tape(F, pt: _Point, seqs, order, m) -> _Tape:
                                       F.params, pt.coords, order, m) for x in pt.points]
     except Exception as exc:
         if hasattr(F, "named_sizes"):
-            # code read at the array level uses numpy's array functions, of which the
-            # tape runs a part (no numpy.sort, cumprod, axis= of max/prod, x[::-1]): a
-            # missing tape operation, not a wrong derivative; finite differences judge
+            # code read at the array level uses numpy's array functions; the tape runs
+            # the common ones with numpy's meaning (axis=/keepdims= of the reductions,
+            # sort, cumsum/cumprod, x[::-1]), and one it lacks is a missing tape
+            # operation, not a wrong derivative: the tape column is skipped, finite
+            # differences judge
             return _Tape({}, None, f"tape: the function does not run on the tape "
                          f"({type(exc).__name__}: {exc}); tape column skipped", False)
         return _Tape({}, f"tape raised {type(exc).__name__}: {exc}", note, True)

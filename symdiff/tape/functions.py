@@ -329,15 +329,27 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     return _unary(R.MeanBackward1, x, wrap_dims(dim, x.ndim), bool(keepdim))
 
 
-def prod(input, dim=None, keepdim=False, *, axis=None, dtype=None, **kwargs):
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, **kwargs):
     """Product of all elements (``ProdBackward0``) or along one ``dim``
-    (``ProdBackward1``); the gradient is exact with zeros (one or several)."""
+    (``ProdBackward1``); the gradient is exact with zeros (one or several).
+    numpy's spelling (``axis=``, ``keepdims=``) has numpy's meaning: ``axis`` may
+    be a tuple (one ``ProdBackward1`` per axis) and ``keepdims`` keeps reduced axes."""
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
+    numpy_spelling = axis is not None or keepdims is not None
     dim = dim if axis is None else axis
+    keepdim = keepdim if keepdims is None else keepdims
     if dim is None:
-        return _unary(R.ProdBackward0, x)
+        out = _unary(R.ProdBackward0, x)
+        return out.reshape((1,) * x.ndim) if keepdim and x.ndim else out
+    if numpy_spelling and not _is_dim(dim):
+        axes = sorted({wrap_dim(d, x.ndim) for d in dim}, reverse=True)
+        out = x
+        for d in axes:
+            out = _unary(R.ProdBackward1, out, d, True)
+        return out if keepdim else out.reshape(tuple(
+            n for k, n in enumerate(x.shape) if k not in axes))
     return _unary(R.ProdBackward1, x, wrap_dims(_int_dim(dim, "prod"), x.ndim), bool(keepdim))
 
 
@@ -663,12 +675,12 @@ def cumsum(input, dim, *, dtype=None, axis=None, **kwargs):
     return _unary(R.CumsumBackward0, x, d if x.ndim else None)
 
 
-def cumprod(input, dim, *, dtype=None, **kwargs):
+def cumprod(input, dim=None, *, dtype=None, axis=None, **kwargs):
     """Running product along ``dim`` (``CumprodBackward0``; gradients exact at zeros)."""
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
-    d = wrap_dim(_int_dim(dim, "cumprod"), x.ndim)
+    d = wrap_dim(_int_dim(dim if axis is None else axis, "cumprod"), x.ndim)
     return _unary(R.CumprodBackward0, x, d if x.ndim else None)
 
 
@@ -1124,6 +1136,17 @@ def _np_passthrough(fn):
     return run
 
 
+def _np_sort(a, axis=-1, order=None):
+    """``numpy.sort``: the sorted values (no indices), nan last; ``axis=None``
+    sorts the flattened array.  The gradient goes back through the permutation."""
+    if order is not None:
+        raise TypeError("numpy.sort(order=...) of a tensor: tensors have no fields")
+    x = _t(a)
+    if axis is None:
+        x, axis = ravel(x), 0
+    return sort(x, axis).values
+
+
 def _compare(fn):
     def run(x, y, **kwargs):
         return _make(fn(_value_of(x), _value_of(y)))
@@ -1152,6 +1175,8 @@ FUNCTIONS = {
     np.var: lambda a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **k: var(a, axis, keepdim=keepdims, correction=ddof),
     np.std: lambda a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **k: std(a, axis, keepdim=keepdims, correction=ddof),
     np.cumsum: lambda a, axis=None, dtype=None, out=None: cumsum(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
+    np.cumprod: lambda a, axis=None, dtype=None, out=None: cumprod(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
+    np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
     np.flip: lambda m, axis=None: flip(m, tuple(range(_t(m).ndim)) if axis is None else axis),
     np.tile: lambda A, reps: tile(A, (reps,) if isinstance(reps, int) else reps),
     np.roll: lambda a, shift, axis=None: roll(a, shift, axis),

@@ -38,10 +38,10 @@ def _has_tensor(args):
 
 
 def _dispatch(name, tape_fn, plain_fn):
-    def fn(*args):
-        if _has_tensor(args):
-            return tape_fn(*args)
-        return plain_fn(*args)
+    def fn(*args, **kwargs):
+        if _has_tensor(args) or _has_tensor(tuple(kwargs.values())):
+            return tape_fn(*args, **kwargs)
+        return plain_fn(*args, **kwargs)
     fn.__name__ = name
     fn.__qualname__ = name
     fn.__doc__ = f"math.{name} on tape tensors (plain numbers go to math.{name})."

@@ -616,7 +616,9 @@ def _index_plan(index, shape=()):
             dim = len(shape) - rest
             continue
         elif isinstance(p, slice):
-            if p.step is not None and p.step <= 0:
+            # torch refuses a negative step; numpy code run by value (sd.check) reads
+            # it as numpy does, a reversed view whose gradient scatters back the same way
+            if p.step is not None and p.step <= 0 and not (p.step < 0 and _state.by_value):
                 raise ValueError("step must be greater than zero")
             whole = (p.start in (None, 0) and p.step in (None, 1)
                      and (p.stop is None or (dim < len(shape) and isinstance(p.stop, int)

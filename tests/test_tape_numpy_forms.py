@@ -1,0 +1,135 @@
+"""numpy's spellings on tape tensors, as ``sd.check`` runs a user's numpy code, against
+torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis=`` and
+``keepdims=``, ``np.sort``, ``np.cumprod``/``np.cumsum`` with and without ``axis``, and
+negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
+tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
+and second derivatives (``create_graph``) must agree; the inputs hold ties and zeros
+where the rules are delicate (the maximum shared evenly, the product exact at zeros).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+torch = pytest.importorskip("torch")
+
+from symdiff import tape  # noqa: E402
+from symdiff.tape.grad_mode import value_semantics  # noqa: E402
+from symdiff.tape.namespaces import numpy_as_floats as tnp  # noqa: E402
+
+
+def _input():
+    x = np.array([[0.5, 2.0, -1.0, 2.0],      # a tie for the row's maximum
+                  [1.5, -0.5, 0.0, 3.0],      # one zero in the row
+                  [0.0, 0.0, -2.0, -2.0]])    # two zeros; a tie for the minimum
+    return x
+
+
+# (name, tape side written in numpy, torch side)
+CASES = [
+    ("max axis=1", lambda t, np: np.max(t, axis=1), lambda c: torch.amax(c, 1)),
+    ("max axis=0 keepdims", lambda t, np: np.max(t, axis=0, keepdims=True),
+     lambda c: torch.amax(c, 0, keepdim=True)),
+    ("max axis=(0, 1)", lambda t, np: np.max(t, axis=(0, 1)), lambda c: torch.amax(c, (0, 1))),
+    ("max keepdims", lambda t, np: np.max(t, keepdims=True),
+     lambda c: torch.amax(c, (0, 1), keepdim=True)),
+    ("amax positional axis", lambda t, np: np.amax(t, 1), lambda c: torch.amax(c, 1)),
+    ("min axis=-1 keepdims", lambda t, np: np.min(t, axis=-1, keepdims=True),
+     lambda c: torch.amin(c, -1, keepdim=True)),
+    ("prod axis=1", lambda t, np: np.prod(t, axis=1), lambda c: torch.prod(c, 1)),
+    ("prod axis=0 keepdims", lambda t, np: np.prod(t, axis=0, keepdims=True),
+     lambda c: torch.prod(c, 0, keepdim=True)),
+    ("prod axis=(0, 1)", lambda t, np: np.prod(t, axis=(0, 1)), lambda c: torch.prod(c)),
+    ("prod axis=(1, 0) keepdims", lambda t, np: np.prod(t, axis=(1, 0), keepdims=True),
+     lambda c: torch.prod(c).reshape(1, 1)),
+    ("prod keepdims", lambda t, np: np.prod(t, keepdims=True), lambda c: torch.prod(c).reshape(1, 1)),
+    ("prod positional axis", lambda t, np: np.prod(t, 1), lambda c: torch.prod(c, 1)),
+    ("sum axis=1 keepdims", lambda t, np: np.sum(t, axis=1, keepdims=True),
+     lambda c: torch.sum(c, 1, keepdim=True)),
+    ("mean axis=0 keepdims", lambda t, np: np.mean(t, axis=0, keepdims=True),
+     lambda c: torch.mean(c, 0, keepdim=True)),
+    ("sort", lambda t, np: np.sort(t), lambda c: torch.sort(c, stable=True).values),
+    ("sort axis=0", lambda t, np: np.sort(t, axis=0), lambda c: torch.sort(c, dim=0, stable=True).values),
+    ("sort axis=None", lambda t, np: np.sort(t, axis=None),
+     lambda c: torch.sort(c.flatten(), stable=True).values),
+    ("cumprod", lambda t, np: np.cumprod(t), lambda c: torch.cumprod(c.flatten(), 0)),
+    ("cumprod axis=1", lambda t, np: np.cumprod(t, axis=1), lambda c: torch.cumprod(c, 1)),
+    ("cumsum axis=0", lambda t, np: np.cumsum(t, axis=0), lambda c: torch.cumsum(c, 0)),
+    ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
+    ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
+    ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),
+    ("x[-1::-2] * x[::2]", lambda t, np: t[-1::-2] * t[::2], lambda c: c[[2, 0]] * c[[0, 2]]),
+]
+
+
+def _compare(x, tape_side, torch_side, weights):
+    t = tape.tensor(x, requires_grad=True)
+    with value_semantics():
+        out = tape_side(t, tnp)
+    c = torch.tensor(x, requires_grad=True)
+    oc = torch_side(c)
+    assert out.shape == tuple(oc.shape)
+    np.testing.assert_allclose(out.detach().numpy(), oc.detach().numpy(), rtol=1e-14, atol=0)
+    w = weights(out.shape)
+    (g,) = tape.autograd.grad((out * tape.tensor(w)).sum(), [t], create_graph=True)
+    (gc,) = torch.autograd.grad((oc * torch.tensor(w)).sum(), [c], create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), gc.detach().numpy(), rtol=1e-13, atol=1e-15)
+    v = weights(x.shape)            # second derivatives: the Hessian times v
+    if g.requires_grad or gc.requires_grad:
+        (h,) = tape.autograd.grad((g * tape.tensor(v)).sum(), [t], allow_unused=True)
+        (hc,) = torch.autograd.grad((gc * torch.tensor(v)).sum(), [c], allow_unused=True)
+        h = np.zeros(x.shape) if h is None else h.numpy()
+        hc = np.zeros(x.shape) if hc is None else hc.numpy()
+        np.testing.assert_allclose(h, hc, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name,tape_side,torch_side", CASES, ids=[c[0] for c in CASES])
+def test_numpy_form_matches_torch(name, tape_side, torch_side):
+    rng = np.random.default_rng(7)
+    _compare(_input(), tape_side, torch_side, lambda s: rng.standard_normal(s))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0]), min_size=12, max_size=12),
+       st.sampled_from(range(len(CASES))))
+def test_numpy_forms_with_ties_and_zeros(values, k):
+    """Values drawn from a few numbers: ties and zeros everywhere."""
+    _, tape_side, torch_side = CASES[k]
+    rng = np.random.default_rng(k)
+    _compare(np.array(values).reshape(3, 4), tape_side, torch_side,
+             lambda s: rng.standard_normal(s))
+
+
+def test_max_ties_share_the_gradient():
+    t = tape.tensor([[1.0, 4.0, 4.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    with value_semantics():
+        tnp.sum(tnp.max(t, axis=1)).backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+
+
+def test_prod_exact_at_zeros():
+    t = tape.tensor([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0]], requires_grad=True)
+    with value_semantics():
+        tnp.sum(tnp.prod(t, axis=1)).backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [[0, 6, 0], [0, 0, 0]])
+
+
+def test_negative_step_is_refused_outside_value_semantics():
+    """torch-style code keeps torch's error; only numpy code run by value flips."""
+    t = tape.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        t[::-1]
+    with value_semantics():
+        np.testing.assert_array_equal(t[::-1].numpy(), [3.0, 2.0, 1.0])
+        with pytest.raises(ValueError):
+            t[::0]
+
+
+def test_torch_spellings_keep_torch_meaning():
+    """tape.max(x, 1) is still torch's (values, indices); prod(x, (0, 1)) still torch's error."""
+    x = tape.tensor([[1.0, 3.0], [4.0, 2.0]])
+    r = tape.max(x, 1)
+    np.testing.assert_array_equal(r.values.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(r.indices.numpy(), [1, 0])
+    with pytest.raises(TypeError):
+        tape.prod(x, (0, 1))
