@@ -95,17 +95,17 @@ def test_logistic_gradient_reads_X_transpose_times_sigma():
     L = sd.symbolic(logistic, shapes=LOGISTIC)
     G = sd.grad(L, wrt="w")
     assert str(G.expr) == "-X.T*(HadamardProduct(sigma(-(HadamardProduct(X*w, y))), y))"
-    assert str(G) == "grad logistic(w, X, y) = -X.T @ (sigma(-((X @ w) * y)) * y)"
-    assert G.latex() == ("- X^{T} \\left(\\sigma\\left(- \\left(\\left(X w\\right) \\odot y"
-                         "\\right)\\right) \\odot y\\right)")
+    assert str(G) == "grad logistic(w, X, y) = -X.T @ (sigma(-(X @ w) * y) * y)"
+    assert G.latex() == ("- X^{T} \\left(\\sigma\\left(- \\left(X w\\right) \\odot y"
+                         "\\right) \\odot y\\right)")
     _assert_display_equals_code(G, _point(LOGISTIC, 1))
     _assert_text_equals_code(G, _point(LOGISTIC, 1))
 
 
 def test_logistic_gradient_in_all_parameters_names_the_shared_sigma():
     L = sd.symbolic(logistic, shapes=LOGISTIC)
-    assert str(L.grad) == ("grad logistic(w, X, y) = (-X.T @ R, -outer(R, w), -((X @ w) * H))"
-                           "  where H = sigma(-((X @ w) * y)), R = H * y")
+    assert str(L.grad) == ("grad logistic(w, X, y) = (-X.T @ R, -outer(R, w), -(X @ w) * H)"
+                           "  where H = sigma(-(X @ w) * y), R = H * y")
     tex = L.grad.latex()
     assert "\\frac{\\partial logistic}{\\partial X} &= - R w^{T}" in tex
     assert "\\text{where}\\quad H &= \\sigma\\left(" in tex and "R &= H \\odot y" in tex
@@ -303,7 +303,7 @@ def test_logistic_hessian_reads_X_transpose_diag_s_one_minus_s_X():
     L = sd.symbolic(logistic, shapes=LOGISTIC)
     H = sd.hessian(L, wrt="w")
     assert str(H) == ("hessian logistic(w, X, y) = X.T @ diag(y * H * (1 - H) * y) @ X"
-                      "  where H = sigma(-((X @ w) * y))")
+                      "  where H = sigma(-(X @ w) * y)")
     assert "X^{T} \\operatorname{diag}\\left(y \\odot H \\odot \\left(1 - H\\right) \\odot y" \
         "\\right) X" in H.latex()
     vals = _point(LOGISTIC, 12)

@@ -1013,6 +1013,8 @@ class TextPrinter(StrPrinter):
             v = _T(factors[1])
             v = f"ones({self._print(v.shape[0])})" if isinstance(v, OneMatrix) else self._print(v)
             body = f"outer({self._print(factors[0])}, {v})"
+        elif coef == -1 and len(factors) == 1 and isinstance(factors[0], sympy.HadamardProduct):
+            return f"-{self._print(factors[0])}"      # -(a o b) = (-a) o b: no parentheses
         else:
             body = " @ ".join(self._paren(f) for f in factors)
         if coef == 1:
@@ -1093,8 +1095,9 @@ class LatexPrinter(_SympyLatexPrinter):
         out = []
         for a in args:
             text = self._print(a)
-            if isinstance(a, (sympy.MatAdd, sympy.HadamardProduct, sympy.Add)) or (
-                    isinstance(a, sympy.MatMul) and _is_matrix(a)):
+            alone = len(args) == 1 and sign and isinstance(a, sympy.HadamardProduct)
+            if not alone and (isinstance(a, (sympy.MatAdd, sympy.HadamardProduct, sympy.Add))
+                              or (isinstance(a, sympy.MatMul) and _is_matrix(a))):
                 text = f"\\left({text}\\right)"
             out.append(text)
         return sign + " ".join(out)
