@@ -342,3 +342,4 @@ def test_check_array_code_runs_on_the_tape(fn, order):
     for row in r.rows:
         assert row.tape is not None, row.name
         assert row.tape == pytest.approx(row.symbolic, rel=1e-12, abs=1e-12), row.name
+

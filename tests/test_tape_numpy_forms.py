@@ -55,6 +55,14 @@ CASES = [
     ("cumprod", lambda t, np: np.cumprod(t), lambda c: torch.cumprod(c.flatten(), 0)),
     ("cumprod axis=1", lambda t, np: np.cumprod(t, axis=1), lambda c: torch.cumprod(c, 1)),
     ("cumsum axis=0", lambda t, np: np.cumsum(t, axis=0), lambda c: torch.cumsum(c, 0)),
+    ("prod positional axis tuple", lambda t, np: np.prod(t, (0, 1)), lambda c: torch.prod(c)),
+    ("x.cumsum()", lambda t, np: t.cumsum(), lambda c: torch.cumsum(c.flatten(), 0)),
+    ("x.cumprod()", lambda t, np: t.cumprod(), lambda c: torch.cumprod(c.flatten(), 0)),
+    ("x.cumsum(axis=0)", lambda t, np: t.cumsum(axis=0), lambda c: torch.cumsum(c, 0)),
+    ("x.cumprod(axis=1)", lambda t, np: t.cumprod(axis=1), lambda c: torch.cumprod(c, 1)),
+    ("x.max(axis=0, keepdims)", lambda t, np: t.max(axis=0, keepdims=True),
+     lambda c: torch.amax(c, 0, keepdim=True)),
+    ("x.prod(axis=1)", lambda t, np: t.prod(axis=1), lambda c: torch.prod(c, 1)),
     ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
     ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
     ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),
@@ -125,6 +133,18 @@ def test_negative_step_is_refused_outside_value_semantics():
             t[::0]
 
 
+@pytest.mark.parametrize("call", [lambda t: tnp.sum(t, where=t > 0),
+                                  lambda t: tnp.max(t, axis=0, initial=5.0),
+                                  lambda t: tnp.prod(t, initial=2.0),
+                                  lambda t: tnp.mean(t, where=t > 0)])
+def test_numpy_keywords_the_tape_does_not_compute_are_refused(call):
+    """initial= and where= change the value: an error (sd.check then skips the tape
+    column), never a silently different number."""
+    t = tape.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+    with value_semantics(), pytest.raises(TypeError, match="the tape does not compute"):
+        call(t)
+
+
 def test_torch_spellings_keep_torch_meaning():
     """tape.max(x, 1) is still torch's (values, indices); prod(x, (0, 1)) still torch's error."""
     x = tape.tensor([[1.0, 3.0], [4.0, 2.0]])
@@ -133,3 +153,5 @@ def test_torch_spellings_keep_torch_meaning():
     np.testing.assert_array_equal(r.indices.numpy(), [1, 0])
     with pytest.raises(TypeError):
         tape.prod(x, (0, 1))
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'dim'"):
+        x.cumsum()

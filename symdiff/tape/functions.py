@@ -304,9 +304,24 @@ def _require_float(x, what):
                            f"a floating point or complex dtype. Got: {torch_name(dt)}")
 
 
+def _numpy_only(name, kwargs):
+    """numpy's ``initial=`` and ``where=`` change a reduction's value: the tape does not
+    compute them, and says so rather than ignore them (sd.check then skips the tape)."""
+    for k in ("initial", "where"):
+        if k in kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{k}' "
+                            "(numpy's, which the tape does not compute)")
+
+
+def _sequence_dims(dim):
+    """A tuple/list ``dim`` is numpy's several axes in code run by value (sd.check)."""
+    return _state.by_value and isinstance(dim, (tuple, list))
+
+
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, **kwargs):
     """Sum of all elements (``SumBackward0``) or along ``dim`` (``SumBackward1``);
     bool and integer tensors sum as int64, as in torch."""
+    _numpy_only("sum", kwargs)
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
@@ -320,6 +335,7 @@ def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None,
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, **kwargs):
     """Mean of all elements (``MeanBackward0``) or along ``dim`` (``MeanBackward1``);
     an integer tensor needs ``dtype=`` (torch's error)."""
+    _numpy_only("mean", kwargs)
     x = _dtype_arg(_t(input), dtype)
     _require_float(x, "mean")
     dim = _axis(dim if axis is None else axis)
@@ -334,10 +350,11 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     (``ProdBackward1``); the gradient is exact with zeros (one or several).
     numpy's spelling (``axis=``, ``keepdims=``) has numpy's meaning: ``axis`` may
     be a tuple (one ``ProdBackward1`` per axis) and ``keepdims`` keeps reduced axes."""
+    _numpy_only("prod", kwargs)
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
-    numpy_spelling = axis is not None or keepdims is not None
+    numpy_spelling = axis is not None or keepdims is not None or _sequence_dims(dim)
     dim = dim if axis is None else axis
     keepdim = keepdim if keepdims is None else keepdims
     if dim is None:
@@ -397,6 +414,7 @@ def _nonempty(x, name, dim, wrapped=False):
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
     """Largest value along ``dim`` (all by default); ties share the gradient."""
+    _numpy_only("amax", kwargs)
     x = _t(input)
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
@@ -407,6 +425,7 @@ def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
 
 def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, **kwargs):
     """Smallest value along ``dim`` (all by default); ties share the gradient."""
+    _numpy_only("amin", kwargs)
     x = _t(input)
     dim = _axis(dim if axis is None else axis)
     keepdim = keepdim if keepdims is None else keepdims
@@ -452,6 +471,7 @@ def _is_dim(dim):
 def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
     """``tape.max(x)`` (``MaxBackward1``), ``tape.max(x, y)`` (elementwise), or
     ``tape.max(x, dim)``: the named tuple ``(values, indices)``, as torch."""
+    _numpy_only("max", kwargs)
     if axis is not None or keepdims is not None:   # numpy's spelling: numpy's meaning
         return amax(input, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
     if dim is None:
@@ -466,6 +486,7 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
 
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None, **kwargs):
     """``tape.min(x)``, ``tape.min(x, y)`` or ``tape.min(x, dim)`` -> ``(values, indices)``."""
+    _numpy_only("min", kwargs)
     if axis is not None or keepdims is not None:
         return amin(input, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
     if dim is None:
@@ -666,8 +687,20 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
     return norm(x, 2 if ord is None else ord, axis, keepdims)
 
 
-def cumsum(input, dim, *, dtype=None, axis=None, **kwargs):
+def _cum_dim(input, dim, axis, name):
+    """The axis of a running sum/product; none given: torch's error, or numpy's
+    flattened array in code run by value (``x.cumsum()`` in sd.check)."""
+    if dim is None and axis is None:
+        if not _state.by_value:
+            raise TypeError(f"{name}() missing 1 required positional argument: 'dim'")
+        return ravel(input), 0
+    return input, (dim if axis is None else axis)
+
+
+def cumsum(input, dim=None, *, dtype=None, axis=None, **kwargs):
     """Running sum along ``dim`` (``CumsumBackward0``); bool/int give int64."""
+    input, dim = _cum_dim(_t(input), dim, axis, "cumsum")
+    axis = None
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
@@ -677,6 +710,8 @@ def cumsum(input, dim, *, dtype=None, axis=None, **kwargs):
 
 def cumprod(input, dim=None, *, dtype=None, axis=None, **kwargs):
     """Running product along ``dim`` (``CumprodBackward0``; gradients exact at zeros)."""
+    input, dim = _cum_dim(_t(input), dim, axis, "cumprod")
+    axis = None
     x = _dtype_arg(_t(input), dtype)
     if x.dtype.kind in "bi" and x.dtype != np.int64:
         x = x.to(np.int64)
