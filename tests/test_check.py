@@ -327,8 +327,17 @@ def _reversed(x):
     return np.sum(x[::-1] * np.arange(1.0, 7.0)) + np.sum(x[4:0:-2] * x[:2])
 
 
+def _differences(x):
+    return np.sum(np.diff(x) ** 2) + np.sum(np.diff(x.reshape(2, 3), axis=0) ** 3)
+
+
+def _stacked(x):
+    m = np.vstack([x[:3], x[3:] ** 2])
+    return np.sum(np.hstack([x, x[:2] * x[4:]]) ** 2) + np.sum(np.flipud(m) * np.fliplr(m))
+
+
 @pytest.mark.parametrize("fn,order", [
-    (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
+    (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
     (_running_product, 2), (_running_sum, 2), (_reversed, 2)])
 def test_check_array_code_runs_on_the_tape(fn, order):
     """np.max/np.min/np.prod/np.sum/np.mean with axis= and keepdims=, np.sort,

@@ -1,6 +1,7 @@
 """numpy's spellings on tape tensors, as ``sd.check`` runs a user's numpy code, against
 torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis=`` and
-``keepdims=``, ``np.sort``, ``np.cumprod``/``np.cumsum`` with and without ``axis``, and
+``keepdims=``, ``np.sort``, ``np.cumprod``/``np.cumsum`` with and without ``axis``, ``np.diff``,
+``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, and
 negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
 tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
 and second derivatives (``create_graph``) must agree; the inputs hold ties and zeros
@@ -63,6 +64,16 @@ CASES = [
     ("x.max(axis=0, keepdims)", lambda t, np: t.max(axis=0, keepdims=True),
      lambda c: torch.amax(c, 0, keepdim=True)),
     ("x.prod(axis=1)", lambda t, np: t.prod(axis=1), lambda c: torch.prod(c, 1)),
+    ("diff", lambda t, np: np.diff(t), lambda c: torch.diff(c)),
+    ("diff n=2 axis=0", lambda t, np: np.diff(t, 2, axis=0), lambda c: torch.diff(c, 2, dim=0)),
+    ("hstack", lambda t, np: np.hstack([t, t[:, :1] ** 2]),
+     lambda c: torch.hstack([c, c[:, :1] ** 2])),
+    ("hstack 1-d", lambda t, np: np.hstack([t[0], np.ravel(t)]),
+     lambda c: torch.hstack([c[0], c.flatten()])),
+    ("vstack", lambda t, np: np.vstack([t, t[1], t[::2] * t[0]]),
+     lambda c: torch.vstack([c, c[1], c[[0, 2]] * c[0]])),
+    ("flipud", lambda t, np: np.flipud(t), lambda c: torch.flipud(c)),
+    ("fliplr", lambda t, np: np.fliplr(t), lambda c: torch.fliplr(c)),
     ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
     ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
     ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),

@@ -1182,6 +1182,41 @@ def _np_sort(a, axis=-1, order=None):
     return sort(x, axis).values
 
 
+def _np_diff(a, n=1, axis=-1, prepend=None, append=None):
+    """``numpy.diff``: ``n``-th differences along ``axis``, by slices (their
+    gradients scatter back); ``prepend``/``append`` are not computed (TypeError)."""
+    if prepend is not None or append is not None:
+        raise TypeError("numpy.diff(prepend=, append=) of a tensor: the tape does not compute them")
+    x = _t(a)
+    if x.ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    d = wrap_dim(axis, x.ndim)
+    lead = (slice(None),) * d
+    for _ in range(n):
+        x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
+    return x
+
+
+def _atleast(x, ndim):
+    x = _t(x)
+    if x.ndim >= ndim:
+        return x
+    if ndim == 2:
+        return x.reshape(1, -1) if x.ndim == 1 else x.reshape(1, 1)
+    return x.reshape(1)
+
+
+def _np_hstack(tup, **kwargs):
+    """``numpy.hstack``: 1-d arrays joined end to end, others along axis 1."""
+    arrays = [_atleast(a, 1) for a in tup]
+    return cat(arrays, 0 if arrays and arrays[0].ndim == 1 else 1)
+
+
+def _np_vstack(tup, **kwargs):
+    """``numpy.vstack``: rows (1-d arrays become rows) joined along axis 0."""
+    return cat([_atleast(a, 2) for a in tup], 0)
+
+
 def _compare(fn):
     def run(x, y, **kwargs):
         return _make(fn(_value_of(x), _value_of(y)))
@@ -1212,6 +1247,8 @@ FUNCTIONS = {
     np.cumsum: lambda a, axis=None, dtype=None, out=None: cumsum(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
     np.cumprod: lambda a, axis=None, dtype=None, out=None: cumprod(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
     np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
+    np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
+    np.flipud: lambda m: flip(m, (0,)), np.fliplr: lambda m: flip(m, (1,)),
     np.flip: lambda m, axis=None: flip(m, tuple(range(_t(m).ndim)) if axis is None else axis),
     np.tile: lambda A, reps: tile(A, (reps,) if isinstance(reps, int) else reps),
     np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
