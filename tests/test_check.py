@@ -336,8 +336,19 @@ def _stacked(x):
     return np.sum(np.hstack([x, x[:2] * x[4:]]) ** 2) + np.sum(np.flipud(m) * np.fliplr(m))
 
 
+def _contractions(x):
+    m = x.reshape(2, 3)
+    return np.einsum("ij,ij->", m, m[::-1]) + np.trace(np.outer(x, x[::-1]), offset=1)
+
+
+def _pieces(x):
+    a, b = np.split(x, 2)
+    c, d = np.array_split(x.reshape(2, 3), 2, axis=1)
+    return np.sum(a * b) + np.sum(c ** 2) - np.sum(d) + np.sum(np.atleast_2d(x[0]) * x[1])
+
+
 @pytest.mark.parametrize("fn,order", [
-    (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
+    (_contractions, 2), (_pieces, 2), (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
     (_running_product, 2), (_running_sum, 2), (_reversed, 2)])
 def test_check_array_code_runs_on_the_tape(fn, order):
     """np.max/np.min/np.prod/np.sum/np.mean with axis= and keepdims=, np.sort,

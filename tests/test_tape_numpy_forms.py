@@ -1,7 +1,9 @@
 """numpy's spellings on tape tensors, as ``sd.check`` runs a user's numpy code, against
 torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis=`` and
 ``keepdims=``, ``np.sort``, ``np.cumprod``/``np.cumsum`` with and without ``axis``, ``np.diff``,
-``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, and
+``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, ``np.einsum``, ``np.trace``,
+``np.diagonal``, ``np.atleast_1d/2d/3d``, ``np.split`` and its kin, ``np.remainder``,
+``np.fmod``, and
 negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
 tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
 and second derivatives (``create_graph``) must agree; the inputs hold ties and zeros
@@ -74,6 +76,33 @@ CASES = [
      lambda c: torch.vstack([c, c[1], c[[0, 2]] * c[0]])),
     ("flipud", lambda t, np: np.flipud(t), lambda c: torch.flipud(c)),
     ("fliplr", lambda t, np: np.fliplr(t), lambda c: torch.fliplr(c)),
+    ("einsum", lambda t, np: np.einsum("ij,kj->ik", t, t * t), lambda c: torch.einsum("ij,kj->ik", c, c * c)),
+    ("einsum trace", lambda t, np: np.einsum("ii", t[:, :3]), lambda c: torch.einsum("ii", c[:, :3])),
+    ("trace", lambda t, np: np.trace(t), lambda c: torch.diagonal(c).sum(-1)),
+    ("trace offset=-1", lambda t, np: np.trace(t, offset=-1), lambda c: torch.diagonal(c, -1).sum(-1)),
+    ("trace axes", lambda t, np: np.trace(t.reshape(3, 2, 2), 1, axis1=1, axis2=0),
+     lambda c: torch.diagonal(c.reshape(3, 2, 2), 1, 1, 0).sum(-1)),
+    ("diagonal", lambda t, np: np.diagonal(t, 1), lambda c: torch.diagonal(c, 1)),
+    ("atleast_1d", lambda t, np: np.atleast_1d(t[0, 0]), lambda c: torch.atleast_1d(c[0, 0])),
+    ("atleast_2d", lambda t, np: np.atleast_2d(t[1]), lambda c: torch.atleast_2d(c[1])),
+    ("atleast_3d 1-d", lambda t, np: np.atleast_3d(t[1]), lambda c: torch.atleast_3d(c[1])),
+    ("atleast_3d 2-d", lambda t, np: np.atleast_3d(t), lambda c: torch.atleast_3d(c)),
+    ("array_split", lambda t, np: np.concatenate(
+        [np.ravel(p * (k + 1)) for k, p in enumerate(np.array_split(t, 3, axis=1))]),
+     lambda c: torch.cat([(p * (k + 1)).flatten()
+                          for k, p in enumerate(torch.tensor_split(c, 3, dim=1))])),
+    ("split at indices", lambda t, np: np.concatenate(
+        [np.ravel(p * (k + 1)) for k, p in enumerate(np.split(t, [1, 3], axis=1))]),
+     lambda c: torch.cat([(p * (k + 1)).flatten()
+                          for k, p in enumerate(torch.tensor_split(c, [1, 3], dim=1))])),
+    ("hsplit", lambda t, np: np.hsplit(t, 2)[1] * np.hsplit(t, 2)[0],
+     lambda c: torch.hsplit(c, 2)[1] * torch.hsplit(c, 2)[0]),
+    ("vsplit", lambda t, np: np.vsplit(t, 3)[2] - np.vsplit(t, 3)[0] ** 2,
+     lambda c: torch.vsplit(c, 3)[2] - torch.vsplit(c, 3)[0] ** 2),
+    ("remainder", lambda t, np: np.remainder(t, 1.5) + np.remainder(t * 2.0, t + 3.0) + (t * t) % 0.7,
+     lambda c: torch.remainder(c, 1.5) + torch.remainder(c * 2.0, c + 3.0) + (c * c) % 0.7),
+    ("fmod", lambda t, np: np.fmod(t, 1.5) + np.fmod(t * 3.0, t + 3.0),
+     lambda c: torch.fmod(c, 1.5) + torch.fmod(c * 3.0, c + 3.0)),
     ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
     ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
     ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),
@@ -154,6 +183,12 @@ def test_numpy_keywords_the_tape_does_not_compute_are_refused(call):
     t = tape.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
     with value_semantics(), pytest.raises(TypeError, match="the tape does not compute"):
         call(t)
+
+
+def test_einsum_sublist_form_is_refused():
+    t = tape.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with value_semantics(), pytest.raises(TypeError, match="sublist form"):
+        tnp.einsum(t, [0, 1], [1, 0])
 
 
 def test_torch_spellings_keep_torch_meaning():

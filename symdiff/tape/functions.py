@@ -1217,6 +1217,68 @@ def _np_vstack(tup, **kwargs):
     return cat([_atleast(a, 2) for a in tup], 0)
 
 
+def _np_einsum(subscripts, *operands):
+    """``numpy.einsum`` with a subscripts string (torch's einsum); the sublist form
+    ``einsum(x, [0, 1], [1, 0])`` is not on the tape (TypeError)."""
+    if not isinstance(subscripts, str):
+        raise TypeError("numpy.einsum's sublist form (operand, [axes], ...) is not on the tape; "
+                        "write the subscripts string")
+    return einsum(subscripts, *operands)
+
+
+def _np_trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """``numpy.trace``: the sum along the diagonal (any ``offset`` and axes)."""
+    return sum(diagonal(a, offset, axis1, axis2), -1)
+
+
+def _np_atleast(ndim):
+    def atleast(*arys):
+        out = []
+        for a in arys:
+            x = _t(a)
+            if x.ndim < ndim:   # numpy's placement: (n,) -> (1, n) -> (1, n, 1)
+                shape = {0: (1,) * ndim, 1: (1, x.numel(), 1)[:ndim] if ndim > 1 else (1,),
+                         2: x.shape + (1,)}[x.ndim]
+                if ndim == 2 and x.ndim == 1:
+                    shape = (1,) + x.shape
+                x = x.reshape(shape)
+            out.append(x)
+        return out[0] if len(out) == 1 else tuple(out)
+    atleast.__name__ = f"atleast_{ndim}d"
+    return atleast
+
+
+def _np_array_split(ary, indices_or_sections, axis=0, *, equal=False):
+    """``numpy.array_split``/``numpy.split``: pieces by slices (a number of
+    sections, the first ones one longer, or the indices to split at)."""
+    x = _t(ary)
+    d = wrap_dim(axis, x.ndim)
+    n = x.shape[d]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        if equal and n % k:
+            raise ValueError("array split does not result in an equal division")
+        each, extra = divmod(n, k)
+        sizes = [each + 1] * extra + [each] * (k - extra)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    lead = (slice(None),) * d
+    return [x[lead + (slice(lo, builtins.max(lo, hi)),)] for lo, hi in zip(bounds, bounds[1:])]
+
+
+def _np_split_along(axis, name):
+    def split_(ary, indices_or_sections):
+        x = _t(ary)
+        if name == "hsplit" and x.ndim == 1:
+            return _np_array_split(x, indices_or_sections, 0, equal=True)
+        return _np_array_split(x, indices_or_sections, axis, equal=True)
+    split_.__name__ = name
+    return split_
+
+
 def _compare(fn):
     def run(x, y, **kwargs):
         return _make(fn(_value_of(x), _value_of(y)))
@@ -1248,6 +1310,14 @@ FUNCTIONS = {
     np.cumprod: lambda a, axis=None, dtype=None, out=None: cumprod(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
     np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
     np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
+    np.einsum: lambda subscripts, *operands, out=None, optimize=False, **k: _np_einsum(subscripts, *operands),
+    np.trace: _np_trace,
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
+    np.atleast_1d: _np_atleast(1), np.atleast_2d: _np_atleast(2), np.atleast_3d: _np_atleast(3),
+    np.array_split: _np_array_split,
+    np.split: lambda ary, indices_or_sections, axis=0: _np_array_split(ary, indices_or_sections, axis, equal=True),
+    np.hsplit: _np_split_along(1, "hsplit"), np.vsplit: _np_split_along(0, "vsplit"),
+    np.dsplit: _np_split_along(2, "dsplit"),
     np.flipud: lambda m: flip(m, (0,)), np.fliplr: lambda m: flip(m, (1,)),
     np.flip: lambda m, axis=None: flip(m, tuple(range(_t(m).ndim)) if axis is None else axis),
     np.tile: lambda A, reps: tile(A, (reps,) if isinstance(reps, int) else reps),
@@ -2142,6 +2212,7 @@ INPLACE_METHODS = INPLACE_METHODS | {"scatter", "scatter_add", "lerp", "addcmul"
 # ---------------------------------------------------------------- what tensors look up
 # tensor.py sits below this module: its methods and numpy protocols find the
 # functions in its tables, filled here.
+UFUNCS.update({np.remainder: remainder, np.fmod: fmod})   # defined after the tables
 _TENSOR_METHODS.update(METHODS, sum=sum, mean=mean, matmul=matmul)
 _TENSOR_INPLACE.update(INPLACE_METHODS)
 _TENSOR_UFUNCS.update(UFUNCS)
