@@ -64,7 +64,10 @@ def local_partial(expr, u, name=None):
             return -name * name
         if expr.exp.is_positive:
             # 0 < p < 1: p*u**p/u is 0/0 = nan at u = 0, where the derivative's limit
-            # is +inf (as JAX, torch and the array reading give): p*u**(p - 1)
+            # is +inf (as JAX, torch and the array reading give): p*u**(p - 1), which
+            # for a square root is 1/(2*name), no second sqrt
+            if expr.exp == sympy.S.Half:
+                return 1 / (2 * name)
             return expr.exp * u ** (expr.exp - 1)
         return expr.exp * name / u
     d = _partial(expr, u)
