@@ -347,8 +347,14 @@ def _pieces(x):
     return np.sum(a * b) + np.sum(c ** 2) - np.sum(d) + np.sum(np.atleast_2d(x[0]) * x[1])
 
 
+def _products(x):
+    m = x.reshape(2, 3)
+    return (np.sum(np.tensordot(m, m.T, 1)) + np.sum(np.kron(x[:2], x[2:4]) ** 2)
+            + np.sum(np.repeat(x[:3], 2) * np.arange(6.0)) + np.sum(np.column_stack([x[:3], x[3:]]) ** 3))
+
+
 @pytest.mark.parametrize("fn,order", [
-    (_contractions, 2), (_pieces, 2), (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
+    (_products, 2), (_contractions, 2), (_pieces, 2), (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
     (_running_product, 2), (_running_sum, 2), (_reversed, 2)])
 def test_check_array_code_runs_on_the_tape(fn, order):
     """np.max/np.min/np.prod/np.sum/np.mean with axis= and keepdims=, np.sort,

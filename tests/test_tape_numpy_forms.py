@@ -3,7 +3,9 @@ torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis
 ``keepdims=``, ``np.sort``, ``np.cumprod``/``np.cumsum`` with and without ``axis``, ``np.diff``,
 ``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, ``np.einsum``, ``np.trace``,
 ``np.diagonal``, ``np.atleast_1d/2d/3d``, ``np.split`` and its kin, ``np.remainder``,
-``np.fmod``, and
+``np.fmod``, ``np.tensordot``, ``np.kron``, ``np.rollaxis``, ``np.column_stack``,
+``np.append``, ``np.repeat``, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
+tensors, and
 negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
 tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
 and second derivatives (``create_graph``) must agree; the inputs hold ties and zeros
@@ -103,6 +105,25 @@ CASES = [
      lambda c: torch.remainder(c, 1.5) + torch.remainder(c * 2.0, c + 3.0) + (c * c) % 0.7),
     ("fmod", lambda t, np: np.fmod(t, 1.5) + np.fmod(t * 3.0, t + 3.0),
      lambda c: torch.fmod(c, 1.5) + torch.fmod(c * 3.0, c + 3.0)),
+    ("tensordot axes=1", lambda t, np: np.tensordot(t, t.T, 1), lambda c: torch.tensordot(c, c.T, 1)),
+    ("tensordot pairs", lambda t, np: np.tensordot(t.reshape(3, 2, 2), t.reshape(2, 2, 3), axes=((2, 1), (0, 1))),
+     lambda c: torch.tensordot(c.reshape(3, 2, 2), c.reshape(2, 2, 3), dims=([2, 1], [0, 1]))),
+    ("tensordot axes=0", lambda t, np: np.tensordot(t[0], t[1], 0), lambda c: torch.tensordot(c[0], c[1], 0)),
+    ("kron", lambda t, np: np.kron(t[:2, :2], t), lambda c: torch.kron(c[:2, :2], c)),
+    ("kron ranks differ", lambda t, np: np.kron(t[0], t), lambda c: torch.kron(c[0], c)),
+    ("rollaxis", lambda t, np: np.rollaxis(t.reshape(3, 2, 2), 2), lambda c: torch.moveaxis(c.reshape(3, 2, 2), 2, 0)),
+    ("rollaxis start", lambda t, np: np.rollaxis(t.reshape(3, 2, 2), 0, 3),
+     lambda c: torch.moveaxis(c.reshape(3, 2, 2), 0, 2)),
+    ("column_stack", lambda t, np: np.column_stack([t[0], t[1] ** 2, t[:2].T]),
+     lambda c: torch.column_stack([c[0], c[1] ** 2, c[:2].T])),
+    ("append", lambda t, np: np.append(t, t[0] * 2.0), lambda c: torch.cat([c.flatten(), c[0] * 2.0])),
+    ("append axis=0", lambda t, np: np.append(t, t[:1] * 2.0, axis=0), lambda c: torch.cat([c, c[:1] * 2.0], 0)),
+    ("repeat", lambda t, np: np.repeat(t, 2), lambda c: torch.repeat_interleave(c.flatten(), 2)),
+    ("repeat axis=1", lambda t, np: np.repeat(t, [1, 0, 2, 1], axis=1),
+     lambda c: torch.repeat_interleave(c, torch.tensor([1, 0, 2, 1]), 1)),
+    ("diag", lambda t, np: np.diag(t, 1) + np.sum(np.diag(t[0], -1)), lambda c: torch.diag(c, 1) + torch.diag(c[0], -1).sum()),
+    ("real imag conj", lambda t, np: np.real(t) * 2.0 + np.imag(t) + np.conj(t * t),
+     lambda c: c * 2.0 + c * 0.0 + c * c),
     ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
     ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
     ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),

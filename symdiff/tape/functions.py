@@ -1279,6 +1279,76 @@ def _np_split_along(axis, name):
     return split_
 
 
+def _np_tensordot(a, b, axes=2):
+    """``numpy.tensordot``: the contracted axes moved together, one matrix product."""
+    a, b = _t(a), _t(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        axes_a, axes_b = list(range(a.ndim - n, a.ndim)), list(range(n))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+    axes_a = [wrap_dim(d, a.ndim) for d in axes_a]
+    axes_b = [wrap_dim(d, b.ndim) for d in axes_b]
+    if len(axes_a) != len(axes_b) or builtins.any(a.shape[i] != b.shape[j] for i, j in zip(axes_a, axes_b)):
+        raise ValueError("shape-mismatch for sum")
+    free_a = [d for d in range(a.ndim) if d not in axes_a]
+    free_b = [d for d in range(b.ndim) if d not in axes_b]
+    k = int(np.prod([a.shape[d] for d in axes_a]))
+    a2 = permute(a, free_a + axes_a).reshape(-1, k) if a.ndim else a.reshape(1, 1)
+    b2 = permute(b, axes_b + free_b).reshape(k, -1) if b.ndim else b.reshape(1, 1)
+    return matmul(a2, b2).reshape(tuple(a.shape[d] for d in free_a)
+                                  + tuple(b.shape[d] for d in free_b))
+
+
+def _np_kron(a, b):
+    """``numpy.kron``: the shapes padded to one rank, every product ``a[i] * b[j]`` at
+    ``i * b.shape + j``."""
+    a, b = _t(a), _t(b)
+    n = builtins.max(a.ndim, b.ndim)
+    sa = (1,) * (n - a.ndim) + a.shape
+    sb = (1,) * (n - b.ndim) + b.shape
+    out = a.reshape(tuple(v for d in sa for v in (d, 1))) * \
+        b.reshape(tuple(v for d in sb for v in (1, d)))
+    return out.reshape(tuple(p * q for p, q in zip(sa, sb)))
+
+
+def _np_rollaxis(a, axis, start=0):
+    x = _t(a)
+    n = x.ndim
+    axis = wrap_dim(axis, n)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n:
+        raise ValueError(f"'start' arg requires {-n} <= start < {n + 1}, but {start} was passed in")
+    if axis < start:
+        start -= 1
+    return x[...] if axis == start else moveaxis(x, axis, start)
+
+
+def _np_column_stack(tup):
+    cols = [_t(a) for a in tup]
+    return cat([c.reshape(-1, 1) if c.ndim < 2 else c for c in cols], 1)
+
+
+def _np_append(arr, values, axis=None):
+    if axis is None:
+        return cat([ravel(_t(arr)), ravel(_t(values))], 0)
+    return cat([_t(arr), _t(values)], axis)
+
+
+def _real_only(name, fn):
+    """``numpy.real``/``imag``/``conj`` of a real tensor (a complex one is refused)."""
+    def run(x, *args, **kwargs):
+        x = _t(x)
+        if x.dtype.kind == "c":
+            raise TypeError(f"numpy.{name} of a complex tensor is not on the tape")
+        return fn(x)
+    run.__name__ = name
+    return run
+
+
 def _compare(fn):
     def run(x, y, **kwargs):
         return _make(fn(_value_of(x), _value_of(y)))
@@ -1310,6 +1380,11 @@ FUNCTIONS = {
     np.cumprod: lambda a, axis=None, dtype=None, out=None: cumprod(a if axis is not None else ravel(a), 0 if axis is None else axis, dtype=dtype),
     np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
     np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
+    np.tensordot: _np_tensordot, np.kron: _np_kron, np.rollaxis: _np_rollaxis,
+    np.column_stack: _np_column_stack, np.append: _np_append,
+    np.repeat: lambda a, repeats, axis=None: repeat_interleave(a, repeats, axis),
+    np.real: _real_only("real", lambda x: x[...]),
+    np.imag: _real_only("imag", lambda x: x * 0.0),
     np.einsum: lambda subscripts, *operands, out=None, optimize=False, **k: _np_einsum(subscripts, *operands),
     np.trace: _np_trace,
     np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
@@ -2212,7 +2287,9 @@ INPLACE_METHODS = INPLACE_METHODS | {"scatter", "scatter_add", "lerp", "addcmul"
 # ---------------------------------------------------------------- what tensors look up
 # tensor.py sits below this module: its methods and numpy protocols find the
 # functions in its tables, filled here.
-UFUNCS.update({np.remainder: remainder, np.fmod: fmod})   # defined after the tables
+UFUNCS.update({np.remainder: remainder, np.fmod: fmod,    # defined after the tables
+               np.conjugate: _real_only("conjugate", lambda x: x[...])})
+FUNCTIONS[np.diag] = lambda v, k=0: diag(v, k)
 _TENSOR_METHODS.update(METHODS, sum=sum, mean=mean, matmul=matmul)
 _TENSOR_INPLACE.update(INPLACE_METHODS)
 _TENSOR_UFUNCS.update(UFUNCS)
