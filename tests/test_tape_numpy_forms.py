@@ -4,7 +4,7 @@ torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis
 ``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, ``np.einsum``, ``np.trace``,
 ``np.diagonal``, ``np.atleast_1d/2d/3d``, ``np.split`` and its kin, ``np.remainder``,
 ``np.fmod``, ``np.tensordot``, ``np.kron``, ``np.rollaxis``, ``np.column_stack``,
-``np.append``, ``np.repeat``, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
+``np.append``, ``np.repeat``, ``np.cross``, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
 tensors, and
 negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
 tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
@@ -124,6 +124,17 @@ CASES = [
     ("diag", lambda t, np: np.diag(t, 1) + np.sum(np.diag(t[0], -1)), lambda c: torch.diag(c, 1) + torch.diag(c[0], -1).sum()),
     ("real imag conj", lambda t, np: np.real(t) * 2.0 + np.imag(t) + np.conj(t * t),
      lambda c: c * 2.0 + c * 0.0 + c * c),
+    ("cross", lambda t, np: np.cross(t[:, :3], t[:, 1:] ** 2),
+     lambda c: torch.linalg.cross(c[:, :3], c[:, 1:] ** 2)),
+    ("cross axisa=0 axisc=0", lambda t, np: np.cross(t[:, :3], t[:, 1:], axisa=0, axisc=0),
+     lambda c: torch.linalg.cross(c[:, :3].T, c[:, 1:], dim=-1).T),
+    ("cross axis=0", lambda t, np: np.cross(t[:, :3], t[:, 1:] * t[:, :3], axis=0),
+     lambda c: torch.linalg.cross(c[:, :3], c[:, 1:] * c[:, :3], dim=0)),
+    ("cross 2 and 3", lambda t, np: np.cross(t[:, :2], t[:, 1:]),
+     lambda c: torch.linalg.cross(torch.nn.functional.pad(c[:, :2], (0, 1)), c[:, 1:])),
+    ("cross 2 and 2", lambda t, np: np.cross(t[:, :2], t[:, 2:]),
+     lambda c: torch.linalg.cross(torch.nn.functional.pad(c[:, :2], (0, 1)),
+                                  torch.nn.functional.pad(c[:, 2:], (0, 1)))[:, 2]),
     ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
     ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
     ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),

@@ -1302,6 +1302,34 @@ def _np_tensordot(a, b, axes=2):
                                   + tuple(b.shape[d] for d in free_b))
 
 
+def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``numpy.cross``: vectors of 3 (or 2, a missing z being 0) along ``axisa`` and
+    ``axisb``, the products along ``axisc``; two 2-vectors give the z component."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(_t(a), axisa, -1), moveaxis(_t(b), axisb, -1)
+    na, nb = a.shape[-1], b.shape[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n"
+                         "(dimension must be 2 or 3)")
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return z
+    if na == 3 and nb == 3:
+        a2, b2 = a[..., 2], b[..., 2]
+        c = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, z]
+    elif na == 2:
+        b2 = b[..., 2]
+        c = [a1 * b2, -(a0 * b2), z]
+    else:
+        a2 = a[..., 2]
+        c = [-(a2 * b1), a2 * b0, z]
+    c = broadcast_tensors(*c)
+    out = stack(c, -1)
+    return moveaxis(out, -1, axisc)
+
+
 def _np_kron(a, b):
     """``numpy.kron``: the shapes padded to one rank, every product ``a[i] * b[j]`` at
     ``i * b.shape + j``."""
@@ -1381,6 +1409,7 @@ FUNCTIONS = {
     np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
     np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
     np.tensordot: _np_tensordot, np.kron: _np_kron, np.rollaxis: _np_rollaxis,
+    np.cross: _np_cross,
     np.column_stack: _np_column_stack, np.append: _np_append,
     np.repeat: lambda a, repeats, axis=None: repeat_interleave(a, repeats, axis),
     np.real: _real_only("real", lambda x: x[...]),
