@@ -4,7 +4,7 @@ torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis
 ``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, ``np.einsum``, ``np.trace``,
 ``np.diagonal``, ``np.atleast_1d/2d/3d``, ``np.split`` and its kin, ``np.remainder``,
 ``np.fmod``, ``np.tensordot``, ``np.kron``, ``np.rollaxis``, ``np.column_stack``,
-``np.append``, ``np.repeat``, ``np.cross``, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
+``np.append``, ``np.repeat``, ``np.cross``, ``np.gradient``, ``np.std`` of a list, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
 tensors, and
 negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
 tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
@@ -135,6 +135,14 @@ CASES = [
     ("cross 2 and 2", lambda t, np: np.cross(t[:, :2], t[:, 2:]),
      lambda c: torch.linalg.cross(torch.nn.functional.pad(c[:, :2], (0, 1)),
                                   torch.nn.functional.pad(c[:, 2:], (0, 1)))[:, 2]),
+    ("gradient axis=1", lambda t, np: np.gradient(t, axis=1), lambda c: torch.gradient(c, dim=1)[0]),
+    ("gradient spacing edge_order=2", lambda t, np: np.gradient(t, 0.5, axis=0, edge_order=2),
+     lambda c: torch.gradient(c, spacing=0.5, dim=0, edge_order=2)[0]),
+    ("gradient all axes", lambda t, np: np.concatenate([np.ravel(g) for g in np.gradient(t, 2.0, 0.25)]),
+     lambda c: torch.cat([g.flatten() for g in torch.gradient(c, spacing=[2.0, 0.25])])),
+    ("std of a list", lambda t, np: np.std([t, t * t], axis=0) + np.var([t[0], t[1] * 2.0]),
+     lambda c: torch.std(torch.stack([c, c * c]), dim=0, correction=0)
+     + torch.var(torch.stack([c[0], c[1] * 2.0]), correction=0)),
     ("x[::-1]", lambda t, np: t[::-1], lambda c: torch.flip(c, (0,))),
     ("x[:, ::-1]", lambda t, np: t[:, ::-1], lambda c: torch.flip(c, (1,))),
     ("x[::-1, 3:0:-2]", lambda t, np: t[::-1, 3:0:-2], lambda c: torch.flip(c, (0,))[:, [3, 1]]),
@@ -215,6 +223,18 @@ def test_numpy_keywords_the_tape_does_not_compute_are_refused(call):
     t = tape.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
     with value_semantics(), pytest.raises(TypeError, match="the tape does not compute"):
         call(t)
+
+
+def test_gradient_values_are_numpys():
+    x = np.array([[0.5, 2.0, -1.0, 2.0, 7.0], [1.5, -0.5, 0.0, 3.0, 1.0], [0.0, 4.0, -2.0, -2.0, 2.0]])
+    t = tape.tensor(x)
+    with value_semantics():
+        for args, kw in [((), {}), ((0.5,), {"axis": 1, "edge_order": 2}), ((2.0, 3.0), {}),
+                         ((), {"axis": (1, 0)})]:
+            got, want = tnp.gradient(t, *args, **kw), np.gradient(x, *args, **kw)
+            for g, w in zip(got if isinstance(got, tuple) else (got,),
+                            want if isinstance(want, tuple) else (want,)):
+                np.testing.assert_allclose(g.numpy(), w, rtol=1e-15)
 
 
 def test_einsum_sublist_form_is_refused():

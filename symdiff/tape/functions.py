@@ -1330,6 +1330,50 @@ def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(out, -1, axisc)
 
 
+def _np_gradient(f, *varargs, axis=None, edge_order=1):
+    """``numpy.gradient`` with scalar spacings: central differences inside, one-sided
+    ones of ``edge_order`` 1 or 2 at the ends, by slices; coordinate arrays as
+    spacings are not on the tape (TypeError)."""
+    x = _t(f)
+    axes = tuple(range(x.ndim)) if axis is None else \
+        ((axis,) if isinstance(axis, (int, np.integer)) else tuple(axis))
+    axes = tuple(wrap_dim(d, x.ndim) for d in axes)
+    if len(varargs) == 0:
+        hs = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(_value_of(varargs[0])) == 0:
+        hs = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes) and _all_scalars(varargs):
+        hs = list(varargs)
+    else:
+        raise TypeError("numpy.gradient with coordinate arrays as spacings is not on the tape")
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    out = []
+    for d, h in zip(axes, hs):
+        n = x.shape[d]
+        if n < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        lead = (slice(None),) * d
+
+        def at(sl):
+            return x[lead + (sl,)]
+        inner = (at(slice(2, None)) - at(slice(None, -2))) / 2.0
+        if edge_order == 1:
+            first = at(slice(1, 2)) - at(slice(0, 1))
+            last = at(slice(n - 1, n)) - at(slice(n - 2, n - 1))
+        else:
+            first = (-1.5 * at(slice(0, 1)) + 2.0 * at(slice(1, 2)) - 0.5 * at(slice(2, 3)))
+            last = (1.5 * at(slice(n - 1, n)) - 2.0 * at(slice(n - 2, n - 1))
+                    + 0.5 * at(slice(n - 3, n - 2)))
+        out.append(cat([first, inner, last], d) / h)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _all_scalars(values):
+    return builtins.all(np.ndim(_value_of(v)) == 0 for v in values)
+
+
 def _np_kron(a, b):
     """``numpy.kron``: the shapes padded to one rank, every product ``a[i] * b[j]`` at
     ``i * b.shape + j``."""
@@ -1409,7 +1453,7 @@ FUNCTIONS = {
     np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
     np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
     np.tensordot: _np_tensordot, np.kron: _np_kron, np.rollaxis: _np_rollaxis,
-    np.cross: _np_cross,
+    np.cross: _np_cross, np.gradient: _np_gradient,
     np.column_stack: _np_column_stack, np.append: _np_append,
     np.repeat: lambda a, repeats, axis=None: repeat_interleave(a, repeats, axis),
     np.real: _real_only("real", lambda x: x[...]),

@@ -179,8 +179,27 @@ def _make_numpy():
     for const in ("pi", "e", "inf", "nan", "newaxis", "float64", "float32", "int64",
                   "linalg", "ndarray"):
         setattr(mod, const, getattr(_np, const))
-    mod.__getattr__ = lambda name: getattr(_np, name)
+    wrapped = {}
+
+    def getattr_(name):
+        # numpy's own function, which reaches the tape through __array_function__;
+        # one the tape routes also reads a list holding tensors as numpy reads an
+        # array_like (np.std([x, x + 2]))
+        obj = getattr(_np, name)
+        if name in _SEQUENCE_TAKERS or not _routed(obj):
+            return obj
+        if name not in wrapped:
+            wrapped[name] = _array_likes(name, obj)
+        return wrapped[name]
+    mod.__getattr__ = getattr_
     return mod
+
+
+def _routed(obj):
+    try:
+        return obj in F.FUNCTIONS
+    except TypeError:           # unhashable
+        return False
 
 
 math = _make_math()
