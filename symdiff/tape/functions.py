@@ -1220,9 +1220,27 @@ def _np_vstack(tup, **kwargs):
 def _np_einsum(subscripts, *operands):
     """``numpy.einsum`` with a subscripts string (torch's einsum); the sublist form
     ``einsum(x, [0, 1], [1, 0])`` is not on the tape (TypeError)."""
-    if not isinstance(subscripts, str):
-        raise TypeError("numpy.einsum's sublist form (operand, [axes], ...) is not on the tape; "
-                        "write the subscripts string")
+    if not isinstance(subscripts, str):     # the sublist form: op, [axes], op, [axes], ..., [out]
+        args = (subscripts,) + operands
+        out = None
+        if len(args) % 2:                   # an odd count: the last item is the output sublist
+            args, out = args[:-1], args[-1]
+        ops, subs = list(args[0::2]), list(args[1::2])
+
+        def letters(sub):
+            text = ""
+            for s in sub:
+                if s is Ellipsis:
+                    text += "..."
+                elif isinstance(s, (int, np.integer)) and 0 <= s < 52:
+                    text += "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(s)]
+                else:
+                    raise TypeError("numpy.einsum's sublist form takes ints in [0, 52) and ...")
+            return text
+        subscripts = ",".join(letters(sub) for sub in subs)
+        if out is not None:
+            subscripts += "->" + letters(out)
+        operands = tuple(ops)
     return einsum(subscripts, *operands)
 
 
@@ -1539,7 +1557,7 @@ METHODS = {
     "tile": tile, "repeat_interleave": repeat_interleave, "chunk": chunk, "split": split,
     "narrow": narrow, "unbind": unbind, "movedim": moveaxis, "moveaxis": moveaxis,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
-    "is_floating_point": is_floating_point,
+    "is_floating_point": is_floating_point, "ravel": ravel,
 }
 METHODS["polygamma"] = lambda self, n: polygamma(n, self)
 
