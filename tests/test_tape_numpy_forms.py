@@ -4,7 +4,7 @@ torch 2.13: ``np.max``/``np.min``/``np.prod``/``np.sum``/``np.mean`` with ``axis
 ``np.hstack``/``np.vstack``, ``np.flipud``/``np.fliplr``, ``np.einsum`` (strings and sublists), ``np.trace``,
 ``np.diagonal``, ``np.atleast_1d/2d/3d``, ``np.split`` and its kin, ``np.remainder``,
 ``np.fmod``, ``np.tensordot``, ``np.kron``, ``np.rollaxis``, ``np.column_stack``,
-``np.append``, ``np.repeat``, ``np.cross``, ``np.gradient``, ``np.std`` of a list, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
+``np.append``, ``np.repeat``, ``np.cross``, ``np.gradient``, ``np.pad`` (constant), ``np.std`` of a list, ``np.diag``, ``np.real``/``np.imag``/``np.conj`` of real
 tensors, and
 negative-step slices (numpy's reversed views; torch.flip on torch's side) under the
 tape's value semantics.  Values, shapes, gradients of a weighted sum of the outputs
@@ -85,6 +85,10 @@ CASES = [
      lambda c: torch.einsum(c.reshape(3, 2, 2), [..., 0, 1], c.reshape(3, 2, 2) ** 2, [..., 1, 2], [..., 0, 2])),
     ("einsum sublist no output", lambda t, np: np.einsum(t, [0, 1], t, [0, 2]),
      lambda c: torch.einsum(c, [0, 1], c, [0, 2])),
+    ("pad", lambda t, np: np.pad(t * t, ((1, 2), (3, 0))),
+     lambda c: torch.nn.functional.pad(c * c, (3, 0, 1, 2))),
+    ("pad constant_values", lambda t, np: np.pad(t, 1, "constant", constant_values=2.5),
+     lambda c: torch.nn.functional.pad(c, (1, 1, 1, 1), value=2.5)),
     ("x.ravel()", lambda t, np: t.ravel() * 2.0, lambda c: c.ravel() * 2.0),
     ("trace", lambda t, np: np.trace(t), lambda c: torch.diagonal(c).sum(-1)),
     ("trace offset=-1", lambda t, np: np.trace(t, offset=-1), lambda c: torch.diagonal(c, -1).sum(-1)),
@@ -241,6 +245,12 @@ def test_gradient_values_are_numpys():
             for g, w in zip(got if isinstance(got, tuple) else (got,),
                             want if isinstance(want, tuple) else (want,)):
                 np.testing.assert_allclose(g.numpy(), w, rtol=1e-15)
+
+
+def test_pad_modes_other_than_constant_are_refused():
+    t = tape.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with value_semantics(), pytest.raises(TypeError, match="mode='constant'"):
+        tnp.pad(t, 1, "reflect")
 
 
 def test_torch_spellings_keep_torch_meaning():

@@ -1392,6 +1392,27 @@ def _all_scalars(values):
     return builtins.all(np.ndim(_value_of(v)) == 0 for v in values)
 
 
+def _np_pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
+    """``numpy.pad`` in mode ``constant`` (a number on each side): the array
+    concatenated with constant blocks, axis by axis; other modes are not on the tape."""
+    if mode != "constant" or kwargs or np.ndim(constant_values) != 0:
+        raise TypeError("numpy.pad on the tape: mode='constant' with one constant value only")
+    x = _t(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    if (widths < 0).any():
+        raise ValueError("index can't contain negative values")
+    for d, (before, after) in enumerate(widths.tolist()):
+        parts = []
+        for w in (before, None, after):
+            if w is None:
+                parts.append(x)
+            elif w:
+                shape = x.shape[:d] + (w,) + x.shape[d + 1:]
+                parts.append(full(shape, float(constant_values), dtype=x.dtype))
+        x = cat(parts, d) if len(parts) > 1 else x[...]
+    return x
+
+
 def _np_kron(a, b):
     """``numpy.kron``: the shapes padded to one rank, every product ``a[i] * b[j]`` at
     ``i * b.shape + j``."""
@@ -1471,7 +1492,7 @@ FUNCTIONS = {
     np.sort: lambda a, axis=-1, kind=None, order=None: _np_sort(a, axis, order),
     np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
     np.tensordot: _np_tensordot, np.kron: _np_kron, np.rollaxis: _np_rollaxis,
-    np.cross: _np_cross, np.gradient: _np_gradient,
+    np.cross: _np_cross, np.gradient: _np_gradient, np.pad: _np_pad,
     np.column_stack: _np_column_stack, np.append: _np_append,
     np.repeat: lambda a, repeats, axis=None: repeat_interleave(a, repeats, axis),
     np.real: _real_only("real", lambda x: x[...]),
