@@ -1413,6 +1413,50 @@ def _np_pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
     return x
 
 
+def _square_matrices(x, name):
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    if x.dtype.kind == "c":
+        raise TypeError(f"numpy.linalg.{name} of a complex tensor is not on the tape")
+    if x.dtype.kind not in "f":
+        x = x.to(default_float())
+    return x
+
+
+def _np_inv(a):
+    """``numpy.linalg.inv`` (``LinalgInvBackward0``)."""
+    return _unary(R.LinalgInvBackward0, _square_matrices(_t(a), "inv"))
+
+
+def _np_det(a):
+    """``numpy.linalg.det`` (``LinalgDetBackward0``)."""
+    return _unary(R.LinalgDetBackward0, _square_matrices(_t(a), "det"))
+
+
+def _np_slogdet(a):
+    """``numpy.linalg.slogdet``: (sign, log|det|), the sign without a gradient."""
+    x = _square_matrices(_t(a), "slogdet")
+    sign = _make(np.asarray(np.linalg.slogdet(np.asarray(x._value))[0]))
+    return sign, _unary(R.LinalgSlogdetBackward0, x)
+
+
+def _np_solve(a, b):
+    """``numpy.linalg.solve`` (``LinalgSolveBackward0``); ``b`` of one dimension is a
+    vector (numpy 2's rule); batch shapes must match (no broadcasting on the tape)."""
+    a = _square_matrices(_t(a), "solve")
+    b = _t(b)
+    if b.dtype != a.dtype:
+        b = b.to(a.dtype)
+    vector = b.ndim == 1
+    if vector:
+        b = b.reshape(-1, 1)
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or b.shape[-2] != a.shape[-1]:
+        raise TypeError("numpy.linalg.solve on the tape: b must be (..., M) or (..., M, K) "
+                        "with a's batch shape")
+    out = _apply(R.LinalgSolveBackward0, (a, b), 2)
+    return out.reshape(-1) if vector else out
+
+
 def _np_kron(a, b):
     """``numpy.kron``: the shapes padded to one rank, every product ``a[i] * b[j]`` at
     ``i * b.shape + j``."""
@@ -1493,6 +1537,8 @@ FUNCTIONS = {
     np.diff: _np_diff, np.hstack: _np_hstack, np.vstack: _np_vstack,
     np.tensordot: _np_tensordot, np.kron: _np_kron, np.rollaxis: _np_rollaxis,
     np.cross: _np_cross, np.gradient: _np_gradient, np.pad: _np_pad,
+    np.linalg.inv: _np_inv, np.linalg.det: _np_det, np.linalg.slogdet: _np_slogdet,
+    np.linalg.solve: _np_solve,
     np.column_stack: _np_column_stack, np.append: _np_append,
     np.repeat: lambda a, repeats, axis=None: repeat_interleave(a, repeats, axis),
     np.real: _real_only("real", lambda x: x[...]),

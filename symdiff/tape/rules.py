@@ -1256,3 +1256,41 @@ def _no_unique_derivative(g, a, x, vals):
 # torch.unique records a node without a derivative: backward through it raises
 Unique2Backward0 = primitive("Unique2Backward0", lambda x, vals: vals, _no_unique_derivative,
                              saves=False)
+
+
+# ---------------------------------------------------------------- numpy.linalg (sd.check runs numpy code)
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _inv_grad(g, ans, x):
+    """d inv(X) = -inv(X) dX inv(X): the VJP is -inv(X)^T G inv(X)^T."""
+    return -np.matmul(np.matmul(_mT(ans), g), _mT(ans))
+
+
+def _det_grad(g, ans, x):
+    """d det(X) = det(X) tr(inv(X) dX): the VJP is g det(X) inv(X)^T (raises at a
+    singular X, where the adjugate would be the answer)."""
+    return (g * ans)[..., None, None] * _mT(np.linalg.inv(x))
+
+
+def _logabsdet_grad(g, ans, x):
+    """d log|det X| = tr(inv(X) dX): the VJP is g inv(X)^T."""
+    return g[..., None, None] * _mT(np.linalg.inv(x))
+
+
+def _solve_grad_b(g, ans, a, b):
+    """X = A^-1 B: the VJP for B is A^-T G."""
+    return np.linalg.solve(_mT(a), g)
+
+
+def _solve_grad_a(g, ans, a, b):
+    """... and for A, -(A^-T G) X^T."""
+    return -np.matmul(np.linalg.solve(_mT(a), g), _mT(ans))
+
+
+LinalgInvBackward0 = primitive("LinalgInvBackward0", np.linalg.inv, _inv_grad)
+LinalgDetBackward0 = primitive("LinalgDetBackward0", np.linalg.det, _det_grad)
+LinalgSlogdetBackward0 = primitive("LinalgSlogdetBackward0", lambda x: np.linalg.slogdet(x)[1],
+                                   _logabsdet_grad)
+LinalgSolveBackward0 = primitive("LinalgSolveBackward0", np.linalg.solve, _solve_grad_a, _solve_grad_b)
