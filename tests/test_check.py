@@ -353,8 +353,15 @@ def _products(x):
             + np.sum(np.repeat(x[:3], 2) * np.arange(6.0)) + np.sum(np.column_stack([x[:3], x[3:]]) ** 3))
 
 
+def _linear_algebra(x):
+    m = x[:4].reshape(2, 2) + 3.0 * np.eye(2)
+    sign, logdet = np.linalg.slogdet(m)
+    return (np.sum(np.linalg.inv(m)) + np.linalg.det(m) * sign * logdet
+            + np.sum(np.linalg.solve(m, x[4:]) ** 2))
+
+
 @pytest.mark.parametrize("fn,order", [
-    (_products, 2), (_contractions, 2), (_pieces, 2), (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
+    (_linear_algebra, 2), (_products, 2), (_contractions, 2), (_pieces, 2), (_differences, 2), (_stacked, 2), (_rowmax, 1), (_colmin_keep, 1), (_rowprod, 2), (_normalised, 2), (_sorted_weights, 1),
     (_running_product, 2), (_running_sum, 2), (_reversed, 2)])
 def test_check_array_code_runs_on_the_tape(fn, order):
     """np.max/np.min/np.prod/np.sum/np.mean with axis= and keepdims=, np.sort,
