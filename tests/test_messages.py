@@ -181,3 +181,17 @@ def test_the_same_array_code_with_sizes_that_fit_reads():
     x = np.array([1.0, 2.0, 3.0, 4.0])
     assert F(x) == 1.0 * 3.0 + 2.0 * 4.0
     np.testing.assert_array_equal(sd.grad(F, wrt="x")(x), [3.0, 4.0, 1.0, 2.0])
+
+
+def sum_where(x, y):
+    return np.sum(np.array([x, y]), where=np.array([True, False]))
+
+
+def test_unsupported_keyword_is_named_in_the_users_terms():
+    # was "numpy.sum: _np_sum() got an unexpected keyword argument 'where'": the name
+    # of symdiff's builder, which means nothing to the user
+    with pytest.raises(sd.SymdiffError) as info:
+        sd.symbolic(sum_where)
+    text = str(info.value)
+    assert "numpy.sum: the argument where= is not supported" in text
+    assert "_np_sum" not in text and "return np.sum" in text

@@ -15,6 +15,7 @@ import builtins
 import functools
 import math
 import os
+import re
 import types
 
 import numpy as np
@@ -113,7 +114,9 @@ class Calls(ReaderBase):
             out = builder(*bools_as_ints(list(args), conditions=conditions), **kwargs)
         except SymdiffError:
             raise
-        except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError) as exc:
+        except TypeError as exc:
+            self.fail(node, f"{name}: {_keyword_message(builder, kwargs, exc)}")
+        except (ValueError, ArithmeticError, IndexError, AttributeError) as exc:
             self.fail(node, f"{name}: {exc}")
         return self.check_result(out, node, name, operands=list(args) + list(kwargs.values()))
 
@@ -346,3 +349,14 @@ def call_without_source(fn, args, kwargs, where=None, define=None):
     except Exception as exc:            # the function's own error, on symbols (NameError, ...)
         raise SymdiffError(f"{fn.__name__} (no source available) failed on symbolic input: "
                            f"{type(exc).__name__}: {exc}") from None
+
+
+def _keyword_message(builder, kwargs, exc) -> str:
+    """A keyword the builder does not take, said in the user's terms: the builder's
+    own name (``_np_sum() got an unexpected keyword argument 'where'``) means nothing
+    to them."""
+    found = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+    if found is None or found.group(1) not in kwargs:
+        return str(exc)
+    return (f"the argument {found.group(1)}= is not supported by symdiff's reading of it; "
+            "write the computation without it")
