@@ -195,3 +195,17 @@ def test_benchmark_closed_forms_agree_with_torch():
                                             tuple(torch.from_numpy(x) for x in v))
     for g_, w_ in zip(AW.hvp_mlp(*args, v), want):
         np.testing.assert_allclose(g_, w_.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_sum_over_a_broadcast_axis_is_a_count_times_the_value():
+    # the MLP loss's Hessian in b2 is 2/o * I; it was a sum over n of an (o, n, o)
+    # broadcast of that matrix (the (o, n, o) array built on every call)
+    M = sd.symbolic(AW.mlp, shapes={"X": ("n", "i"), "Y": ("n", "o"), "W1": ("i", "h"),
+                                    "b1": ("h",), "W2": ("h", "o"), "b2": ("o",)})
+    H = sd.hessian(M, wrt="b2")
+    assert "broadcast_to" not in H.source
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    W1, b1, W2, b2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)), rng.normal(size=2)
+    # d2/db2^2 of mean((Z + b2 - Y)**2) over n*o entries: 2*n/(n*o) * I
+    np.testing.assert_allclose(H(X, Y, W1, b1, W2, b2), 2 / 2 * np.eye(2), rtol=1e-14)

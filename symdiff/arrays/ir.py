@@ -209,8 +209,29 @@ class Graph:
             out = simplify.sum_of(self, x, axes, keepdims)
             if out is not None:
                 return out
+            if x.op == "broadcast":
+                out = self._sum_of_broadcast(x, axes, keepdims)
+                if out is not None:
+                    return out
         shape = self._reduced_shape(x.shape, axes, keepdims)
         return self.make("reduce", (x,), (kind, axes, bool(keepdims)), shape)
+
+    def _sum_of_broadcast(self, x, axes, keepdims):
+        """A sum over axes that a broadcast only repeated is the count times the value:
+        ``sum(broadcast_to(c, (o, n, o)), axis=1)`` (the MLP's Hessian in b2) is
+        ``n * c``, without the (o, n, o) array."""
+        a = x.args[0]
+        lead = x.ndim - a.ndim
+        if not all(k < lead or a.shape[k - lead] == 1 for k in axes):
+            return None
+        if not keepdims:            # a's own size-1 axes among them go too
+            kept = tuple(d for k, d in enumerate(a.shape) if k + lead not in axes)
+            a = self.reshape(a, kept)
+        n = 1
+        for k in axes:
+            n = n * x.shape[k]
+        count = self.const(float(n)) if is_known(n) else self.make("dim", (), (n,), ())
+        return self.broadcast(self.mul(a, count), self._reduced_shape(x.shape, axes, keepdims))
 
     @staticmethod
     def _reduced_shape(shape, axes, keepdims):
