@@ -94,3 +94,13 @@ def test_derivative_constant_beyond_float_range_is_inf():
     assert g == np.inf
     (g,) = F.grad(np.array([1.0, -1.0]))
     assert np.all(g == np.inf)
+
+
+def empty_array(x, y):
+    return np.zeros(0)
+
+
+def test_empty_array_return_is_refused_with_a_message():
+    # the compiled function raised StopIteration (found by benchmarks/fuzz.py)
+    with pytest.raises(sd.SymdiffError, match=r"returns an empty array \(shape \(0,\)\)"):
+        sd.symbolic(empty_array)

@@ -118,6 +118,8 @@ def outputs_of(value, complain):
     # an array is returned as an array; a 0-d array is a number, as for numpy's
     # reductions and jax.grad (its gradient is F.grad, not a 0-d Jacobian)
     if isinstance(value, np.ndarray) and value.ndim:
+        if not value.size:
+            complain(f"returns an empty array (shape {value.shape}); return at least one number")
         out = np.empty(value.shape, dtype=object)
         for idx in np.ndindex(value.shape):
             out[idx] = _scalar_output(value[idx], complain)
