@@ -240,11 +240,9 @@ def test_matrix_power():
 # -- refusals -------------------------------------------------------------------------------
 # what a refusal must name, and the advice it must give
 REFUSED = {
-    "numpy.linalg.eigh": "numpy.trace",
     "numpy.linalg.eigvalsh": "numpy.trace",
     "numpy.linalg.eig": "slogdet",
     "numpy.linalg.svd": "numpy.sum(A * A)",
-    "numpy.linalg.cholesky": "numpy.linalg.solve",
     "numpy.linalg.pinv": "solve(A.T @ A, A.T)",
     "numpy.linalg.qr": "numpy.linalg.solve",
     "ord=2": "power iteration",
@@ -264,6 +262,20 @@ def test_refusals_name_the_function_and_what_to_do(key, shapes):
 
 def r_eigh(A):
     return np.sum(np.linalg.eigh(A)[0])
+
+
+@pytest.mark.parametrize("shapes", [{"A": (3, 3)}, {"A": ("d", "d")}])
+def test_eigh_and_cholesky_are_read(shapes):
+    """eigh and cholesky are read (more in tests/test_array_decompositions.py): the
+    sum of eigenvalues is the trace of the lower triangle read, so its gradient is I."""
+    (g,) = sd.grad(sd.symbolic(r_eigh, shapes=shapes))(np.diag([1.0, 2.0, 3.0]) + np.triu(
+        np.ones((3, 3)), 1))
+    np.testing.assert_allclose(g, np.eye(3), atol=1e-12)
+    A = np.array([[4.0, 9.0, 9.0], [1.0, 3.0, 9.0], [0.5, 0.2, 2.0]])    # upper: not read
+    f = sd.symbolic(r_cholesky, shapes=shapes)
+    assert f(A) == pytest.approx(r_cholesky(A), rel=1e-14)
+    np.testing.assert_allclose(sd.grad(f)(A)[0], numeric_grad(r_cholesky, A), rtol=1e-6,
+                               atol=1e-9)
 
 
 def r_eigvalsh(A):

@@ -356,6 +356,15 @@ class Printer:
     def _inv(self, node, inline):
         return f"numpy.linalg.inv({self.arg(node.args[0], inline, 0)})", _ATOM
 
+    def _cholesky(self, node, inline):
+        return f"numpy.linalg.cholesky({self.arg(node.args[0], inline, 0)})", _ATOM
+
+    def _eigh_w(self, node, inline):
+        return f"numpy.linalg.eigh({self.arg(node.args[0], inline, 0)}, {node.attrs[0]!r})[0]", _ATOM
+
+    def _eigh_v(self, node, inline):
+        return f"numpy.linalg.eigh({self.arg(node.args[0], inline, 0)}, {node.attrs[0]!r})[1]", _ATOM
+
     def _det(self, node, inline):
         return f"numpy.linalg.det({self.arg(node.args[0], inline, 0)})", _ATOM
 

@@ -473,7 +473,17 @@ def _cumprod(fw: Forward, node: Node, dots):
                                g.mul(E, T), M))
 
 
+def _decomposition(fw: Forward, node: Node, dots):
+    from .rules import cholesky_jvp_of, eigh_jvp_of
+    T = fw.materialize(node.args[0], dots[0])
+    of = cholesky_jvp_of if node.op == "cholesky" else eigh_jvp_of
+    return Tangent.of(of(fw.g, node, T))
+
+
 RULES = {
+    "cholesky": _decomposition,
+    "eigh_w": _decomposition,
+    "eigh_v": _decomposition,
     "cumprod": _cumprod,
     "permute": _permute,
     "unpermute": _permute,

@@ -27,6 +27,8 @@ Operations (``op``: attrs):
 - ``permute``/``unpermute``: (axis, lead)   ``t`` in the order that sorts ``x``
   (args ``t, x``; ``permute(x, x)`` is ``numpy.sort(x)``), or back
 - ``inv``, ``det``, ``solve``: ()          numpy.linalg
+- ``cholesky``: ()  ``eigh_w``, ``eigh_v``: (uplo,)   numpy.linalg.cholesky, eigh(a, uplo)[0],
+  eigh(a, uplo)[1] (values computed by numpy at run time; numpy reads only one triangle)
 
 Every operation has a VJP and a JVP rule (``rules``), written with these same
 operations, so derivatives are graphs of the same kind and can be differentiated
@@ -375,6 +377,21 @@ class Graph:
             raise ShapeError(f"solve: shapes {show_shape(a.shape)} and {show_shape(b.shape)} "
                              "do not fit (a square 2-d matrix and a vector or matrix)")
         return self.make("solve", (a, b), (), b.shape)
+
+    def cholesky(self, a):
+        """The lower Cholesky factor, computed by numpy at run time (numpy reads only the
+        lower triangle of ``a``)."""
+        a = self.as_node(a)
+        _square(a, "cholesky")
+        return self.make("cholesky", (a,), (), a.shape)
+
+    def eigh(self, a, uplo: str = "L"):
+        """``(w, v)`` of ``numpy.linalg.eigh(a, uplo)`` (the lower or upper triangle is
+        read), computed by numpy at run time: two nodes, ``eigh_w`` and ``eigh_v``."""
+        a = self.as_node(a)
+        _square(a, "eigh")
+        return (self.make("eigh_w", (a,), (uplo,), a.shape[:-1]),
+                self.make("eigh_v", (a,), (uplo,), a.shape))
 
     def eye(self, n) -> Node:
         n = dim(n)

@@ -1275,8 +1275,8 @@ _ADVICE = {
     "pinv": "for a matrix of full column rank, pinv(A) is numpy.linalg.solve(A.T @ A, A.T)",
     "lstsq": "for a matrix of full column rank write numpy.linalg.solve(A.T @ A, A.T @ b)",
 }
-_REFUSED_LINALG = {"eig": "eig", "eigvals": "eig", "eigh": "eigh", "eigvalsh": "eigh",
-                   "svd": "svd", "svdvals": "svd", "cholesky": "cholesky", "qr": "qr",
+_REFUSED_LINALG = {"eig": "eig", "eigvals": "eig", "eigvalsh": "eigh",
+                   "svd": "svd", "svdvals": "svd", "qr": "qr",
                    "pinv": "pinv", "lstsq": "lstsq"}
 
 
@@ -1297,6 +1297,31 @@ for _fname, _kind in _REFUSED_LINALG.items():
     if _f is not None:
         handles(_f, name=f"numpy.linalg.{_fname}")(_refuser(_DECOMPOSITION.format(
             name=f"numpy.linalg.{_fname}", advice=_ADVICE[_kind])))
+
+
+@handles(np.linalg.cholesky)
+def cholesky(g, a, upper=False):
+    a = node(g, a)
+    if upper:           # the upper factor of the matrix read from the upper triangle
+        return _swap_last(g, g.cholesky(_swap_last(g, a)))
+    return g.cholesky(a)
+
+
+@handles(np.linalg.eigh)
+def eigh(g, a, UPLO="L"):
+    a = node(g, a)
+    if UPLO not in ("L", "U"):
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    return g.eigh(a, UPLO)     # (numpy's eigenvectors from 'U' may differ in sign from 'L')
+
+
+def _swap_last(g, a):
+    if a.ndim < 2:
+        raise ShapeError(f"{a.ndim}-dimensional array given. Array must be at least "
+                         "two-dimensional")
+    perm = list(range(a.ndim))
+    perm[-1], perm[-2] = perm[-2], perm[-1]
+    return g.transpose(a, perm)
 
 
 def _cumprod(g, a, axis, name):

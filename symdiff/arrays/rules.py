@@ -246,6 +246,87 @@ def _solve_jvp(g, node, dots):
     return g.solve(a, rhs)
 
 
+# -- decompositions: numpy.linalg.cholesky and eigh read only the lower triangle of A, so
+# their derivatives are those of A -> f(M), M = tril(A) + tril(A, -1)^T (the symmetric matrix
+# numpy decomposes): a tangent dA acts as dM = _lower_sym(dA), and an adjoint Mbar of M
+# (symmetric) reaches A as _phi(Mbar + Mbar^T), the lower triangle with the diagonal once.
+
+def _phi(g, x):
+    """The lower triangle of (a stack of) matrices with the diagonal halved."""
+    half = g.mul(g.eye(x.shape[-1]), 0.5)
+    return g.sub(g.linear("tril", x, 0), g.mul(x, half))
+
+
+def _lower_sym(g, t):
+    """tril(t) + tril(t, -1)^T: the symmetric matrix numpy reads from ``t``."""
+    low = g.linear("tril", t, -1)
+    return g.add(g.add(low, _swap(g, low)), g.mul(t, g.eye(t.shape[-1])))
+
+
+def _to_lower(g, s):
+    """The adjoint of A from ``s`` with d f = <s, dM> (M the symmetric matrix read)."""
+    return _phi(g, g.add(s, _swap(g, s)))
+
+
+def _eigh_F(g, w):
+    """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+    n = w.shape[-1]
+    eye = g.eye(n)
+    col = g.reshape(w, w.shape + (1,))
+    row = g.reshape(w, w.shape[:-1] + (1, n))
+    return g.div(g.sub(1.0, eye), g.add(g.sub(row, col), eye))
+
+
+def _eigh_parts(g, node):
+    (a,) = node.args
+    w, v = g.eigh(a, node.attrs[0])
+    return w, v, _eigh_F(g, w)
+
+
+def _eigh_read(g, node, t):
+    """The symmetric matrix eigh reads from the tangent ``t`` (its lower or upper triangle)."""
+    return _lower_sym(g, t) if node.attrs[0] == "L" else _lower_sym(g, _swap(g, t))
+
+
+def _eigh_adjoint(g, node, s):
+    return [_to_lower(g, s) if node.attrs[0] == "L" else _swap(g, _to_lower(g, s))]
+
+
+def _cholesky_vjp(g, node, bar):
+    # Murray 2016: S = L^-T Phi(L^T Lbar) L^-1 (autograd's grad_cholesky is sym(S))
+    linv = g.inv(node)
+    s = _matmul(g, _matmul(g, _swap(g, linv), _phi(g, _matmul(g, _swap(g, node), bar))), linv)
+    return [_to_lower(g, s)]
+
+
+def cholesky_jvp_of(g, node, t):
+    """dL = L Phi(L^-1 dM L^-T) for a tangent ``t`` of A (any leading axes)."""
+    linv = g.inv(node)
+    inner = _matmul(g, _matmul(g, linv, _lower_sym(g, t)), _swap(g, linv))
+    return _matmul(g, node, _phi(g, inner))
+
+
+def _eigh_w_vjp(g, node, bar):
+    w, v, _ = _eigh_parts(g, node)
+    s = _matmul(g, g.mul(v, g.reshape(bar, bar.shape[:-1] + (1, bar.shape[-1]))), _swap(g, v))
+    return _eigh_adjoint(g, node, s)
+
+
+def _eigh_v_vjp(g, node, bar):
+    w, v, F = _eigh_parts(g, node)
+    s = _matmul(g, _matmul(g, v, g.mul(F, _matmul(g, _swap(g, v), bar))), _swap(g, v))
+    return _eigh_adjoint(g, node, s)
+
+
+def eigh_jvp_of(g, node, t):
+    """dw = diag(V^T dM V), dV = V (F * V^T dM V) for a tangent ``t`` of A."""
+    w, v, F = _eigh_parts(g, node)
+    c = _matmul(g, _matmul(g, _swap(g, v), _eigh_read(g, node, t)), v)
+    if node.op == "eigh_w":
+        return g.sum(g.mul(c, g.eye(w.shape[-1])), (c.ndim - 1,))
+    return _matmul(g, v, g.mul(F, c))
+
+
 def cumprod_parts(g, node):
     """For ``out = cumprod(x)`` along the last axis (length n): ``E`` with
     ``E[..., i] = prod_{k<i} x_k`` and ``M`` with ``M[..., i, j] = prod_{i<k<=j} x_k`` for
@@ -306,6 +387,9 @@ VJP = {
     "inv": lambda g, node, bar: [g.neg(_matmul(g, _matmul(g, _swap(g, node), bar), _swap(g, node)))],
     "det": _det_vjp,
     "solve": _solve_vjp,
+    "cholesky": _cholesky_vjp,
+    "eigh_w": _eigh_w_vjp,
+    "eigh_v": _eigh_v_vjp,
     "cumprod": _cumprod_vjp,
     "permute": lambda g, node, bar: [g.permute(bar, node.args[1], *node.attrs[:1], inverse=True,
                                                lead=node.attrs[1]), None],
@@ -330,6 +414,9 @@ JVP = {
     "inv": lambda g, node, dots: g.neg(_matmul(g, _matmul(g, node, dots[0]), node)),
     "det": _det_jvp,
     "solve": _solve_jvp,
+    "cholesky": lambda g, node, dots: cholesky_jvp_of(g, node, dots[0]),
+    "eigh_w": lambda g, node, dots: eigh_jvp_of(g, node, dots[0]),
+    "eigh_v": lambda g, node, dots: eigh_jvp_of(g, node, dots[0]),
     "cumprod": _cumprod_jvp,
     "permute": lambda g, node, dots: None if dots[0] is None else g.permute(
         dots[0], node.args[1], node.attrs[0], lead=node.attrs[1]),
