@@ -344,9 +344,15 @@ def _inner(a, b):
     return _contract(left * right)
 
 
-def _log(x, base=None):
-    if base is None:
+_NATURAL = object()      # log(x) without a base; log(x, None) is an error in Python
+
+
+def _log(x, base=_NATURAL):
+    if base is _NATURAL:
         return sympy.log(x)
+    if base is None:
+        raise TypeError("must be real number, not NoneType (Python's math.log(x, None) "
+                        "raises)")
     return sympy.log(x) / sympy.log(base)
 
 

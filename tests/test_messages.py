@@ -195,3 +195,15 @@ def test_unsupported_keyword_is_named_in_the_users_terms():
     text = str(info.value)
     assert "numpy.sum: the argument where= is not supported" in text
     assert "_np_sum" not in text and "return np.sum" in text
+
+
+def log_base_none(x):
+    return math.log(x, None)
+
+
+@pytest.mark.parametrize("fn", [log_base_none, "ln((-x), None)"])
+def test_log_with_base_none_is_refused_as_python_refuses_it(fn):
+    # Python: math.log(x, None) raises TypeError; symdiff read it as the natural log
+    # (found by benchmarks/fuzz.py, expression strings)
+    with pytest.raises(sd.SymdiffError, match="must be real number, not NoneType"):
+        sd.symbolic(fn)
