@@ -68,6 +68,19 @@ def _richardson(f, x, dirs, h):
 FD_STEP = {1: 2e-3, 2: 1e-2, 3: 1e-2}
 
 
+def central_grad(f, x, *rest, h=1e-6):
+    """The gradient of ``f(x, *rest)`` in the array ``x`` by central differences, one
+    entry at a time (an oracle that knows nothing of symdiff)."""
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        g[idx] = (f(xp, *rest) - f(xm, *rest)) / (2 * h)
+    return g
+
+
 def fd_partial(f, x, dirs, scale=1.0):
     """Richardson-extrapolated central-difference partial of ``f`` along ``dirs``.
 

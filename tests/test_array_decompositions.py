@@ -17,6 +17,8 @@ from hypothesis import given, settings, strategies as st
 
 import symdiff as sd
 
+from conftest import central_grad
+
 W6 = np.random.RandomState(7).randn(4, 4)
 V4 = np.random.RandomState(8).randn(4)
 
@@ -73,14 +75,6 @@ def spd(seed, n=4, sym=False):
     return a
 
 
-def fd_grad(f, a, h=1e-6):
-    g = np.zeros_like(a)
-    for idx in np.ndindex(*a.shape):
-        e = np.zeros_like(a)
-        e[idx] = h
-        g[idx] = (f(a + e) - f(a - e)) / (2 * h)
-    return g
-
 
 def _F(fn, n=4):
     return sd.symbolic(fn, shapes={"a": (n, n)})
@@ -95,7 +89,7 @@ def test_gradient_matches_finite_differences(fn, sym):
         a = a.T if "upper" in fn.__name__ else a      # the noise in the unread triangle
         np.testing.assert_allclose(F(a), fn(a), rtol=1e-12)
         (got,) = F.grad(a)
-        np.testing.assert_allclose(got, fd_grad(fn, a), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(got, central_grad(fn, a), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("fn", [chol_sum, eigh_vectors], ids=lambda f: f.__name__)
@@ -175,7 +169,7 @@ def test_stacks_of_matrices():
     F = sd.symbolic(batched, shapes={"a": (2, 3, 3)})
     a = np.stack([spd(s, n=3) for s in range(2)])
     np.testing.assert_allclose(F(a), batched(a), rtol=1e-12)
-    np.testing.assert_allclose(F.grad(a)[0], fd_grad(batched, a), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(F.grad(a)[0], central_grad(batched, a), rtol=1e-6, atol=1e-7)
 
 
 @settings(max_examples=10, deadline=None)
@@ -184,7 +178,7 @@ def test_gradient_property_random_spd(seed):
     a = spd(seed)
     for fn in (chol_sum, eigh_vectors):
         (got,) = _F(fn).grad(a)
-        np.testing.assert_allclose(got, fd_grad(fn, a), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got, central_grad(fn, a), rtol=1e-5, atol=1e-6)
 
 
 def test_other_decompositions_still_refused():

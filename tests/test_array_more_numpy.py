@@ -9,18 +9,12 @@ import numpy as np
 import pytest
 
 import symdiff as sd
+
+from conftest import central_grad
 from symdiff.errors import SymdiffError, SymdiffSyntaxError
 
 RNG = np.random.default_rng(3)
 
-
-def numeric_grad(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        e = np.zeros_like(x)
-        e[idx] = h
-        g[idx] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
 
 
 def grad_of(fn, shapes, *args, wrt="x"):
@@ -54,13 +48,13 @@ def test_sort_axes_and_second_derivatives():
     X, W = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3))
     F = sd.symbolic(sorted_rows, shapes={"X": (4, 3), "W": (4, 3)})
     G = sd.grad(F, wrt="X")
-    np.testing.assert_allclose(G(X, W), numeric_grad(lambda z: sorted_rows(z, W), X),
+    np.testing.assert_allclose(G(X, W), central_grad(lambda z: sorted_rows(z, W), X),
                                rtol=1e-6, atol=1e-8)
     # the Hessian (forward over reverse through the permutation) and an hvp
     H = sd.hessian(F, wrt="X")(X, W)
     v = RNG.standard_normal((4, 3))
     Hv = sd.hvp(F, wrt="X")(X, W, v)
-    num = numeric_grad(lambda z: float(np.sum(G(z, W) * v)), X)    # d/dX <grad, v> = H v
+    num = central_grad(lambda z: float(np.sum(G(z, W) * v)), X)    # d/dX <grad, v> = H v
     np.testing.assert_allclose(Hv, num, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(np.einsum("abij,ij->ab", H, v), Hv, rtol=1e-12, atol=1e-12)
 
@@ -76,7 +70,7 @@ def test_diff(known):
     shapes = {"x": (6,), "w": (6,)} if known else {"x": ("n",), "w": ("n",)}
     F, G = grad_of(diffs, shapes)
     assert F(x, w) == pytest.approx(diffs(x, w), rel=1e-13)
-    np.testing.assert_allclose(G(x, w), numeric_grad(lambda z: diffs(z, w), x), rtol=1e-7)
+    np.testing.assert_allclose(G(x, w), central_grad(lambda z: diffs(z, w), x), rtol=1e-7)
 
 
 @pytest.mark.parametrize("mode", ["constant", "edge", "wrap", "reflect", "symmetric"])
@@ -88,7 +82,7 @@ def test_pad_modes(mode):
     x, w = RNG.standard_normal((3, 4)), RNG.standard_normal((6, 7))
     F, G = grad_of(padded, {"x": (3, 4), "w": (6, 7)})
     assert F(x, w) == pytest.approx(padded(x, w), rel=1e-13)
-    np.testing.assert_allclose(G(x, w), numeric_grad(lambda z: padded(z, w), x), rtol=1e-7,
+    np.testing.assert_allclose(G(x, w), central_grad(lambda z: padded(z, w), x), rtol=1e-7,
                                atol=1e-9)
 
 
@@ -112,7 +106,7 @@ def test_split_and_array_split():
     x = RNG.standard_normal(7)
     F, G = grad_of(split_parts, {"x": (7,)})
     assert F(x) == pytest.approx(split_parts(x), rel=1e-13)
-    np.testing.assert_allclose(G(x), numeric_grad(split_parts, x), rtol=1e-7)
+    np.testing.assert_allclose(G(x), central_grad(split_parts, x), rtol=1e-7)
 
 
 def test_split_points_with_named_sizes_and_refusal_of_sections():
@@ -143,10 +137,10 @@ def test_cumprod_gradient_and_hessian_with_a_zero_entry(shapes):
     F = sd.symbolic(running_products, shapes=shapes)
     assert F(x, w) == pytest.approx(running_products(x, w), rel=1e-13)
     G = sd.grad(F, wrt="x")
-    np.testing.assert_allclose(G(x, w), numeric_grad(lambda z: running_products(z, w), x),
+    np.testing.assert_allclose(G(x, w), central_grad(lambda z: running_products(z, w), x),
                                rtol=1e-7, atol=1e-10)
     H = sd.hessian(F, wrt="x")(x, w)
-    num = np.array([numeric_grad(lambda z: G(z, w)[i], x) for i in range(6)])
+    num = np.array([central_grad(lambda z: G(z, w)[i], x) for i in range(6)])
     np.testing.assert_allclose(H, num, rtol=1e-6, atol=1e-8)
 
 
@@ -161,7 +155,7 @@ def test_cumprod_axes():
     F = sd.symbolic(cumprod_axes, shapes={"X": (3, 4), "W": (3, 4)})
     assert F(X, W) == pytest.approx(cumprod_axes(X, W), rel=1e-13)
     np.testing.assert_allclose(sd.grad(F, wrt="X")(X, W),
-                               numeric_grad(lambda z: cumprod_axes(z, W), X), rtol=1e-7,
+                               central_grad(lambda z: cumprod_axes(z, W), X), rtol=1e-7,
                                atol=1e-10)
 
 
@@ -200,7 +194,7 @@ def test_nan_reductions(name):
     # a nan entry gets 0, or nan where the chain rule multiplies 0 by the nan of an inner
     # function's derivative there (as JAX's nansum does); it reaches no other entry
     assert np.all((g[nan] == 0) | np.isnan(g[nan]))
-    num = numeric_grad(lambda z: fn(np.where(nan, np.nan, z), w), np.nan_to_num(x))
+    num = central_grad(lambda z: fn(np.where(nan, np.nan, z), w), np.nan_to_num(x))
     np.testing.assert_allclose(g[~nan], num[~nan], rtol=1e-6, atol=1e-8)
 
 
@@ -224,7 +218,7 @@ def test_matrix_norms(ord_):
     A = RNG.standard_normal((4, 4))
     F, G = grad_of(f, {"A": (4, 4)}, wrt="A")
     assert F(A) == pytest.approx(f(A), rel=1e-13)
-    np.testing.assert_allclose(G(A), numeric_grad(f, A), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(G(A), central_grad(f, A), rtol=1e-6, atol=1e-8)
 
 
 def test_matrix_power():
@@ -234,7 +228,7 @@ def test_matrix_power():
     A = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
     F, G = grad_of(f, {"A": ("d", "d")}, wrt="A")
     assert F(A) == pytest.approx(f(A), rel=1e-12)
-    np.testing.assert_allclose(G(A), numeric_grad(f, A), rtol=1e-6)
+    np.testing.assert_allclose(G(A), central_grad(f, A), rtol=1e-6)
 
 
 # -- refusals -------------------------------------------------------------------------------
@@ -274,7 +268,7 @@ def test_eigh_and_cholesky_are_read(shapes):
     A = np.array([[4.0, 9.0, 9.0], [1.0, 3.0, 9.0], [0.5, 0.2, 2.0]])    # upper: not read
     f = sd.symbolic(r_cholesky, shapes=shapes)
     assert f(A) == pytest.approx(r_cholesky(A), rel=1e-14)
-    np.testing.assert_allclose(sd.grad(f)(A)[0], numeric_grad(r_cholesky, A), rtol=1e-6,
+    np.testing.assert_allclose(sd.grad(f)(A)[0], central_grad(r_cholesky, A), rtol=1e-6,
                                atol=1e-9)
 
 
