@@ -376,3 +376,22 @@ def test_check_array_code_runs_on_the_tape(fn, order):
         assert row.tape is not None, row.name
         assert row.tape == pytest.approx(row.symbolic, rel=1e-12, abs=1e-12), row.name
 
+
+
+def angle(y, x):
+    return math.atan2(y, x)
+
+
+@pytest.mark.parametrize("point", [(0.0, 0.0), (0.0, -1.0), (1e-13, -2.0)])
+def test_atan2_on_its_branch_cut_is_nondifferentiable_not_a_failure(point):
+    # at the origin the symbolic partials are nan and the tape gives torch's 0; on the
+    # cut (y = 0, x < 0) atan2 jumps from pi to -pi and finite differences blow up: both
+    # were FAIL
+    r = sd.check(angle, *point)
+    assert r.ok, str(r)
+    assert {row.status for row in r.rows[1:]} == {"nondifferentiable"}
+
+
+def test_atan2_away_from_its_cut_is_checked():
+    r = sd.check(angle, 0.0, 1.0)
+    assert r.ok and not r.nondifferentiable, str(r)

@@ -64,6 +64,8 @@ def _classes(kind, at):
 _AT_ZERO = _classes(("kink", "step"), "zero")
 _AT_TIES = _classes(("kink", "step"), "ties")
 _STEP = _classes(("kink", "step"), "integers")
+# smooth except on a branch cut through the origin (atan2(y, x): y = 0, x <= 0)
+_CUT = _classes("smooth", "cut")
 
 
 def _switching_exprs(expr):
@@ -82,6 +84,9 @@ def _switching_exprs(expr):
             found += [(a - b, False) for a, b in itertools.combinations(node.args, 2)]
         elif isinstance(node, _STEP):
             found.append((node.args[0], True))
+        elif isinstance(node, _CUT):
+            y, x = node.args
+            found.append((sympy.Abs(y) + sympy.Max(x, 0), False))
         elif isinstance(node, sympy.Mod):
             found.append((node.args[0] / node.args[1], True))
     return found

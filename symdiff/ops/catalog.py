@@ -66,7 +66,8 @@ class Op:
     ``kind`` is ``"smooth"``, ``"kink"`` (continuous, the derivative jumps) or
     ``"step"`` (piecewise constant, derivative zero almost everywhere); ``at`` says
     where: where the argument is ``"zero"``, at ``"integers"``, or at ``"ties"``
-    of the arguments (max/min). ``domain`` is the open interval of the first
+    of the arguments (max/min). A smooth row with ``at="cut"`` (atan2) jumps on its
+    branch cut (y = 0, x < 0) and has no derivative at the origin. ``domain`` is the open interval of the first
     argument on which the function is real and differentiable with a finite
     derivative (cbrt's (0, inf): it is odd, and its derivative is infinite at 0).
 
@@ -161,7 +162,7 @@ ROWS: tuple[Op, ...] = (
     _unary("atan", (math.atan, np.arctan), "sympy.atan", numpy="numpy.arctan",
            expression=("atan", "arctan")),
     _unary("atan2", (math.atan2, np.arctan2), "sympy.atan2", numpy="numpy.arctan2", arity=2,
-           domain=_POS, expression=("atan2", "arctan2")),
+           domain=_POS, at="cut", expression=("atan2", "arctan2")),
     _unary("sinh", (math.sinh, np.sinh), "sympy.sinh", expression=("sinh",)),
     _unary("cosh", (math.cosh, np.cosh), "sympy.cosh", expression=("cosh",)),
     _unary("tanh", (math.tanh, np.tanh), "sympy.tanh", expression=("tanh",)),
