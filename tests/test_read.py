@@ -1,10 +1,7 @@
 """Reading: Python source -> SSA graph of sympy expressions (symdiff.read)."""
 
-import importlib.util
 import math
 import re
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -20,6 +17,7 @@ try:
     from tests import functions as corpus
 except ImportError:             # plain `pytest`: the tests directory itself is on sys.path
     import functions as corpus
+from conftest import load_module as import_source
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -57,13 +55,8 @@ def trace_params(fn):
 
 
 def load_module(tmp_path, name, source):
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source))
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod, str(path)
+    """The module and its file's path (conftest.load_module, named)."""
+    return import_source(tmp_path, source, name), str(tmp_path / f"{name}.py")
 
 
 # -- the corpus --------------------------------------------------------------------
@@ -507,12 +500,7 @@ def _compile_function(tmp_dir, body_lines):
     _counter[0] += 1
     name = f"hyp_mod_{_counter[0]}"
     src = "import math\nimport numpy as np\n\ndef f(x, y, z):\n" + "".join(f"    {l}\n" for l in body_lines)
-    path = tmp_dir / f"{name}.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.f
+    return import_source(tmp_dir, src, name).f
 
 
 @pytest.fixture(scope="module")
