@@ -373,20 +373,19 @@ def hsplit(g, ary, indices_or_sections):
     return _split(g, a, indices_or_sections, 1 if a.ndim > 1 else 0, "numpy.hsplit", True)
 
 
-@handles(np.vsplit)
-def vsplit(g, ary, indices_or_sections):
-    a = node(g, ary)
-    if a.ndim < 2:
-        raise ShapeError("numpy.vsplit only works on arrays of 2 or more dimensions")
-    return _split(g, a, indices_or_sections, 0, "numpy.vsplit", True)
+def _split_along(axis, min_ndim, name):
+    """numpy.vsplit / dsplit: split along ``axis`` of an array of ``min_ndim`` or more."""
+    def split_along(g, ary, indices_or_sections):
+        a = node(g, ary)
+        if a.ndim < min_ndim:
+            raise ShapeError(f"{name} only works on arrays of {min_ndim} or more dimensions")
+        return _split(g, a, indices_or_sections, axis, name, True)
+    split_along.__name__ = name.rpartition(".")[2]
+    return split_along
 
 
-@handles(np.dsplit)
-def dsplit(g, ary, indices_or_sections):
-    a = node(g, ary)
-    if a.ndim < 3:
-        raise ShapeError("numpy.dsplit only works on arrays of 3 or more dimensions")
-    return _split(g, a, indices_or_sections, 2, "numpy.dsplit", True)
+handles(np.vsplit)(_split_along(0, 2, "numpy.vsplit"))
+handles(np.dsplit)(_split_along(2, 3, "numpy.dsplit"))
 
 
 # -- reductions that skip nan ---------------------------------------------------------------
