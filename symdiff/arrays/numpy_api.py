@@ -378,7 +378,7 @@ def _split_along(axis, min_ndim, name):
     def split_along(g, ary, indices_or_sections):
         a = node(g, ary)
         if a.ndim < min_ndim:
-            raise ShapeError(f"{name} only works on arrays of {min_ndim} or more dimensions")
+            raise ShapeError(f"{name}: only works on arrays of {min_ndim} or more dimensions")
         return _split(g, a, indices_or_sections, axis, name, True)
     split_along.__name__ = name.rpartition(".")[2]
     return split_along
